@@ -1,0 +1,38 @@
+//! How every program of the fleet connects: its nkey, its own inbox prefix, and server errors
+//! (permission violations arrive asynchronously, not as a failed `publish`) logged and forwarded.
+
+use async_nats::{ConnectOptions, Event, ServerError};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Connection options for an identity.
+///
+/// `errors`, when given, receives every error the server reports on this connection, such as
+/// `Permissions Violation for Publish to "..."`.
+pub fn options(seed: &str, inbox_prefix: &str, name: &str, errors: Option<UnboundedSender<String>>) -> ConnectOptions {
+    let conn_name = name.to_owned();
+    ConnectOptions::with_nkey(seed.to_owned())
+        .custom_inbox_prefix(inbox_prefix)
+        .name(name)
+        .event_callback(move |event| {
+            let errors = errors.clone();
+            let conn_name = conn_name.clone();
+            async move {
+                match event {
+                    Event::ServerError(e) => {
+                        let text = match e {
+                            ServerError::AuthorizationViolation => "Authorization Violation".to_owned(),
+                            ServerError::SlowConsumer(sid) => format!("Slow Consumer (subscription {sid})"),
+                            ServerError::Other(text) => text,
+                        };
+                        tracing::warn!(connection = %conn_name, error = %text, "NATS server reported an error");
+                        if let Some(tx) = errors {
+                            let _ = tx.send(text);
+                        }
+                    }
+                    Event::Disconnected => tracing::warn!(connection = %conn_name, "disconnected from NATS"),
+                    Event::Connected => tracing::info!(connection = %conn_name, "connected to NATS"),
+                    other => tracing::debug!(connection = %conn_name, event = %other, "NATS event"),
+                }
+            }
+        })
+}

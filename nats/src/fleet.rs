@@ -1,0 +1,306 @@
+//! The fleet manifest and the identities' nkeys.
+//!
+//! A fleet lives in one directory (git-ignored; `.local/fleet` for `deploy/up`):
+//! `fleet.toml` (the manifest), `keys/<identity>.nk` (nkey seeds, mode 0600), `nats.conf`
+//! (the generated server config) and `jetstream/` (the broker's store).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use subjects::{Name, ShopId};
+
+/// One shop and the groups it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopSpec {
+    /// The shop id, e.g. `shop1`.
+    pub id: ShopId,
+    /// Groups, e.g. `["eu"]`.
+    #[serde(default)]
+    pub groups: Vec<Name>,
+}
+
+impl ShopSpec {
+    /// Parses `shop1` or `shop1:eu,vip` (the CLI form).
+    pub fn parse(input: &str) -> anyhow::Result<Self> {
+        let (id, groups) = input.split_once(':').unwrap_or((input, ""));
+        let id = Name::parse(id).with_context(|| format!("bad shop in {input:?}"))?;
+        let groups = groups
+            .split(',')
+            .filter(|g| !g.is_empty())
+            .map(|g| Name::parse(g).with_context(|| format!("bad group in {input:?}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self { id, groups })
+    }
+}
+
+/// Retention and redelivery settings of the streams and consumers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StreamSettings {
+    /// How long orders are kept for audit, in seconds (default 30 days).
+    pub control_max_age_secs: u64,
+    /// De-duplication window of orders, in seconds: longer than any retry (default 1 day).
+    pub control_dedupe_secs: u64,
+    /// How long events are kept, in seconds (default 90 days).
+    pub events_max_age_secs: u64,
+    /// De-duplication window of events, in seconds (default 1 hour).
+    pub events_dedupe_secs: u64,
+    /// Replicas of each stream: 1 for one server, 3 for a cluster.
+    pub replicas: usize,
+    /// Deliveries of one order before the broker gives up on it.
+    pub max_deliver: i64,
+    /// Waits between redeliveries of an unacknowledged order, in seconds. The first one is the
+    /// time a shop has to ack (or send in-progress) before the order is redelivered.
+    pub backoff_secs: Vec<u64>,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            control_max_age_secs: 30 * 86_400,
+            control_dedupe_secs: 86_400,
+            events_max_age_secs: 90 * 86_400,
+            events_dedupe_secs: 3_600,
+            replicas: 1,
+            max_deliver: 8,
+            backoff_secs: vec![30, 60, 300, 900, 1_800, 3_600, 7_200],
+        }
+    }
+}
+
+impl StreamSettings {
+    /// The backoff as durations.
+    pub fn backoff(&self) -> Vec<Duration> {
+        self.backoff_secs.iter().copied().map(Duration::from_secs).collect()
+    }
+}
+
+/// The fleet manifest (`fleet.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Address the broker listens on, e.g. `127.0.0.1:4222`.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// The shops.
+    #[serde(default)]
+    pub shops: Vec<ShopSpec>,
+    /// Shellia identities (several Shellia may command one fleet).
+    #[serde(default)]
+    pub shellia: Vec<Name>,
+    /// Read-only ops identities.
+    #[serde(default)]
+    pub ops: Vec<Name>,
+    /// Streams and consumers.
+    #[serde(default)]
+    pub streams: StreamSettings,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:4222".to_owned()
+}
+
+/// Who connects to the broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// Creates and updates streams and consumers; nothing else does.
+    Provisioner,
+    /// A Shellia instance: publishes orders to any target, reads replies and events.
+    Shellia(Name),
+    /// A Maxis instance: reads its own consumer, publishes its own replies and events.
+    Shop(ShopSpec),
+    /// Read-only: reads events.
+    Ops(Name),
+}
+
+impl Identity {
+    /// The key file stem, e.g. `shop-shop1`.
+    pub fn key_name(&self) -> String {
+        match self {
+            Self::Provisioner => "provisioner".to_owned(),
+            Self::Shellia(n) => format!("shellia-{n}"),
+            Self::Shop(s) => format!("shop-{}", s.id),
+            Self::Ops(n) => format!("ops-{n}"),
+        }
+    }
+
+    /// The inbox prefix this identity must use (never `_INBOX`).
+    pub fn inbox_prefix(&self) -> String {
+        match self {
+            Self::Provisioner => subjects::subject::provisioner_inbox(),
+            Self::Shellia(n) => subjects::subject::shellia_inbox(n),
+            Self::Shop(s) => subjects::subject::shop_inbox(&s.id),
+            Self::Ops(n) => subjects::subject::ops_inbox(n),
+        }
+    }
+}
+
+/// A fleet directory: its manifest and its keys.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    /// The directory.
+    pub dir: PathBuf,
+    /// The manifest.
+    pub manifest: Manifest,
+}
+
+impl Fleet {
+    /// Creates or extends the fleet in `dir`: keeps what exists (keys are never replaced), adds
+    /// the shops and identities given, then writes the manifest, the keys and the server config.
+    /// Running it twice with the same arguments changes nothing.
+    pub fn init(dir: &Path, listen: Option<&str>, shops: &[ShopSpec], shellia: &[Name], ops: &[Name]) -> anyhow::Result<Self> {
+        let mut fleet = match Self::load(dir) {
+            Ok(f) => f,
+            Err(_) if !dir.join("fleet.toml").exists() => Self {
+                dir: dir.to_path_buf(),
+                manifest: Manifest {
+                    listen: default_listen(),
+                    shops: Vec::new(),
+                    shellia: Vec::new(),
+                    ops: Vec::new(),
+                    streams: StreamSettings::default(),
+                },
+            },
+            Err(e) => return Err(e),
+        };
+        if let Some(listen) = listen {
+            fleet.manifest.listen = listen.to_owned();
+        }
+        for shop in shops {
+            fleet.upsert_shop(shop.clone());
+        }
+        for name in shellia {
+            if !fleet.manifest.shellia.contains(name) {
+                fleet.manifest.shellia.push(name.clone());
+            }
+        }
+        for name in ops {
+            if !fleet.manifest.ops.contains(name) {
+                fleet.manifest.ops.push(name.clone());
+            }
+        }
+        fleet.save()?;
+        Ok(fleet)
+    }
+
+    /// Loads an existing fleet directory.
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let path = dir.join("fleet.toml");
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("no fleet at {}: run `broker init --dir {}` first", path.display(), dir.display()))?;
+        let manifest: Manifest = toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
+        let fleet = Self { dir: dir.to_path_buf(), manifest };
+        fleet.validate()?;
+        Ok(fleet)
+    }
+
+    /// Adds a shop, or changes the groups of an existing one.
+    pub fn upsert_shop(&mut self, shop: ShopSpec) {
+        match self.manifest.shops.iter_mut().find(|s| s.id == shop.id) {
+            Some(existing) => *existing = shop,
+            None => self.manifest.shops.push(shop),
+        }
+    }
+
+    /// The shop with this id.
+    pub fn shop(&self, id: &ShopId) -> Option<&ShopSpec> {
+        self.manifest.shops.iter().find(|s| &s.id == id)
+    }
+
+    /// A shop name and a group name share the target namespace, so they must never collide.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let shops: BTreeSet<&Name> = self.manifest.shops.iter().map(|s| &s.id).collect();
+        if shops.len() != self.manifest.shops.len() {
+            bail!("a shop id appears twice in fleet.toml");
+        }
+        for shop in &self.manifest.shops {
+            if let Some(g) = shop.groups.iter().find(|g| shops.contains(g)) {
+                bail!("group {g} of shop {} is also a shop id: targets would be ambiguous", shop.id);
+            }
+        }
+        if self.manifest.streams.max_deliver <= self.manifest.streams.backoff_secs.len() as i64 {
+            bail!("streams.max_deliver must be greater than the number of backoff_secs entries");
+        }
+        Ok(())
+    }
+
+    /// Every identity of the fleet, provisioner first.
+    pub fn identities(&self) -> Vec<Identity> {
+        let m = &self.manifest;
+        let mut out = vec![Identity::Provisioner];
+        out.extend(m.shellia.iter().cloned().map(Identity::Shellia));
+        out.extend(m.shops.iter().cloned().map(Identity::Shop));
+        out.extend(m.ops.iter().cloned().map(Identity::Ops));
+        out
+    }
+
+    /// Path of an identity's seed file.
+    pub fn key_path(&self, identity: &Identity) -> PathBuf {
+        self.dir.join("keys").join(format!("{}.nk", identity.key_name()))
+    }
+
+    /// Path of the generated server config.
+    pub fn server_config_path(&self) -> PathBuf {
+        self.dir.join("nats.conf")
+    }
+
+    /// Path of the broker's pid file (written by nats-server).
+    pub fn pid_path(&self) -> PathBuf {
+        self.dir.join("nats.pid")
+    }
+
+    /// The nkey seed of an identity.
+    pub fn seed(&self, identity: &Identity) -> anyhow::Result<String> {
+        let path = self.key_path(identity);
+        let seed = fs::read_to_string(&path).with_context(|| format!("cannot read the seed {}", path.display()))?;
+        Ok(seed.trim().to_owned())
+    }
+
+    /// The public key of an identity.
+    pub fn public_key(&self, identity: &Identity) -> anyhow::Result<String> {
+        let pair = nkeys::KeyPair::from_seed(&self.seed(identity)?).context("invalid nkey seed")?;
+        Ok(pair.public_key())
+    }
+
+    /// Writes the manifest, any missing key and the server config.
+    pub fn save(&self) -> anyhow::Result<()> {
+        self.validate()?;
+        fs::create_dir_all(self.dir.join("keys")).with_context(|| format!("cannot create {}", self.dir.display()))?;
+        let text = toml::to_string_pretty(&self.manifest).context("cannot write the manifest")?;
+        write_atomic(&self.dir.join("fleet.toml"), text.as_bytes(), 0o644)?;
+        for identity in self.identities() {
+            let path = self.key_path(&identity);
+            if !path.exists() {
+                let seed = nkeys::KeyPair::new_user().seed().context("cannot create an nkey")?;
+                write_atomic(&path, format!("{seed}\n").as_bytes(), 0o600)?;
+            }
+        }
+        let config = crate::server_config::render(self)?;
+        write_atomic(&self.server_config_path(), config.as_bytes(), 0o644)?;
+        Ok(())
+    }
+}
+
+/// Writes a file through a temporary sibling and a rename, so readers never see half a file.
+fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(mode))?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

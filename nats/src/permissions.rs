@@ -1,0 +1,85 @@
+//! Least-privilege permissions of each identity.
+//!
+//! Each line below was checked against nats-server 2.15 by removing it and watching the client
+//! fail (see `nats/tests/broker/permissions.rs` for the refusals that must hold).
+
+use subjects::subject::{self, api, CONTROL_STREAM, EVENTS_STREAM};
+
+use crate::fleet::Identity;
+
+/// What one identity may publish and subscribe to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permissions {
+    /// Subjects it may publish to.
+    pub publish: Vec<String>,
+    /// Subjects it may subscribe to.
+    pub subscribe: Vec<String>,
+    /// Whether it may answer requests it received (one reply each, within the default 2 minutes).
+    pub allow_responses: bool,
+}
+
+/// The permissions of `identity`.
+pub fn of(identity: &Identity) -> Permissions {
+    let inbox = subject::inbox_wildcard(&identity.inbox_prefix());
+    match identity {
+        Identity::Provisioner => Permissions {
+            // Stream and consumer management; nothing of the application's subjects.
+            publish: vec![api::ALL.to_owned()],
+            subscribe: vec![inbox],
+            allow_responses: false,
+        },
+        Identity::Shellia(_) => {
+            let mut publish = vec![
+                // Orders to any shop, group or `all`.
+                subject::control_all_targets(),
+                // Which shops an order reaches, and how many orders wait for each (read only).
+                api::consumer_list(CONTROL_STREAM),
+                api::consumer_info(CONTROL_STREAM, "*"),
+                api::stream_info(CONTROL_STREAM),
+            ];
+            publish.extend(event_reader());
+            publish.extend(api::service_discovery_ask());
+            Permissions {
+                publish,
+                subscribe: vec![subject::replies_all(), subject::events_all(), inbox],
+                allow_responses: false,
+            }
+        }
+        Identity::Shop(shop) => {
+            let consumer = subject::shop_consumer(&shop.id);
+            let mut subscribe = vec![inbox];
+            subscribe.extend(api::service_discovery_listen());
+            Permissions {
+                publish: vec![
+                    // Its own answers and events only.
+                    subject::replies_of(&shop.id),
+                    subject::events_of(&shop.id),
+                    // Its own durable consumer: bind (info), pull (next), ack (incl. in-progress).
+                    api::consumer_info(CONTROL_STREAM, &consumer),
+                    api::consumer_next(CONTROL_STREAM, &consumer),
+                    api::acks(CONTROL_STREAM, &consumer),
+                ],
+                subscribe,
+                // Service discovery answers go to the asker's inbox.
+                allow_responses: true,
+            }
+        }
+        Identity::Ops(_) => Permissions {
+            publish: event_reader(),
+            subscribe: vec![subject::events_all(), inbox],
+            allow_responses: false,
+        },
+    }
+}
+
+/// What reading the events stream through an unnamed ordered consumer needs. The unnamed create
+/// subject refuses a durable name, so a reader can add no durable consumer.
+fn event_reader() -> Vec<String> {
+    vec![
+        api::stream_info(EVENTS_STREAM),
+        api::ephemeral_create(EVENTS_STREAM),
+        api::consumer_next_any(EVENTS_STREAM),
+        api::consumer_info(EVENTS_STREAM, "*"),
+        api::consumer_delete_any(EVENTS_STREAM),
+    ]
+}

@@ -1,0 +1,183 @@
+//! Streams and consumers, created by the provisioning identity only.
+//!
+//! Provisioning is idempotent: a stream or consumer whose configuration already matches is left
+//! alone, one that differs is updated in place, a missing one is created. A shop's consumer
+//! starts at "new" messages, so a shop added later never executes broadcasts issued before it.
+
+use std::fmt;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::context::GetStreamErrorKind;
+use async_nats::jetstream::stream::ConsumerErrorKind;
+use async_nats::jetstream::{self, consumer, stream, ErrorCode};
+use subjects::subject::{self, CONTROL_STREAM, EVENTS_STREAM};
+
+use crate::fleet::{Manifest, ShopSpec, StreamSettings};
+
+/// What provisioning did to one stream or consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// It did not exist.
+    Created,
+    /// It existed with another configuration.
+    Updated,
+    /// It already matched.
+    Unchanged,
+}
+
+/// One line of a provisioning report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// `stream MAXIS_CONTROL` or `consumer MAXIS_CONTROL/shop1`.
+    pub what: String,
+    /// What happened.
+    pub change: Change,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let change = match self.change {
+            Change::Created => "created",
+            Change::Updated => "updated",
+            Change::Unchanged => "unchanged",
+        };
+        write!(f, "{}: {change}", self.what)
+    }
+}
+
+/// The control stream's configuration.
+pub fn control_stream(settings: &StreamSettings) -> stream::Config {
+    stream::Config {
+        name: CONTROL_STREAM.to_owned(),
+        description: Some("Orders from Shellia to the Maxis shops (audit trail)".to_owned()),
+        subjects: vec![subject::control_all_targets()],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        max_age: Duration::from_secs(settings.control_max_age_secs),
+        duplicate_window: Duration::from_secs(settings.control_dedupe_secs),
+        num_replicas: settings.replicas,
+        // Orders are an audit trail: no message is deleted one by one.
+        deny_delete: true,
+        ..Default::default()
+    }
+}
+
+/// The events stream's configuration.
+pub fn events_stream(settings: &StreamSettings) -> stream::Config {
+    stream::Config {
+        name: EVENTS_STREAM.to_owned(),
+        description: Some("Events of the Maxis shops".to_owned()),
+        subjects: vec![subject::events_all()],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        max_age: Duration::from_secs(settings.events_max_age_secs),
+        duplicate_window: Duration::from_secs(settings.events_dedupe_secs),
+        num_replicas: settings.replicas,
+        deny_delete: true,
+        ..Default::default()
+    }
+}
+
+/// The durable pull consumer of one shop.
+pub fn shop_consumer(settings: &StreamSettings, shop: &ShopSpec) -> consumer::pull::Config {
+    let name = subject::shop_consumer(&shop.id);
+    consumer::pull::Config {
+        durable_name: Some(name.clone()),
+        name: Some(name),
+        description: Some(format!("Orders for shop {}", shop.id)),
+        filter_subjects: subject::shop_consumer_filters(&shop.id, &shop.groups),
+        deliver_policy: consumer::DeliverPolicy::New,
+        ack_policy: consumer::AckPolicy::Explicit,
+        max_deliver: settings.max_deliver,
+        backoff: settings.backoff(),
+        max_ack_pending: 256,
+        num_replicas: settings.replicas,
+        ..Default::default()
+    }
+}
+
+/// Creates or updates both streams and every shop's consumer.
+pub async fn provision(js: &jetstream::Context, manifest: &Manifest) -> anyhow::Result<Vec<Step>> {
+    let mut steps = vec![
+        ensure_stream(js, control_stream(&manifest.streams)).await?,
+        ensure_stream(js, events_stream(&manifest.streams)).await?,
+    ];
+    for shop in &manifest.shops {
+        steps.push(ensure_shop_consumer(js, &manifest.streams, shop).await?);
+    }
+    Ok(steps)
+}
+
+async fn ensure_stream(js: &jetstream::Context, want: stream::Config) -> anyhow::Result<Step> {
+    let what = format!("stream {}", want.name);
+    let change = match js.get_stream(&want.name).await {
+        Ok(mut existing) => {
+            let have = &existing.info().await.context("Failed to read stream info")?.config;
+            if stream_matches(have, &want) {
+                Change::Unchanged
+            } else {
+                js.update_stream(&want).await.with_context(|| format!("Failed to update {what}"))?;
+                Change::Updated
+            }
+        }
+        Err(e) if matches!(e.kind(), GetStreamErrorKind::JetStream(ref j) if j.error_code() == ErrorCode::STREAM_NOT_FOUND) => {
+            js.create_stream(want).await.with_context(|| format!("Failed to create {what}"))?;
+            Change::Created
+        }
+        Err(e) => return Err(e).with_context(|| format!("Failed to look up {what}")),
+    };
+    Ok(Step { what, change })
+}
+
+fn stream_matches(have: &stream::Config, want: &stream::Config) -> bool {
+    have.subjects == want.subjects
+        && have.storage == want.storage
+        && have.max_age == want.max_age
+        && have.duplicate_window == want.duplicate_window
+        && have.num_replicas.max(1) == want.num_replicas.max(1)
+        && have.deny_delete == want.deny_delete
+        && have.description == want.description
+}
+
+/// Creates or updates one shop's durable consumer (used when a shop joins a running fleet).
+pub async fn ensure_shop_consumer(js: &jetstream::Context, settings: &StreamSettings, shop: &ShopSpec) -> anyhow::Result<Step> {
+    let want = shop_consumer(settings, shop);
+    let name = subject::shop_consumer(&shop.id);
+    let what = format!("consumer {CONTROL_STREAM}/{name}");
+    let existing: Result<consumer::Consumer<consumer::pull::Config>, _> =
+        js.get_consumer_from_stream(&name, CONTROL_STREAM).await;
+    let change = match existing {
+        Ok(mut consumer) => {
+            let have = &consumer.info().await.context("Failed to read consumer info")?.config;
+            let mut have_filters = have.filter_subjects.clone();
+            if !have.filter_subject.is_empty() {
+                have_filters.push(have.filter_subject.clone());
+            }
+            let mut want_filters = want.filter_subjects.clone();
+            have_filters.sort();
+            want_filters.sort();
+            let same = have_filters == want_filters
+                && have.max_deliver == want.max_deliver
+                && have.backoff == want.backoff
+                && have.max_ack_pending == want.max_ack_pending
+                && have.description == want.description;
+            if same {
+                Change::Unchanged
+            } else {
+                js.update_consumer_on_stream(want, CONTROL_STREAM)
+                    .await
+                    .with_context(|| format!("Failed to update {what}"))?;
+                Change::Updated
+            }
+        }
+        Err(e) if matches!(e.kind(), ConsumerErrorKind::JetStream(ref j) if j.error_code() == ErrorCode::CONSUMER_NOT_FOUND) => {
+            js.create_consumer_strict_on_stream(want, CONTROL_STREAM)
+                .await
+                .with_context(|| format!("Failed to create {what}"))?;
+            Change::Created
+        }
+        Err(e) => return Err(e).with_context(|| format!("Failed to look up {what}")),
+    };
+    Ok(Step { what, change })
+}

@@ -1,0 +1,161 @@
+//! Events: what a shop tells the world, on `maxis.<shop>.events.<kind>`, stored in `MAXIS_EVENTS`.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::name::ShopId;
+use crate::order::OrderId;
+use crate::reply::ErrorBody;
+use crate::version::ContractVersion;
+
+/// A refused event kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid event kind {0:?}: 1 to 4 dot-separated tokens of [a-z0-9_]")]
+pub struct EventKindError(pub String);
+
+/// An event kind: 1 to 4 dot-separated tokens of `[a-z0-9_]`, e.g. `order.executed`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EventKind(String);
+
+impl EventKind {
+    /// An order was executed (data: [`OrderExecuted`]).
+    pub const ORDER_EXECUTED: &'static str = "order.executed";
+    /// An order was refused (data: [`OrderRejected`]).
+    pub const ORDER_REJECTED: &'static str = "order.rejected";
+    /// A shop process started (data: [`ShopLifecycle`]).
+    pub const SHOP_STARTED: &'static str = "shop.started";
+    /// A shop process is stopping (data: [`ShopLifecycle`]).
+    pub const SHOP_STOPPING: &'static str = "shop.stopping";
+
+    /// Validates a kind.
+    pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
+        let input = input.into();
+        let token_ok = |t: &str| {
+            !t.is_empty() && t.len() <= 32 && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        let tokens: Vec<&str> = input.split('.').collect();
+        if tokens.len() > 4 || !tokens.iter().all(|t| token_ok(t)) {
+            return Err(EventKindError(input));
+        }
+        Ok(Self(input))
+    }
+
+    /// A kind from a constant of this crate.
+    pub fn known(kind: &'static str) -> Self {
+        Self(kind.to_owned())
+    }
+}
+
+impl AsRef<str> for EventKind {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl TryFrom<String> for EventKind {
+    type Error = EventKindError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+impl From<EventKind> for String {
+    fn from(value: EventKind) -> Self {
+        value.0
+    }
+}
+impl JsonSchema for EventKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EventKind".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[a-z0-9_]{1,32}(\\.[a-z0-9_]{1,32}){0,3}$",
+            "description": "Event kind, also the subject tail after `events.`"
+        })
+    }
+}
+
+/// Something that happened in a shop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Event {
+    /// Contract version.
+    pub v: ContractVersion,
+    /// Unique event id (UUIDv7), also its `Nats-Msg-Id`.
+    pub id: String,
+    /// The shop it happened in.
+    pub instance: ShopId,
+    /// What happened; the subject's tail.
+    pub kind: EventKind,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The order that caused it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    /// Kind-specific data (see `schema/events/`). Readers ignore kinds they do not know.
+    pub data: Value,
+}
+
+impl Event {
+    /// A new event happening now.
+    pub fn new(instance: ShopId, kind: EventKind, order_id: Option<OrderId>, data: impl Serialize) -> Self {
+        Self {
+            v: ContractVersion::CURRENT,
+            id: uuid::Uuid::now_v7().simple().to_string(),
+            instance,
+            kind,
+            at: Utc::now(),
+            order_id,
+            data: serde_json::to_value(data).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The data read as the type of its kind.
+    pub fn data_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_value(self.data.clone())
+    }
+
+    /// The JSON bytes to publish.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// Data of `order.executed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OrderExecuted {
+    /// The action executed.
+    pub action: String,
+    /// Who issued the order.
+    pub issued_by: String,
+    /// The result sent in the reply.
+    pub result: Value,
+}
+
+/// Data of `order.rejected`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OrderRejected {
+    /// The action, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Why.
+    pub error: ErrorBody,
+}
+
+/// Data of `shop.started` and `shop.stopping`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShopLifecycle {
+    /// Maxis version.
+    pub version: String,
+    /// Groups of the shop.
+    pub groups: Vec<String>,
+}

@@ -1,0 +1,344 @@
+//! Typed parameters of every action.
+//!
+//! Each struct refuses unknown fields. Optional fields are omitted on the wire when they hold
+//! their default, so an order only breaks an older shop when it uses something that shop
+//! cannot do (see the versioning rule in `subjects/README.md`).
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `status`: no parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusParams {}
+
+/// `config`: read a setting, or write it when `value` is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigParams {
+    /// Setting key, such as `price.pro`, `shop.currency`, `announce.channel`, `promo.max_discount`.
+    pub key: String,
+    /// New value; absent to read the current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// `start`: open the shop.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartParams {}
+
+/// `stop`: close the shop; buyers see `reason`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StopParams {
+    /// Message shown to buyers while the shop is closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `restart`: a graceful restart, completed by the process supervisor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestartParams {}
+
+/// An amount of money in minor units (cents) of an ISO 4217 currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// Amount in minor units, e.g. `500` for 5.00.
+    pub amount: u64,
+    /// Lowercase ISO 4217 code, e.g. `eur`.
+    pub currency: String,
+}
+
+/// How much a promotion takes off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Discount {
+    /// Percent off, 1 to 100.
+    Percent(u8),
+    /// A fixed amount off.
+    Fixed(Money),
+}
+
+/// What a promotion applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PromoTarget {
+    /// Every product and plan.
+    All,
+    /// One plan, by its catalog id (e.g. `pro`).
+    Plan(String),
+    /// One product, by its catalog id.
+    Product(String),
+}
+
+/// Who is reached (by a promotion's announcement, or an announcement).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Audience {
+    /// Every member.
+    #[default]
+    Everyone,
+    /// Members with no activity for this many days.
+    InactiveDays(u32),
+    /// Members holding this Discord role id.
+    Role(String),
+    /// Members who opted in to promotion pings.
+    PromoPing,
+}
+
+/// `promo`: start a promotion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromoParams {
+    /// The discount.
+    pub discount: Discount,
+    /// What it applies to.
+    pub target: PromoTarget,
+    /// How long it runs, in seconds.
+    pub duration_secs: u64,
+    /// Who is told about it.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub audience: Audience,
+    /// A promo code buyers type at checkout; without it the promotion applies by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The most redemptions allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_redemptions: Option<u32>,
+    /// When it starts; absent to start now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Replace a running promotion on the same target instead of refusing the clash.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub replace: bool,
+}
+
+/// What starts a giveaway.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum GiveawayTrigger {
+    /// Start now.
+    #[default]
+    Now,
+    /// Start when the guild reaches this many members (the seed's `100members`).
+    Members(u32),
+}
+
+/// `giveaway`: create a giveaway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GiveawayParams {
+    /// What is won.
+    pub prize: String,
+    /// How many winners are drawn.
+    #[serde(default = "one")]
+    pub winners: u32,
+    /// How long entries stay open once it starts, in seconds.
+    pub duration_secs: u64,
+    /// What starts it.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub trigger: GiveawayTrigger,
+    /// Discord channel id to run it in; absent for the shop's default channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
+/// A reporting period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    /// The last 24 hours.
+    Day,
+    /// The last 7 days.
+    #[default]
+    Week,
+    /// The last 30 days.
+    Month,
+    /// Since the shop opened.
+    All,
+}
+
+/// `analytics`: sales figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyticsParams {
+    /// The period covered.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub period: Period,
+}
+
+/// `report`: the full report (the seed's weekly report).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// The period covered.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub period: Period,
+}
+
+/// `execute`: one of Maxis's own allow-listed commands, as text (e.g. `!announce Promo`).
+/// It is parsed by Maxis against its command list and never reaches a shell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecuteParams {
+    /// The command line, at most 2000 characters.
+    pub command: String,
+}
+
+/// `announce`: post a message to an audience.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnnounceParams {
+    /// The message, 1 to 2000 characters.
+    pub message: String,
+    /// Who is reached.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub audience: Audience,
+    /// Discord channel id; absent for the shop's `announce.channel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The longest free text accepted (Discord's message limit).
+pub const MAX_TEXT: usize = 2000;
+
+/// Checks the values that the types alone cannot: ranges and lengths.
+pub(crate) trait Validate {
+    fn validate(&self) -> Result<(), String>;
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!("`{field}` cannot be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(format!("`{field}` has at most {max} characters"));
+    }
+    Ok(())
+}
+
+fn positive(field: &str, value: u64) -> Result<(), String> {
+    if value == 0 {
+        return Err(format!("`{field}` must be greater than 0"));
+    }
+    Ok(())
+}
+
+impl Validate for StatusParams {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+impl Validate for StartParams {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+impl Validate for RestartParams {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+impl Validate for StopParams {
+    fn validate(&self) -> Result<(), String> {
+        self.reason.as_deref().map_or(Ok(()), |r| text("reason", r, 500))
+    }
+}
+impl Validate for ConfigParams {
+    fn validate(&self) -> Result<(), String> {
+        let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.' || c == '-';
+        if self.key.is_empty() || self.key.len() > 64 || !self.key.chars().all(ok) {
+            return Err(format!("`key` {:?} is not a setting key (like `price.pro`)", self.key));
+        }
+        self.value.as_deref().map_or(Ok(()), |v| text("value", v, 500))
+    }
+}
+impl Validate for PromoParams {
+    fn validate(&self) -> Result<(), String> {
+        match &self.discount {
+            Discount::Percent(p) if !(1..=100).contains(p) => {
+                return Err(format!("`discount.percent` must be between 1 and 100, not {p}"))
+            }
+            Discount::Fixed(m) => {
+                positive("discount.fixed.amount", m.amount)?;
+                currency(&m.currency)?;
+            }
+            Discount::Percent(_) => {}
+        }
+        if let PromoTarget::Plan(id) | PromoTarget::Product(id) = &self.target {
+            text("target", id, 64)?;
+        }
+        positive("duration_secs", self.duration_secs)?;
+        if let Some(code) = &self.code {
+            let ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+            if code.is_empty() || code.len() > 32 || !code.chars().all(ok) {
+                return Err("`code` has 1 to 32 letters, digits, '-' or '_'".to_owned());
+            }
+        }
+        if self.max_redemptions == Some(0) {
+            return Err("`max_redemptions` must be greater than 0".to_owned());
+        }
+        audience(&self.audience)
+    }
+}
+impl Validate for GiveawayParams {
+    fn validate(&self) -> Result<(), String> {
+        text("prize", &self.prize, 200)?;
+        positive("winners", u64::from(self.winners))?;
+        positive("duration_secs", self.duration_secs)?;
+        if self.trigger == GiveawayTrigger::Members(0) {
+            return Err("`trigger.members` must be greater than 0".to_owned());
+        }
+        Ok(())
+    }
+}
+impl Validate for AnalyticsParams {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+impl Validate for ReportParams {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+impl Validate for ExecuteParams {
+    fn validate(&self) -> Result<(), String> {
+        text("command", &self.command, MAX_TEXT)
+    }
+}
+impl Validate for AnnounceParams {
+    fn validate(&self) -> Result<(), String> {
+        text("message", &self.message, MAX_TEXT)?;
+        audience(&self.audience)
+    }
+}
+
+fn audience(audience: &Audience) -> Result<(), String> {
+    match audience {
+        Audience::InactiveDays(0) => Err("`audience.inactive_days` must be greater than 0".to_owned()),
+        Audience::Role(id) if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(format!("`audience.role` must be a Discord role id (digits), not {id:?}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn currency(code: &str) -> Result<(), String> {
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(format!("currency {code:?} must be a lowercase ISO 4217 code such as `eur`"));
+    }
+    Ok(())
+}

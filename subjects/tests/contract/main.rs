@@ -1,0 +1,2 @@
+//! Contract tests: names, subjects, payload round-trips and committed schemas.
+mod names;

@@ -1,0 +1,91 @@
+//! A whole fleet for a test: manifest and keys in a temp dir, a broker loading the generated
+//! config, streams and consumers provisioned by the provisioning identity.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use async_nats::Client;
+use broker::fleet::{Fleet, Identity, ShopSpec};
+use subjects::Name;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+use crate::server::NatsServer;
+
+/// A provisioned fleet on its own throwaway broker.
+pub struct TestFleet {
+    /// The fleet directory and manifest.
+    pub fleet: Fleet,
+    /// The broker.
+    pub server: NatsServer,
+    _dir: tempfile::TempDir,
+}
+
+impl TestFleet {
+    /// A fleet with the given shops (`"shop1:eu"`), Shellia identity `admin` and ops identity `ops`.
+    pub async fn start(shops: &[&str]) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("fleet-test-").tempdir()?;
+        let shops = shops.iter().map(|s| ShopSpec::parse(s)).collect::<anyhow::Result<Vec<_>>>()?;
+        let fleet = Fleet::init(dir.path(), None, &shops, &[name("admin")], &[name("ops")])?;
+        let server = NatsServer::start(&fleet.server_config_path())?;
+        let this = Self { fleet, server, _dir: dir };
+        let js = async_nats::jetstream::new(this.connect(&Identity::Provisioner).await?);
+        broker::provision::provision(&js, &this.fleet.manifest).await?;
+        Ok(this)
+    }
+
+    /// The broker URL.
+    pub fn url(&self) -> &str {
+        self.server.url()
+    }
+
+    /// Connects as `identity` with its own key and inbox prefix.
+    pub async fn connect(&self, identity: &Identity) -> anyhow::Result<Client> {
+        Ok(self.connect_watching(identity).await?.0)
+    }
+
+    /// Connects as `identity`, also returning the server errors reported on the connection.
+    pub async fn connect_watching(&self, identity: &Identity) -> anyhow::Result<(Client, UnboundedReceiver<String>)> {
+        let (tx, rx) = unbounded_channel();
+        let seed = self.fleet.seed(identity)?;
+        let client = broker::connect::options(&seed, &identity.inbox_prefix(), &identity.key_name(), Some(tx))
+            .connect(self.url())
+            .await
+            .with_context(|| format!("cannot connect as {}", identity.key_name()))?;
+        Ok((client, rx))
+    }
+
+    /// The identity of a shop of this fleet.
+    pub fn shop(&self, id: &str) -> Identity {
+        let spec = self.fleet.shop(&name(id)).cloned().unwrap_or_else(|| panic!("no shop {id} in the test fleet"));
+        Identity::Shop(spec)
+    }
+
+    /// The Shellia identity `admin`.
+    pub fn shellia(&self) -> Identity {
+        Identity::Shellia(name("admin"))
+    }
+
+    /// The ops identity `ops`.
+    pub fn ops(&self) -> Identity {
+        Identity::Ops(name("ops"))
+    }
+
+    /// Adds a shop to the running fleet exactly as `broker add-shop` does: manifest and keys,
+    /// config reload, then the consumer.
+    pub async fn add_shop(&mut self, spec: &str) -> anyhow::Result<Identity> {
+        let spec = ShopSpec::parse(spec)?;
+        self.fleet.upsert_shop(spec.clone());
+        self.fleet.save()?;
+        broker::reload::signal(&self.fleet.pid_path())?;
+        let identity = Identity::Shop(spec.clone());
+        broker::reload::wait_until_accepted(&self.fleet, &identity, self.url(), Duration::from_secs(10)).await?;
+        let js = async_nats::jetstream::new(self.connect(&Identity::Provisioner).await?);
+        broker::provision::ensure_shop_consumer(&js, &self.fleet.manifest.streams, &spec).await?;
+        Ok(identity)
+    }
+}
+
+/// A name, for tests.
+pub fn name(s: &str) -> Name {
+    Name::parse(s).unwrap_or_else(|e| panic!("{e}"))
+}
