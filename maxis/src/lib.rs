@@ -1,0 +1,16 @@
+//! Maxis, the shop bot: one instance per shop. It executes the orders Shellia sends over NATS
+//! JetStream, exactly once in effect, answers each one and publishes events.
+//!
+//! Layout: [`domain`] (no Discord, NATS or SQL), [`store`] (SQLite via sqlx), [`bus`] (NATS),
+//! [`execute`] (one order → one transaction), [`startup`] (wiring), [`configuration`].
+
+pub mod bus;
+pub mod configuration;
+pub mod domain;
+pub mod execute;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+
+/// Version of this Maxis build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,1 +1,76 @@
-fn main(){}
+//! `shellia`: send orders to the Maxis fleet from the command line or a console.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+use shellia::bus::FleetClient;
+use shellia::command::build_order;
+use shellia::configuration::Settings;
+use shellia::{console, render};
+
+#[derive(Parser)]
+#[command(name = "shellia", version, about = "Shellia, the admin assistant of the Maxis fleet")]
+struct Cli {
+    /// Configuration file layered over the defaults (then SHELLIA_* environment variables).
+    #[arg(long, global = true, env = "SHELLIA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Send one order and print each shop's answer.
+    ///
+    /// Example: `shellia send all status`, `shellia send eu stop reason="inventory"`.
+    Send {
+        /// A shop id, a group, or `all`.
+        target: String,
+        /// status, config, start, stop, restart, promo, giveaway, analytics, report, execute, announce.
+        action: String,
+        /// Parameters as key=value (dotted keys nest: discount.percent=20).
+        params: Vec<String>,
+        /// Print one JSON object per shop and line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for the replies (default from the settings).
+        #[arg(long)]
+        timeout: Option<f64>,
+    },
+    /// Interactive console with the same commands (reads standard input).
+    Console,
+    /// List the shops of the fleet.
+    Shops,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shellia::telemetry::init("warn");
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    let seed = settings.nats_seed()?;
+    let fleet = FleetClient::connect(&settings.nats.url, settings.identity()?, seed.expose_secret()).await?;
+    match cli.command {
+        Cmd::Send { target, action, params, json, timeout } => {
+            let (target, order) = build_order(&target, &action, &params, &fleet.issuer())?;
+            let wait = timeout.map_or_else(|| settings.reply_timeout(), Duration::from_secs_f64);
+            let dispatch = fleet.send(&target, order, wait).await?;
+            print!("{}", if json { render::json_lines(&dispatch) } else { render::table(&dispatch) });
+        }
+        Cmd::Console => {
+            if !std::io::stdin().is_terminal() {
+                tracing::info!("standard input is not a terminal: reading commands from it");
+            }
+            console::run(&fleet, &settings.default_target()?, settings.reply_timeout(), tokio::io::stdin(), tokio::io::stdout()).await?;
+        }
+        Cmd::Shops => {
+            for shop in fleet.shops().await? {
+                println!("{shop}");
+            }
+        }
+    }
+    Ok(())
+}

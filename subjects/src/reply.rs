@@ -165,21 +165,7 @@ pub struct StatusReport {
     pub started_at: DateTime<Utc>,
     /// Seconds since start.
     pub uptime_secs: u64,
-    /// Groups the shop belongs to.
+    /// Groups the shop belongs to (read from its consumer's filters at start).
     pub groups: Vec<String>,
-    /// Counts of what the shop holds.
-    pub counts: StatusCounts,
 }
 
-/// Counts in a [`StatusReport`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct StatusCounts {
-    /// Products and plans in the catalog.
-    pub products: u64,
-    /// Orders not yet paid or fulfilled.
-    pub open_orders: u64,
-    /// Promotions running now.
-    pub active_promos: u64,
-    /// Giveaways open for entries or waiting for their trigger.
-    pub active_giveaways: u64,
-}

@@ -1,2 +1,4 @@
-//! Contract tests: names, subjects, payload round-trips and committed schemas.
+//! Contract tests: names, subjects, payload round-trips, typed errors and committed schemas.
 mod names;
+mod payloads;
+mod schemas;

@@ -1,0 +1,8 @@
+//! NATS: the shop's durable consumer, its replies and events, and service discovery.
+
+pub mod consumer;
+pub mod discovery;
+pub mod publisher;
+
+pub use consumer::{OrderHandler, Outcome};
+pub use publisher::Publisher;

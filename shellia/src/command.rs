@@ -1,0 +1,114 @@
+//! The text command language shared by `shellia send`, the console and (later) `!maxis`:
+//! a target, an action and `key=value` parameters, turned into a typed, validated order.
+
+use serde_json::{Map, Value};
+use subjects::{Command, Order, OrderError, Target};
+
+/// Why a command line is not an order.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The target is not a valid name.
+    #[error("bad target: {0}")]
+    Target(#[from] subjects::NameError),
+    /// The action or its parameters are wrong.
+    #[error("{0}")]
+    Order(#[from] OrderError),
+    /// A parameter is not `key=value`.
+    #[error("parameter {0:?} is not key=value (nested keys use dots: discount.percent=20)")]
+    Param(String),
+}
+
+/// Builds the JSON parameters from `key=value` words. Dotted keys nest (`target.plan=pro` →
+/// `{"target":{"plan":"pro"}}`); a value that reads as JSON (numbers, true/false, quoted strings,
+/// objects) is taken as such, anything else is a string.
+pub fn params_from_pairs<S: AsRef<str>>(pairs: &[S]) -> Result<Value, CommandError> {
+    let mut root = Map::new();
+    for pair in pairs {
+        let pair = pair.as_ref();
+        let (key, raw) = pair.split_once('=').ok_or_else(|| CommandError::Param(pair.to_owned()))?;
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(CommandError::Param(pair.to_owned()));
+        }
+        let value = serde_json::from_str::<Value>(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
+        let mut node = &mut root;
+        let mut parts = key.split('.').peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                node.insert(part.to_owned(), value.clone());
+                break;
+            }
+            let entry = node.entry(part.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            node = entry.as_object_mut().ok_or_else(|| CommandError::Param(pair.to_owned()))?;
+        }
+    }
+    Ok(Value::Object(root))
+}
+
+/// Parses a target, an action and parameters into an order issued by `issuer`.
+pub fn build_order<S: AsRef<str>>(target: &str, action: &str, pairs: &[S], issuer: &str) -> Result<(Target, Order), CommandError> {
+    let target = Target::parse(target)?;
+    let command = Command::from_parts(action, params_from_pairs(pairs)?)?;
+    Ok((target, Order::new(command, issuer)))
+}
+
+/// Splits a console line into words; double or single quotes group words (`message="a b"`).
+/// No shell is involved: this only splits text.
+pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                current.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err("unclosed quote".to_owned());
+    }
+    if in_word {
+        words.push(current);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dotted_keys_nest_and_json_values_keep_their_type() {
+        let params = params_from_pairs(&["discount.percent=20", "target.plan=pro", "duration_secs=172800", "replace=true"]).unwrap();
+        assert_eq!(params, json!({"discount": {"percent": 20}, "target": {"plan": "pro"}, "duration_secs": 172800, "replace": true}));
+    }
+
+    #[test]
+    fn quotes_group_words() {
+        assert_eq!(split_words(r#"send all announce message="Soldes d'été" x=1"#).unwrap(), vec!["send", "all", "announce", "message=Soldes d'été", "x=1"]);
+        assert!(split_words("a \"b").is_err());
+    }
+
+    #[test]
+    fn a_word_without_equals_is_refused() {
+        assert!(matches!(params_from_pairs(&["oops"]), Err(CommandError::Param(_))));
+    }
+}

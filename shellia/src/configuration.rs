@@ -1,0 +1,87 @@
+//! Settings, in layers: `configuration/base.toml` (compiled in), an optional file, then
+//! `SHELLIA_`-prefixed environment variables with `__` between levels.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use subjects::{Name, Target};
+
+const BASE: &str = include_str!("../configuration/base.toml");
+
+/// All settings of one Shellia.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Identity name in the fleet.
+    pub identity: String,
+    /// Default target.
+    pub default_target: String,
+    /// Reply wait, in milliseconds.
+    pub reply_timeout_ms: u64,
+    /// The broker.
+    pub nats: NatsSettings,
+}
+
+/// How to reach the broker.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NatsSettings {
+    /// Broker URL(s).
+    pub url: String,
+    /// The nkey seed itself (from the environment only).
+    #[serde(default)]
+    pub seed: Option<SecretString>,
+    /// A file holding the nkey seed.
+    #[serde(default)]
+    pub seed_file: String,
+}
+
+impl Settings {
+    /// Loads the layers; `file` is the optional middle layer.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(BASE, config::FileFormat::Toml));
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(config::Environment::with_prefix("SHELLIA").prefix_separator("_").separator("__"))
+            .build()
+            .context("Failed to read the settings")?
+            .try_deserialize()
+            .context("Invalid settings")?;
+        settings.identity()?;
+        settings.default_target()?;
+        Ok(settings)
+    }
+
+    /// The identity, validated.
+    pub fn identity(&self) -> anyhow::Result<Name> {
+        Name::parse(self.identity.clone()).context("invalid `identity`")
+    }
+
+    /// The default target, validated.
+    pub fn default_target(&self) -> anyhow::Result<Target> {
+        Target::parse(&self.default_target).context("invalid `default_target`")
+    }
+
+    /// How long to wait for replies.
+    pub fn reply_timeout(&self) -> Duration {
+        Duration::from_millis(self.reply_timeout_ms)
+    }
+
+    /// The nkey seed: SHELLIA_NATS__SEED, else the seed file.
+    pub fn nats_seed(&self) -> anyhow::Result<SecretString> {
+        if let Some(seed) = &self.nats.seed {
+            if !seed.expose_secret().is_empty() {
+                return Ok(seed.clone());
+            }
+        }
+        if self.nats.seed_file.is_empty() {
+            bail!("no NATS credentials: set SHELLIA_NATS__SEED_FILE to Shellia's seed file (`broker key-path shellia-<name>`) or SHELLIA_NATS__SEED");
+        }
+        let text = std::fs::read_to_string(&self.nats.seed_file)
+            .with_context(|| format!("cannot read the seed file {}", self.nats.seed_file))?;
+        Ok(SecretString::from(text.trim().to_owned()))
+    }
+}

@@ -1,0 +1,166 @@
+use chrono::{TimeZone, Utc};
+use serde_json::{json, Value};
+use subjects::params::*;
+use subjects::reply::StatusReport;
+use subjects::{Action, Command, ContractVersion, ErrorBody, ErrorCode, Event, EventKind, Name, Order, OrderErrorKind, OrderId, Reply};
+
+fn every_command() -> Vec<Command> {
+    vec![
+        Command::Status(StatusParams {}),
+        Command::Config(ConfigParams { key: "price.pro".into(), value: Some("29.99".into()) }),
+        Command::Start(StartParams {}),
+        Command::Stop(StopParams { reason: Some("inventory".into()) }),
+        Command::Restart(RestartParams {}),
+        Command::Promo(PromoParams {
+            discount: Discount::Percent(20),
+            target: PromoTarget::Plan("pro".into()),
+            duration_secs: 48 * 3600,
+            audience: Audience::InactiveDays(30),
+            code: Some("PRO20".into()),
+            max_redemptions: Some(100),
+            starts_at: Some(Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap()),
+            replace: true,
+        }),
+        Command::Giveaway(GiveawayParams {
+            prize: "Nitro".into(),
+            winners: 2,
+            duration_secs: 86_400,
+            trigger: GiveawayTrigger::Members(100),
+            channel: Some("123".into()),
+        }),
+        Command::Analytics(AnalyticsParams { period: Period::Month }),
+        Command::Report(ReportParams { period: Period::Week }),
+        Command::Execute(ExecuteParams { command: "!announce Promo".into() }),
+        Command::Announce(AnnounceParams { message: "Soldes !".into(), audience: Audience::PromoPing, channel: None }),
+    ]
+}
+
+#[test]
+fn every_action_has_a_command_in_this_test() {
+    let covered: Vec<Action> = every_command().iter().map(Command::action).collect();
+    assert_eq!(covered, Action::ALL);
+}
+
+#[test]
+fn every_order_round_trips_through_json() {
+    for command in every_command() {
+        let mut order = Order::new(command, "shellia:admin");
+        order.expires_at = Some(order.issued_at + chrono::Duration::minutes(5));
+        order.confirmed_by = Some("discord:42".into());
+        let parsed = Order::from_json(&order.to_json()).unwrap();
+        assert_eq!(parsed, order);
+    }
+}
+
+#[test]
+fn replies_and_events_round_trip() {
+    let shop = Name::parse("shop1").unwrap();
+    let ok = Reply::ok(OrderId::generate(), shop.clone(), json!({"open": true}));
+    assert_eq!(serde_json::from_slice::<Reply>(&ok.to_json()).unwrap(), ok);
+    let err = Reply::err(OrderId::generate(), shop.clone(), ErrorBody::new(ErrorCode::Conflict, "promo running"));
+    let text: Value = serde_json::from_slice(&err.to_json()).unwrap();
+    assert_eq!(text["error"]["code"], "conflict");
+    assert!(text.get("result").is_none());
+    assert_eq!(serde_json::from_slice::<Reply>(&err.to_json()).unwrap(), err);
+    let event = Event::new(shop, EventKind::parse("promo.started").unwrap(), Some(OrderId::generate()), json!({"x": 1}));
+    assert_eq!(serde_json::from_slice::<Event>(&event.to_json()).unwrap(), event);
+}
+
+#[test]
+fn a_status_report_round_trips() {
+    let report = StatusReport {
+        version: "0.1.0".into(),
+        contract: ContractVersion::CURRENT,
+        online: true,
+        open: false,
+        closed_reason: Some("inventory".into()),
+        started_at: Utc::now(),
+        uptime_secs: 12,
+        groups: vec!["eu".into()],
+    };
+    let reply = Reply::ok(OrderId::generate(), Name::parse("shop1").unwrap(), serde_json::to_value(&report).unwrap());
+    assert_eq!(reply.result_as::<StatusReport>().unwrap().unwrap(), report);
+}
+
+#[test]
+fn unknown_error_codes_from_newer_shops_are_read_as_other() {
+    let reply: Reply = serde_json::from_value(json!({
+        "v": "1.3", "order_id": "abc", "instance": "shop1", "ok": false, "at": "2026-11-24T00:00:00Z",
+        "error": {"code": "rate_limited", "message": "later"}, "new_field": 1
+    }))
+    .unwrap();
+    assert_eq!(reply.error.unwrap().code, ErrorCode::Other);
+}
+
+fn order_json(action: &str, params: Value) -> Value {
+    json!({"v": "1.0", "id": "o1", "action": action, "params": params, "issued_by": "t", "issued_at": "2026-11-24T00:00:00Z"})
+}
+
+fn kind_of(value: Value) -> OrderErrorKind {
+    Order::from_json(value.to_string().as_bytes()).unwrap_err().kind
+}
+
+#[test]
+fn an_unknown_major_version_is_refused_as_unsupported() {
+    let mut order = order_json("status", json!({}));
+    order["v"] = json!("2.0");
+    let err = Order::from_json(order.to_string().as_bytes()).unwrap_err();
+    assert_eq!(err.kind, OrderErrorKind::UnsupportedVersion);
+    assert_eq!(err.kind.code(), ErrorCode::UnsupportedVersion);
+    assert_eq!(err.order_id.unwrap().as_ref(), "o1", "the id is kept so the shop can answer");
+}
+
+#[test]
+fn a_newer_minor_version_is_accepted() {
+    let mut order = order_json("status", json!({}));
+    order["v"] = json!("1.7");
+    assert!(Order::from_json(order.to_string().as_bytes()).is_ok());
+}
+
+#[test]
+fn unknown_actions_fields_and_wrong_types_are_typed_errors() {
+    assert_eq!(kind_of(order_json("explode", json!({}))), OrderErrorKind::UnknownAction);
+    assert_eq!(kind_of(order_json("status", json!({"verbose": true}))), OrderErrorKind::InvalidParams);
+    assert_eq!(kind_of(order_json("config", json!({"key": 5}))), OrderErrorKind::InvalidParams);
+    assert_eq!(kind_of(order_json("config", json!({}))), OrderErrorKind::InvalidParams);
+    let promo = json!({"discount": {"percent": 120}, "target": "all", "duration_secs": 60});
+    assert_eq!(kind_of(order_json("promo", promo)), OrderErrorKind::InvalidParams);
+    let promo = json!({"discount": {"percent": "20"}, "target": "all", "duration_secs": 60});
+    assert_eq!(kind_of(order_json("promo", promo)), OrderErrorKind::InvalidParams);
+    assert_eq!(kind_of(order_json("giveaway", json!({"prize": "x", "duration_secs": 0}))), OrderErrorKind::InvalidParams);
+    assert_eq!(kind_of(order_json("announce", json!({"message": " "}))), OrderErrorKind::InvalidParams);
+    let mut extra = order_json("status", json!({}));
+    extra["surprise"] = json!(1);
+    assert_eq!(kind_of(extra), OrderErrorKind::Malformed);
+    let mut no_version = order_json("status", json!({}));
+    no_version.as_object_mut().unwrap().remove("v");
+    assert_eq!(kind_of(no_version), OrderErrorKind::Malformed);
+    assert_eq!(Order::from_json(b"not json").unwrap_err().kind, OrderErrorKind::Malformed);
+    assert_eq!(Order::from_json(b"[1]").unwrap_err().kind, OrderErrorKind::Malformed);
+}
+
+#[test]
+fn omitted_params_mean_an_empty_object() {
+    let mut order = order_json("status", json!({}));
+    order.as_object_mut().unwrap().remove("params");
+    assert!(Order::from_json(order.to_string().as_bytes()).is_ok());
+}
+
+#[test]
+fn defaults_are_not_written_so_older_shops_accept_them() {
+    let order = Order::new(
+        Command::Promo(PromoParams {
+            discount: Discount::Percent(20),
+            target: PromoTarget::All,
+            duration_secs: 60,
+            audience: Audience::Everyone,
+            code: None,
+            max_redemptions: None,
+            starts_at: None,
+            replace: false,
+        }),
+        "t",
+    );
+    let wire: Value = serde_json::from_slice(&order.to_json()).unwrap();
+    assert_eq!(wire["params"], json!({"discount": {"percent": 20}, "target": "all", "duration_secs": 60}));
+}
