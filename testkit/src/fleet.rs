@@ -89,3 +89,8 @@ impl TestFleet {
 pub fn name(s: &str) -> Name {
     Name::parse(s).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The provisioning identity.
+pub fn provisioner() -> Identity {
+    Identity::Provisioner
+}

@@ -6,6 +6,7 @@
 //! and removes its files. A test that panics gets the server log on stderr.
 
 pub mod fleet;
+pub mod shop;
 mod server;
 
 pub use fleet::TestFleet;

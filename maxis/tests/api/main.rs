@@ -1,1 +1,3 @@
-//! placeholder
+//! Maxis against a real broker with the generated config: orders in, replies and events out.
+mod helpers;
+mod orders;

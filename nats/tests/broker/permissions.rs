@@ -49,7 +49,8 @@ async fn a_shop_cannot_pull_from_or_ack_on_another_shops_consumer() {
     client.flush().await.unwrap();
     expect_violation(&mut errors, "Publish", &ack).await;
     // Binding to shop2's consumer needs its info, which shop1 may not ask for.
-    let js = jetstream::new(client);
+    let mut js = jetstream::new(client);
+    js.set_timeout(Duration::from_secs(1));
     let bound: Result<PullConsumer, _> = js.get_consumer_from_stream("shop2", CONTROL_STREAM).await;
     assert!(bound.is_err(), "shop1 bound shop2's consumer");
     expect_violation(&mut errors, "Publish", &format!("$JS.API.CONSUMER.INFO.{CONTROL_STREAM}.shop2")).await;
@@ -139,10 +140,13 @@ async fn ops_reads_events_and_publishes_nothing_else() {
 #[tokio::test]
 async fn ops_cannot_create_a_durable_consumer_on_the_events_stream() {
     let fleet = fleet().await;
-    let js = jetstream::new(fleet.connect(&fleet.ops()).await.unwrap());
+    let (client, mut errors) = fleet.connect_watching(&fleet.ops()).await.unwrap();
+    let mut js = jetstream::new(client);
+    js.set_timeout(Duration::from_secs(1));
     let stream = js.get_stream_no_info(EVENTS_STREAM).await.unwrap();
     let durable = jetstream::consumer::pull::Config { durable_name: Some("mine".into()), ..Default::default() };
     assert!(stream.create_consumer(durable).await.is_err(), "ops created a durable consumer");
+    expect_violation(&mut errors, "Publish", &format!("$JS.API.CONSUMER.CREATE.{EVENTS_STREAM}.mine")).await;
 }
 
 #[tokio::test]

@@ -1,1 +1,4 @@
-//! placeholder
+//! Shellia → broker → Maxis, end to end, with the generated config and real shops.
+mod console;
+mod helpers;
+mod send;

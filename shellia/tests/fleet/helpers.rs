@@ -1,0 +1,29 @@
+use std::time::Duration;
+
+use shellia::bus::{Delivery, Dispatch, FleetClient};
+use shellia::command::build_order;
+use testkit::TestFleet;
+
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Shellia `admin` connected to the test fleet.
+pub async fn shellia(fleet: &TestFleet) -> FleetClient {
+    let client = fleet.connect(&fleet.shellia()).await.unwrap();
+    FleetClient::from_client(client, subjects::Name::parse("admin").unwrap())
+}
+
+/// `shellia send <target> <action> [params]`, as the CLI builds it.
+pub async fn send(shellia: &FleetClient, target: &str, action: &str, params: &[&str], wait: Duration) -> Dispatch {
+    let (target, order) = build_order(target, action, params, &shellia.issuer()).unwrap();
+    shellia.send(&target, order, wait).await.unwrap()
+}
+
+/// The shops that answered ok.
+pub fn answered(dispatch: &Dispatch) -> Vec<String> {
+    dispatch
+        .shops
+        .iter()
+        .filter(|(_, d)| matches!(d, Delivery::Replied(r) if r.ok))
+        .map(|(id, _)| id.to_string())
+        .collect()
+}
