@@ -4,7 +4,9 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use subjects::event::{OrderExecuted, OrderRejected};
 use subjects::reply::StatusReport;
-use subjects::{subject, Command, ContractVersion, ErrorBody, ErrorCode, Event, EventKind, Name, Order, OrderId, Reply, ShopId};
+use subjects::{
+    subject, Command, ContractVersion, ErrorBody, ErrorCode, Event, EventKind, Name, Order, OrderId, Reply, ShopId,
+};
 
 use crate::domain::shop::Transition;
 use crate::domain::Uptime;
@@ -92,7 +94,13 @@ pub async fn record_rejection(
 }
 
 /// Queues an event in the outbox of the current transaction.
-pub async fn enqueue(tx: &mut Tx, ctx: &ShopContext, order: Option<&OrderId>, kind: &str, data: Value) -> anyhow::Result<()> {
+pub async fn enqueue(
+    tx: &mut Tx,
+    ctx: &ShopContext,
+    order: Option<&OrderId>,
+    kind: &str,
+    data: Value,
+) -> anyhow::Result<()> {
     let kind = EventKind::parse(kind)?;
     let event = Event::new(ctx.id.clone(), kind.clone(), order.cloned(), data);
     orders::enqueue(tx, &subject::event(&ctx.id, &kind), &event).await

@@ -30,15 +30,16 @@ impl Application {
         let id = settings.shop_id()?;
         let seed = settings.nats_seed()?;
         let store = Store::open(&settings.database_path()?).await?;
-        let client = broker::connect::options(seed.expose_secret(), &subject::shop_inbox(&id), &format!("maxis-{id}"), None)
-            .connect(settings.nats.url.as_str())
-            .await
-            .with_context(|| format!("Failed to connect to NATS at {} as shop {id}", settings.nats.url))?;
+        let client =
+            broker::connect::options(seed.expose_secret(), &subject::shop_inbox(&id), &format!("maxis-{id}"), None)
+                .connect(settings.nats.url.as_str())
+                .await
+                .with_context(|| format!("Failed to connect to NATS at {} as shop {id}", settings.nats.url))?;
         let js = jetstream::new(client.clone());
-        let mut consumer: PullConsumer = js
-            .get_consumer_from_stream(subject::shop_consumer(&id), CONTROL_STREAM)
-            .await
-            .with_context(|| format!("no consumer for shop {id}: add it with `broker add-shop {id}` (or `broker provision`)"))?;
+        let mut consumer: PullConsumer =
+            js.get_consumer_from_stream(subject::shop_consumer(&id), CONTROL_STREAM).await.with_context(|| {
+                format!("no consumer for shop {id}: add it with `broker add-shop {id}` (or `broker provision`)")
+            })?;
         let info = consumer.info().await.context("Failed to read the consumer")?;
         let groups = groups_from_filters(&id, &info.config.filter_subjects);
         let ctx = ShopContext { id, groups, uptime: Uptime::now() };

@@ -10,10 +10,8 @@ use tokio::sync::mpsc::UnboundedSender;
 /// `Permissions Violation for Publish to "..."`.
 pub fn options(seed: &str, inbox_prefix: &str, name: &str, errors: Option<UnboundedSender<String>>) -> ConnectOptions {
     let conn_name = name.to_owned();
-    ConnectOptions::with_nkey(seed.to_owned())
-        .custom_inbox_prefix(inbox_prefix)
-        .name(name)
-        .event_callback(move |event| {
+    ConnectOptions::with_nkey(seed.to_owned()).custom_inbox_prefix(inbox_prefix).name(name).event_callback(
+        move |event| {
             let errors = errors.clone();
             let conn_name = conn_name.clone();
             async move {
@@ -34,5 +32,6 @@ pub fn options(seed: &str, inbox_prefix: &str, name: &str, errors: Option<Unboun
                     other => tracing::debug!(connection = %conn_name, event = %other, "NATS event"),
                 }
             }
-        })
+        },
+    )
 }

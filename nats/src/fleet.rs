@@ -151,7 +151,13 @@ impl Fleet {
     /// Creates or extends the fleet in `dir`: keeps what exists (keys are never replaced), adds
     /// the shops and identities given, then writes the manifest, the keys and the server config.
     /// Running it twice with the same arguments changes nothing.
-    pub fn init(dir: &Path, listen: Option<&str>, shops: &[ShopSpec], shellia: &[Name], ops: &[Name]) -> anyhow::Result<Self> {
+    pub fn init(
+        dir: &Path,
+        listen: Option<&str>,
+        shops: &[ShopSpec],
+        shellia: &[Name],
+        ops: &[Name],
+    ) -> anyhow::Result<Self> {
         let mut fleet = match Self::load(dir) {
             Ok(f) => f,
             Err(_) if !dir.join("fleet.toml").exists() => Self {
@@ -189,8 +195,9 @@ impl Fleet {
     /// Loads an existing fleet directory.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let path = dir.join("fleet.toml");
-        let text = fs::read_to_string(&path)
-            .with_context(|| format!("no fleet at {}: run `broker init --dir {}` first", path.display(), dir.display()))?;
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!("no fleet at {}: run `broker init --dir {}` first", path.display(), dir.display())
+        })?;
         let manifest: Manifest = toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
         let fleet = Self { dir: dir.to_path_buf(), manifest };
         fleet.validate()?;

@@ -73,7 +73,12 @@ async fn main() -> anyhow::Result<()> {
             let shellia = names(&shellia)?;
             let ops = names(&ops)?;
             let fleet = Fleet::init(&cli.dir, listen.as_deref(), &shops, &shellia, &ops)?;
-            println!("fleet in {}: {} shop(s), config {}", fleet.dir.display(), fleet.manifest.shops.len(), fleet.server_config_path().display());
+            println!(
+                "fleet in {}: {} shop(s), config {}",
+                fleet.dir.display(),
+                fleet.manifest.shops.len(),
+                fleet.server_config_path().display()
+            );
         }
         Command::Provision { url } => {
             let fleet = Fleet::load(&cli.dir)?;
@@ -89,10 +94,15 @@ async fn main() -> anyhow::Result<()> {
             fleet.save()?;
             broker::reload::signal(&fleet.pid_path())?;
             let url = url.unwrap_or_else(|| format!("nats://{}", fleet.manifest.listen));
-            broker::reload::wait_until_accepted(&fleet, &Identity::Shop(spec.clone()), &url, Duration::from_secs(10)).await?;
+            broker::reload::wait_until_accepted(&fleet, &Identity::Shop(spec.clone()), &url, Duration::from_secs(10))
+                .await?;
             let js = provisioner(&fleet, Some(url)).await?;
             let step = provision::ensure_shop_consumer(&js, &fleet.manifest.streams, &spec).await?;
-            println!("shop {} added: credentials {}, {step}", spec.id, fleet.key_path(&Identity::Shop(spec.clone())).display());
+            println!(
+                "shop {} added: credentials {}, {step}",
+                spec.id,
+                fleet.key_path(&Identity::Shop(spec.clone())).display()
+            );
         }
         Command::Reload => {
             let fleet = Fleet::load(&cli.dir)?;

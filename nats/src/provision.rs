@@ -121,7 +121,8 @@ async fn ensure_stream(js: &jetstream::Context, want: stream::Config) -> anyhow:
                 Change::Updated
             }
         }
-        Err(e) if matches!(e.kind(), GetStreamErrorKind::JetStream(ref j) if j.error_code() == ErrorCode::STREAM_NOT_FOUND) => {
+        Err(e) if matches!(e.kind(), GetStreamErrorKind::JetStream(ref j) if j.error_code() == ErrorCode::STREAM_NOT_FOUND) =>
+        {
             js.create_stream(want).await.with_context(|| format!("Failed to create {what}"))?;
             Change::Created
         }
@@ -141,7 +142,11 @@ fn stream_matches(have: &stream::Config, want: &stream::Config) -> bool {
 }
 
 /// Creates or updates one shop's durable consumer (used when a shop joins a running fleet).
-pub async fn ensure_shop_consumer(js: &jetstream::Context, settings: &StreamSettings, shop: &ShopSpec) -> anyhow::Result<Step> {
+pub async fn ensure_shop_consumer(
+    js: &jetstream::Context,
+    settings: &StreamSettings,
+    shop: &ShopSpec,
+) -> anyhow::Result<Step> {
     let want = shop_consumer(settings, shop);
     let name = subject::shop_consumer(&shop.id);
     let what = format!("consumer {CONTROL_STREAM}/{name}");
@@ -171,7 +176,8 @@ pub async fn ensure_shop_consumer(js: &jetstream::Context, settings: &StreamSett
                 Change::Updated
             }
         }
-        Err(e) if matches!(e.kind(), ConsumerErrorKind::JetStream(ref j) if j.error_code() == ErrorCode::CONSUMER_NOT_FOUND) => {
+        Err(e) if matches!(e.kind(), ConsumerErrorKind::JetStream(ref j) if j.error_code() == ErrorCode::CONSUMER_NOT_FOUND) =>
+        {
             js.create_consumer_strict_on_stream(want, CONTROL_STREAM)
                 .await
                 .with_context(|| format!("Failed to create {what}"))?;

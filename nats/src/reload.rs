@@ -20,19 +20,24 @@ pub fn signal(pid_file: &Path) -> anyhow::Result<()> {
 }
 
 /// Waits until the broker accepts `identity`'s credentials (the reload is asynchronous).
-pub async fn wait_until_accepted(fleet: &Fleet, identity: &Identity, url: &str, timeout: Duration) -> anyhow::Result<()> {
+pub async fn wait_until_accepted(
+    fleet: &Fleet,
+    identity: &Identity,
+    url: &str,
+    timeout: Duration,
+) -> anyhow::Result<()> {
     let seed = fleet.seed(identity)?;
     let deadline = Instant::now() + timeout;
     loop {
-        let attempt = crate::connect::options(&seed, &identity.inbox_prefix(), "reload-check", None)
-            .connect(url)
-            .await;
+        let attempt = crate::connect::options(&seed, &identity.inbox_prefix(), "reload-check", None).connect(url).await;
         match attempt {
             Ok(client) => {
                 drop(client);
                 return Ok(());
             }
-            Err(e) if Instant::now() > deadline => bail!("the broker at {url} still refuses {}: {e}", identity.key_name()),
+            Err(e) if Instant::now() > deadline => {
+                bail!("the broker at {url} still refuses {}: {e}", identity.key_name())
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }

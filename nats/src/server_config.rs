@@ -18,7 +18,9 @@ pub fn render(fleet: &Fleet) -> anyhow::Result<String> {
         .replace("{{listen}}", &fleet.manifest.listen)
         .replace("{{pid_file}}", &quote(&dir.join("nats.pid").to_string_lossy()))
         .replace("{{store_dir}}", &quote(&dir.join("jetstream").to_string_lossy()));
-    out.push_str("\n# Generated from fleet.toml by `broker`: edit the manifest, not this block.\nauthorization {\n  users = [\n");
+    out.push_str(
+        "\n# Generated from fleet.toml by `broker`: edit the manifest, not this block.\nauthorization {\n  users = [\n",
+    );
     for identity in fleet.identities() {
         let key = fleet.public_key(&identity)?;
         let p = permissions::of(&identity);

@@ -48,7 +48,12 @@ pub fn params_from_pairs<S: AsRef<str>>(pairs: &[S]) -> Result<Value, CommandErr
 }
 
 /// Parses a target, an action and parameters into an order issued by `issuer`.
-pub fn build_order<S: AsRef<str>>(target: &str, action: &str, pairs: &[S], issuer: &str) -> Result<(Target, Order), CommandError> {
+pub fn build_order<S: AsRef<str>>(
+    target: &str,
+    action: &str,
+    pairs: &[S],
+    issuer: &str,
+) -> Result<(Target, Order), CommandError> {
     let target = Target::parse(target)?;
     let command = Command::from_parts(action, params_from_pairs(pairs)?)?;
     Ok((target, Order::new(command, issuer)))
@@ -97,13 +102,21 @@ mod tests {
 
     #[test]
     fn dotted_keys_nest_and_json_values_keep_their_type() {
-        let params = params_from_pairs(&["discount.percent=20", "target.plan=pro", "duration_secs=172800", "replace=true"]).unwrap();
-        assert_eq!(params, json!({"discount": {"percent": 20}, "target": {"plan": "pro"}, "duration_secs": 172800, "replace": true}));
+        let params =
+            params_from_pairs(&["discount.percent=20", "target.plan=pro", "duration_secs=172800", "replace=true"])
+                .unwrap();
+        assert_eq!(
+            params,
+            json!({"discount": {"percent": 20}, "target": {"plan": "pro"}, "duration_secs": 172800, "replace": true})
+        );
     }
 
     #[test]
     fn quotes_group_words() {
-        assert_eq!(split_words(r#"send all announce message="Soldes d'été" x=1"#).unwrap(), vec!["send", "all", "announce", "message=Soldes d'été", "x=1"]);
+        assert_eq!(
+            split_words(r#"send all announce message="Soldes d'été" x=1"#).unwrap(),
+            vec!["send", "all", "announce", "message=Soldes d'été", "x=1"]
+        );
         assert!(split_words("a \"b").is_err());
     }
 

@@ -24,7 +24,13 @@ actions: status config start stop restart promo giveaway analytics report execut
 ";
 
 /// Runs the console on `input` until `quit` or end of input, writing to `out`.
-pub async fn run<R, W>(fleet: &FleetClient, default_target: &Target, wait: Duration, input: R, mut out: W) -> anyhow::Result<()>
+pub async fn run<R, W>(
+    fleet: &FleetClient,
+    default_target: &Target,
+    wait: Duration,
+    input: R,
+    mut out: W,
+) -> anyhow::Result<()>
 where
     R: tokio::io::AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -48,7 +54,12 @@ where
 }
 
 /// One line: `Ok(None)` to quit, else the text to print.
-pub async fn handle_line(fleet: &FleetClient, default_target: &Target, wait: Duration, line: &str) -> anyhow::Result<Option<String>> {
+pub async fn handle_line(
+    fleet: &FleetClient,
+    default_target: &Target,
+    wait: Duration,
+    line: &str,
+) -> anyhow::Result<Option<String>> {
     let words = split_words(line).map_err(anyhow::Error::msg)?;
     let Some(first) = words.first() else { return Ok(Some(String::new())) };
     let (target, action, params): (String, &str, &[String]) = match first.as_str() {

@@ -64,7 +64,14 @@ async fn main() -> anyhow::Result<()> {
             if !std::io::stdin().is_terminal() {
                 tracing::info!("standard input is not a terminal: reading commands from it");
             }
-            console::run(&fleet, &settings.default_target()?, settings.reply_timeout(), tokio::io::stdin(), tokio::io::stdout()).await?;
+            console::run(
+                &fleet,
+                &settings.default_target()?,
+                settings.reply_timeout(),
+                tokio::io::stdin(),
+                tokio::io::stdout(),
+            )
+            .await?;
         }
         Cmd::Shops => {
             for shop in fleet.shops().await? {

@@ -22,10 +22,15 @@ pub fn table(dispatch: &Dispatch) -> String {
         let (state, detail) = match delivery {
             Delivery::Replied(reply) if reply.ok => ("ok", summary(order.action(), reply)),
             Delivery::Replied(reply) => {
-                let error = reply.error.as_ref().map_or_else(|| "failed".to_owned(), |e| format!("{}: {}", e.code.as_str(), e.message));
+                let error = reply
+                    .error
+                    .as_ref()
+                    .map_or_else(|| "failed".to_owned(), |e| format!("{}: {}", e.code.as_str(), e.message));
                 ("error", error)
             }
-            Delivery::Queued => ("queued", "shop offline: it runs the order when it starts (unless it expires)".to_owned()),
+            Delivery::Queued => {
+                ("queued", "shop offline: it runs the order when it starts (unless it expires)".to_owned())
+            }
             Delivery::NoReply => ("waiting", "no reply yet: the order stays in the shop's queue".to_owned()),
         };
         out.push_str(&format!("  {shop:<width$}  {state:<7}  {detail}\n"));

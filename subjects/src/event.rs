@@ -36,7 +36,9 @@ impl EventKind {
     pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
         let input = input.into();
         let token_ok = |t: &str| {
-            !t.is_empty() && t.len() <= 32 && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            !t.is_empty()
+                && t.len() <= 32
+                && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         };
         let tokens: Vec<&str> = input.split('.').collect();
         if tokens.len() > 4 || !tokens.iter().all(|t| token_ok(t)) {

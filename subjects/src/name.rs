@@ -74,19 +74,12 @@ impl Name {
 
 /// Checks the name grammar, without the reservation of `all`.
 fn check_token(input: &str) -> Result<(), NameError> {
-    let first = input
-        .chars()
-        .next()
-        .ok_or_else(|| NameError::new(NameErrorKind::Empty, input))?;
+    let first = input.chars().next().ok_or_else(|| NameError::new(NameErrorKind::Empty, input))?;
     if input.len() > MAX_NAME_LEN || input.chars().count() > MAX_NAME_LEN {
         return Err(NameError::new(NameErrorKind::TooLong, input));
     }
     if !(first.is_ascii_lowercase() || first.is_ascii_digit()) {
-        let kind = if first == '_' || first == '-' {
-            NameErrorKind::BadStart
-        } else {
-            NameErrorKind::InvalidChar
-        };
+        let kind = if first == '_' || first == '-' { NameErrorKind::BadStart } else { NameErrorKind::InvalidChar };
         return Err(NameError::new(kind, input));
     }
     let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-';

@@ -168,4 +168,3 @@ pub struct StatusReport {
     /// Groups the shop belongs to (read from its consumer's filters at start).
     pub groups: Vec<String>,
 }
-

@@ -6,8 +6,8 @@
 //! and removes its files. A test that panics gets the server log on stderr.
 
 pub mod fleet;
-pub mod shop;
 mod server;
+pub mod shop;
 
 pub use fleet::TestFleet;
 pub use server::{nats_server_bin, NatsServer};

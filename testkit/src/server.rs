@@ -63,8 +63,7 @@ impl NatsServer {
             .stderr(fs::File::create(dir.path().join("stderr.log"))?)
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
-        let mut server =
-            Self { child: Some(child), url: String::new(), port: 0, config: config.to_path_buf(), dir };
+        let mut server = Self { child: Some(child), url: String::new(), port: 0, config: config.to_path_buf(), dir };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(url) = read_ports(&ports_dir) {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::TestFleet;
 use async_nats::jetstream;
 use async_nats::HeaderMap;
 use futures::StreamExt;
@@ -10,7 +11,6 @@ use maxis::startup::Application;
 use secrecy::SecretString;
 use subjects::subject::{self, EVENTS_STREAM};
 use subjects::{Event, OrderId, Reply};
-use crate::TestFleet;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -45,7 +45,12 @@ pub fn settings(fleet: &TestFleet, id: &str, db: &std::path::Path) -> Settings {
     let seed = fleet.fleet.seed(&fleet.shop(id)).unwrap();
     Settings {
         shop: ShopSettings { id: id.to_owned() },
-        nats: NatsSettings { url: fleet.url().to_owned(), seed: Some(SecretString::from(seed)), seed_file: String::new(), batch: 16 },
+        nats: NatsSettings {
+            url: fleet.url().to_owned(),
+            seed: Some(SecretString::from(seed)),
+            seed_file: String::new(),
+            batch: 16,
+        },
         database: DatabaseSettings { path: db.display().to_string() },
     }
 }
@@ -66,7 +71,14 @@ pub async fn spawn_app(fleet: &TestFleet, id: &str, dir: &std::path::Path) -> Te
 
 /// Shellia's raw side of the protocol: publish `payload` on `subject` with `msg_id` and wait for
 /// the reply of `shop` to `order_id`.
-pub async fn request(fleet: &TestFleet, subject: &str, msg_id: &str, payload: Vec<u8>, shop: &str, order_id: &str) -> Reply {
+pub async fn request(
+    fleet: &TestFleet,
+    subject: &str,
+    msg_id: &str,
+    payload: Vec<u8>,
+    shop: &str,
+    order_id: &str,
+) -> Reply {
     let client = fleet.connect(&fleet.shellia()).await.unwrap();
     let reply_subject = subject::reply(&subjects::Name::parse(shop).unwrap(), &OrderId::parse(order_id).unwrap());
     let mut replies = client.subscribe(reply_subject).await.unwrap();

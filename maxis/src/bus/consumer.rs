@@ -61,7 +61,11 @@ impl OrderHandler {
         outcome
     }
 
-    async fn with_progress(&self, message: &jetstream::Message, work: impl std::future::Future<Output = Outcome>) -> Outcome {
+    async fn with_progress(
+        &self,
+        message: &jetstream::Message,
+        work: impl std::future::Future<Output = Outcome>,
+    ) -> Outcome {
         tokio::pin!(work);
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
         loop {
@@ -103,7 +107,13 @@ impl OrderHandler {
         }
     }
 
-    async fn reject(&self, id: &subjects::OrderId, action: Option<&str>, by: Option<&str>, error: ErrorBody) -> Outcome {
+    async fn reject(
+        &self,
+        id: &subjects::OrderId,
+        action: Option<&str>,
+        by: Option<&str>,
+        error: ErrorBody,
+    ) -> Outcome {
         match execute::record_rejection(&self.store, &self.ctx, id, action, by, error).await {
             Ok(reply) => self.send(reply).await,
             Err(e) => Outcome::Retry(format!("{e:#}")),
@@ -126,10 +136,14 @@ impl OrderHandler {
     }
 
     async fn drop_unreadable(&self, reason: String) -> Outcome {
-        let data = subjects::event::OrderRejected { action: None, error: ErrorBody::new(ErrorCode::Malformed, reason.clone()) };
+        let data = subjects::event::OrderRejected {
+            action: None,
+            error: ErrorBody::new(ErrorCode::Malformed, reason.clone()),
+        };
         let stored = async {
             let mut tx = self.store.begin().await?;
-            execute::enqueue(&mut tx, &self.ctx, None, subjects::EventKind::ORDER_REJECTED, serde_json::json!(data)).await?;
+            execute::enqueue(&mut tx, &self.ctx, None, subjects::EventKind::ORDER_REJECTED, serde_json::json!(data))
+                .await?;
             tx.commit().await?;
             self.publisher.flush_outbox(&self.store).await
         };

@@ -33,7 +33,11 @@ impl ShopState {
         let changed = !self.open;
         self.open = true;
         self.closed_reason = None;
-        if changed { Transition::Changed } else { Transition::Unchanged }
+        if changed {
+            Transition::Changed
+        } else {
+            Transition::Unchanged
+        }
     }
 
     /// Closes the shop with an optional message for buyers.
@@ -41,7 +45,11 @@ impl ShopState {
         let changed = self.open || self.closed_reason != reason;
         self.open = false;
         self.closed_reason = reason;
-        if changed { Transition::Changed } else { Transition::Unchanged }
+        if changed {
+            Transition::Changed
+        } else {
+            Transition::Unchanged
+        }
     }
 }
 

@@ -14,7 +14,12 @@ pub async fn stored_reply(conn: &mut SqliteConnection, order: &OrderId) -> anyho
 }
 
 /// Records the reply of an order (in the transaction of its effect).
-pub async fn record(conn: &mut SqliteConnection, reply: &Reply, action: Option<&str>, issued_by: Option<&str>) -> anyhow::Result<()> {
+pub async fn record(
+    conn: &mut SqliteConnection,
+    reply: &Reply,
+    action: Option<&str>,
+    issued_by: Option<&str>,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO handled_orders (order_id, action, issued_by, ok, reply, handled_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -60,10 +65,12 @@ pub struct Pending {
 
 /// Unpublished events, oldest first.
 pub async fn unpublished(conn: &mut SqliteConnection, limit: i64) -> anyhow::Result<Vec<Pending>> {
-    let rows = sqlx::query("SELECT seq, event_id, subject, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?")
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT seq, event_id, subject, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
     rows.into_iter()
         .map(|r| {
             Ok(Pending { seq: r.try_get(0)?, event_id: r.try_get(1)?, subject: r.try_get(2)?, payload: r.try_get(3)? })

@@ -95,10 +95,30 @@ async fn bad_orders_are_answered_with_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     let _app = spawn_app(&fleet, "shop1", dir.path()).await;
     let cases = [
-        ("bad-params", "maxis.shop1.control.status", raw("bad-params", "1.0", "status", json!({"x": 1})), ErrorCode::InvalidParams),
-        ("bad-major", "maxis.shop1.control.status", raw("bad-major", "2.0", "status", json!({})), ErrorCode::UnsupportedVersion),
-        ("bad-action", "maxis.shop1.control.explode", raw("bad-action", "1.0", "explode", json!({})), ErrorCode::UnknownAction),
-        ("mismatch", "maxis.shop1.control.start", raw("mismatch", "1.0", "status", json!({})), ErrorCode::ActionMismatch),
+        (
+            "bad-params",
+            "maxis.shop1.control.status",
+            raw("bad-params", "1.0", "status", json!({"x": 1})),
+            ErrorCode::InvalidParams,
+        ),
+        (
+            "bad-major",
+            "maxis.shop1.control.status",
+            raw("bad-major", "2.0", "status", json!({})),
+            ErrorCode::UnsupportedVersion,
+        ),
+        (
+            "bad-action",
+            "maxis.shop1.control.explode",
+            raw("bad-action", "1.0", "explode", json!({})),
+            ErrorCode::UnknownAction,
+        ),
+        (
+            "mismatch",
+            "maxis.shop1.control.start",
+            raw("mismatch", "1.0", "status", json!({})),
+            ErrorCode::ActionMismatch,
+        ),
     ];
     for (id, subject, payload, code) in cases {
         let reply = request(&fleet, subject, id, payload, "shop1", id).await;
@@ -130,7 +150,12 @@ async fn an_unreadable_order_is_dropped_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let _app = spawn_app(&fleet, "shop1", dir.path()).await;
     let client = fleet.connect(&fleet.shellia()).await.unwrap();
-    async_nats::jetstream::new(client).publish("maxis.shop1.control.status", "garbage".into()).await.unwrap().await.unwrap();
+    async_nats::jetstream::new(client)
+        .publish("maxis.shop1.control.status", "garbage".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
 
     let event = wait_for_event(&fleet, |e| e.kind.as_ref() == "order.rejected").await;
 

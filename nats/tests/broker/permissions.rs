@@ -19,7 +19,9 @@ async fn fleet() -> TestFleet {
 async fn a_shop_cannot_publish_on_another_shops_subjects() {
     let fleet = fleet().await;
     let (client, mut errors) = fleet.connect_watching(&fleet.shop("shop1")).await.unwrap();
-    for subject in ["maxis.shop2.control.x", "maxis.shop2.events.x", "maxis.shop2.reply.x", "maxis.shop1.control.status"] {
+    for subject in
+        ["maxis.shop2.control.x", "maxis.shop2.events.x", "maxis.shop2.reply.x", "maxis.shop1.control.status"]
+    {
         client.publish(subject, "{}".into()).await.unwrap();
         client.flush().await.unwrap();
         expect_violation(&mut errors, "Publish", subject).await;

@@ -58,10 +58,11 @@ pub struct FleetClient {
 impl FleetClient {
     /// Connects as the Shellia `identity`.
     pub async fn connect(url: &str, identity: Name, seed: &str) -> anyhow::Result<Self> {
-        let client = broker::connect::options(seed, &subject::shellia_inbox(&identity), &format!("shellia-{identity}"), None)
-            .connect(url)
-            .await
-            .with_context(|| format!("Failed to connect to NATS at {url} as Shellia `{identity}`"))?;
+        let client =
+            broker::connect::options(seed, &subject::shellia_inbox(&identity), &format!("shellia-{identity}"), None)
+                .connect(url)
+                .await
+                .with_context(|| format!("Failed to connect to NATS at {url} as Shellia `{identity}`"))?;
         Ok(Self::from_client(client, identity))
     }
 

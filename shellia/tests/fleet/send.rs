@@ -66,7 +66,8 @@ async fn an_order_to_an_offline_shop_is_queued_then_executed_when_it_starts() {
     assert_eq!(answered(&dispatch), vec!["shop1"]);
     assert_eq!(dispatch.shops[&"shop2".parse().unwrap()], Delivery::Queued);
     let _shop2 = spawn_app(&fleet, "shop2", dir.path()).await;
-    let message = tokio::time::timeout(Duration::from_secs(10), late_reply.next()).await.expect("shop2 ran it").unwrap();
+    let message =
+        tokio::time::timeout(Duration::from_secs(10), late_reply.next()).await.expect("shop2 ran it").unwrap();
     let reply: subjects::Reply = serde_json::from_slice(&message.payload).unwrap();
     assert!(reply.ok && reply.order_id == order_id);
 }
@@ -113,7 +114,8 @@ async fn an_order_to_an_unknown_target_is_refused_and_not_sent() {
 
 #[tokio::test]
 async fn bad_params_are_refused_before_anything_is_sent() {
-    let err = build_order("all", "promo", &["discount.percent=150", "target=all", "duration_secs=60"], "t").unwrap_err();
+    let err =
+        build_order("all", "promo", &["discount.percent=150", "target=all", "duration_secs=60"], "t").unwrap_err();
     assert!(err.to_string().contains("between 1 and 100"), "{err}");
     assert!(build_order("shop.1", "status", &[] as &[&str], "t").is_err());
     assert!(build_order("all", "explode", &[] as &[&str], "t").is_err());

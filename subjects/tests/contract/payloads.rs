@@ -2,7 +2,10 @@ use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
 use subjects::params::*;
 use subjects::reply::StatusReport;
-use subjects::{Action, Command, ContractVersion, ErrorBody, ErrorCode, Event, EventKind, Name, Order, OrderErrorKind, OrderId, Reply};
+use subjects::{
+    Action, Command, ContractVersion, ErrorBody, ErrorCode, Event, EventKind, Name, Order, OrderErrorKind, OrderId,
+    Reply,
+};
 
 fn every_command() -> Vec<Command> {
     vec![
@@ -62,7 +65,8 @@ fn replies_and_events_round_trip() {
     assert_eq!(text["error"]["code"], "conflict");
     assert!(text.get("result").is_none());
     assert_eq!(serde_json::from_slice::<Reply>(&err.to_json()).unwrap(), err);
-    let event = Event::new(shop, EventKind::parse("promo.started").unwrap(), Some(OrderId::generate()), json!({"x": 1}));
+    let event =
+        Event::new(shop, EventKind::parse("promo.started").unwrap(), Some(OrderId::generate()), json!({"x": 1}));
     assert_eq!(serde_json::from_slice::<Event>(&event.to_json()).unwrap(), event);
 }
 
@@ -127,7 +131,10 @@ fn unknown_actions_fields_and_wrong_types_are_typed_errors() {
     assert_eq!(kind_of(order_json("promo", promo)), OrderErrorKind::InvalidParams);
     let promo = json!({"discount": {"percent": "20"}, "target": "all", "duration_secs": 60});
     assert_eq!(kind_of(order_json("promo", promo)), OrderErrorKind::InvalidParams);
-    assert_eq!(kind_of(order_json("giveaway", json!({"prize": "x", "duration_secs": 0}))), OrderErrorKind::InvalidParams);
+    assert_eq!(
+        kind_of(order_json("giveaway", json!({"prize": "x", "duration_secs": 0}))),
+        OrderErrorKind::InvalidParams
+    );
     assert_eq!(kind_of(order_json("announce", json!({"message": " "}))), OrderErrorKind::InvalidParams);
     let mut extra = order_json("status", json!({}));
     extra["surprise"] = json!(1);
