@@ -2,7 +2,6 @@
 //! a shop to a running fleet.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use broker::fleet::{Fleet, Identity, ShopSpec};
@@ -90,14 +89,8 @@ async fn main() -> anyhow::Result<()> {
         Command::AddShop { shop, url } => {
             let spec = ShopSpec::parse(&shop)?;
             let mut fleet = Fleet::load(&cli.dir)?;
-            fleet.upsert_shop(spec.clone());
-            fleet.save()?;
-            broker::reload::signal(&fleet.pid_path())?;
             let url = url.unwrap_or_else(|| format!("nats://{}", fleet.manifest.listen));
-            broker::reload::wait_until_accepted(&fleet, &Identity::Shop(spec.clone()), &url, Duration::from_secs(10))
-                .await?;
-            let js = provisioner(&fleet, Some(url)).await?;
-            let step = provision::ensure_shop_consumer(&js, &fleet.manifest.streams, &spec).await?;
+            let step = broker::reload::add_shop(&mut fleet, spec.clone(), &url).await?;
             println!(
                 "shop {} added: credentials {}, {step}",
                 spec.id,

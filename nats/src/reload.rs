@@ -42,3 +42,21 @@ pub async fn wait_until_accepted(
         }
     }
 }
+
+/// Adds (or regroups) a shop in a running fleet: manifest, key and config, a config reload of
+/// the running broker (no restart, no dropped connection), a check that the broker accepts the
+/// new key, then the shop's consumer, created by the provisioning identity.
+pub async fn add_shop(fleet: &mut Fleet, spec: crate::ShopSpec, url: &str) -> anyhow::Result<crate::provision::Step> {
+    fleet.upsert_shop(spec.clone());
+    fleet.save()?;
+    signal(&fleet.pid_path())?;
+    let identity = Identity::Shop(spec.clone());
+    wait_until_accepted(fleet, &identity, url, Duration::from_secs(10)).await?;
+    let provisioner = Identity::Provisioner;
+    let client = crate::connect::options(&fleet.seed(&provisioner)?, &provisioner.inbox_prefix(), "provisioner", None)
+        .connect(url)
+        .await
+        .with_context(|| format!("cannot connect to the broker at {url} as the provisioner"))?;
+    let js = async_nats::jetstream::new(client);
+    crate::provision::ensure_shop_consumer(&js, &fleet.manifest.streams, &spec).await
+}

@@ -1,8 +1,6 @@
 //! A whole fleet for a test: manifest and keys in a temp dir, a broker loading the generated
 //! config, streams and consumers provisioned by the provisioning identity.
 
-use std::time::Duration;
-
 use anyhow::Context;
 use async_nats::Client;
 use broker::fleet::{Fleet, Identity, ShopSpec};
@@ -74,14 +72,9 @@ impl TestFleet {
     /// config reload, then the consumer.
     pub async fn add_shop(&mut self, spec: &str) -> anyhow::Result<Identity> {
         let spec = ShopSpec::parse(spec)?;
-        self.fleet.upsert_shop(spec.clone());
-        self.fleet.save()?;
-        broker::reload::signal(&self.fleet.pid_path())?;
-        let identity = Identity::Shop(spec.clone());
-        broker::reload::wait_until_accepted(&self.fleet, &identity, self.url(), Duration::from_secs(10)).await?;
-        let js = async_nats::jetstream::new(self.connect(&Identity::Provisioner).await?);
-        broker::provision::ensure_shop_consumer(&js, &self.fleet.manifest.streams, &spec).await?;
-        Ok(identity)
+        let url = self.url().to_owned();
+        broker::reload::add_shop(&mut self.fleet, spec.clone(), &url).await?;
+        Ok(Identity::Shop(spec))
     }
 }
 
