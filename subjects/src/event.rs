@@ -31,6 +31,26 @@ impl EventKind {
     pub const SHOP_STARTED: &'static str = "shop.started";
     /// A shop process is stopping (data: [`ShopLifecycle`]).
     pub const SHOP_STOPPING: &'static str = "shop.stopping";
+    /// An order failed on every delivery and was given up (data: [`OrderDead`]).
+    pub const ORDER_DEAD: &'static str = "order.dead";
+    /// The shop opened (data: [`crate::results::OpenResult`]).
+    pub const SHOP_OPENED: &'static str = "shop.opened";
+    /// The shop closed (data: [`crate::results::OpenResult`]).
+    pub const SHOP_CLOSED: &'static str = "shop.closed";
+    /// The shop is about to restart (data: [`crate::results::RestartResult`]).
+    pub const SHOP_RESTARTING: &'static str = "shop.restarting";
+    /// A setting changed (data: [`crate::results::ConfigResult`]).
+    pub const CONFIG_CHANGED: &'static str = "config.changed";
+    /// A promotion was created to start later (data: [`crate::results::PromoInfo`]).
+    pub const PROMO_SCHEDULED: &'static str = "promo.scheduled";
+    /// A promotion started (data: [`crate::results::PromoInfo`]).
+    pub const PROMO_STARTED: &'static str = "promo.started";
+    /// A promotion ended, by its end time or replaced (data: [`crate::results::PromoInfo`]).
+    pub const PROMO_ENDED: &'static str = "promo.ended";
+    /// A giveaway was created (data: [`crate::results::GiveawayInfo`]).
+    pub const GIVEAWAY_CREATED: &'static str = "giveaway.created";
+    /// An announcement was stored for delivery (data: [`AnnouncementCreated`]).
+    pub const ANNOUNCEMENT_CREATED: &'static str = "announcement.created";
 
     /// Validates a kind.
     pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
@@ -160,4 +180,29 @@ pub struct ShopLifecycle {
     pub version: String,
     /// Groups of the shop.
     pub groups: Vec<String>,
+}
+
+/// Data of `order.dead`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OrderDead {
+    /// The action, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// How many times it was delivered.
+    pub deliveries: i64,
+    /// The last failure.
+    pub reason: String,
+}
+
+/// Data of `announcement.created`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AnnouncementCreated {
+    /// Announcement id.
+    pub id: String,
+    /// The text.
+    pub message: String,
+    /// Discord channel id.
+    pub channel: String,
+    /// Who is reached.
+    pub audience: crate::params::Audience,
 }

@@ -11,7 +11,9 @@ pub mod name;
 pub mod order;
 pub mod params;
 pub mod reply;
+pub mod results;
 pub mod schema;
+pub mod signature;
 pub mod subject;
 pub mod version;
 

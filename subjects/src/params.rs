@@ -151,8 +151,8 @@ pub struct GiveawayParams {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
-    /// The last 24 hours.
-    Day,
+    /// Since midnight UTC today.
+    Today,
     /// The last 7 days.
     #[default]
     Week,
@@ -166,9 +166,15 @@ pub enum Period {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyticsParams {
-    /// The period covered.
+    /// The period covered (ignored when `from` is given).
     #[serde(default, skip_serializing_if = "is_default")]
     pub period: Period,
+    /// Start of a custom range (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<DateTime<Utc>>,
+    /// End of a custom range (exclusive); absent for now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// `report`: the full report (the seed's weekly report).
@@ -306,7 +312,11 @@ impl Validate for GiveawayParams {
 }
 impl Validate for AnalyticsParams {
     fn validate(&self) -> Result<(), String> {
-        Ok(())
+        match (self.from, self.to) {
+            (None, Some(_)) => Err("`to` needs `from`".to_owned()),
+            (Some(from), Some(to)) if to <= from => Err("`to` must be after `from`".to_owned()),
+            _ => Ok(()),
+        }
     }
 }
 impl Validate for ReportParams {

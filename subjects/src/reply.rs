@@ -34,6 +34,10 @@ pub enum ErrorCode {
     NotFound,
     /// The shop is closed.
     ShopClosed,
+    /// The order is not signed by a trusted Shellia key, or the signature does not match.
+    Unauthorized,
+    /// `execute` named a command outside the shop's allow-list.
+    NotAllowed,
     /// The shop failed; the order may be retried.
     Internal,
     /// A code from a newer minor version.
@@ -55,6 +59,8 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::NotFound => "not_found",
             Self::ShopClosed => "shop_closed",
+            Self::Unauthorized => "unauthorized",
+            Self::NotAllowed => "not_allowed",
             Self::Internal => "internal",
             Self::Other => "other",
         }
@@ -167,4 +173,19 @@ pub struct StatusReport {
     pub uptime_secs: u64,
     /// Groups the shop belongs to (read from its consumer's filters at start).
     pub groups: Vec<String>,
+    /// Counts of what the shop holds.
+    pub counts: StatusCounts,
+}
+
+/// Counts in a [`StatusReport`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StatusCounts {
+    /// Products and plans in the catalog.
+    pub products: u64,
+    /// Orders (carts checked out) not yet paid or fulfilled.
+    pub open_orders: u64,
+    /// Promotions running now.
+    pub active_promos: u64,
+    /// Giveaways open for entries or waiting for their trigger.
+    pub active_giveaways: u64,
 }

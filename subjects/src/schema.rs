@@ -3,7 +3,8 @@
 
 use schemars::{schema_for, Schema};
 
-use crate::event::{Event, OrderExecuted, OrderRejected, ShopLifecycle};
+use crate::event::{AnnouncementCreated, Event, OrderDead, OrderExecuted, OrderRejected, ShopLifecycle};
+use crate::results::*;
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};
 
@@ -14,10 +15,30 @@ pub fn all() -> Vec<(String, Schema)> {
         ("reply.json".to_owned(), schema_for!(Reply)),
         ("event.json".to_owned(), schema_for!(Event)),
         ("results/status.json".to_owned(), schema_for!(StatusReport)),
+        ("results/config.json".to_owned(), schema_for!(ConfigResult)),
+        ("results/start.json".to_owned(), schema_for!(OpenResult)),
+        ("results/stop.json".to_owned(), schema_for!(OpenResult)),
+        ("results/restart.json".to_owned(), schema_for!(RestartResult)),
+        ("results/promo.json".to_owned(), schema_for!(PromoInfo)),
+        ("results/giveaway.json".to_owned(), schema_for!(GiveawayInfo)),
+        ("results/analytics.json".to_owned(), schema_for!(AnalyticsResult)),
+        ("results/report.json".to_owned(), schema_for!(ReportResult)),
+        ("results/announce.json".to_owned(), schema_for!(AnnounceResult)),
+        ("results/execute.json".to_owned(), schema_for!(ExecuteResult)),
         ("events/order.executed.json".to_owned(), schema_for!(OrderExecuted)),
         ("events/order.rejected.json".to_owned(), schema_for!(OrderRejected)),
+        ("events/order.dead.json".to_owned(), schema_for!(OrderDead)),
         ("events/shop.started.json".to_owned(), schema_for!(ShopLifecycle)),
         ("events/shop.stopping.json".to_owned(), schema_for!(ShopLifecycle)),
+        ("events/shop.opened.json".to_owned(), schema_for!(OpenResult)),
+        ("events/shop.closed.json".to_owned(), schema_for!(OpenResult)),
+        ("events/shop.restarting.json".to_owned(), schema_for!(RestartResult)),
+        ("events/config.changed.json".to_owned(), schema_for!(ConfigResult)),
+        ("events/promo.scheduled.json".to_owned(), schema_for!(PromoInfo)),
+        ("events/promo.started.json".to_owned(), schema_for!(PromoInfo)),
+        ("events/promo.ended.json".to_owned(), schema_for!(PromoInfo)),
+        ("events/giveaway.created.json".to_owned(), schema_for!(GiveawayInfo)),
+        ("events/announcement.created.json".to_owned(), schema_for!(AnnouncementCreated)),
     ];
     out.extend(Command::params_schemas().into_iter().map(|(name, s)| (format!("params/{name}.json"), s)));
     out

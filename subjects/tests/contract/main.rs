@@ -2,3 +2,4 @@
 mod names;
 mod payloads;
 mod schemas;
+mod signatures;

@@ -31,7 +31,11 @@ fn every_command() -> Vec<Command> {
             trigger: GiveawayTrigger::Members(100),
             channel: Some("123".into()),
         }),
-        Command::Analytics(AnalyticsParams { period: Period::Month }),
+        Command::Analytics(AnalyticsParams {
+            period: Period::Month,
+            from: Some(Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()),
+            to: None,
+        }),
         Command::Report(ReportParams { period: Period::Week }),
         Command::Execute(ExecuteParams { command: "!announce Promo".into() }),
         Command::Announce(AnnounceParams { message: "Soldes !".into(), audience: Audience::PromoPing, channel: None }),
@@ -81,6 +85,7 @@ fn a_status_report_round_trips() {
         started_at: Utc::now(),
         uptime_secs: 12,
         groups: vec!["eu".into()],
+        counts: subjects::reply::StatusCounts { products: 3, open_orders: 1, active_promos: 1, active_giveaways: 0 },
     };
     let reply = Reply::ok(OrderId::generate(), Name::parse("shop1").unwrap(), serde_json::to_value(&report).unwrap());
     assert_eq!(reply.result_as::<StatusReport>().unwrap().unwrap(), report);

@@ -31,3 +31,11 @@ fn every_action_has_a_params_schema() {
         assert!(paths.contains(&format!("params/{action}.json")), "no schema for {action}");
     }
 }
+
+#[test]
+fn every_action_has_a_result_schema() {
+    let paths: Vec<String> = subjects::schema::all().into_iter().map(|(p, _)| p).collect();
+    for action in subjects::Action::ALL {
+        assert!(paths.contains(&format!("results/{action}.json")), "no result schema for {action}");
+    }
+}

@@ -1,0 +1,217 @@
+//! Typed results of each action, carried in a successful reply's `result`.
+//! (`status` answers a [`crate::reply::StatusReport`].)
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::params::{Audience, Discount, GiveawayTrigger, PromoTarget};
+
+/// Result of `config`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ConfigResult {
+    /// The canonical key (e.g. `price.pro` for `price_pro`).
+    pub key: String,
+    /// The value now in effect (the default when never set).
+    pub value: String,
+    /// The value before this order, when it wrote one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    /// Whether this order changed the value.
+    pub changed: bool,
+}
+
+/// Result of `start` and `stop`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OpenResult {
+    /// Whether the shop sells now.
+    pub open: bool,
+    /// Message shown to buyers while closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Whether this order changed the state.
+    pub changed: bool,
+}
+
+/// Result of `restart`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RestartResult {
+    /// Always true: the shop stops gracefully after this reply and its supervisor starts it again;
+    /// `shop.started` tells when it is back.
+    pub restarting: bool,
+}
+
+/// The state of a promotion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PromoStatus {
+    /// Waiting for its start.
+    Scheduled,
+    /// Running.
+    Active,
+    /// Over (its end passed).
+    Ended,
+    /// Ended early by a newer promotion on the same target.
+    Replaced,
+}
+
+/// A promotion as stored by a shop; the result of `promo` and the data of `promo.*` events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PromoInfo {
+    /// Promotion id (the id of the order that created it).
+    pub id: String,
+    /// The discount.
+    pub discount: Discount,
+    /// What it applies to.
+    pub target: PromoTarget,
+    /// Who is told.
+    pub audience: Audience,
+    /// Code to type at checkout, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Most redemptions allowed, if capped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_redemptions: Option<u32>,
+    /// Redemptions so far.
+    pub redemptions: u32,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// State.
+    pub status: PromoStatus,
+    /// The promotion this one replaced, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<String>,
+}
+
+/// The state of a giveaway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GiveawayStatus {
+    /// Waiting for its trigger (e.g. a member count).
+    Waiting,
+    /// Open for entries.
+    Open,
+    /// Drawn.
+    Ended,
+    /// Cancelled.
+    Cancelled,
+}
+
+/// A giveaway as stored by a shop; the result of `giveaway` and the data of `giveaway.*` events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GiveawayInfo {
+    /// Giveaway id (the id of the order that created it).
+    pub id: String,
+    /// What is won.
+    pub prize: String,
+    /// Number of winners.
+    pub winners: u32,
+    /// Entry window once open, in seconds.
+    pub duration_secs: u64,
+    /// What opens it.
+    pub trigger: GiveawayTrigger,
+    /// Discord channel id, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// State.
+    pub status: GiveawayStatus,
+    /// When entries opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When entries close.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// An amount per currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Revenue {
+    /// Lowercase ISO 4217 code.
+    pub currency: String,
+    /// Amount in minor units.
+    pub amount: i64,
+}
+
+/// One product's line in the analytics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TopProduct {
+    /// Catalog id.
+    pub product: String,
+    /// Sales count.
+    pub sales: u64,
+    /// Revenue.
+    pub revenue: Vec<Revenue>,
+}
+
+/// Result of `analytics`: figures computed from the stored sales of a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AnalyticsResult {
+    /// Start (inclusive).
+    pub from: DateTime<Utc>,
+    /// End (exclusive).
+    pub to: DateTime<Utc>,
+    /// Paid sales, refunds deducted.
+    pub revenue: Vec<Revenue>,
+    /// Number of paid sales.
+    pub sales: u64,
+    /// Number of refunded sales.
+    pub refunds: u64,
+    /// Checkouts started.
+    pub checkouts: u64,
+    /// `sales / checkouts`, 0 when no checkout was started.
+    pub conversion: f64,
+    /// Best products by sales, at most 5.
+    pub top_products: Vec<TopProduct>,
+}
+
+/// One day of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AnalyticsDay {
+    /// The day (UTC), `YYYY-MM-DD`.
+    pub day: String,
+    /// Sales that day.
+    pub sales: u64,
+    /// Revenue that day.
+    pub revenue: Vec<Revenue>,
+}
+
+/// Result of `report`: the period's analytics, the one before for comparison, each day, and the
+/// promotions and giveaways of the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ReportResult {
+    /// The period.
+    pub current: AnalyticsResult,
+    /// The period before, of the same length.
+    pub previous: AnalyticsResult,
+    /// Each day of the period.
+    pub days: Vec<AnalyticsDay>,
+    /// Promotions that ran during the period.
+    pub promos: Vec<PromoInfo>,
+    /// Giveaways created during the period.
+    pub giveaways: Vec<GiveawayInfo>,
+}
+
+/// Result of `announce`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AnnounceResult {
+    /// Announcement id (the id of the order).
+    pub id: String,
+    /// Discord channel id it goes to.
+    pub channel: String,
+    /// Who is reached.
+    pub audience: Audience,
+    /// `queued`: stored, waiting for the Discord delivery.
+    pub status: String,
+}
+
+/// Result of `execute`: the command run and its own result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExecuteResult {
+    /// The command as understood (e.g. `announce`).
+    pub command: String,
+    /// The result of that command, as its own action would answer.
+    pub result: Value,
+}
