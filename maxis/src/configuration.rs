@@ -19,6 +19,25 @@ pub struct Settings {
     pub nats: NatsSettings,
     /// The database.
     pub database: DatabaseSettings,
+    /// Who may command the shop.
+    pub security: SecuritySettings,
+    /// The HTTP server.
+    pub http: HttpSettings,
+}
+
+/// Who may command the shop.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecuritySettings {
+    /// Public nkeys of the trusted Shellia instances.
+    #[serde(default)]
+    pub shellia_keys: Vec<String>,
+}
+
+/// The HTTP server (`/healthz`, `/metrics`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    /// Address to bind, e.g. `127.0.0.1:9100`.
+    pub listen: String,
 }
 
 /// The shop's identity.
@@ -58,13 +77,38 @@ impl Settings {
             builder = builder.add_source(config::File::from(file).required(true));
         }
         let settings: Settings = builder
-            .add_source(config::Environment::with_prefix("MAXIS").prefix_separator("_").separator("__"))
+            .add_source(
+                config::Environment::with_prefix("MAXIS")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("security.shellia_keys")
+                    .try_parsing(true),
+            )
             .build()
             .context("Failed to read the settings")?
             .try_deserialize()
             .context("Invalid settings")?;
         settings.shop_id()?;
+        settings.trusted_keys()?;
         Ok(settings)
+    }
+
+    /// The trusted Shellia keys, each checked to be a public user nkey.
+    pub fn trusted_keys(&self) -> anyhow::Result<Vec<String>> {
+        if self.security.shellia_keys.is_empty() {
+            bail!(
+                "no trusted Shellia key: set MAXIS_SECURITY__SHELLIA_KEYS to the public nkey of each Shellia \
+                 (`broker public-key shellia-<name>`); unsigned orders are never executed"
+            );
+        }
+        for key in &self.security.shellia_keys {
+            nkeys::KeyPair::from_public_key(key).with_context(|| format!("{key:?} is not a public nkey"))?;
+            if !key.starts_with('U') {
+                bail!("{key:?} is not a user public nkey (U...)");
+            }
+        }
+        Ok(self.security.shellia_keys.clone())
     }
 
     /// The shop id, validated.

@@ -3,14 +3,11 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 use subjects::event::{OrderExecuted, OrderRejected};
-use subjects::reply::StatusReport;
-use subjects::{
-    subject, Command, ContractVersion, ErrorBody, ErrorCode, Event, EventKind, Name, Order, OrderId, Reply, ShopId,
-};
+use subjects::{subject, ErrorBody, ErrorCode, Event, EventKind, Name, Order, OrderId, Reply, ShopId};
 
-use crate::domain::shop::Transition;
+use crate::actions;
 use crate::domain::Uptime;
-use crate::store::{orders, settings, Store, Tx};
+use crate::store::{orders, Store, Tx};
 
 /// What a shop knows about itself while executing orders.
 #[derive(Debug, Clone)]
@@ -40,15 +37,8 @@ impl From<sqlx::Error> for ExecuteError {
     }
 }
 
-/// A domain event to publish with the order's outcome.
-pub struct DomainEvent {
-    /// Kind, e.g. `shop.closed`.
-    pub kind: &'static str,
-    /// Data.
-    pub data: Value,
-}
-
-/// Executes `order` and commits its effect with its reply and events. Returns the reply.
+/// Executes `order` and commits its effect with its reply and events. Returns the reply; an
+/// order handled before returns its stored reply marked `replayed`, and changes nothing.
 #[tracing::instrument(skip_all, fields(order_id = %order.id, action = %order.action()))]
 pub async fn execute(store: &Store, ctx: &ShopContext, order: &Order) -> Result<Reply, ExecuteError> {
     let mut tx = store.begin().await?;
@@ -56,16 +46,19 @@ pub async fn execute(store: &Store, ctx: &ShopContext, order: &Order) -> Result<
         return Ok(Reply { replayed: true, ..reply });
     }
     if order.is_expired(Utc::now()) {
-        let error = ErrorBody::new(ErrorCode::Expired, format!("order expired at {}", fmt_opt(order.expires_at)));
-        drop(tx);
-        return Err(ExecuteError::Rejected(error));
+        let at = order.expires_at.map(|a| a.to_rfc3339()).unwrap_or_default();
+        return Err(ExecuteError::Rejected(ErrorBody::new(ErrorCode::Expired, format!("the order expired at {at}"))));
     }
-    let (result, events) = apply(&mut tx, ctx, order).await?;
-    let reply = Reply::ok(order.id.clone(), ctx.id.clone(), result.clone());
+    let applied = actions::apply(&mut tx, ctx, order.id.as_ref(), &order.command).await?;
+    let reply = Reply::ok(order.id.clone(), ctx.id.clone(), applied.result.clone());
     orders::record(&mut tx, &reply, Some(order.action().as_str()), Some(&order.issued_by)).await?;
-    let executed = OrderExecuted { action: order.action().to_string(), issued_by: order.issued_by.clone(), result };
+    let executed = OrderExecuted {
+        action: order.action().to_string(),
+        issued_by: order.issued_by.clone(),
+        result: applied.result,
+    };
     enqueue(&mut tx, ctx, Some(&order.id), EventKind::ORDER_EXECUTED, json!(executed)).await?;
-    for event in events {
+    for event in applied.events {
         enqueue(&mut tx, ctx, Some(&order.id), event.kind, event.data).await?;
     }
     tx.commit().await.map_err(anyhow::Error::from)?;
@@ -93,6 +86,20 @@ pub async fn record_rejection(
     Ok(reply)
 }
 
+/// Queues one event on its own (no order record), e.g. a refusal that must not be recorded.
+pub async fn emit(
+    store: &Store,
+    ctx: &ShopContext,
+    order: Option<&OrderId>,
+    kind: &str,
+    data: Value,
+) -> anyhow::Result<()> {
+    let mut tx = store.begin().await?;
+    enqueue(&mut tx, ctx, order, kind, data).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Queues an event in the outbox of the current transaction.
 pub async fn enqueue(
     tx: &mut Tx,
@@ -104,53 +111,4 @@ pub async fn enqueue(
     let kind = EventKind::parse(kind)?;
     let event = Event::new(ctx.id.clone(), kind.clone(), order.cloned(), data);
     orders::enqueue(tx, &subject::event(&ctx.id, &kind), &event).await
-}
-
-async fn apply(tx: &mut Tx, ctx: &ShopContext, order: &Order) -> Result<(Value, Vec<DomainEvent>), ExecuteError> {
-    match &order.command {
-        Command::Status(_) => Ok((json!(status(tx, ctx).await?), vec![])),
-        Command::Start(_) => {
-            let mut state = settings::shop_state(tx).await?;
-            let transition = state.open();
-            settings::save_shop_state(tx, &state).await?;
-            Ok(state_change(transition, "shop.opened", json!({ "open": true })))
-        }
-        Command::Stop(p) => {
-            let mut state = settings::shop_state(tx).await?;
-            let transition = state.close(p.reason.clone());
-            settings::save_shop_state(tx, &state).await?;
-            Ok(state_change(transition, "shop.closed", json!({ "open": false, "reason": p.reason })))
-        }
-        other => Err(ExecuteError::Rejected(ErrorBody::new(
-            ErrorCode::NotSupported,
-            format!("this Maxis ({}) does not carry out `{}` orders", crate::VERSION, other.action()),
-        ))),
-    }
-}
-
-fn state_change(transition: Transition, kind: &'static str, data: Value) -> (Value, Vec<DomainEvent>) {
-    let changed = transition == Transition::Changed;
-    let mut result = data.clone();
-    result["changed"] = json!(changed);
-    let events = if changed { vec![DomainEvent { kind, data }] } else { vec![] };
-    (result, events)
-}
-
-/// The `status` report.
-pub async fn status(tx: &mut Tx, ctx: &ShopContext) -> anyhow::Result<StatusReport> {
-    let state = settings::shop_state(tx).await?;
-    Ok(StatusReport {
-        version: crate::VERSION.to_owned(),
-        contract: ContractVersion::CURRENT,
-        online: true,
-        open: state.open,
-        closed_reason: state.closed_reason,
-        started_at: ctx.uptime.started_at,
-        uptime_secs: ctx.uptime.seconds(Utc::now()),
-        groups: ctx.groups.iter().map(ToString::to_string).collect(),
-    })
-}
-
-fn fmt_opt(at: Option<chrono::DateTime<Utc>>) -> String {
-    at.map_or_else(|| "?".to_owned(), |a| a.to_rfc3339())
 }

@@ -4,13 +4,17 @@
 //! Layout: [`domain`] (no Discord, NATS or SQL), [`store`] (SQLite via sqlx), [`bus`] (NATS),
 //! [`execute`] (one order → one transaction), [`startup`] (wiring), [`configuration`].
 
+pub mod actions;
 pub mod bus;
 pub mod configuration;
 pub mod domain;
 pub mod execute;
+pub mod http;
+pub mod metrics;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod timers;
 
 /// Version of this Maxis build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -20,5 +20,6 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
     let app = Application::build(settings).await?;
-    app.run_until_stopped(shutdown_signal()).await
+    let exit = app.run_until_stopped(shutdown_signal()).await?;
+    std::process::exit(exit.code())
 }

@@ -1,6 +1,8 @@
-//! Wiring: settings → database, broker, consumer, discovery → the order loop.
+//! Wiring: settings → database, broker, consumer, discovery, HTTP, clock → the order loop.
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use async_nats::jetstream::{self, consumer::PullConsumer};
@@ -9,12 +11,36 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use subjects::subject::{self, CONTROL_STREAM};
 use subjects::{EventKind, Name, Target};
+use tokio::sync::watch;
 
-use crate::bus::{discovery, OrderHandler, Outcome, Publisher};
+use crate::bus::{discovery, OrderHandler, Outcome, Publisher, Redelivery, Signals};
 use crate::configuration::Settings;
 use crate::domain::Uptime;
 use crate::execute::{self, ShopContext};
+use crate::http::{self, HttpState};
+use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::timers;
+
+/// Why the shop stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Asked to stop (signal, shutdown).
+    Stopped,
+    /// A `restart` order: the supervisor starts the shop again.
+    Restart,
+}
+
+impl Exit {
+    /// Process exit code: 0, or 75 (EX_TEMPFAIL) for a restart, which `deploy/up` and the
+    /// systemd unit (`RestartForceExitStatus=75`) restart.
+    pub fn code(self) -> i32 {
+        match self {
+            Self::Stopped => 0,
+            Self::Restart => 75,
+        }
+    }
+}
 
 /// A built shop, ready to run.
 pub struct Application {
@@ -22,12 +48,14 @@ pub struct Application {
     client: async_nats::Client,
     consumer: PullConsumer,
     batch: usize,
+    listen: String,
 }
 
 impl Application {
     /// Opens the database, connects to the broker as the shop and binds its durable consumer.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let id = settings.shop_id()?;
+        let trusted = settings.trusted_keys()?;
         let seed = settings.nats_seed()?;
         let store = Store::open(&settings.database_path()?).await?;
         let client =
@@ -42,9 +70,18 @@ impl Application {
             })?;
         let info = consumer.info().await.context("Failed to read the consumer")?;
         let groups = groups_from_filters(&id, &info.config.filter_subjects);
+        let redelivery = Redelivery { max_deliver: info.config.max_deliver, backoff: info.config.backoff.clone() };
         let ctx = ShopContext { id, groups, uptime: Uptime::now() };
-        let handler = OrderHandler { ctx, store, publisher: Publisher::new(client.clone()) };
-        Ok(Self { handler, client, consumer, batch: settings.nats.batch.max(1) })
+        let handler = OrderHandler {
+            ctx,
+            store,
+            publisher: Publisher::new(client.clone()),
+            trusted: trusted.into(),
+            redelivery,
+            signals: Signals::default(),
+            metrics: Arc::new(Metrics::default()),
+        };
+        Ok(Self { handler, client, consumer, batch: settings.nats.batch.max(1), listen: settings.http.listen })
     }
 
     /// The order handler (the single step of the loop), for tests.
@@ -52,10 +89,42 @@ impl Application {
         &self.handler
     }
 
-    /// Runs until `shutdown` completes: announces the start, consumes orders, then says goodbye.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let Self { handler, client, consumer, batch } = self;
+    /// Runs until `shutdown` completes or a `restart` order arrives: catches up with the clock
+    /// (promotions that ended while the shop was down), announces the start, serves HTTP,
+    /// consumes orders, then says goodbye. `on_http` receives the bound HTTP address.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<Exit> {
+        self.run_with(shutdown, |_| {}).await
+    }
+
+    /// [`Self::run_until_stopped`], telling `on_http` the HTTP address once bound.
+    pub async fn run_with(
+        self,
+        shutdown: impl Future<Output = ()>,
+        on_http: impl FnOnce(SocketAddr),
+    ) -> anyhow::Result<Exit> {
+        let Self { handler, client, consumer, batch, listen } = self;
         let ctx = handler.ctx.clone();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            }
+        };
+
+        timers::run_due(&handler, chrono::Utc::now()).await.context("Failed to catch up with the promotion clock")?;
+        let state = HttpState {
+            shop: ctx.id.to_string(),
+            metrics: handler.metrics.clone(),
+            store: handler.store.clone(),
+            client: client.clone(),
+            consumer: consumer.clone(),
+        };
+        let (addr, server) = http::serve(&listen, state, stopped()).await?;
+        tracing::info!(shop = %ctx.id, http = %addr, "HTTP server listening (/healthz, /metrics)");
+        on_http(addr);
+        let server = tokio::spawn(server);
+        let clock = tokio::spawn(timers::run(handler.clone(), handler.signals.timers.clone(), stopped()));
         let service = discovery::register(&client, &ctx).await?;
         lifecycle(&handler, EventKind::SHOP_STARTED).await?;
         tracing::info!(shop = %ctx.id, groups = ?ctx.groups, "Maxis is running");
@@ -67,9 +136,11 @@ impl Application {
             .await
             .context("Failed to start pulling orders")?;
         tokio::pin!(shutdown);
-        loop {
+        let restart = handler.signals.restart.clone();
+        let exit = loop {
             tokio::select! {
-                _ = &mut shutdown => break,
+                _ = &mut shutdown => break Exit::Stopped,
+                _ = restart.notified() => break Exit::Restart,
                 next = messages.next() => match next {
                     Some(Ok(message)) => {
                         if let Outcome::Retry(_) = handler.handle(&message).await {
@@ -77,18 +148,21 @@ impl Application {
                         }
                     }
                     Some(Err(e)) => tracing::warn!(error.message = %e, "order stream error"),
-                    None => break,
+                    None => break Exit::Stopped,
                 },
             }
-        }
-        tracing::info!(shop = %ctx.id, "Maxis is stopping");
+        };
+        tracing::info!(shop = %ctx.id, ?exit, "Maxis is stopping");
         drop(messages);
+        let _ = stop_tx.send(true);
+        let _ = clock.await;
+        let _ = server.await;
         if let Err(e) = lifecycle(&handler, EventKind::SHOP_STOPPING).await {
             tracing::warn!(error.message = %e, "Failed to announce the stop");
         }
         let _ = service.stop().await;
         client.drain().await.context("Failed to drain the NATS connection")?;
-        Ok(())
+        Ok(exit)
     }
 }
 
@@ -98,9 +172,7 @@ async fn lifecycle(handler: &OrderHandler, kind: &'static str) -> anyhow::Result
         version: crate::VERSION.to_owned(),
         groups: ctx.groups.iter().map(ToString::to_string).collect(),
     });
-    let mut tx = handler.store.begin().await?;
-    execute::enqueue(&mut tx, ctx, None, kind, data).await?;
-    tx.commit().await?;
+    execute::emit(&handler.store, ctx, None, kind, data).await?;
     handler.publisher.flush_outbox(&handler.store).await?;
     Ok(())
 }
@@ -122,7 +194,6 @@ pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    #[cfg(unix)]
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {
@@ -131,7 +202,5 @@ pub async fn shutdown_signal() {
             Err(_) => std::future::pending::<()>().await,
         }
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

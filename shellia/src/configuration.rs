@@ -20,6 +20,8 @@ pub struct Settings {
     pub default_target: String,
     /// Reply wait, in milliseconds.
     pub reply_timeout_ms: u64,
+    /// Lifetime of an order, in seconds: a queued order is not executed after it.
+    pub order_ttl_secs: u64,
     /// The broker.
     pub nats: NatsSettings,
 }
@@ -68,6 +70,11 @@ impl Settings {
     /// How long to wait for replies.
     pub fn reply_timeout(&self) -> Duration {
         Duration::from_millis(self.reply_timeout_ms)
+    }
+
+    /// Lifetime of an order.
+    pub fn order_ttl(&self) -> Duration {
+        Duration::from_secs(self.order_ttl_secs.max(1))
     }
 
     /// The nkey seed: SHELLIA_NATS__SEED, else the seed file.

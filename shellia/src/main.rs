@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use secrecy::ExposeSecret;
 use shellia::bus::FleetClient;
 use shellia::command::build_order;
 use shellia::configuration::Settings;
@@ -44,6 +43,12 @@ enum Cmd {
     Console,
     /// List the shops of the fleet.
     Shops,
+    /// The fleet: every shop, its groups, its queue, and whether it is online.
+    Fleet {
+        /// One JSON object per shop and line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[tokio::main]
@@ -52,13 +57,17 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
     let seed = settings.nats_seed()?;
-    let fleet = FleetClient::connect(&settings.nats.url, settings.identity()?, seed.expose_secret()).await?;
+    let fleet =
+        FleetClient::connect(&settings.nats.url, settings.identity()?, seed).await?.with_ttl(settings.order_ttl());
     match cli.command {
         Cmd::Send { target, action, params, json, timeout } => {
             let (target, order) = build_order(&target, &action, &params, &fleet.issuer())?;
             let wait = timeout.map_or_else(|| settings.reply_timeout(), Duration::from_secs_f64);
             let dispatch = fleet.send(&target, order, wait).await?;
             print!("{}", if json { render::json_lines(&dispatch) } else { render::table(&dispatch) });
+            if dispatch.any_rejected() {
+                std::process::exit(1);
+            }
         }
         Cmd::Console => {
             if !std::io::stdin().is_terminal() {
@@ -72,6 +81,10 @@ async fn main() -> anyhow::Result<()> {
                 tokio::io::stdout(),
             )
             .await?;
+        }
+        Cmd::Fleet { json } => {
+            let members = fleet.fleet(Duration::from_millis(500)).await?;
+            print!("{}", if json { render::fleet_json(&members) } else { render::fleet_table(&members) });
         }
         Cmd::Shops => {
             for shop in fleet.shops().await? {

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use subjects::reply::StatusReport;
 use subjects::{Action, Reply};
 
-use crate::bus::{Delivery, Dispatch};
+use crate::bus::{Delivery, Dispatch, Member};
 
 /// A readable table: a header line, then one line per shop.
 pub fn table(dispatch: &Dispatch) -> String {
@@ -20,7 +20,14 @@ pub fn table(dispatch: &Dispatch) -> String {
     let width = dispatch.shops.keys().map(|s| s.as_ref().len()).max().unwrap_or(4).max(4);
     for (shop, delivery) in &dispatch.shops {
         let (state, detail) = match delivery {
-            Delivery::Replied(reply) if reply.ok => ("ok", summary(order.action(), reply)),
+            Delivery::Replied(reply) if reply.ok => {
+                let back = match dispatch.back.get(shop) {
+                    Some(Some(after)) => format!(" · back after {:.1}s", after.as_secs_f64()),
+                    Some(None) => " · not back yet: check the shop's supervisor".to_owned(),
+                    None => String::new(),
+                };
+                ("ok", format!("{}{back}", summary(order.action(), reply)))
+            }
             Delivery::Replied(reply) => {
                 let error = reply
                     .error
@@ -87,4 +94,23 @@ pub fn human_secs(secs: u64) -> String {
         (0, _, _) => format!("{h}h{m}m"),
         _ => format!("{d}d{h}h"),
     }
+}
+
+/// The fleet as a table.
+pub fn fleet_table(members: &[Member]) -> String {
+    let mut out = format!("{} shop(s)\n", members.len());
+    for m in members {
+        let state = m.version.as_deref().map_or("offline".to_owned(), |v| format!("online (maxis {v})"));
+        let groups = if m.groups.is_empty() { "-".to_owned() } else { m.groups.join(",") };
+        out.push_str(&format!("  {:<12} {:<22} groups {:<12} {} order(s) waiting\n", m.id, state, groups, m.pending));
+    }
+    out
+}
+
+/// The fleet as JSON lines.
+pub fn fleet_json(members: &[Member]) -> String {
+    members
+        .iter()
+        .map(|m| json!({"shop": m.id, "groups": m.groups, "online": m.version.is_some(), "version": m.version, "pending": m.pending}).to_string() + "\n")
+        .collect()
 }

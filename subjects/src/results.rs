@@ -13,8 +13,9 @@ use crate::params::{Audience, Discount, GiveawayTrigger, PromoTarget};
 pub struct ConfigResult {
     /// The canonical key (e.g. `price.pro` for `price_pro`).
     pub key: String,
-    /// The value now in effect (the default when never set).
-    pub value: String,
+    /// The value now in effect (the default when never set; absent when neither).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// The value before this order, when it wrote one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,

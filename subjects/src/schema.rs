@@ -4,9 +4,9 @@
 use schemars::{schema_for, Schema};
 
 use crate::event::{AnnouncementCreated, Event, OrderDead, OrderExecuted, OrderRejected, ShopLifecycle};
-use crate::results::*;
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};
+use crate::results::*;
 
 /// Every schema, as (relative path under `schema/`, schema).
 pub fn all() -> Vec<(String, Schema)> {

@@ -38,7 +38,12 @@ pub fn sign(seed: &str, payload: &[u8]) -> Result<(String, String), SignatureErr
 }
 
 /// Checks that `payload` was signed by `signer`, one of `trusted`.
-pub fn verify(trusted: &[String], signer: Option<&str>, signature: Option<&str>, payload: &[u8]) -> Result<(), SignatureError> {
+pub fn verify(
+    trusted: &[String],
+    signer: Option<&str>,
+    signature: Option<&str>,
+    payload: &[u8],
+) -> Result<(), SignatureError> {
     let (Some(signer), Some(signature)) = (signer, signature) else {
         return Err(SignatureError::Missing);
     };

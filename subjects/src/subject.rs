@@ -65,6 +65,11 @@ pub fn events_of(shop: &ShopId) -> String {
     format!("{ROOT}.{shop}.events.>")
 }
 
+/// `maxis.*.events.<kind>`: one kind of event from every shop.
+pub fn events_of_kind(kind: &EventKind) -> String {
+    format!("{ROOT}.*.events.{kind}")
+}
+
 /// `maxis.*.events.>`: every event (the events stream's subject).
 pub fn events_all() -> String {
     format!("{ROOT}.*.events.>")

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use async_nats::Client;
-use broker::fleet::{Fleet, Identity, ShopSpec};
+use broker::fleet::{Fleet, Identity, ShopSpec, StreamSettings};
 use subjects::Name;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
@@ -21,9 +21,16 @@ pub struct TestFleet {
 impl TestFleet {
     /// A fleet with the given shops (`"shop1:eu"`), Shellia identity `admin` and ops identity `ops`.
     pub async fn start(shops: &[&str]) -> anyhow::Result<Self> {
+        Self::start_with(shops, StreamSettings::default()).await
+    }
+
+    /// A fleet with the given stream and consumer settings (e.g. a short backoff).
+    pub async fn start_with(shops: &[&str], streams: StreamSettings) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new().prefix("fleet-test-").tempdir()?;
         let shops = shops.iter().map(|s| ShopSpec::parse(s)).collect::<anyhow::Result<Vec<_>>>()?;
-        let fleet = Fleet::init(dir.path(), None, &shops, &[name("admin")], &[name("ops")])?;
+        let mut fleet = Fleet::init(dir.path(), None, &shops, &[name("admin")], &[name("ops")])?;
+        fleet.manifest.streams = streams;
+        fleet.save()?;
         let server = NatsServer::start(&fleet.server_config_path())?;
         let this = Self { fleet, server, _dir: dir };
         let js = async_nats::jetstream::new(this.connect(&Identity::Provisioner).await?);

@@ -6,8 +6,8 @@ use crate::TestFleet;
 use async_nats::jetstream;
 use async_nats::HeaderMap;
 use futures::StreamExt;
-use maxis::configuration::{DatabaseSettings, NatsSettings, Settings, ShopSettings};
-use maxis::startup::Application;
+use maxis::configuration::{DatabaseSettings, HttpSettings, NatsSettings, SecuritySettings, Settings, ShopSettings};
+use maxis::startup::{Application, Exit};
 use secrecy::SecretString;
 use subjects::subject::{self, EVENTS_STREAM};
 use subjects::{Event, OrderId, Reply};
@@ -16,19 +16,25 @@ use tokio::task::JoinHandle;
 
 /// A Maxis shop running in this process, stopped on drop.
 pub struct TestApp {
+    /// The shop's HTTP address (`/healthz`, `/metrics`).
+    pub http: std::net::SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<anyhow::Result<()>>>,
+    task: Option<JoinHandle<anyhow::Result<Exit>>>,
 }
 
 impl TestApp {
     /// Stops the shop and waits for it to finish.
-    pub async fn stop(mut self) {
+    pub async fn stop(mut self) -> Exit {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap().unwrap();
-        }
+        self.finished().await
+    }
+
+    /// Waits until the shop stops by itself (e.g. after a `restart` order).
+    pub async fn finished(mut self) -> Exit {
+        let task = self.task.take().expect("the shop is running");
+        tokio::time::timeout(Duration::from_secs(30), task).await.expect("the shop stopped").unwrap().unwrap()
     }
 }
 
@@ -52,6 +58,8 @@ pub fn settings(fleet: &TestFleet, id: &str, db: &std::path::Path) -> Settings {
             batch: 16,
         },
         database: DatabaseSettings { path: db.display().to_string() },
+        security: SecuritySettings { shellia_keys: vec![fleet.fleet.public_key(&fleet.shellia()).unwrap()] },
+        http: HttpSettings { listen: "127.0.0.1:0".to_owned() },
     }
 }
 
@@ -61,16 +69,28 @@ pub async fn spawn_app(fleet: &TestFleet, id: &str, dir: &std::path::Path) -> Te
         maxis::telemetry::init("maxis=debug,info");
     }
     let db = dir.join(format!("{id}.db"));
-    let app = Application::build(settings(fleet, id, &db)).await.expect("the shop starts");
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
-    TestApp { stop: Some(stop), task: Some(task) }
+    spawn_with(settings(fleet, id, &db)).await
 }
 
-/// Shellia's raw side of the protocol: publish `payload` on `subject` with `msg_id` and wait for
-/// the reply of `shop` to `order_id`.
+/// Starts a shop with the given settings.
+pub async fn spawn_with(settings: Settings) -> TestApp {
+    let app = Application::build(settings).await.expect("the shop starts");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = oneshot::channel();
+    let task = tokio::spawn(app.run_with(
+        async move {
+            let _ = stopped.await;
+        },
+        move |addr| {
+            let _ = addr_tx.send(addr);
+        },
+    ));
+    let http = addr_rx.await.expect("the shop serves HTTP");
+    TestApp { http, stop: Some(stop), task: Some(task) }
+}
+
+/// Shellia's raw side of the protocol: publish `payload` on `subject` with `msg_id`, signed by
+/// Shellia `admin`, and wait for the reply of `shop` to `order_id`.
 pub async fn request(
     fleet: &TestFleet,
     subject: &str,
@@ -79,10 +99,27 @@ pub async fn request(
     shop: &str,
     order_id: &str,
 ) -> Reply {
-    let client = fleet.connect(&fleet.shellia()).await.unwrap();
-    let reply_subject = subject::reply(&subjects::Name::parse(shop).unwrap(), &OrderId::parse(order_id).unwrap());
-    let mut replies = client.subscribe(reply_subject).await.unwrap();
+    let seed = fleet.fleet.seed(&fleet.shellia()).unwrap();
+    let (signer, signature) = subjects::signature::sign(&seed, &payload).unwrap();
     let mut headers = HeaderMap::new();
+    headers.insert(subjects::signature::SIGNER_HEADER, signer.as_str());
+    headers.insert(subjects::signature::SIGNATURE_HEADER, signature.as_str());
+    request_with(fleet, subject, msg_id, headers, payload, (shop, order_id)).await
+}
+
+/// [`request`] with the given headers (no signature added); waits for `reply_of` = (shop, order id).
+pub async fn request_with(
+    fleet: &TestFleet,
+    subject: &str,
+    msg_id: &str,
+    mut headers: HeaderMap,
+    payload: Vec<u8>,
+    reply_of: (&str, &str),
+) -> Reply {
+    let client = fleet.connect(&fleet.shellia()).await.unwrap();
+    let reply_subject =
+        subject::reply(&subjects::Name::parse(reply_of.0).unwrap(), &OrderId::parse(reply_of.1).unwrap());
+    let mut replies = client.subscribe(reply_subject).await.unwrap();
     headers.insert(subject::MSG_ID_HEADER, msg_id);
     jetstream::new(client.clone())
         .publish_with_headers(subject.to_owned(), headers, payload.into())
@@ -127,4 +164,20 @@ pub async fn wait_for_event(fleet: &TestFleet, pred: impl Fn(&Event) -> bool) ->
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the expected event never came");
+}
+
+/// Publishes `payload` on `subject` signed by Shellia `admin`, without waiting for a reply.
+pub async fn publish_signed(fleet: &TestFleet, subject: &str, payload: Vec<u8>) {
+    let seed = fleet.fleet.seed(&fleet.shellia()).unwrap();
+    let (signer, signature) = subjects::signature::sign(&seed, &payload).unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert(subjects::signature::SIGNER_HEADER, signer.as_str());
+    headers.insert(subjects::signature::SIGNATURE_HEADER, signature.as_str());
+    let client = fleet.connect(&fleet.shellia()).await.unwrap();
+    jetstream::new(client)
+        .publish_with_headers(subject.to_owned(), headers, payload.into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
 }

@@ -1,12 +1,20 @@
-//! The consumer: each order is checked, executed once, answered, evented, then acked.
+//! The consumer: each order is authenticated, checked, executed once, answered, evented, then
+//! acked. A failing order is retried with the consumer's backoff and, after its last delivery,
+//! given up with `order.dead`.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, AckKind};
-use subjects::{subject, ErrorBody, ErrorCode, Order, Reply};
+use serde_json::json;
+use subjects::event::{OrderDead, OrderRejected};
+use subjects::signature::{self, SIGNATURE_HEADER, SIGNER_HEADER};
+use subjects::{subject, Action, ErrorBody, ErrorCode, EventKind, Order, OrderId, Reply};
+use tokio::sync::Notify;
 
 use crate::bus::Publisher;
 use crate::execute::{self, ExecuteError, ShopContext};
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// What happened to one delivered message.
@@ -18,10 +26,54 @@ pub enum Outcome {
     Rejected(Reply),
     /// Already handled: the stored reply was sent again, nothing changed.
     Replayed(Reply),
+    /// Not signed by a trusted Shellia key: answered when possible, never recorded or executed.
+    Unauthorized(String),
     /// Unreadable without an id: reported as an event and terminated.
     Dropped(String),
     /// The shop failed; the order will be redelivered.
     Retry(String),
+    /// The shop failed on the last allowed delivery: given up, reported as `order.dead`.
+    Dead(String),
+}
+
+impl Outcome {
+    /// The metrics label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Executed(_) => "executed",
+            Self::Rejected(_) => "rejected",
+            Self::Replayed(_) => "replayed",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Dropped(_) => "dropped",
+            Self::Retry(_) => "retry",
+            Self::Dead(_) => "dead",
+        }
+    }
+}
+
+/// The consumer's redelivery settings, read from the broker at start.
+#[derive(Debug, Clone)]
+pub struct Redelivery {
+    /// Deliveries before the broker gives up.
+    pub max_deliver: i64,
+    /// Waits between deliveries.
+    pub backoff: Vec<Duration>,
+}
+
+impl Redelivery {
+    fn delay(&self, delivered: i64) -> Duration {
+        let index = usize::try_from(delivered.max(1) - 1).unwrap_or(0);
+        self.backoff.get(index).or(self.backoff.last()).copied().unwrap_or(Duration::from_secs(5))
+    }
+}
+
+/// Things the order path tells the rest of the shop.
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    /// A `restart` order was executed and acked: stop so the supervisor restarts the shop.
+    pub restart: Arc<Notify>,
+    /// Something time-driven changed (a promotion): the clock looks again.
+    pub timers: Arc<Notify>,
 }
 
 /// Handles the orders of one shop.
@@ -33,6 +85,14 @@ pub struct OrderHandler {
     pub store: Store,
     /// Its voice.
     pub publisher: Publisher,
+    /// Public nkeys of the Shellia instances whose orders it executes.
+    pub trusted: Arc<[String]>,
+    /// Redelivery settings.
+    pub redelivery: Redelivery,
+    /// Signals to the rest of the shop.
+    pub signals: Signals,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 /// How often an in-progress ack is sent while an order runs (the consumer's first ack wait is 30 s).
@@ -42,30 +102,43 @@ impl OrderHandler {
     /// Handles one delivered message, start to finish: the single step of the consumer loop.
     #[tracing::instrument(skip_all, fields(shop = %self.ctx.id, subject = %message.subject))]
     pub async fn handle(&self, message: &jetstream::Message) -> Outcome {
-        let outcome = self.with_progress(message, self.decide(message)).await;
+        let started = Instant::now();
+        let delivered = message.info().map(|i| i.delivered).unwrap_or(1);
+        let (action, outcome) = self.with_progress(message, self.decide(message)).await;
+        let outcome = match outcome {
+            Outcome::Retry(reason) if delivered >= self.redelivery.max_deliver => {
+                self.give_up(action, delivered, reason).await
+            }
+            other => other,
+        };
         let ack = match &outcome {
-            Outcome::Retry(_) => message.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await,
-            Outcome::Dropped(_) => message.ack_with(AckKind::Term).await,
+            Outcome::Retry(_) => message.ack_with(AckKind::Nak(Some(self.redelivery.delay(delivered)))).await,
+            Outcome::Dropped(_) | Outcome::Dead(_) | Outcome::Unauthorized(_) => message.ack_with(AckKind::Term).await,
             _ => message.ack().await,
         };
         if let Err(e) = ack {
             tracing::warn!(error.message = %e, "Failed to ack an order; it will be redelivered and replayed");
         }
+        let action_label = action.map_or("unknown", Action::as_str);
+        self.metrics.observe(action_label, outcome.label(), started.elapsed().as_secs_f64());
         match &outcome {
-            Outcome::Retry(e) => tracing::error!(error.message = %e, "order failed, will be retried"),
-            Outcome::Dropped(e) => tracing::warn!(error.message = %e, "unreadable order dropped"),
+            Outcome::Retry(e) => tracing::error!(error.message = %e, delivered, "order failed, will be retried"),
+            Outcome::Dead(e) => tracing::error!(error.message = %e, delivered, "order given up"),
+            Outcome::Dropped(e) | Outcome::Unauthorized(e) => tracing::warn!(error.message = %e, "order refused"),
             Outcome::Rejected(r) => tracing::info!(order_id = %r.order_id, error = ?r.error, "order rejected"),
-            Outcome::Executed(r) => tracing::info!(order_id = %r.order_id, "order executed"),
             Outcome::Replayed(r) => tracing::info!(order_id = %r.order_id, "order replayed"),
+            Outcome::Executed(r) => {
+                tracing::info!(order_id = %r.order_id, action = action_label, "order executed");
+                self.signals.timers.notify_one();
+                if action == Some(Action::Restart) {
+                    self.signals.restart.notify_one();
+                }
+            }
         }
         outcome
     }
 
-    async fn with_progress(
-        &self,
-        message: &jetstream::Message,
-        work: impl std::future::Future<Output = Outcome>,
-    ) -> Outcome {
+    async fn with_progress<T>(&self, message: &jetstream::Message, work: impl std::future::Future<Output = T>) -> T {
         tokio::pin!(work);
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
         loop {
@@ -80,40 +153,70 @@ impl OrderHandler {
         }
     }
 
-    async fn decide(&self, message: &jetstream::Message) -> Outcome {
+    async fn decide(&self, message: &jetstream::Message) -> (Option<Action>, Outcome) {
+        if let Err(e) = self.authenticate(message) {
+            return (None, self.refuse_unauthenticated(&message.payload, e).await);
+        }
         let subject_action = subject::parse_control(&message.subject).map(|s| s.action);
         let order = match Order::from_json(&message.payload) {
             Ok(order) => order,
             Err(e) => {
+                let action = e.action.as_deref().and_then(|a| a.parse().ok());
                 let Some(order_id) = e.order_id.clone() else {
-                    return self.drop_unreadable(e.message).await;
+                    return (action, self.drop_unreadable(e.message).await);
                 };
-                return self.reject(&order_id, e.action.as_deref(), None, ErrorBody::from(&e)).await;
+                return (action, self.reject(&order_id, e.action.as_deref(), None, ErrorBody::from(&e)).await);
             }
         };
+        let action = Some(order.action());
         if subject_action.as_deref() != Some(order.action().as_str()) {
             let error = ErrorBody::new(
                 ErrorCode::ActionMismatch,
                 format!("the subject {} does not carry a `{}` order", message.subject, order.action()),
             );
-            return self.reject(&order.id, Some(order.action().as_str()), Some(&order.issued_by), error).await;
+            return (
+                action,
+                self.reject(&order.id, Some(order.action().as_str()), Some(&order.issued_by), error).await,
+            );
         }
-        match execute::execute(&self.store, &self.ctx, &order).await {
+        let outcome = match execute::execute(&self.store, &self.ctx, &order).await {
             Ok(reply) => self.send(reply).await,
             Err(ExecuteError::Rejected(error)) => {
                 self.reject(&order.id, Some(order.action().as_str()), Some(&order.issued_by), error).await
             }
             Err(ExecuteError::Unexpected(e)) => Outcome::Retry(format!("{e:#}")),
-        }
+        };
+        (action, outcome)
     }
 
-    async fn reject(
-        &self,
-        id: &subjects::OrderId,
-        action: Option<&str>,
-        by: Option<&str>,
-        error: ErrorBody,
-    ) -> Outcome {
+    fn authenticate(&self, message: &jetstream::Message) -> Result<(), signature::SignatureError> {
+        let header = |name: &str| message.headers.as_ref().and_then(|h| h.get(name)).map(|v| v.as_str());
+        signature::verify(&self.trusted, header(SIGNER_HEADER), header(SIGNATURE_HEADER), &message.payload)
+    }
+
+    /// An order that is not Shellia's: answered (so a mistaken sender learns why) but neither
+    /// recorded nor executed, so it can never block a genuine order with the same id.
+    async fn refuse_unauthenticated(&self, payload: &[u8], error: signature::SignatureError) -> Outcome {
+        let body = ErrorBody::new(ErrorCode::Unauthorized, error.to_string());
+        let id = serde_json::from_slice::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| v.get("id").and_then(|i| i.as_str()).and_then(|s| OrderId::parse(s).ok()));
+        let data = json!(OrderRejected { action: None, error: body.clone() });
+        if let Err(e) = execute::emit(&self.store, &self.ctx, id.as_ref(), EventKind::ORDER_REJECTED, data).await {
+            return Outcome::Retry(format!("{e:#}"));
+        }
+        if let Some(id) = id {
+            if let Err(e) = self.publisher.reply(&Reply::err(id, self.ctx.id.clone(), body)).await {
+                return Outcome::Retry(format!("{e:#}"));
+            }
+        }
+        if let Err(e) = self.publisher.flush_outbox(&self.store).await {
+            return Outcome::Retry(format!("{e:#}"));
+        }
+        Outcome::Unauthorized(error.to_string())
+    }
+
+    async fn reject(&self, id: &OrderId, action: Option<&str>, by: Option<&str>, error: ErrorBody) -> Outcome {
         match execute::record_rejection(&self.store, &self.ctx, id, action, by, error).await {
             Ok(reply) => self.send(reply).await,
             Err(e) => Outcome::Retry(format!("{e:#}")),
@@ -136,20 +239,31 @@ impl OrderHandler {
     }
 
     async fn drop_unreadable(&self, reason: String) -> Outcome {
-        let data = subjects::event::OrderRejected {
-            action: None,
-            error: ErrorBody::new(ErrorCode::Malformed, reason.clone()),
-        };
+        let data = json!(OrderRejected { action: None, error: ErrorBody::new(ErrorCode::Malformed, reason.clone()) });
         let stored = async {
-            let mut tx = self.store.begin().await?;
-            execute::enqueue(&mut tx, &self.ctx, None, subjects::EventKind::ORDER_REJECTED, serde_json::json!(data))
-                .await?;
-            tx.commit().await?;
+            execute::emit(&self.store, &self.ctx, None, EventKind::ORDER_REJECTED, data).await?;
             self.publisher.flush_outbox(&self.store).await
         };
         match stored.await {
             Ok(_) => Outcome::Dropped(reason),
             Err(e) => Outcome::Retry(format!("{e:#}")),
         }
+    }
+
+    /// The last delivery failed too: report `order.dead` (best effort: the shop is failing).
+    async fn give_up(&self, action: Option<Action>, deliveries: i64, reason: String) -> Outcome {
+        let data = json!(OrderDead { action: action.map(|a| a.to_string()), deliveries, reason: reason.clone() });
+        let reported = async {
+            execute::emit(&self.store, &self.ctx, None, EventKind::ORDER_DEAD, data.clone()).await?;
+            self.publisher.flush_outbox(&self.store).await
+        };
+        if let Err(e) = reported.await {
+            // The database may be what fails: publish the event directly.
+            tracing::warn!(error.message = %e, "Failed to store order.dead; publishing it directly");
+            let kind = subjects::EventKind::known(EventKind::ORDER_DEAD);
+            let event = subjects::Event::new(self.ctx.id.clone(), kind, None, data);
+            let _ = self.publisher.event(&event).await;
+        }
+        Outcome::Dead(reason)
     }
 }

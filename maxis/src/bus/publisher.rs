@@ -3,7 +3,7 @@
 use anyhow::Context;
 use async_nats::jetstream;
 use async_nats::HeaderMap;
-use subjects::{subject, Reply};
+use subjects::{subject, Event, Reply};
 
 use crate::store::{orders, Store};
 
@@ -25,6 +25,19 @@ impl Publisher {
     pub async fn reply(&self, reply: &Reply) -> anyhow::Result<()> {
         let subject = subject::reply(&reply.instance, &reply.order_id);
         self.client.publish(subject, reply.to_json().into()).await.context("Failed to publish the reply")?;
+        Ok(())
+    }
+
+    /// Publishes one event directly (not through the outbox), waiting for the stream's ack.
+    pub async fn event(&self, event: &Event) -> anyhow::Result<()> {
+        let mut headers = HeaderMap::new();
+        headers.insert(subject::MSG_ID_HEADER, event.id.as_str());
+        self.js
+            .publish_with_headers(subject::event(&event.instance, &event.kind), headers, event.to_json().into())
+            .await
+            .context("Failed to publish an event")?
+            .await
+            .context("The events stream did not store an event")?;
         Ok(())
     }
 

@@ -1,5 +1,9 @@
 //! The shop's rules, free of Discord, NATS and SQL.
 
+pub mod commands;
+pub mod config;
+pub mod period;
+pub mod promo;
 pub mod shop;
 
 pub use shop::{ShopState, Uptime};

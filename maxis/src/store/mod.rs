@@ -1,6 +1,10 @@
 //! SQLite through sqlx: one database file per shop, migrations run at open.
 
+pub mod announcements;
+pub mod giveaways;
 pub mod orders;
+pub mod promos;
+pub mod sales;
 pub mod settings;
 
 use std::path::Path;

@@ -6,7 +6,7 @@ use subjects::reply::StatusReport;
 use subjects::{Command, ErrorCode, Order};
 use testkit::TestFleet;
 
-use crate::helpers::{events, request, send, spawn_app, wait_for_event};
+use crate::helpers::{events, publish_signed, request, send, spawn_app, wait_for_event};
 
 fn status() -> Order {
     Order::new(Command::Status(StatusParams {}), "shellia:admin")
@@ -149,13 +149,7 @@ async fn an_unreadable_order_is_dropped_and_reported() {
     let fleet = TestFleet::start(&["shop1"]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let _app = spawn_app(&fleet, "shop1", dir.path()).await;
-    let client = fleet.connect(&fleet.shellia()).await.unwrap();
-    async_nats::jetstream::new(client)
-        .publish("maxis.shop1.control.status", "garbage".into())
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    publish_signed(&fleet, "maxis.shop1.control.status", b"garbage".to_vec()).await;
 
     let event = wait_for_event(&fleet, |e| e.kind.as_ref() == "order.rejected").await;
 

@@ -7,8 +7,10 @@ use anyhow::Context;
 use async_nats::jetstream::{self, consumer};
 use async_nats::HeaderMap;
 use futures::{StreamExt, TryStreamExt};
+use secrecy::{ExposeSecret, SecretString};
+use subjects::signature::{self, SIGNATURE_HEADER, SIGNER_HEADER};
 use subjects::subject::{self, CONTROL_STREAM};
-use subjects::{Name, Order, Reply, ShopId, Target};
+use subjects::{Action, EventKind, Name, Order, Reply, ShopId, Target};
 
 /// What became of the order for one shop.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,28 @@ pub struct Dispatch {
     pub duplicate: bool,
     /// Each addressed shop, by id.
     pub shops: BTreeMap<ShopId, Delivery>,
+    /// For `restart`: how long each restarted shop took to be back (`None`: not back in time).
+    pub back: BTreeMap<ShopId, Option<Duration>>,
+}
+
+impl Dispatch {
+    /// Whether any shop refused the order.
+    pub fn any_rejected(&self) -> bool {
+        self.shops.values().any(|d| matches!(d, Delivery::Replied(r) if !r.ok))
+    }
+}
+
+/// One shop of the fleet as Shellia sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Shop id.
+    pub id: ShopId,
+    /// Groups (from its consumer's filters).
+    pub groups: Vec<String>,
+    /// Orders waiting for it.
+    pub pending: u64,
+    /// Maxis version, when online.
+    pub version: Option<String>,
 }
 
 /// Why an order could not be sent. Nothing was published in any of these cases.
@@ -53,23 +77,32 @@ pub struct FleetClient {
     client: async_nats::Client,
     js: jetstream::Context,
     identity: Name,
+    seed: SecretString,
+    ttl: Duration,
 }
 
 impl FleetClient {
-    /// Connects as the Shellia `identity`.
-    pub async fn connect(url: &str, identity: Name, seed: &str) -> anyhow::Result<Self> {
-        let client =
-            broker::connect::options(seed, &subject::shellia_inbox(&identity), &format!("shellia-{identity}"), None)
-                .connect(url)
-                .await
-                .with_context(|| format!("Failed to connect to NATS at {url} as Shellia `{identity}`"))?;
-        Ok(Self::from_client(client, identity))
+    /// Connects as the Shellia `identity`; `seed` authenticates the connection and signs orders.
+    pub async fn connect(url: &str, identity: Name, seed: SecretString) -> anyhow::Result<Self> {
+        let inbox = subject::shellia_inbox(&identity);
+        let client = broker::connect::options(seed.expose_secret(), &inbox, &format!("shellia-{identity}"), None)
+            .connect(url)
+            .await
+            .with_context(|| format!("Failed to connect to NATS at {url} as Shellia `{identity}`"))?;
+        Ok(Self::from_client(client, identity, seed))
     }
 
-    /// Wraps an existing connection.
-    pub fn from_client(client: async_nats::Client, identity: Name) -> Self {
+    /// Wraps an existing connection; `seed` signs the orders.
+    pub fn from_client(client: async_nats::Client, identity: Name, seed: SecretString) -> Self {
         let js = jetstream::new(client.clone());
-        Self { client, js, identity }
+        Self { client, js, identity, seed, ttl: Duration::from_secs(86_400) }
+    }
+
+    /// Orders sent without an expiry get `ttl` (default one day): an order queued for an offline
+    /// shop is not executed after that.
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
     }
 
     /// This Shellia's identity, as recorded in orders (`shellia:<identity>`).
@@ -96,9 +129,53 @@ impl FleetClient {
         Ok(self.addressed_shops(&Target::All).await?.into_keys().collect())
     }
 
-    /// Publishes `order` for `target` and waits up to `wait` for every addressed shop's reply.
+    /// The fleet: every shop with its groups and queue, and the version of those online
+    /// (answering `$SRV.INFO.maxis` within `wait`).
+    pub async fn fleet(&self, wait: Duration) -> anyhow::Result<Vec<Member>> {
+        let stream = self.js.get_stream_no_info(CONTROL_STREAM).await.context("Failed to open the control stream")?;
+        let infos: Vec<consumer::Info> =
+            stream.consumers().try_collect().await.context("Failed to list the shops' consumers")?;
+        let inbox = self.client.new_inbox();
+        let mut answers = self.client.subscribe(inbox.clone()).await.context("Failed to subscribe")?;
+        self.client
+            .publish_with_reply(subject::api::service_info(), inbox, "".into())
+            .await
+            .context("Failed to ask the shops")?;
+        let mut online: BTreeMap<String, String> = BTreeMap::new();
+        let deadline = tokio::time::Instant::now() + wait;
+        while online.len() < infos.len() {
+            let Ok(Some(message)) = tokio::time::timeout_at(deadline, answers.next()).await else { break };
+            if let Ok(info) = serde_json::from_slice::<serde_json::Value>(&message.payload) {
+                let instance = info["metadata"]["instance"].as_str().unwrap_or_default().to_owned();
+                online.insert(instance, info["version"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        let mut members: Vec<Member> = infos
+            .into_iter()
+            .filter_map(|info| {
+                let id = Name::parse(info.name.clone()).ok()?;
+                let groups = info
+                    .config
+                    .filter_subjects
+                    .iter()
+                    .filter_map(|f| subject::parse_control_filter(f))
+                    .filter(|t| !matches!(t, Target::All) && t.as_str() != id.as_ref())
+                    .map(|t| t.to_string())
+                    .collect();
+                Some(Member { version: online.get(id.as_ref()).cloned(), id, groups, pending: info.num_pending })
+            })
+            .collect();
+        members.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(members)
+    }
+
+    /// Publishes `order` for `target`, signed, and waits up to `wait` for every addressed shop's
+    /// reply (for `restart`, also until each restarted shop is back).
     #[tracing::instrument(skip_all, fields(order_id = %order.id, target = %target))]
-    pub async fn send(&self, target: &Target, order: Order, wait: Duration) -> Result<Dispatch, SendError> {
+    pub async fn send(&self, target: &Target, mut order: Order, wait: Duration) -> Result<Dispatch, SendError> {
+        if order.expires_at.is_none() {
+            order.expires_at = chrono::Duration::from_std(self.ttl).ok().map(|ttl| order.issued_at + ttl);
+        }
         let addressed = self.addressed_shops(target).await?;
         if addressed.is_empty() {
             let known = self.shops().await.unwrap_or_default();
@@ -111,11 +188,26 @@ impl FleetClient {
             .subscribe(subject::replies_to(&order.id))
             .await
             .context("Failed to subscribe to the replies")?;
+        let mut started = match order.action() {
+            Action::Restart => Some(
+                self.client
+                    .subscribe(subject::events_of_kind(&EventKind::known(EventKind::SHOP_STARTED)))
+                    .await
+                    .context("Failed to subscribe to the shops' starts")?,
+            ),
+            _ => None,
+        };
+        let payload = order.to_json();
+        let (signer, signed) =
+            signature::sign(self.seed.expose_secret(), &payload).context("Failed to sign the order")?;
         let mut headers = HeaderMap::new();
         headers.insert(subject::MSG_ID_HEADER, order.id.as_ref());
+        headers.insert(SIGNER_HEADER, signer.as_str());
+        headers.insert(SIGNATURE_HEADER, signed.as_str());
+        let sent_at = tokio::time::Instant::now();
         let ack = self
             .js
-            .publish_with_headers(subject::control(target, order.action()), headers, order.to_json().into())
+            .publish_with_headers(subject::control(target, order.action()), headers, payload.into())
             .await
             .context("Failed to publish the order")?
             .await
@@ -143,6 +235,26 @@ impl FleetClient {
                 }
             }
         }
-        Ok(Dispatch { order, target: target.clone(), stream_seq: ack.sequence, duplicate: ack.duplicate, shops })
+        let mut back = BTreeMap::new();
+        if let Some(started) = started.as_mut() {
+            let restarting: Vec<ShopId> = shops
+                .iter()
+                .filter(|(_, d)| matches!(d, Delivery::Replied(r) if r.ok))
+                .map(|(id, _)| id.clone())
+                .collect();
+            back = restarting.iter().map(|id| (id.clone(), None)).collect();
+            let deadline = tokio::time::Instant::now() + wait.max(Duration::from_secs(30));
+            while back.values().any(Option::is_none) {
+                let Ok(Some(message)) = tokio::time::timeout_at(deadline, started.next()).await else { break };
+                if let Ok(event) = serde_json::from_slice::<subjects::Event>(&message.payload) {
+                    if event.kind.as_ref() == EventKind::SHOP_STARTED {
+                        if let Some(slot) = back.get_mut(&event.instance) {
+                            slot.get_or_insert(sent_at.elapsed());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Dispatch { order, target: target.clone(), stream_seq: ack.sequence, duplicate: ack.duplicate, shops, back })
     }
 }

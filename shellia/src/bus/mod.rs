@@ -2,4 +2,4 @@
 
 mod fleet;
 
-pub use fleet::{Delivery, Dispatch, FleetClient, SendError};
+pub use fleet::{Delivery, Dispatch, FleetClient, Member, SendError};

@@ -9,7 +9,8 @@ pub const WAIT: Duration = Duration::from_secs(5);
 /// Shellia `admin` connected to the test fleet.
 pub async fn shellia(fleet: &TestFleet) -> FleetClient {
     let client = fleet.connect(&fleet.shellia()).await.unwrap();
-    FleetClient::from_client(client, subjects::Name::parse("admin").unwrap())
+    let seed = secrecy::SecretString::from(fleet.fleet.seed(&fleet.shellia()).unwrap());
+    FleetClient::from_client(client, subjects::Name::parse("admin").unwrap(), seed)
 }
 
 /// `shellia send <target> <action> [params]`, as the CLI builds it.

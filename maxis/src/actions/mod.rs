@@ -1,0 +1,79 @@
+//! What each action does inside the order's transaction. Handlers are thin: read what the rule
+//! needs, call the domain, write the outcome, name the events.
+
+mod insights;
+mod promo;
+mod shop;
+
+use serde_json::{json, Value};
+use subjects::results::ExecuteResult;
+use subjects::{Command, ErrorBody, ErrorCode};
+
+use crate::domain::commands;
+use crate::execute::{ExecuteError, ShopContext};
+use crate::store::Tx;
+
+/// A domain event to publish with the order's outcome.
+pub struct DomainEvent {
+    /// Kind, e.g. `promo.started`.
+    pub kind: &'static str,
+    /// Data.
+    pub data: Value,
+}
+
+/// The result for the reply and the events to publish.
+pub struct Applied {
+    /// Result of the action.
+    pub result: Value,
+    /// Domain events.
+    pub events: Vec<DomainEvent>,
+}
+
+impl Applied {
+    fn new(result: impl serde::Serialize, events: Vec<DomainEvent>) -> Self {
+        Self { result: json!(result), events }
+    }
+}
+
+fn event(kind: &'static str, data: impl serde::Serialize) -> DomainEvent {
+    DomainEvent { kind, data: json!(data) }
+}
+
+fn rejected(code: ErrorCode, message: impl Into<String>) -> ExecuteError {
+    ExecuteError::Rejected(ErrorBody::new(code, message))
+}
+
+/// Applies `command` in `tx`.
+pub async fn apply(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) -> Result<Applied, ExecuteError> {
+    match command {
+        Command::Execute(p) => {
+            let inner = commands::parse(&p.command).map_err(|e| match e {
+                commands::CommandError::NotAllowed(_) => rejected(ErrorCode::NotAllowed, e.to_string()),
+                commands::CommandError::Usage(_) => rejected(ErrorCode::InvalidParams, e.to_string()),
+            })?;
+            // The inner command is checked exactly like an order of its own.
+            let inner = Command::from_parts(inner.action().as_str(), inner.params_json())
+                .map_err(|e| rejected(e.kind.code(), e.message))?;
+            let applied = apply_one(tx, ctx, id, &inner).await?;
+            let result = ExecuteResult { command: inner.action().to_string(), result: applied.result };
+            Ok(Applied::new(result, applied.events))
+        }
+        other => apply_one(tx, ctx, id, other).await,
+    }
+}
+
+async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) -> Result<Applied, ExecuteError> {
+    match command {
+        Command::Status(_) => Ok(Applied::new(shop::status(tx, ctx).await?, vec![])),
+        Command::Config(p) => shop::config(tx, p).await,
+        Command::Start(_) => shop::open(tx).await,
+        Command::Stop(p) => shop::close(tx, p).await,
+        Command::Restart(_) => shop::restart(),
+        Command::Promo(p) => promo::start(tx, id, p).await,
+        Command::Giveaway(p) => promo::giveaway(tx, id, p).await,
+        Command::Announce(p) => promo::announce(tx, id, p).await,
+        Command::Analytics(p) => insights::analytics(tx, p).await,
+        Command::Report(p) => insights::report(tx, p).await,
+        Command::Execute(_) => Err(rejected(ErrorCode::NotAllowed, "`execute` cannot run `execute`")),
+    }
+}

@@ -1,0 +1,59 @@
+//! The HTTP server: `/healthz` and Prometheus `/metrics`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use async_nats::jetstream::consumer::PullConsumer;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// What the handlers read.
+#[derive(Clone)]
+pub struct HttpState {
+    /// Shop id.
+    pub shop: String,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Database, checked by `/healthz`.
+    pub store: Store,
+    /// Broker connection, checked by `/healthz`.
+    pub client: async_nats::Client,
+    /// The consumer, read for the lag.
+    pub consumer: PullConsumer,
+}
+
+/// Binds `listen` and returns the bound address and the server future.
+pub async fn serve(
+    listen: &str,
+    state: HttpState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
+    let app = Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(state);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("Failed to bind the HTTP server to {listen}"))?;
+    let addr = listener.local_addr()?;
+    Ok((addr, async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await }))
+}
+
+async fn healthz(State(s): State<HttpState>) -> impl IntoResponse {
+    let nats = s.client.connection_state() == async_nats::connection::State::Connected;
+    let db = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(s.store.pool()).await.is_ok();
+    let status = if nats && db { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(json!({ "shop": s.shop, "nats": nats, "database": db, "version": crate::VERSION })))
+}
+
+async fn metrics(State(s): State<HttpState>) -> impl IntoResponse {
+    if let Ok(info) = s.consumer.get_info().await {
+        s.metrics.set_consumer(info.num_pending, info.num_ack_pending);
+    }
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], s.metrics.render())
+}

@@ -1,0 +1,165 @@
+//! Sales and checkouts, as analytics read them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+use subjects::results::{AnalyticsDay, AnalyticsResult, Revenue, TopProduct};
+
+/// A paid sale to record (commerce calls this when a payment completes).
+#[derive(Debug, Clone)]
+pub struct NewSale<'a> {
+    /// Unique id (e.g. the Stripe line item id).
+    pub id: &'a str,
+    /// The checkout it belongs to.
+    pub checkout_id: Option<&'a str>,
+    /// Product sold.
+    pub product_id: &'a str,
+    /// Buyer (Discord user id).
+    pub buyer: &'a str,
+    /// Amount paid, minor units.
+    pub amount: i64,
+    /// Currency.
+    pub currency: &'a str,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Records a paid sale; recording the same id again changes nothing.
+pub async fn record_sale(conn: &mut SqliteConnection, s: &NewSale<'_>) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO sales (id, checkout_id, product_id, buyer, amount, currency, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'paid', ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(s.id)
+    .bind(s.checkout_id)
+    .bind(s.product_id)
+    .bind(s.buyer)
+    .bind(s.amount)
+    .bind(s.currency)
+    .bind(s.at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a sale refunded.
+pub async fn refund(conn: &mut SqliteConnection, id: &str, at: DateTime<Utc>) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE sales SET status = 'refunded', refunded_at = ? WHERE id = ? AND status = 'paid'")
+        .bind(at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a started checkout.
+pub async fn record_checkout(
+    conn: &mut SqliteConnection,
+    id: &str,
+    buyer: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO checkouts (id, buyer, status, created_at) VALUES (?, ?, 'open', ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(buyer)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Checkouts not yet paid, expired or cancelled.
+pub async fn open_checkouts(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkouts WHERE status = 'open'").fetch_one(conn).await?;
+    Ok(n as u64)
+}
+
+/// Products in the catalog.
+pub async fn product_count(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products").fetch_one(conn).await?;
+    Ok(n as u64)
+}
+
+fn revenue(map: BTreeMap<String, i64>) -> Vec<Revenue> {
+    map.into_iter().map(|(currency, amount)| Revenue { currency, amount }).collect()
+}
+
+/// The analytics of `[from, to)`: paid sales (refunded ones count as refunds, not revenue).
+pub async fn analytics(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<AnalyticsResult> {
+    let rows =
+        sqlx::query("SELECT product_id, amount, currency, status FROM sales WHERE created_at >= ? AND created_at < ?")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *conn)
+            .await?;
+    let (mut sales, mut refunds) = (0u64, 0u64);
+    let mut total: BTreeMap<String, i64> = BTreeMap::new();
+    let mut products: BTreeMap<String, (u64, BTreeMap<String, i64>)> = BTreeMap::new();
+    for row in rows {
+        let (product, amount, currency, status): (String, i64, String, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+        if status == "refunded" {
+            refunds += 1;
+            continue;
+        }
+        sales += 1;
+        *total.entry(currency.clone()).or_default() += amount;
+        let line = products.entry(product).or_default();
+        line.0 += 1;
+        *line.1.entry(currency).or_default() += amount;
+    }
+    let checkouts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkouts WHERE created_at >= ? AND created_at < ?")
+        .bind(from)
+        .bind(to)
+        .fetch_one(conn)
+        .await?;
+    let mut top: Vec<TopProduct> = products
+        .into_iter()
+        .map(|(product, (sales, rev))| TopProduct { product, sales, revenue: revenue(rev) })
+        .collect();
+    top.sort_by(|a, b| b.sales.cmp(&a.sales).then_with(|| a.product.cmp(&b.product)));
+    top.truncate(5);
+    let checkouts = checkouts as u64;
+    let conversion = if checkouts == 0 { 0.0 } else { (sales as f64 / checkouts as f64 * 1000.0).round() / 1000.0 };
+    Ok(AnalyticsResult { from, to, revenue: revenue(total), sales, refunds, checkouts, conversion, top_products: top })
+}
+
+/// Sales and revenue per UTC day of `[from, to)`, days without sales included.
+pub async fn per_day(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<AnalyticsDay>> {
+    let rows = sqlx::query(
+        "SELECT substr(created_at, 1, 10) AS day, currency, COUNT(*), SUM(amount) FROM sales
+         WHERE status = 'paid' AND created_at >= ? AND created_at < ? GROUP BY day, currency",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?;
+    let mut days: BTreeMap<String, (u64, BTreeMap<String, i64>)> = BTreeMap::new();
+    let mut day = from.date_naive();
+    while day <= to.date_naive() {
+        days.insert(day.format("%Y-%m-%d").to_string(), Default::default());
+        day = day.succ_opt().unwrap_or(day);
+        if day == chrono::NaiveDate::MAX {
+            break;
+        }
+    }
+    for row in rows {
+        let (d, currency, count, sum): (String, String, i64, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+        let entry = days.entry(d).or_default();
+        entry.0 += count as u64;
+        *entry.1.entry(currency).or_default() += sum;
+    }
+    Ok(days.into_iter().map(|(day, (sales, rev))| AnalyticsDay { day, sales, revenue: revenue(rev) }).collect())
+}
