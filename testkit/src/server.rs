@@ -111,12 +111,14 @@ impl NatsServer {
         Ok(())
     }
 
-    /// Kills the server and starts it again on the same port with the same store.
-    pub fn restart(mut self) -> anyhow::Result<Self> {
+    /// Kills the server (SIGKILL: no clean shutdown) and starts it again on the same port with
+    /// the same store.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
         self.kill();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir()?);
         let config = self.config.clone();
-        Self::spawn(&config, dir, Some(self.port))
+        *self = Self::spawn(&config, dir, Some(self.port))?;
+        Ok(())
     }
 
     fn kill(&mut self) {
