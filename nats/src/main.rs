@@ -52,6 +52,11 @@ enum Command {
     },
     /// Ask the running broker to reload its config (SIGHUP to the pid in nats.pid).
     Reload,
+    /// Print an identity's public nkey (e.g. `shellia-admin`, for MAXIS_SECURITY__SHELLIA_KEYS).
+    PublicKey {
+        /// The identity's key name; `shellia` prints every Shellia key, comma-separated.
+        name: String,
+    },
     /// Print the path of an identity's seed file (`shellia-admin`, `shop-shop1`, `ops-ops`, `provisioner`).
     KeyPath {
         /// The identity's key name.
@@ -102,16 +107,32 @@ async fn main() -> anyhow::Result<()> {
             broker::reload::signal(&fleet.pid_path())?;
             println!("reload signalled");
         }
+        Command::PublicKey { name } => {
+            let fleet = Fleet::load(&cli.dir)?;
+            let identities: Vec<Identity> = if name == "shellia" {
+                fleet.identities().into_iter().filter(|i| matches!(i, Identity::Shellia(_))).collect()
+            } else {
+                vec![find(&fleet, &name)?]
+            };
+            let keys = identities.iter().map(|i| fleet.public_key(i)).collect::<anyhow::Result<Vec<_>>>()?;
+            println!("{}", keys.join(","));
+        }
         Command::KeyPath { name } => {
             let fleet = Fleet::load(&cli.dir)?;
-            let Some(identity) = fleet.identities().into_iter().find(|i| i.key_name() == name) else {
-                let known: Vec<String> = fleet.identities().iter().map(Identity::key_name).collect();
-                bail!("no identity {name:?}; known: {}", known.join(", "));
-            };
-            println!("{}", fleet.key_path(&identity).display());
+            println!("{}", fleet.key_path(&find(&fleet, &name)?).display());
         }
     }
     Ok(())
+}
+
+fn find(fleet: &Fleet, name: &str) -> anyhow::Result<Identity> {
+    match fleet.identities().into_iter().find(|i| i.key_name() == name) {
+        Some(identity) => Ok(identity),
+        None => {
+            let known: Vec<String> = fleet.identities().iter().map(Identity::key_name).collect();
+            bail!("no identity {name:?}; known: {}", known.join(", "))
+        }
+    }
 }
 
 fn names(raw: &[String]) -> anyhow::Result<Vec<Name>> {

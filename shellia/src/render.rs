@@ -1,7 +1,12 @@
 //! How a dispatch is shown: a table for people, JSON lines for scripts.
 
 use serde_json::{json, Value};
+use subjects::params::{Discount, GiveawayTrigger, PromoTarget};
 use subjects::reply::StatusReport;
+use subjects::results::{
+    AnalyticsResult, AnnounceResult, ConfigResult, ExecuteResult, GiveawayInfo, OpenResult, PromoInfo, PromoStatus,
+    ReportResult,
+};
 use subjects::{Action, Reply};
 
 use crate::bus::{Delivery, Dispatch, Member};
@@ -70,19 +75,109 @@ pub fn json_lines(dispatch: &Dispatch) -> String {
 
 fn summary(action: Action, reply: &Reply) -> String {
     let result = reply.result.clone().unwrap_or(Value::Null);
-    if action == Action::Status {
-        if let Ok(s) = serde_json::from_value::<StatusReport>(result.clone()) {
+    let replayed = if reply.replayed { " (already done earlier)" } else { "" };
+    let text = typed_summary(action, &result).unwrap_or_else(|| result.to_string());
+    format!("{text}{replayed}")
+}
+
+fn typed_summary(action: Action, result: &Value) -> Option<String> {
+    let r = result.clone();
+    Some(match action {
+        Action::Status => {
+            let s: StatusReport = serde_json::from_value(r).ok()?;
             let state = if s.open {
                 "open".to_owned()
             } else {
                 format!("closed{}", s.closed_reason.map(|r| format!(" ({r})")).unwrap_or_default())
             };
             let groups = if s.groups.is_empty() { "-".to_owned() } else { s.groups.join(",") };
-            return format!("{state} · maxis {} · up {} · groups {groups}", s.version, human_secs(s.uptime_secs));
+            let c = s.counts;
+            format!(
+                "{state} · maxis {} · up {} · groups {groups} · {} product(s), {} open order(s), {} promo(s), {} giveaway(s)",
+                s.version,
+                human_secs(s.uptime_secs),
+                c.products,
+                c.open_orders,
+                c.active_promos,
+                c.active_giveaways
+            )
         }
-    }
-    let replayed = if reply.replayed { " (already done earlier)" } else { "" };
-    format!("{result}{replayed}")
+        Action::Config => {
+            let c: ConfigResult = serde_json::from_value(r).ok()?;
+            let value = c.value.as_deref().unwrap_or("(not set)");
+            match (c.changed, c.previous) {
+                (true, Some(previous)) => format!("{} = {value} (was {previous})", c.key),
+                (true, None) => format!("{} = {value} (was not set)", c.key),
+                (false, _) => format!("{} = {value}", c.key),
+            }
+        }
+        Action::Start | Action::Stop => {
+            let o: OpenResult = serde_json::from_value(r).ok()?;
+            let state = if o.open {
+                "open".to_owned()
+            } else {
+                format!("closed{}", o.reason.map(|r| format!(" ({r})")).unwrap_or_default())
+            };
+            format!("{state}{}", if o.changed { "" } else { " (no change)" })
+        }
+        Action::Restart => "restarting".to_owned(),
+        Action::Promo => {
+            let p: PromoInfo = serde_json::from_value(r).ok()?;
+            let discount = match &p.discount {
+                Discount::Percent(n) => format!("-{n}%"),
+                Discount::Fixed(m) => format!("-{}.{:02} {}", m.amount / 100, m.amount % 100, m.currency),
+            };
+            let target = match &p.target {
+                PromoTarget::All => "everything".to_owned(),
+                PromoTarget::Plan(id) => format!("plan {id}"),
+                PromoTarget::Product(id) => format!("product {id}"),
+            };
+            let hours = (p.ends_at - p.starts_at).num_minutes() as f64 / 60.0;
+            let status = match p.status {
+                PromoStatus::Scheduled => format!("scheduled from {}", p.starts_at.format("%Y-%m-%d %H:%M UTC")),
+                _ => "running".to_owned(),
+            };
+            format!(
+                "promo {discount} on {target} for {hours}h, {status}, until {}",
+                p.ends_at.format("%Y-%m-%d %H:%M UTC")
+            )
+        }
+        Action::Giveaway => {
+            let g: GiveawayInfo = serde_json::from_value(r).ok()?;
+            let when = match g.trigger {
+                GiveawayTrigger::Now => format!("open until {}", g.ends_at?.format("%Y-%m-%d %H:%M UTC")),
+                GiveawayTrigger::Members(n) => format!("starts when the server reaches {n} members"),
+            };
+            format!("giveaway \"{}\" · {} winner(s) · {when}", g.prize, g.winners)
+        }
+        Action::Analytics => analytics_line(&serde_json::from_value(r).ok()?),
+        Action::Report => {
+            let rep: ReportResult = serde_json::from_value(r).ok()?;
+            format!(
+                "{} · week before: {} sale(s) · {} promo(s)",
+                analytics_line(&rep.current),
+                rep.previous.sales,
+                rep.promos.len()
+            )
+        }
+        Action::Announce => {
+            let a: AnnounceResult = serde_json::from_value(r).ok()?;
+            format!("announcement {} to channel {}", a.status, a.channel)
+        }
+        Action::Execute => {
+            let e: ExecuteResult = serde_json::from_value(r).ok()?;
+            let action: Action = serde_json::from_value(Value::String(e.command.clone())).ok()?;
+            format!("!{} → {}", e.command, typed_summary(action, &e.result).unwrap_or_else(|| e.result.to_string()))
+        }
+    })
+}
+
+fn analytics_line(a: &AnalyticsResult) -> String {
+    let revenue: Vec<String> =
+        a.revenue.iter().map(|r| format!("{}.{:02} {}", r.amount / 100, r.amount % 100, r.currency)).collect();
+    let revenue = if revenue.is_empty() { "0".to_owned() } else { revenue.join(" + ") };
+    let top = a.top_products.first().map(|t| format!(" · top {} ({})", t.product, t.sales)).unwrap_or_default();
+    format!("{revenue} · {} sale(s) · {} refund(s) · conversion {:.0}%{top}", a.sales, a.refunds, a.conversion * 100.0)
 }
 
 /// `3d4h`, `2h5m`, `4m10s`, `12s`.

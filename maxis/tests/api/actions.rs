@@ -319,3 +319,27 @@ async fn restart_is_acknowledged_then_the_shop_stops_for_its_supervisor() {
     assert!(send(&fleet, "shop1", &order(Command::Status(StatusParams {}))).await.ok);
     assert_eq!(again.stop().await, maxis::startup::Exit::Stopped);
 }
+
+#[tokio::test]
+async fn a_promo_whose_end_passed_while_the_shop_was_down_ends_when_it_starts() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app(&fleet, "shop1", dir.path()).await;
+    let started: PromoInfo = send(&fleet, "shop1", &order(Command::Promo(promo(20, PromoTarget::All, 2))))
+        .await
+        .result_as()
+        .unwrap()
+        .unwrap();
+    app.stop().await;
+    assert!(!events(&fleet).await.iter().any(|e| e.kind.as_ref() == "promo.ended"), "it did not end while running");
+
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let _app = spawn_app(&fleet, "shop1", dir.path()).await;
+
+    let ended: Vec<_> = events(&fleet).await.into_iter().filter(|e| e.kind.as_ref() == "promo.ended").collect();
+    assert_eq!(ended.len(), 1, "ended once, at start");
+    assert_eq!(ended[0].data["id"], started.id);
+    let store = Store::open(&dir.path().join("shop1.db")).await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM promos").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(status, "ended");
+}

@@ -157,3 +157,19 @@ async fn an_unreadable_order_is_dropped_and_reported() {
     // The shop still serves orders after it.
     assert!(send(&fleet, "shop1", &status()).await.ok);
 }
+
+#[tokio::test]
+async fn every_action_refuses_unknown_params_and_expired_orders_with_typed_errors() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _app = spawn_app(&fleet, "shop1", dir.path()).await;
+    for action in subjects::Action::ALL {
+        let id = format!("unknown-field-{action}");
+        let subject = format!("maxis.shop1.control.{action}");
+        let reply = request(&fleet, &subject, &id, raw(&id, "1.0", action.as_str(), json!({"surprise": 1})), "shop1", &id).await;
+        assert_eq!(reply.error.as_ref().map(|e| e.code), Some(ErrorCode::InvalidParams), "{action}: {reply:?}");
+    }
+    let mut expired = status();
+    expired.expires_at = Some(expired.issued_at - chrono::Duration::seconds(1));
+    assert_eq!(send(&fleet, "shop1", &expired).await.error.unwrap().code, ErrorCode::Expired);
+}
