@@ -151,7 +151,8 @@ pub struct GiveawayParams {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
-    /// Since midnight UTC today.
+    /// Since midnight UTC today (`day` is read as `today`).
+    #[serde(alias = "day")]
     Today,
     /// The last 7 days.
     #[default]

@@ -107,7 +107,7 @@ impl OrderHandler {
         let (action, outcome) = self.with_progress(message, self.decide(message)).await;
         let outcome = match outcome {
             Outcome::Retry(reason) if delivered >= self.redelivery.max_deliver => {
-                self.give_up(action, delivered, reason).await
+                self.give_up(&message.payload, action, delivered, reason).await
             }
             other => other,
         };
@@ -198,9 +198,7 @@ impl OrderHandler {
     /// recorded nor executed, so it can never block a genuine order with the same id.
     async fn refuse_unauthenticated(&self, payload: &[u8], error: signature::SignatureError) -> Outcome {
         let body = ErrorBody::new(ErrorCode::Unauthorized, error.to_string());
-        let id = serde_json::from_slice::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|v| v.get("id").and_then(|i| i.as_str()).and_then(|s| OrderId::parse(s).ok()));
+        let id = read_id(payload);
         let data = json!(OrderRejected { action: None, error: body.clone() });
         if let Err(e) = execute::emit(&self.store, &self.ctx, id.as_ref(), EventKind::ORDER_REJECTED, data).await {
             return Outcome::Retry(format!("{e:#}"));
@@ -251,19 +249,27 @@ impl OrderHandler {
     }
 
     /// The last delivery failed too: report `order.dead` (best effort: the shop is failing).
-    async fn give_up(&self, action: Option<Action>, deliveries: i64, reason: String) -> Outcome {
+    async fn give_up(&self, payload: &[u8], action: Option<Action>, deliveries: i64, reason: String) -> Outcome {
+        let order_id = read_id(payload);
         let data = json!(OrderDead { action: action.map(|a| a.to_string()), deliveries, reason: reason.clone() });
+        let order_id = order_id.as_ref();
         let reported = async {
-            execute::emit(&self.store, &self.ctx, None, EventKind::ORDER_DEAD, data.clone()).await?;
+            execute::emit(&self.store, &self.ctx, order_id, EventKind::ORDER_DEAD, data.clone()).await?;
             self.publisher.flush_outbox(&self.store).await
         };
         if let Err(e) = reported.await {
             // The database may be what fails: publish the event directly.
             tracing::warn!(error.message = %e, "Failed to store order.dead; publishing it directly");
             let kind = subjects::EventKind::known(EventKind::ORDER_DEAD);
-            let event = subjects::Event::new(self.ctx.id.clone(), kind, None, data);
+            let event = subjects::Event::new(self.ctx.id.clone(), kind, order_id.cloned(), data);
             let _ = self.publisher.event(&event).await;
         }
         Outcome::Dead(reason)
     }
+}
+
+/// The order id of a payload that may not be a valid order.
+fn read_id(payload: &[u8]) -> Option<OrderId> {
+    let value: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    OrderId::parse(value.get("id")?.as_str()?).ok()
 }

@@ -150,6 +150,7 @@ async fn a_poison_order_is_given_up_after_its_last_delivery_and_the_next_orders_
         send(&fleet, "shop1", &Order::new(Command::Config(ConfigParams { key: "shop.name".into(), value: None }), "t"))
             .await;
 
+    assert_eq!(dead.order_id, Some(poison.id.clone()));
     assert_eq!(dead.data["action"], "promo");
     assert_eq!(dead.data["deliveries"], 3);
     assert!(dead.data["reason"].as_str().unwrap().contains("promos"), "{dead:?}");
