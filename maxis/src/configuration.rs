@@ -23,6 +23,45 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// The HTTP server.
     pub http: HttpSettings,
+    /// Stripe.
+    pub stripe: StripeSettings,
+    /// Checkouts.
+    pub checkout: CheckoutSettings,
+    /// The catalog file.
+    pub catalog: CatalogSettings,
+}
+
+/// Stripe.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StripeSettings {
+    /// Secret API key (environment only).
+    #[serde(default)]
+    pub secret_key: Option<SecretString>,
+    /// Webhook signing secret (environment only).
+    #[serde(default)]
+    pub webhook_secret: Option<SecretString>,
+    /// API base URL; empty for Stripe's.
+    #[serde(default)]
+    pub api_base: String,
+}
+
+/// Checkouts.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckoutSettings {
+    /// Minutes a checkout holds its stock.
+    pub hold_minutes: u64,
+    /// After paying.
+    pub success_url: String,
+    /// After cancelling.
+    pub cancel_url: String,
+}
+
+/// The catalog file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CatalogSettings {
+    /// Path; empty for none.
+    #[serde(default)]
+    pub path: String,
 }
 
 /// Who may command the shop.

@@ -5,13 +5,17 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use async_nats::jetstream::consumer::PullConsumer;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
+use crate::commerce::webhook::WebhookError;
+use crate::commerce::Commerce;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -28,6 +32,8 @@ pub struct HttpState {
     pub client: async_nats::Client,
     /// The consumer, read for the lag.
     pub consumer: PullConsumer,
+    /// Commerce, for Stripe webhooks.
+    pub commerce: Commerce,
 }
 
 /// Binds `listen` and returns the bound address and the server future.
@@ -36,7 +42,11 @@ pub async fn serve(
     state: HttpState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
-    let app = Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(state);
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/stripe/webhook", post(stripe_webhook))
+        .with_state(state);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("Failed to bind the HTTP server to {listen}"))?;
@@ -56,4 +66,23 @@ async fn metrics(State(s): State<HttpState>) -> impl IntoResponse {
         s.metrics.set_consumer(info.num_pending, info.num_ack_pending);
     }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], s.metrics.render())
+}
+
+/// Stripe webhooks: 200 when applied or already seen, 400 for a bad signature or payload (no
+/// effect), 500 when the shop failed (Stripe delivers it again).
+async fn stripe_webhook(State(s): State<HttpState>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
+    match s.commerce.webhook(&body, signature).await {
+        Ok(handled) => {
+            (StatusCode::OK, Json(json!({ "received": true, "handled": format!("{handled:?}").to_lowercase() })))
+        }
+        Err(e @ WebhookError::Unexpected(_)) => {
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "Failed to handle a Stripe webhook");
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "internal error; Stripe will retry" })))
+        }
+        Err(e) => {
+            tracing::warn!(error.message = %e, "Stripe webhook refused");
+            (StatusCode::BAD_REQUEST, Json(json!({ "error": e.to_string() })))
+        }
+    }
 }

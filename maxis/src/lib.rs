@@ -6,11 +6,14 @@
 
 pub mod actions;
 pub mod bus;
+pub mod commerce;
 pub mod configuration;
 pub mod domain;
 pub mod execute;
 pub mod http;
+pub mod members;
 pub mod metrics;
+pub mod payments;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -14,11 +14,17 @@ use subjects::{EventKind, Name, Target};
 use tokio::sync::watch;
 
 use crate::bus::{discovery, OrderHandler, Outcome, Publisher, Redelivery, Signals};
+use crate::commerce::{CheckoutSettings, Commerce};
 use crate::configuration::Settings;
+use crate::domain::catalog::CatalogFile;
 use crate::domain::Uptime;
 use crate::execute::{self, ShopContext};
 use crate::http::{self, HttpState};
+use crate::members::{Headless, Members};
 use crate::metrics::Metrics;
+use crate::payments::stripe::StripePayments;
+use crate::payments::Payments;
+use crate::store::catalog;
 use crate::store::Store;
 use crate::timers;
 
@@ -45,6 +51,7 @@ impl Exit {
 /// A built shop, ready to run.
 pub struct Application {
     handler: OrderHandler,
+    commerce: Commerce,
     client: async_nats::Client,
     consumer: PullConsumer,
     batch: usize,
@@ -52,12 +59,22 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database, connects to the broker as the shop and binds its durable consumer.
+    /// Opens the database, connects to the broker as the shop and binds its durable consumer;
+    /// without Discord, role deliveries and receipts wait ([`Headless`]).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, Arc::new(Headless)).await
+    }
+
+    /// [`Self::build`] with the member port to use (the Discord adapter, or a test double).
+    pub async fn build_with(settings: Settings, members: Arc<dyn Members>) -> anyhow::Result<Self> {
         let id = settings.shop_id()?;
         let trusted = settings.trusted_keys()?;
         let seed = settings.nats_seed()?;
         let store = Store::open(&settings.database_path()?).await?;
+        if !settings.catalog.path.is_empty() {
+            let n = load_catalog(&store, &settings.catalog.path).await?;
+            tracing::info!(path = %settings.catalog.path, products = n, "catalog loaded");
+        }
         let client =
             broker::connect::options(seed.expose_secret(), &subject::shop_inbox(&id), &format!("maxis-{id}"), None)
                 .connect(settings.nats.url.as_str())
@@ -81,12 +98,53 @@ impl Application {
             signals: Signals::default(),
             metrics: Arc::new(Metrics::default()),
         };
-        Ok(Self { handler, client, consumer, batch: settings.nats.batch.max(1), listen: settings.http.listen })
+        let payments: Option<Arc<dyn Payments>> = match &settings.stripe.secret_key {
+            Some(key) if !key.expose_secret().is_empty() => {
+                let base = Some(settings.stripe.api_base.as_str()).filter(|b| !b.is_empty());
+                Some(Arc::new(StripePayments::new(key.expose_secret(), base)?))
+            }
+            _ => {
+                tracing::warn!("no Stripe key (MAXIS_STRIPE__SECRET_KEY): checkouts are refused until one is set");
+                None
+            }
+        };
+        let commerce = Commerce {
+            ctx: handler.ctx.clone(),
+            store: handler.store.clone(),
+            publisher: handler.publisher.clone(),
+            payments,
+            members,
+            settings: CheckoutSettings {
+                hold: std::time::Duration::from_secs(settings.checkout.hold_minutes.clamp(30, 24 * 60) * 60),
+                success_url: settings.checkout.success_url.clone(),
+                cancel_url: settings.checkout.cancel_url.clone(),
+                webhook_secret: settings
+                    .stripe
+                    .webhook_secret
+                    .as_ref()
+                    .map(|s| s.expose_secret().to_owned())
+                    .filter(|s| !s.is_empty()),
+            },
+            deliveries: Arc::new(tokio::sync::Notify::new()),
+        };
+        Ok(Self {
+            handler,
+            commerce,
+            client,
+            consumer,
+            batch: settings.nats.batch.max(1),
+            listen: settings.http.listen,
+        })
     }
 
     /// The order handler (the single step of the loop), for tests.
     pub fn handler(&self) -> &OrderHandler {
         &self.handler
+    }
+
+    /// The shop's commerce (cart, checkout, webhooks, fulfilment).
+    pub fn commerce(&self) -> &Commerce {
+        &self.commerce
     }
 
     /// Runs until `shutdown` completes or a `restart` order arrives: catches up with the clock
@@ -102,7 +160,7 @@ impl Application {
         shutdown: impl Future<Output = ()>,
         on_http: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<Exit> {
-        let Self { handler, client, consumer, batch, listen } = self;
+        let Self { handler, commerce, client, consumer, batch, listen } = self;
         let ctx = handler.ctx.clone();
         let (stop_tx, stop_rx) = watch::channel(false);
         let stopped = move || {
@@ -119,12 +177,14 @@ impl Application {
             store: handler.store.clone(),
             client: client.clone(),
             consumer: consumer.clone(),
+            commerce: commerce.clone(),
         };
         let (addr, server) = http::serve(&listen, state, stopped()).await?;
         tracing::info!(shop = %ctx.id, http = %addr, "HTTP server listening (/healthz, /metrics)");
         on_http(addr);
         let server = tokio::spawn(server);
         let clock = tokio::spawn(timers::run(handler.clone(), handler.signals.timers.clone(), stopped()));
+        let worker = tokio::spawn(commerce.clone().run_worker(stopped()));
         let service = discovery::register(&client, &ctx).await?;
         lifecycle(&handler, EventKind::SHOP_STARTED).await?;
         tracing::info!(shop = %ctx.id, groups = ?ctx.groups, "Maxis is running");
@@ -156,6 +216,7 @@ impl Application {
         drop(messages);
         let _ = stop_tx.send(true);
         let _ = clock.await;
+        let _ = worker.await;
         let _ = server.await;
         if let Err(e) = lifecycle(&handler, EventKind::SHOP_STOPPING).await {
             tracing::warn!(error.message = %e, "Failed to announce the stop");
@@ -175,6 +236,22 @@ async fn lifecycle(handler: &OrderHandler, kind: &'static str) -> anyhow::Result
     execute::emit(&handler.store, ctx, None, kind, data).await?;
     handler.publisher.flush_outbox(&handler.store).await?;
     Ok(())
+}
+
+/// Loads the catalog file into the products table, in one transaction.
+pub async fn load_catalog(store: &Store, path: &str) -> anyhow::Result<usize> {
+    let file: CatalogFile = config::Config::builder()
+        .add_source(config::File::new(path, config::FileFormat::Toml))
+        .build()
+        .and_then(config::Config::try_deserialize)
+        .with_context(|| format!("Failed to read the catalog {path}"))?;
+    let products = file.products().with_context(|| format!("Invalid catalog {path}"))?;
+    let mut tx = store.begin().await?;
+    for p in &products {
+        catalog::upsert(&mut tx, p).await?;
+    }
+    tx.commit().await?;
+    Ok(products.len())
 }
 
 /// The groups of a shop, read from its consumer's filter subjects.

@@ -164,6 +164,7 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
             let a: AnnounceResult = serde_json::from_value(r).ok()?;
             format!("announcement {} to channel {}", a.status, a.channel)
         }
+        Action::Resync => format!("{} role(s) queued for a check", r.get("requeued")?.as_u64()?),
         Action::Execute => {
             let e: ExecuteResult = serde_json::from_value(r).ok()?;
             let action: Action = serde_json::from_value(Value::String(e.command.clone())).ok()?;

@@ -148,6 +148,7 @@ actions! {
     Report(ReportParams) = "report",
     Execute(ExecuteParams) = "execute",
     Announce(AnnounceParams) = "announce",
+    Resync(ResyncParams) = "resync",
 }
 
 impl Action {

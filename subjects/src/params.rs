@@ -210,6 +210,11 @@ pub struct AnnounceParams {
     pub channel: Option<String>,
 }
 
+/// `resync`: re-check every member's roles against the payments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResyncParams {}
+
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }
@@ -328,6 +333,11 @@ impl Validate for ReportParams {
 impl Validate for ExecuteParams {
     fn validate(&self) -> Result<(), String> {
         text("command", &self.command, MAX_TEXT)
+    }
+}
+impl Validate for ResyncParams {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
     }
 }
 impl Validate for AnnounceParams {

@@ -216,3 +216,10 @@ pub struct ExecuteResult {
     /// The result of that command, as its own action would answer.
     pub result: Value,
 }
+
+/// Result of `resync`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResyncResult {
+    /// Roles queued to be checked again (granted where owed, revoked where not).
+    pub requeued: u64,
+}

@@ -25,6 +25,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("results/report.json".to_owned(), schema_for!(ReportResult)),
         ("results/announce.json".to_owned(), schema_for!(AnnounceResult)),
         ("results/execute.json".to_owned(), schema_for!(ExecuteResult)),
+        ("results/resync.json".to_owned(), schema_for!(ResyncResult)),
         ("events/order.executed.json".to_owned(), schema_for!(OrderExecuted)),
         ("events/order.rejected.json".to_owned(), schema_for!(OrderRejected)),
         ("events/order.dead.json".to_owned(), schema_for!(OrderDead)),

@@ -8,6 +8,7 @@
 pub mod fleet;
 mod server;
 pub mod shop;
+pub mod stripe;
 
 pub use fleet::TestFleet;
 pub use server::{nats_server_bin, NatsServer};

@@ -6,7 +6,10 @@ use crate::TestFleet;
 use async_nats::jetstream;
 use async_nats::HeaderMap;
 use futures::StreamExt;
-use maxis::configuration::{DatabaseSettings, HttpSettings, NatsSettings, SecuritySettings, Settings, ShopSettings};
+use maxis::configuration::{
+    CatalogSettings, CheckoutSettings, DatabaseSettings, HttpSettings, NatsSettings, SecuritySettings, Settings,
+    ShopSettings, StripeSettings,
+};
 use maxis::startup::{Application, Exit};
 use secrecy::SecretString;
 use subjects::subject::{self, EVENTS_STREAM};
@@ -16,8 +19,10 @@ use tokio::task::JoinHandle;
 
 /// A Maxis shop running in this process, stopped on drop.
 pub struct TestApp {
-    /// The shop's HTTP address (`/healthz`, `/metrics`).
+    /// The shop's HTTP address (`/healthz`, `/metrics`, `/stripe/webhook`).
     pub http: std::net::SocketAddr,
+    /// The shop's commerce (what the Discord handlers call).
+    pub commerce: maxis::commerce::Commerce,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<Exit>>>,
 }
@@ -60,6 +65,13 @@ pub fn settings(fleet: &TestFleet, id: &str, db: &std::path::Path) -> Settings {
         database: DatabaseSettings { path: db.display().to_string() },
         security: SecuritySettings { shellia_keys: vec![fleet.fleet.public_key(&fleet.shellia()).unwrap()] },
         http: HttpSettings { listen: "127.0.0.1:0".to_owned() },
+        stripe: StripeSettings { secret_key: None, webhook_secret: None, api_base: String::new() },
+        checkout: CheckoutSettings {
+            hold_minutes: 30,
+            success_url: "https://example.test/paid".to_owned(),
+            cancel_url: "https://example.test/cancelled".to_owned(),
+        },
+        catalog: CatalogSettings { path: String::new() },
     }
 }
 
@@ -74,7 +86,13 @@ pub async fn spawn_app(fleet: &TestFleet, id: &str, dir: &std::path::Path) -> Te
 
 /// Starts a shop with the given settings.
 pub async fn spawn_with(settings: Settings) -> TestApp {
-    let app = Application::build(settings).await.expect("the shop starts");
+    spawn_with_members(settings, std::sync::Arc::new(maxis::members::Headless)).await
+}
+
+/// Starts a shop with the given settings and member port; `TestApp::commerce` gives its commerce.
+pub async fn spawn_with_members(settings: Settings, members: std::sync::Arc<dyn maxis::members::Members>) -> TestApp {
+    let app = Application::build_with(settings, members).await.expect("the shop starts");
+    let commerce = app.commerce().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let (addr_tx, addr_rx) = oneshot::channel();
     let task = tokio::spawn(app.run_with(
@@ -86,7 +104,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
         },
     ));
     let http = addr_rx.await.expect("the shop serves HTTP");
-    TestApp { http, stop: Some(stop), task: Some(task) }
+    TestApp { http, commerce, stop: Some(stop), task: Some(task) }
 }
 
 /// Shellia's raw side of the protocol: publish `payload` on `subject` with `msg_id`, signed by
@@ -192,4 +210,72 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     let status = raw.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     (status, body)
+}
+
+/// A member port that records what it was asked, refusing the roles in `forbidden` (as
+/// Discord's 50013) until they are removed from it.
+#[derive(Default)]
+pub struct RecordingMembers {
+    /// (user, role) granted, in order.
+    pub grants: std::sync::Mutex<Vec<(String, String)>>,
+    /// (user, role) revoked, in order.
+    pub revokes: std::sync::Mutex<Vec<(String, String)>>,
+    /// (user, text) sent by DM.
+    pub dms: std::sync::Mutex<Vec<(String, String)>>,
+    /// Roles Discord refuses.
+    pub forbidden: std::sync::Mutex<Vec<String>>,
+}
+
+impl RecordingMembers {
+    fn check(&self, role: &str) -> Result<(), maxis::members::MemberError> {
+        if self.forbidden.lock().unwrap().iter().any(|r| r == role) {
+            return Err(maxis::members::MemberError::Forbidden(
+                "50013 Missing Permissions: the role is above the bot's".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Roles `user` holds now (granted and not revoked since).
+    pub fn holds(&self, user: &str, role: &str) -> bool {
+        let pair = (user.to_owned(), role.to_owned());
+        let granted = self.grants.lock().unwrap().iter().filter(|g| **g == pair).count();
+        let revoked = self.revokes.lock().unwrap().iter().filter(|g| **g == pair).count();
+        granted > revoked
+    }
+}
+
+impl maxis::members::Members for RecordingMembers {
+    fn grant_role<'a>(
+        &'a self,
+        user: &'a str,
+        role: &'a str,
+    ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
+        Box::pin(async move {
+            self.check(role)?;
+            self.grants.lock().unwrap().push((user.to_owned(), role.to_owned()));
+            Ok(())
+        })
+    }
+    fn revoke_role<'a>(
+        &'a self,
+        user: &'a str,
+        role: &'a str,
+    ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
+        Box::pin(async move {
+            self.check(role)?;
+            self.revokes.lock().unwrap().push((user.to_owned(), role.to_owned()));
+            Ok(())
+        })
+    }
+    fn send_dm<'a>(
+        &'a self,
+        user: &'a str,
+        text: &'a str,
+    ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
+        Box::pin(async move {
+            self.dms.lock().unwrap().push((user.to_owned(), text.to_owned()));
+            Ok(())
+        })
+    }
 }

@@ -74,6 +74,10 @@ async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) 
         Command::Announce(p) => promo::announce(tx, id, p).await,
         Command::Analytics(p) => insights::analytics(tx, p).await,
         Command::Report(p) => insights::report(tx, p).await,
+        Command::Resync(_) => {
+            let requeued = crate::store::payments::requeue_all(tx).await?;
+            Ok(Applied::new(subjects::results::ResyncResult { requeued }, vec![]))
+        }
         Command::Execute(_) => Err(rejected(ErrorCode::NotAllowed, "`execute` cannot run `execute`")),
     }
 }

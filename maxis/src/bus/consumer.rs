@@ -221,12 +221,13 @@ impl OrderHandler {
         }
     }
 
-    /// Sends the reply and the pending events; a failure leaves the order unacked for redelivery.
+    /// Publishes the pending events, then the reply (so whoever reads the reply finds the
+    /// events stored); a failure leaves the order unacked for redelivery.
     async fn send(&self, reply: Reply) -> Outcome {
-        if let Err(e) = self.publisher.reply(&reply).await {
+        if let Err(e) = self.publisher.flush_outbox(&self.store).await {
             return Outcome::Retry(format!("{e:#}"));
         }
-        if let Err(e) = self.publisher.flush_outbox(&self.store).await {
+        if let Err(e) = self.publisher.reply(&reply).await {
             return Outcome::Retry(format!("{e:#}"));
         }
         match (reply.replayed, reply.ok) {

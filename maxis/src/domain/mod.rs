@@ -1,5 +1,6 @@
 //! The shop's rules, free of Discord, NATS and SQL.
 
+pub mod catalog;
 pub mod commands;
 pub mod config;
 pub mod period;

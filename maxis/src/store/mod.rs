@@ -1,8 +1,11 @@
 //! SQLite through sqlx: one database file per shop, migrations run at open.
 
 pub mod announcements;
+pub mod catalog;
+pub mod checkouts;
 pub mod giveaways;
 pub mod orders;
+pub mod payments;
 pub mod promos;
 pub mod sales;
 pub mod settings;

@@ -166,7 +166,9 @@ async fn every_action_refuses_unknown_params_and_expired_orders_with_typed_error
     for action in subjects::Action::ALL {
         let id = format!("unknown-field-{action}");
         let subject = format!("maxis.shop1.control.{action}");
-        let reply = request(&fleet, &subject, &id, raw(&id, "1.0", action.as_str(), json!({"surprise": 1})), "shop1", &id).await;
+        let reply =
+            request(&fleet, &subject, &id, raw(&id, "1.0", action.as_str(), json!({"surprise": 1})), "shop1", &id)
+                .await;
         assert_eq!(reply.error.as_ref().map(|e| e.code), Some(ErrorCode::InvalidParams), "{action}: {reply:?}");
     }
     let mut expired = status();

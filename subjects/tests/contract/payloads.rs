@@ -39,6 +39,7 @@ fn every_command() -> Vec<Command> {
         Command::Report(ReportParams { period: Period::Week }),
         Command::Execute(ExecuteParams { command: "!announce Promo".into() }),
         Command::Announce(AnnounceParams { message: "Soldes !".into(), audience: Audience::PromoPing, channel: None }),
+        Command::Resync(ResyncParams {}),
     ]
 }
 

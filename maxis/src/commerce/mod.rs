@@ -1,0 +1,51 @@
+//! Selling: cart, checkout with stock and promo code reservations, Stripe webhooks, fulfilment.
+//!
+//! Every step commits its effects and its events in one transaction; the webhook handler
+//! deduplicates by Stripe event id, so a redelivered or concurrent event changes nothing.
+
+mod checkout;
+pub mod fulfil;
+pub mod webhook;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use checkout::{CheckoutView, CommerceError};
+
+use crate::bus::Publisher;
+use crate::execute::ShopContext;
+use crate::members::Members;
+use crate::payments::Payments;
+use crate::store::Store;
+
+/// Checkout settings.
+#[derive(Debug, Clone)]
+pub struct CheckoutSettings {
+    /// How long a checkout holds its stock (Stripe accepts 30 min to 24 h).
+    pub hold: Duration,
+    /// Where buyers land after paying.
+    pub success_url: String,
+    /// Where buyers land after cancelling.
+    pub cancel_url: String,
+    /// Stripe webhook signing secret (`whsec_…`); webhooks are refused without it.
+    pub webhook_secret: Option<String>,
+}
+
+/// The shop's commerce.
+#[derive(Clone)]
+pub struct Commerce {
+    /// The shop.
+    pub ctx: ShopContext,
+    /// Its database.
+    pub store: Store,
+    /// Its events.
+    pub publisher: Publisher,
+    /// The payment provider; `None` when no Stripe key is configured.
+    pub payments: Option<Arc<dyn Payments>>,
+    /// Roles and messages.
+    pub members: Arc<dyn Members>,
+    /// Settings.
+    pub settings: CheckoutSettings,
+    /// Wakes the fulfilment worker.
+    pub deliveries: Arc<tokio::sync::Notify>,
+}

@@ -1,0 +1,95 @@
+//! The payment port: what the shop needs from a payment provider. The Stripe adapter
+//! ([`stripe`]) implements it with async-stripe against the real API (or any base URL, such as
+//! the project's Stripe stand-in in tests).
+
+pub mod stripe;
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future, so that the port can be used as `Arc<dyn Payments>`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One-off payment or subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A one-off payment.
+    Payment,
+    /// A recurring subscription.
+    Subscription,
+}
+
+/// Billing period of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    /// Every month.
+    Month,
+    /// Every year.
+    Year,
+}
+
+/// One line of a checkout, priced inline (no Stripe Price object needed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Product name shown on the payment page.
+    pub name: String,
+    /// Unit price in minor units, after discounts.
+    pub unit_amount: i64,
+    /// Lowercase ISO 4217 code.
+    pub currency: String,
+    /// Quantity.
+    pub quantity: u32,
+    /// Billing period, for a plan.
+    pub interval: Option<Interval>,
+}
+
+/// A checkout session to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRequest {
+    /// Idempotency key: the same key never creates two sessions.
+    pub idempotency_key: String,
+    /// Payment or subscription.
+    pub mode: Mode,
+    /// What is bought.
+    pub lines: Vec<Line>,
+    /// Our checkout id, sent as `client_reference_id` and echoed by the webhooks.
+    pub client_reference_id: String,
+    /// Where the buyer lands after paying.
+    pub success_url: String,
+    /// Where the buyer lands after cancelling.
+    pub cancel_url: String,
+    /// Unix time after which the session expires (Stripe allows 30 min to 24 h).
+    pub expires_at: i64,
+    /// Key/value metadata copied onto the session (shop id, buyer id).
+    pub metadata: Vec<(String, String)>,
+}
+
+/// A created checkout session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Provider id (`cs_…`).
+    pub id: String,
+    /// The payment page.
+    pub url: String,
+    /// Unix expiry.
+    pub expires_at: i64,
+}
+
+/// A provider failure.
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    /// The provider refused the request (bad request, card declined…): not retried.
+    #[error("the payment provider refused: {0}")]
+    Refused(String),
+    /// The provider could not be reached or failed: may be retried.
+    #[error("the payment provider is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// What the shop needs from the payment provider.
+pub trait Payments: Send + Sync {
+    /// Creates a checkout session (idempotent on `idempotency_key`).
+    fn create_session(&self, request: SessionRequest) -> BoxFuture<'_, Result<Session, PaymentError>>;
+    /// Expires an open session (the buyer cancelled, or the reservation is released).
+    fn expire_session(&self, id: String) -> BoxFuture<'_, Result<(), PaymentError>>;
+}

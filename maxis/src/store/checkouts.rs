@@ -1,0 +1,291 @@
+//! Checkouts, their lines, and promo code redemptions.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+
+/// A checkout as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkout {
+    /// Our id (also Stripe's `client_reference_id`).
+    pub id: String,
+    /// Buyer (Discord user id).
+    pub buyer: String,
+    /// creating | open | processing | paid | expired | failed.
+    pub status: String,
+    /// payment | subscription.
+    pub mode: String,
+    /// Stripe session.
+    pub session_id: Option<String>,
+    /// Payment page.
+    pub url: Option<String>,
+    /// Stripe payment intent, once paid.
+    pub payment_intent: Option<String>,
+    /// Stripe subscription, for plans.
+    pub subscription_id: Option<String>,
+    /// Promotion applied.
+    pub promo_id: Option<String>,
+    /// Total in minor units.
+    pub amount_total: i64,
+    /// Currency.
+    pub currency: String,
+    /// When the reservation lapses.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whether stock and code are still held.
+    pub reserved: bool,
+}
+
+/// One line of a checkout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutLine {
+    /// Product.
+    pub product_id: String,
+    /// Quantity.
+    pub quantity: i64,
+    /// Unit price paid.
+    pub unit_amount: i64,
+    /// Unit price before discount.
+    pub list_amount: i64,
+    /// Currency.
+    pub currency: String,
+}
+
+macro_rules! select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, buyer, status, mode, session_id, url, payment_intent, subscription_id, promo_id, amount_total, currency, expires_at, reserved ",
+            $rest
+        )
+    };
+}
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Checkout> {
+    Ok(Checkout {
+        id: r.try_get("id")?,
+        buyer: r.try_get("buyer")?,
+        status: r.try_get("status")?,
+        mode: r.try_get("mode")?,
+        session_id: r.try_get("session_id")?,
+        url: r.try_get("url")?,
+        payment_intent: r.try_get("payment_intent")?,
+        subscription_id: r.try_get("subscription_id")?,
+        promo_id: r.try_get("promo_id")?,
+        amount_total: r.try_get("amount_total")?,
+        currency: r.try_get("currency")?,
+        expires_at: r.try_get("expires_at")?,
+        reserved: r.try_get("reserved")?,
+    })
+}
+
+/// Inserts a new checkout in state `creating`, with its lines.
+pub async fn insert(conn: &mut SqliteConnection, c: &Checkout, lines: &[CheckoutLine]) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO checkouts (id, buyer, status, created_at, mode, promo_id, amount_total, currency, expires_at, reserved)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+    )
+    .bind(&c.id)
+    .bind(&c.buyer)
+    .bind(&c.status)
+    .bind(Utc::now())
+    .bind(&c.mode)
+    .bind(&c.promo_id)
+    .bind(c.amount_total)
+    .bind(&c.currency)
+    .bind(c.expires_at)
+    .execute(&mut *conn)
+    .await?;
+    for l in lines {
+        sqlx::query(
+            "INSERT INTO checkout_lines (checkout_id, product_id, quantity, unit_amount, list_amount, currency) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.id)
+        .bind(&l.product_id)
+        .bind(l.quantity)
+        .bind(l.unit_amount)
+        .bind(l.list_amount)
+        .bind(&l.currency)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// One checkout by our id.
+pub async fn get(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option<Checkout>> {
+    sqlx::query(select!("FROM checkouts WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// One checkout by Stripe payment intent.
+pub async fn by_payment_intent(conn: &mut SqliteConnection, pi: &str) -> anyhow::Result<Option<Checkout>> {
+    sqlx::query(select!("FROM checkouts WHERE payment_intent = ?"))
+        .bind(pi)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Checkouts of a Stripe subscription.
+pub async fn by_subscription(conn: &mut SqliteConnection, sub: &str) -> anyhow::Result<Vec<Checkout>> {
+    sqlx::query(select!("FROM checkouts WHERE subscription_id = ?"))
+        .bind(sub)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// A member's checkouts, newest first.
+pub async fn of_buyer(conn: &mut SqliteConnection, buyer: &str) -> anyhow::Result<Vec<Checkout>> {
+    sqlx::query(select!("FROM checkouts WHERE buyer = ? ORDER BY created_at DESC"))
+        .bind(buyer)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Open checkouts whose reservation lapsed before `now`.
+pub async fn lapsed(conn: &mut SqliteConnection, now: DateTime<Utc>) -> anyhow::Result<Vec<Checkout>> {
+    sqlx::query(select!("FROM checkouts WHERE status IN ('creating', 'open') AND expires_at < ?"))
+        .bind(now)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// The lines of a checkout.
+pub async fn lines(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Vec<CheckoutLine>> {
+    let rows = sqlx::query(
+        "SELECT product_id, quantity, unit_amount, list_amount, currency FROM checkout_lines WHERE checkout_id = ?",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CheckoutLine {
+                product_id: r.try_get(0)?,
+                quantity: r.try_get(1)?,
+                unit_amount: r.try_get(2)?,
+                list_amount: r.try_get(3)?,
+                currency: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// Records the Stripe session of a checkout and opens it.
+pub async fn opened(
+    conn: &mut SqliteConnection,
+    id: &str,
+    session: &str,
+    url: &str,
+    expires_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE checkouts SET status = 'open', session_id = ?, url = ?, expires_at = ? WHERE id = ? AND status = 'creating'")
+        .bind(session)
+        .bind(url)
+        .bind(expires_at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves a checkout to `to` if it is in one of `from`; true when this call changed it.
+pub async fn transition(conn: &mut SqliteConnection, id: &str, from: &[&str], to: &str) -> anyhow::Result<bool> {
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT status FROM checkouts WHERE id = ?").bind(id).fetch_optional(&mut *conn).await?;
+    if !current.is_some_and(|c| from.contains(&c.as_str())) {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE checkouts SET status = ? WHERE id = ?").bind(to).bind(id).execute(conn).await?;
+    Ok(true)
+}
+
+/// Records the payment references Stripe gave.
+pub async fn set_payment(
+    conn: &mut SqliteConnection,
+    id: &str,
+    pi: Option<&str>,
+    sub: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE checkouts SET payment_intent = COALESCE(?, payment_intent), subscription_id = COALESCE(?, subscription_id) WHERE id = ?")
+        .bind(pi)
+        .bind(sub)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Releases what a checkout holds (stock, promo code) once; true when this call released it.
+pub async fn release(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE checkouts SET reserved = 0 WHERE id = ? AND reserved = 1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    for line in lines(&mut *conn, id).await? {
+        crate::store::catalog::give_back_stock(&mut *conn, &line.product_id, line.quantity).await?;
+    }
+    let redeemed = sqlx::query("DELETE FROM promo_redemptions WHERE checkout_id = ? RETURNING promo_id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in redeemed {
+        let promo: String = row.try_get(0)?;
+        sqlx::query("UPDATE promos SET redemptions = redemptions - 1 WHERE id = ? AND redemptions > 0")
+            .bind(promo)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Takes a promo code redemption for a member: false when the member already used it or the
+/// promotion reached its maximum. Conditional updates: never exceeded under concurrency.
+pub async fn redeem(conn: &mut SqliteConnection, promo: &str, buyer: &str, checkout: &str) -> anyhow::Result<Redeem> {
+    let used = sqlx::query(
+        "INSERT INTO promo_redemptions (promo_id, buyer, checkout_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(promo)
+    .bind(buyer)
+    .bind(checkout)
+    .execute(&mut *conn)
+    .await?;
+    if used.rows_affected() == 0 {
+        return Ok(Redeem::AlreadyUsed);
+    }
+    let counted = sqlx::query(
+        "UPDATE promos SET redemptions = redemptions + 1 WHERE id = ? AND (max_redemptions IS NULL OR redemptions < max_redemptions)",
+    )
+    .bind(promo)
+    .execute(&mut *conn)
+    .await?;
+    Ok(if counted.rows_affected() == 1 { Redeem::Taken } else { Redeem::SoldOut })
+}
+
+/// The outcome of [`redeem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeem {
+    /// Counted.
+    Taken,
+    /// The member used this code before.
+    AlreadyUsed,
+    /// No redemption left.
+    SoldOut,
+}

@@ -1,0 +1,467 @@
+//! A stand-in for the Stripe API, for tests: the real async-stripe client is pointed at it
+//! (`ClientBuilder::url(stand_in.base_url())`) instead of api.stripe.com.
+//!
+//! It serves the Checkout Session endpoints the shop uses (create, retrieve, expire), checks the
+//! API key, parses Stripe's nested form bodies, honours `Idempotency-Key`, answers errors in
+//! Stripe's shape and records every request. Test-side actions ([`StripeStandIn::complete`],
+//! [`StripeStandIn::refund`]…) change a session the way Stripe would and return the
+//! Stripe event, which [`deliver`] posts to a webhook endpoint signed as Stripe signs.
+//!
+//! Like Stripe, the session's `metadata` is not copied onto charges or subscriptions: those carry
+//! `payment_intent_data[metadata]` and `subscription_data[metadata]` from the create request.
+
+mod events;
+mod webhook;
+
+pub use webhook::{deliver, deliver_with, sign};
+
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+use tokio::task::JoinHandle;
+
+/// The API version stamped on events: the one async-stripe 1.0.0-rc.10 is generated from.
+pub const API_VERSION: &str = "2026-09-30.endive";
+
+/// One request the stand-in received.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`…
+    pub method: String,
+    /// The path, e.g. `/v1/checkout/sessions`.
+    pub path: String,
+    /// Headers, names in lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The form body (the query string for a GET), parsed by [`parse_form`].
+    pub form: Value,
+}
+
+impl RecordedRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A Stripe API stand-in on a loopback port, stopped on drop.
+pub struct StripeStandIn {
+    state: Arc<Mutex<Inner>>,
+    base_url: String,
+    task: JoinHandle<()>,
+}
+
+/// A session and what Stripe keeps next to it.
+struct Stored {
+    session: Value,
+    /// The create request's form.
+    form: Value,
+    /// Set by `complete`.
+    payment: Option<Payment>,
+}
+
+struct Payment {
+    payment_intent: String,
+    charge: String,
+    refunded: i64,
+    disputed: bool,
+    /// Invoices so far, and the latest one.
+    invoices: u32,
+    invoice: String,
+    /// The subscription item.
+    item: String,
+    subscription_status: String,
+    created: i64,
+}
+
+struct Inner {
+    api_key: String,
+    base_url: String,
+    sessions: Vec<Stored>,
+    /// Idempotency key → (path, form, response) of a successful POST.
+    replays: HashMap<String, (String, Value, Value)>,
+    requests: Vec<RecordedRequest>,
+}
+
+/// A Stripe error response.
+type ApiError = (StatusCode, Value);
+
+impl StripeStandIn {
+    /// Starts the stand-in on a free loopback port; requests must carry `Bearer <api_key>`.
+    pub async fn start(api_key: &str) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base_url = format!("http://{}/", listener.local_addr()?);
+        let state = Arc::new(Mutex::new(Inner {
+            api_key: api_key.to_owned(),
+            base_url: base_url.clone(),
+            sessions: Vec::new(),
+            replays: HashMap::new(),
+            requests: Vec::new(),
+        }));
+        let app = axum::Router::new().fallback(handle).with_state(state.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { state, base_url, task })
+    }
+
+    /// The base URL for the client, `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// Every session created so far, oldest first, as Stripe would return them.
+    pub fn sessions(&self) -> Vec<Value> {
+        self.lock().sessions.iter().map(|s| s.session.clone()).collect()
+    }
+
+    /// Session `id`, if it exists.
+    pub fn session(&self, id: &str) -> Option<Value> {
+        self.lock().sessions.iter().find(|s| s.session["id"] == id).map(|s| s.session.clone())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for StripeStandIn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn handle(
+    State(state): State<Arc<Mutex<Inner>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let form = parse_form(if method == Method::GET { uri.query().unwrap_or("") } else { &body });
+    let path = uri.path().to_owned();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut inner = state.lock().unwrap_or_else(|e| e.into_inner());
+    inner.requests.push(RecordedRequest {
+        method: method.to_string(),
+        path: path.clone(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect(),
+        form: form.clone(),
+    });
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if let (&Method::GET, ["pay", id]) = (&method, segments.as_slice()) {
+        return format!("Stripe stand-in: payment page of {id}").into_response();
+    }
+    if header("authorization").as_deref() != Some(&format!("Bearer {}", inner.api_key)) {
+        let message = "Invalid API Key provided: the stand-in expects `Authorization: Bearer <its key>`.";
+        return respond(Err(error(StatusCode::UNAUTHORIZED, None, None, message.into())), false);
+    }
+    let key = header("idempotency-key").filter(|_| method == Method::POST);
+    if let Some((p, f, response)) = key.as_ref().and_then(|k| inner.replays.get(k)) {
+        if *p == path && *f == form {
+            return respond(Ok(response.clone()), true);
+        }
+        let message = format!(
+            "Keys for idempotent requests can only be used with the same parameters they were first used with. \
+             Try using a key other than '{}' if you meant to execute a different request.",
+            key.unwrap_or_default()
+        );
+        let (status, mut body) = error(StatusCode::BAD_REQUEST, None, None, message);
+        body["error"]["type"] = "idempotency_error".into();
+        return respond(Err((status, body)), false);
+    }
+    let result = match (&method, segments.as_slice()) {
+        (&Method::POST, ["v1", "checkout", "sessions"]) => inner.create(&form),
+        (&Method::GET, ["v1", "checkout", "sessions", id]) => inner.find(id).map(|s| s.session.clone()),
+        (&Method::POST, ["v1", "checkout", "sessions", id, "expire"]) => inner.expire_open(id),
+        _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
+    };
+    if let (Some(key), Ok(response)) = (key, &result) {
+        inner.replays.insert(key, (path, form, response.clone()));
+    }
+    respond(result, false)
+}
+
+fn respond(result: Result<Value, ApiError>, replayed: bool) -> Response {
+    let (status, body) = result.map_or_else(|e| e, |body| (StatusCode::OK, body));
+    let mut response = (status, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert("request-id", random_id("req_", 14).parse().expect("a header value"));
+    if replayed {
+        headers.insert("idempotent-replayed", header::HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Stripe's error body: `{"error": {"type": "invalid_request_error", "message": …}}`.
+fn error(status: StatusCode, code: Option<&str>, param: Option<&str>, message: String) -> ApiError {
+    let mut error = json!({"type": "invalid_request_error", "message": message});
+    if let Some(code) = code {
+        error["code"] = code.into();
+        error["doc_url"] = format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")).into();
+    }
+    if let Some(param) = param {
+        error["param"] = param.into();
+    }
+    (status, json!({ "error": error }))
+}
+
+fn missing(param: &str) -> ApiError {
+    error(StatusCode::BAD_REQUEST, Some("parameter_missing"), Some(param), format!("Missing required param: {param}."))
+}
+
+fn invalid(param: &str, message: impl Into<String>) -> ApiError {
+    error(StatusCode::BAD_REQUEST, Some("parameter_invalid_string"), Some(param), message.into())
+}
+
+/// A form value as an integer.
+fn int(value: &Value) -> Option<i64> {
+    value.as_str().and_then(|s| s.parse().ok()).or_else(|| value.as_i64())
+}
+
+impl Inner {
+    fn find(&mut self, id: &str) -> Result<&mut Stored, ApiError> {
+        let message = format!("No such checkout.session: '{id}'");
+        let param = Some("session");
+        self.sessions
+            .iter_mut()
+            .find(|s| s.session["id"] == id)
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, Some("resource_missing"), param, message))
+    }
+
+    fn expire_open(&mut self, id: &str) -> Result<Value, ApiError> {
+        let stored = self.find(id)?;
+        if stored.session["status"] != "open" {
+            let message = format!(
+                "This Checkout Session is {} and cannot be expired: only open sessions can.",
+                stored.session["status"]
+            );
+            return Err(error(StatusCode::BAD_REQUEST, Some("checkout_session_not_open"), None, message));
+        }
+        stored.session["status"] = "expired".into();
+        Ok(stored.session.clone())
+    }
+
+    /// `POST /v1/checkout/sessions`, validated as Stripe would for what the shop sends.
+    fn create(&mut self, form: &Value) -> Result<Value, ApiError> {
+        let now = now();
+        let mode = form["mode"].as_str().ok_or_else(|| missing("mode"))?;
+        if !["payment", "subscription", "setup"].contains(&mode) {
+            return Err(invalid(
+                "mode",
+                format!("Invalid mode: {mode}. Must be one of payment, setup, or subscription."),
+            ));
+        }
+        let ui_mode = form["ui_mode"].as_str().unwrap_or("hosted_page");
+        let hosted = matches!(ui_mode, "hosted" | "hosted_page");
+        if hosted && form["success_url"].is_null() {
+            return Err(missing("success_url"));
+        }
+        let lines = form["line_items"].as_array().cloned().unwrap_or_default();
+        if mode != "setup" && lines.is_empty() {
+            return Err(missing("line_items"));
+        }
+        let (mut total, mut currency, mut recurring, mut price_ids) =
+            (0, form["currency"].as_str().map(str::to_owned), false, false);
+        for (i, line) in lines.iter().enumerate() {
+            let param = |field: &str| format!("line_items[{i}][{field}]");
+            let quantity = int(&line["quantity"]).ok_or_else(|| missing(&param("quantity")))?;
+            if line["price"].is_string() {
+                price_ids = true;
+                continue;
+            }
+            let data = &line["price_data"];
+            if !data.is_object() {
+                return Err(invalid(
+                    &param("price"),
+                    format!("You must specify either `price` or `price_data` in `line_items[{i}]`."),
+                ));
+            }
+            let line_currency = data["currency"].as_str().ok_or_else(|| missing(&param("price_data][currency")))?;
+            let amount = int(&data["unit_amount"]).ok_or_else(|| missing(&param("price_data][unit_amount")))?;
+            if amount < 0 || quantity < 0 {
+                return Err(invalid(&param("price_data][unit_amount"), "Amounts and quantities must be positive."));
+            }
+            if data["product"].is_null() && !data["product_data"]["name"].is_string() {
+                return Err(missing(&param("price_data][product_data][name")));
+            }
+            if currency.get_or_insert_with(|| line_currency.to_owned()) != line_currency {
+                return Err(invalid(&param("price_data][currency"), "All line items must use the same currency."));
+            }
+            recurring |= data["recurring"]["interval"].is_string();
+            total += amount * quantity;
+        }
+        if mode == "subscription" && !recurring && !price_ids {
+            return Err(invalid(
+                "line_items",
+                "You must provide at least one recurring price in `subscription` mode when using prices.",
+            ));
+        }
+        if mode == "payment" && recurring {
+            let message = "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.";
+            return Err(invalid("line_items", message));
+        }
+        let expires_at = match &form["expires_at"] {
+            Value::Null => now + 24 * 3600,
+            value => int(value).ok_or_else(|| invalid("expires_at", "Invalid integer."))?,
+        };
+        // Stripe allows 30 min to 24 h; a minute of slack keeps tests with a boundary value stable.
+        if expires_at < now + 30 * 60 - 60 || expires_at > now + 24 * 3600 + 60 {
+            let message =
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.";
+            return Err(invalid("expires_at", message));
+        }
+        let metadata = form.get("metadata").cloned().unwrap_or_else(|| json!({}));
+        for (key, value) in metadata.as_object().into_iter().flatten() {
+            if key.chars().count() > 40 || value.as_str().is_none_or(|v| v.chars().count() > 500) {
+                return Err(invalid(
+                    &format!("metadata[{key}]"),
+                    "Metadata keys hold up to 40 characters, values up to 500.",
+                ));
+            }
+        }
+        if form["client_reference_id"].as_str().is_some_and(|r| r.chars().count() > 200) {
+            return Err(invalid("client_reference_id", "client_reference_id holds up to 200 characters."));
+        }
+        let id = random_id("cs_test_", 58);
+        // Two halves: one json! of every field is past the macro's recursion limit.
+        let mut session = json!({
+            "id": id, "object": "checkout.session",
+            "adaptive_pricing": {"enabled": false}, "after_expiration": null, "allow_promotion_codes": null,
+            "amount_subtotal": total, "amount_total": total,
+            "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
+            "billing_address_collection": null, "cancel_url": form["cancel_url"],
+            "client_reference_id": form["client_reference_id"],
+            "client_secret": (!hosted).then(|| format!("{id}_secret_{}", random_id("", 24))),
+            "collected_information": null, "consent": null, "consent_collection": null,
+            "created": now, "currency": currency, "currency_conversion": null, "custom_fields": [],
+            "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
+            "customer": null,
+            "customer_creation": (mode != "subscription").then(|| form["customer_creation"].as_str().unwrap_or("if_required")),
+            "customer_details": null, "customer_email": form["customer_email"], "discounts": [],
+            "expires_at": expires_at,
+        });
+        let rest = json!({
+            "invoice": null, "invoice_creation": null, "livemode": false,
+            "locale": form["locale"], "metadata": metadata, "mode": mode,
+            "payment_intent": null, "payment_link": null, "payment_method_collection": "always",
+            "payment_method_configuration_details": null, "payment_method_options": {},
+            "payment_method_types": form.get("payment_method_types").cloned().unwrap_or_else(|| json!(["card"])),
+            "payment_status": if mode == "setup" { "no_payment_required" } else { "unpaid" },
+            "phone_number_collection": {"enabled": false}, "recovered_from": null,
+            "redirect_on_completion": (!hosted).then_some("always"), "return_url": form["return_url"],
+            "saved_payment_method_options": null, "setup_intent": null, "shipping_address_collection": null,
+            "shipping_cost": null, "shipping_options": [], "status": "open", "submit_type": null,
+            "subscription": null, "success_url": form["success_url"],
+            "tax_id_collection": {"enabled": false, "required": "never"},
+            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            "ui_mode": ui_mode, "url": hosted.then(|| format!("{}pay/{id}", self.base_url)), "wallet_options": null,
+        });
+        if let (Value::Object(session), Value::Object(rest)) = (&mut session, rest) {
+            session.extend(rest);
+        }
+        self.sessions.push(Stored { session: session.clone(), form: form.clone(), payment: None });
+        Ok(session)
+    }
+}
+
+/// Parses an `application/x-www-form-urlencoded` body with Stripe's nested brackets
+/// (`line_items[0][price_data][unit_amount]=2999`) into JSON: objects for names, arrays for
+/// numeric indexes (and `[]`), every value a string. `metadata` keys are always object keys.
+pub fn parse_form(body: &str) -> Value {
+    let mut root = Value::Object(Map::new());
+    for pair in body.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode(key);
+        let (head, rest) = key.split_once('[').unwrap_or((&key, ""));
+        let mut path = vec![head];
+        path.extend(rest.split('[').filter(|_| !rest.is_empty()).map(|s| s.trim_end_matches(']')));
+        insert(&mut root, "", &path, Value::String(decode(value)));
+    }
+    root
+}
+
+fn insert(node: &mut Value, parent: &str, path: &[&str], value: Value) {
+    let Some((segment, rest)) = path.split_first() else {
+        *node = value;
+        return;
+    };
+    let index = segment.is_empty()
+        || (segment.bytes().all(|b| b.is_ascii_digit()) && parent != "metadata" && !node.is_object());
+    let child = if index {
+        if !node.is_array() {
+            *node = Value::Array(Vec::new());
+        }
+        let items = node.as_array_mut().expect("an array");
+        let i = segment.parse().unwrap_or(items.len());
+        if items.len() <= i {
+            items.resize(i + 1, Value::Null);
+        }
+        &mut items[i]
+    } else {
+        if !node.is_object() {
+            *node = Value::Object(Map::new());
+        }
+        node.as_object_mut().expect("an object").entry(*segment).or_insert(Value::Null)
+    };
+    insert(child, segment, rest, value);
+}
+
+/// Percent-decoding, `+` as a space.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match bytes.get(i + 1..i + 3).and_then(|h| hex::decode(h).ok()) {
+                Some(byte) => {
+                    out.extend(byte);
+                    i += 2;
+                }
+                None => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Unix time now.
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `prefix` and `len` random alphanumerics, as in Stripe ids (`cs_test_a1B2…`).
+fn random_id(prefix: &str, len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut id = String::from(prefix);
+    while id.len() < prefix.len() + len {
+        // Each RandomState has fresh keys: its hash of a constant is a random u64.
+        let mut seed = RandomState::new().hash_one(0u8);
+        for _ in 0..10.min(prefix.len() + len - id.len()) {
+            id.push(ALPHABET[(seed % 62) as usize] as char);
+            seed /= 62;
+        }
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,254 @@
+use std::sync::{Arc, Mutex};
+
+use axum::http::HeaderMap;
+use hmac::{Hmac, Mac};
+use maxis::payments::stripe::StripePayments;
+use maxis::payments::{Line, Mode, Payments, SessionRequest};
+use serde_json::json;
+use sha2::Sha256;
+
+use super::webhook::{dechunk, http};
+use super::*;
+
+const KEY: &str = "sk_test_standin";
+
+const FORM: &str = "mode=payment&success_url=https://shop.test/ok?a=1%26b=2&client_reference_id=42\
+    &line_items[0][price_data][currency]=eur&line_items[0][price_data][unit_amount]=2999\
+    &line_items[0][price_data][product_data][name]=Gold+plan&line_items[0][quantity]=2\
+    &line_items[1][price_data][currency]=eur&line_items[1][price_data][unit_amount]=500\
+    &line_items[1][price_data][product_data][name]=Caf%C3%A9&line_items[1][quantity]=1\
+    &metadata[shop]=shop1&metadata[buyer]=user@example.com";
+
+async fn post(stand_in: &StripeStandIn, path: &str, key: Option<&str>, body: &str) -> (u16, Value) {
+    let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    let auth = format!("Bearer {KEY}");
+    headers.push(("Authorization", &auth));
+    headers.extend(key.map(|k| ("Idempotency-Key", k)));
+    let (status, body) = http("POST", &format!("{}{path}", stand_in.base_url()), &headers, body).await.unwrap();
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+#[test]
+fn signature_is_stripes_hmac() {
+    let payload = r#"{"id":"evt_test","object":"event"}"#;
+    let header = sign(payload, "whsec_test_secret", 1_700_000_000);
+    // Computed apart, with Python's hmac module.
+    let known = "8042376f6ca064adbe037642a718227dfd59047137eb49497a54c49eb0cfb724";
+    assert_eq!(header, format!("t=1700000000,v1={known}"));
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"whsec_test_secret").unwrap();
+    mac.update(b"1700000000.");
+    mac.update(payload.as_bytes());
+    assert_eq!(hex::encode(mac.finalize().into_bytes()), known);
+}
+
+#[test]
+fn nested_form_parses_into_json() {
+    let form = parse_form(&format!("{FORM}&expand[]=line_items&expand[]=invoice&metadata[7]=seven&empty="));
+    let expected = json!({
+        "mode": "payment", "success_url": "https://shop.test/ok?a=1&b=2", "client_reference_id": "42",
+        "line_items": [
+            {"price_data": {"currency": "eur", "unit_amount": "2999", "product_data": {"name": "Gold plan"}}, "quantity": "2"},
+            {"price_data": {"currency": "eur", "unit_amount": "500", "product_data": {"name": "Café"}}, "quantity": "1"},
+        ],
+        "metadata": {"shop": "shop1", "buyer": "user@example.com", "7": "seven"},
+        "expand": ["line_items", "invoice"], "empty": "",
+    });
+    assert_eq!(form, expected);
+    assert_eq!(parse_form("a[2]=x&b=%zz%4"), json!({"a": [null, null, "x"], "b": "%zz%4"}));
+    assert_eq!(dechunk(b"5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n").unwrap(), b"hello world");
+}
+
+#[tokio::test]
+async fn sessions_round_trip_over_http() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let url = format!("{}v1/checkout/sessions", stand_in.base_url());
+    let (status, body) = http("POST", &url, &[("Authorization", "Bearer sk_test_other")], FORM).await.unwrap();
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = post(&stand_in, "v1/checkout/sessions", None, "success_url=https://x.test").await;
+    assert_eq!((status, &body["error"]["param"]), (400, &json!("mode")), "{body}");
+    let (_, body) = post(&stand_in, "v1/checkout/sessions", None, "mode=subscription&success_url=https://x.test").await;
+    assert_eq!(body["error"]["param"], "line_items");
+
+    let (status, session) = post(&stand_in, "v1/checkout/sessions", Some("checkout-42"), FORM).await;
+    assert_eq!(status, 200, "{session}");
+    let id = session["id"].as_str().unwrap();
+    assert!(id.starts_with("cs_test_"), "{id}");
+    assert_eq!(session["object"], "checkout.session");
+    assert_eq!((&session["status"], &session["payment_status"]), (&json!("open"), &json!("unpaid")));
+    assert_eq!((&session["amount_total"], &session["currency"]), (&json!(2 * 2999 + 500), &json!("eur")));
+    assert_eq!(session["metadata"], json!({"shop": "shop1", "buyer": "user@example.com"}));
+    assert_eq!(session["url"], format!("{}pay/{id}", stand_in.base_url()));
+    let in_a_day = session["created"].as_i64().unwrap() + 24 * 3600;
+    assert_eq!(session["expires_at"], in_a_day);
+
+    let (status, again) = post(&stand_in, "v1/checkout/sessions", Some("checkout-42"), FORM).await;
+    assert_eq!((status, &again), (200, &session));
+    assert_eq!(stand_in.sessions().len(), 1);
+    let (status, other) = post(&stand_in, "v1/checkout/sessions", Some("checkout-42"), "mode=payment").await;
+    assert_eq!((status, &other["error"]["type"]), (400, &json!("idempotency_error")));
+    let (_, second) = post(&stand_in, "v1/checkout/sessions", Some("checkout-43"), FORM).await;
+    assert_ne!(second["id"], session["id"]);
+
+    let auth = [("Authorization", "Bearer sk_test_standin")];
+    let (status, body) = http("GET", &format!("{url}/{id}"), &auth, "").await.unwrap();
+    assert_eq!((status, serde_json::from_str::<Value>(&body).unwrap()), (200, session.clone()));
+    let (status, body) = http("GET", &format!("{url}/cs_test_nope"), &auth, "").await.unwrap();
+    assert_eq!(status, 404);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["error"]["code"], "resource_missing");
+
+    let (status, expired) = post(&stand_in, &format!("v1/checkout/sessions/{id}/expire"), None, "").await;
+    assert_eq!((status, &expired["status"]), (200, &json!("expired")));
+    let (status, _) = post(&stand_in, &format!("v1/checkout/sessions/{id}/expire"), None, "").await;
+    assert_eq!(status, 400);
+    assert!(stand_in.complete(id, true).is_err(), "an expired session cannot be paid");
+
+    let requests = stand_in.requests();
+    let create = requests.iter().find(|r| r.header("idempotency-key") == Some("checkout-42")).unwrap();
+    assert_eq!((create.method.as_str(), create.path.as_str()), ("POST", "/v1/checkout/sessions"));
+    assert_eq!(create.form["line_items"][0]["price_data"]["unit_amount"], "2999");
+}
+
+/// The product's adapter (async-stripe) creates, reads back and expires sessions here.
+#[tokio::test]
+async fn async_stripe_parses_the_answers() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let payments = StripePayments::new(KEY, Some(&stand_in.base_url())).unwrap();
+    let line = |name: &str, interval| Line {
+        name: name.into(),
+        unit_amount: 500,
+        currency: "eur".into(),
+        quantity: 2,
+        interval,
+    };
+    let request = |key: &str, mode, lines| SessionRequest {
+        idempotency_key: key.into(),
+        mode,
+        lines,
+        client_reference_id: "42".into(),
+        success_url: "https://shop.test/ok".into(),
+        cancel_url: "https://shop.test/cancel".into(),
+        expires_at: now() + 3600,
+        metadata: vec![("shop".into(), "shop1".into())],
+    };
+    let plan = vec![line("Gold", Some(maxis::payments::Interval::Month))];
+    let session = payments.create_session(request("k1", Mode::Subscription, plan)).await.unwrap();
+    assert_eq!(stand_in.session(&session.id).unwrap()["amount_total"], 1000);
+    let sent = &stand_in.requests()[0];
+    assert_eq!(sent.header("idempotency-key"), Some("k1"));
+    assert_eq!(sent.form["line_items"][0]["price_data"]["recurring"]["interval"], "month");
+    let refused = payments
+        .create_session(request("k2", Mode::Payment, vec![line("Gold", Some(maxis::payments::Interval::Year))]))
+        .await;
+    assert!(refused.is_err(), "a recurring price in payment mode");
+
+    stand_in.complete(&session.id, true).unwrap();
+    let client = ::stripe::ClientBuilder::new(KEY).url(stand_in.base_url()).build().unwrap();
+    let read = stripe_checkout::checkout_session::RetrieveCheckoutSession::new(session.id.as_str())
+        .send(&client)
+        .await
+        .unwrap();
+    assert_eq!(read.status.map(|s| s.as_str().to_owned()).as_deref(), Some("complete"));
+    assert!(read.subscription.is_some() && read.customer.is_some());
+
+    let open = payments.create_session(request("k3", Mode::Payment, vec![line("Gold", None)])).await.unwrap();
+    payments.expire_session(open.id.clone()).await.unwrap();
+    assert_eq!(stand_in.session(&open.id).unwrap()["status"], "expired");
+    assert!(payments.expire_session(open.id).await.is_err(), "only open sessions expire");
+}
+
+#[tokio::test]
+async fn events_are_shaped_and_delivered_like_stripes() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let form = "mode=subscription&success_url=https://x.test&metadata[shop]=s1&subscription_data[metadata][shop]=s1\
+        &line_items[0][price_data][currency]=usd&line_items[0][price_data][unit_amount]=700\
+        &line_items[0][price_data][product_data][name]=Plan&line_items[0][price_data][recurring][interval]=month\
+        &line_items[0][quantity]=1";
+    let (_, session) = post(&stand_in, "v1/checkout/sessions", None, form).await;
+    let id = session["id"].as_str().unwrap();
+
+    let completed = stand_in.complete(id, true).unwrap();
+    for field in ["id", "object", "api_version", "created", "livemode", "pending_webhooks", "request", "type", "data"] {
+        assert!(completed.get(field).is_some(), "{field} in {completed}");
+    }
+    assert_eq!((&completed["type"], &completed["object"]), (&json!("checkout.session.completed"), &json!("event")));
+    let paid = &completed["data"]["object"];
+    assert_eq!((&paid["status"], &paid["payment_status"]), (&json!("complete"), &json!("paid")));
+    assert!(
+        paid["subscription"].as_str().unwrap().starts_with("sub_")
+            && paid["customer"].as_str().unwrap().starts_with("cus_")
+    );
+
+    let invoice = stand_in.invoice(id, true).unwrap();
+    assert_eq!(invoice["type"], "invoice.paid");
+    let object = &invoice["data"]["object"];
+    assert_eq!(object["id"], paid["invoice"]);
+    assert_eq!(object["parent"]["subscription_details"]["subscription"], paid["subscription"]);
+    assert_eq!((&object["amount_paid"], &object["billing_reason"]), (&json!(700), &json!("subscription_create")));
+    let renewal = stand_in.invoice(id, false).unwrap();
+    assert_eq!(renewal["type"], "invoice.payment_failed");
+    assert_eq!(renewal["data"]["object"]["billing_reason"], "subscription_cycle");
+
+    let updated = stand_in.subscription(id, "past_due", false).unwrap();
+    assert_eq!(updated["type"], "customer.subscription.updated");
+    assert_eq!(updated["data"]["previous_attributes"], json!({"status": "active"}));
+    let sub = &updated["data"]["object"];
+    assert_eq!((&sub["status"], &sub["metadata"]), (&json!("past_due"), &json!({"shop": "s1"})));
+    assert_eq!(
+        sub["current_period_end"].as_i64().unwrap() - sub["current_period_start"].as_i64().unwrap(),
+        30 * 24 * 3600
+    );
+    assert_eq!(stand_in.subscription(id, "canceled", true).unwrap()["type"], "customer.subscription.deleted");
+
+    let refund = stand_in.refund(id, Some(200)).unwrap();
+    let charge = &refund["data"]["object"];
+    assert_eq!((&charge["amount_refunded"], &charge["refunded"]), (&json!(200), &json!(false)));
+    let charge = stand_in.refund(id, None).unwrap()["data"]["object"].clone();
+    assert_eq!((&charge["amount_refunded"], &charge["refunded"]), (&json!(700), &json!(true)));
+    assert!(stand_in.refund(id, Some(1)).is_err(), "nothing left to refund");
+    let dispute = stand_in.dispute(id).unwrap();
+    assert_eq!(dispute["data"]["object"]["charge"], charge["id"]);
+    assert_eq!(dispute["data"]["object"]["status"], "needs_response");
+
+    // A webhook endpoint that keeps what it receives.
+    let seen: Arc<Mutex<Vec<(HeaderMap, String)>>> = Arc::default();
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: String| {
+        log.lock().unwrap().push((headers, body));
+        async { "ok" }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/webhooks/stripe", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    assert_eq!(deliver(&hook, &completed, "whsec_1").await.unwrap(), (200, "ok".to_owned()));
+    assert_eq!(deliver_with(&hook, "{}", None).await.unwrap().0, 200);
+    let seen = seen.lock().unwrap();
+    let (headers, body) = &seen[0];
+    assert_eq!(serde_json::from_str::<Value>(body).unwrap(), completed);
+    let signature = headers["stripe-signature"].to_str().unwrap();
+    let timestamp = signature.split(',').next().unwrap().strip_prefix("t=").unwrap().parse().unwrap();
+    assert_eq!(signature, sign(body, "whsec_1", timestamp));
+    assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(!seen[1].0.contains_key("stripe-signature"));
+}
+
+#[tokio::test]
+async fn delayed_payments_settle_later() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let (_, session) = post(&stand_in, "v1/checkout/sessions", None, FORM).await;
+    let id = session["id"].as_str().unwrap();
+    let completed = stand_in.complete(id, false).unwrap();
+    assert_eq!(completed["data"]["object"]["payment_status"], "unpaid");
+    assert!(completed["data"]["object"]["payment_intent"].as_str().unwrap().starts_with("pi_"));
+    assert!(stand_in.refund(id, None).is_err(), "nothing paid yet");
+    let settled = stand_in.async_payment(id, true).unwrap();
+    assert_eq!(settled["type"], "checkout.session.async_payment_succeeded");
+    assert_eq!(stand_in.session(id).unwrap()["payment_status"], "paid");
+    assert!(stand_in.async_payment(id, false).is_err(), "already settled");
+    assert!(stand_in.expire(id).is_err(), "a complete session does not expire");
+    let (_, open) = post(&stand_in, "v1/checkout/sessions", None, FORM).await;
+    let expired = stand_in.expire(open["id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&expired["type"], &expired["data"]["object"]["status"]),
+        (&json!("checkout.session.expired"), &json!("expired"))
+    );
+}
