@@ -164,6 +164,20 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
             let a: AnnounceResult = serde_json::from_value(r).ok()?;
             format!("announcement {} to channel {}", a.status, a.channel)
         }
+        Action::Catalog => {
+            let c: subjects::results::CatalogResult = serde_json::from_value(r).ok()?;
+            let list: Vec<String> = c
+                .products
+                .iter()
+                .map(|p| {
+                    let stock = p.stock.map_or(String::new(), |s| format!(", {s} left"));
+                    let hidden = if p.visible { "" } else { ", hidden" };
+                    format!("{} {}{stock}{hidden}", p.id, money(p.price, &p.currency))
+                })
+                .collect();
+            let changed = c.changed.map(|id| format!("{id} updated · ")).unwrap_or_default();
+            format!("{changed}{} product(s): {}", c.products.len(), list.join("; "))
+        }
         Action::Resync => format!("{} role(s) queued for a check", r.get("requeued")?.as_u64()?),
         Action::Execute => {
             let e: ExecuteResult = serde_json::from_value(r).ok()?;
@@ -171,6 +185,10 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
             format!("!{} → {}", e.command, typed_summary(action, &e.result).unwrap_or_else(|| e.result.to_string()))
         }
     })
+}
+
+fn money(amount: i64, currency: &str) -> String {
+    format!("{}.{:02} {}", amount / 100, amount % 100, currency.to_ascii_uppercase())
 }
 
 fn analytics_line(a: &AnalyticsResult) -> String {

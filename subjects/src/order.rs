@@ -149,6 +149,7 @@ actions! {
     Execute(ExecuteParams) = "execute",
     Announce(AnnounceParams) = "announce",
     Resync(ResyncParams) = "resync",
+    Catalog(CatalogParams) = "catalog",
 }
 
 impl Action {

@@ -210,6 +210,67 @@ pub struct AnnounceParams {
     pub channel: Option<String>,
 }
 
+/// A product or plan as an admin describes it (the catalog file's `[[product]]` entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductSpec {
+    /// Catalog id, 1 to 64 of `[a-z0-9_-]`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// `digital`, `role`, `physical` or `plan`.
+    pub kind: String,
+    /// Price in the currency's major unit, e.g. `"29.99"`.
+    pub price: String,
+    /// Currency; absent for the shop's `shop.currency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Discord role id granted (plans and roles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Units for sale; absent for unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<i64>,
+    /// Most units one member may hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_user_limit: Option<i64>,
+    /// Plans: `month` or `year`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Shown in the shop (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible: Option<bool>,
+}
+
+/// `catalog`: list, add or change, hide, or restock products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CatalogParams {
+    /// Every product, hidden ones included.
+    List,
+    /// Adds a product or replaces its description (stock included when given).
+    Upsert {
+        /// The product.
+        product: ProductSpec,
+    },
+    /// Hides a product from sale (paid orders keep it).
+    Hide {
+        /// Catalog id.
+        id: String,
+    },
+    /// Sets the units left (absent: unlimited).
+    Stock {
+        /// Catalog id.
+        id: String,
+        /// Units left.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stock: Option<i64>,
+    },
+}
+
 /// `resync`: re-check every member's roles against the payments.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -333,6 +394,15 @@ impl Validate for ReportParams {
 impl Validate for ExecuteParams {
     fn validate(&self) -> Result<(), String> {
         text("command", &self.command, MAX_TEXT)
+    }
+}
+impl Validate for CatalogParams {
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            Self::Stock { stock: Some(s), .. } if *s < 0 => Err("`stock` cannot be negative".to_owned()),
+            Self::Upsert { product } => text("product.name", &product.name, 100),
+            _ => Ok(()),
+        }
     }
 }
 impl Validate for ResyncParams {

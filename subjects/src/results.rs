@@ -223,3 +223,36 @@ pub struct ResyncResult {
     /// Roles queued to be checked again (granted where owed, revoked where not).
     pub requeued: u64,
 }
+
+/// One product in a [`CatalogResult`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProductInfo {
+    /// Catalog id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Price in minor units.
+    pub price: i64,
+    /// Currency.
+    pub currency: String,
+    /// Units left; absent for unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<i64>,
+    /// Discord role granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Shown in the shop.
+    pub visible: bool,
+}
+
+/// Result of `catalog`: the catalog after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CatalogResult {
+    /// The product changed, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<String>,
+    /// Every product.
+    pub products: Vec<ProductInfo>,
+}

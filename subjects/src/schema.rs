@@ -26,6 +26,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("results/announce.json".to_owned(), schema_for!(AnnounceResult)),
         ("results/execute.json".to_owned(), schema_for!(ExecuteResult)),
         ("results/resync.json".to_owned(), schema_for!(ResyncResult)),
+        ("results/catalog.json".to_owned(), schema_for!(CatalogResult)),
         ("events/order.executed.json".to_owned(), schema_for!(OrderExecuted)),
         ("events/order.rejected.json".to_owned(), schema_for!(OrderRejected)),
         ("events/order.dead.json".to_owned(), schema_for!(OrderDead)),

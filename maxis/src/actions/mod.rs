@@ -1,6 +1,7 @@
 //! What each action does inside the order's transaction. Handlers are thin: read what the rule
 //! needs, call the domain, write the outcome, name the events.
 
+mod catalog;
 mod insights;
 mod promo;
 mod shop;
@@ -74,6 +75,7 @@ async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) 
         Command::Announce(p) => promo::announce(tx, id, p).await,
         Command::Analytics(p) => insights::analytics(tx, p).await,
         Command::Report(p) => insights::report(tx, p).await,
+        Command::Catalog(p) => catalog::apply(tx, p).await,
         Command::Resync(_) => {
             let requeued = crate::store::payments::requeue_all(tx).await?;
             Ok(Applied::new(subjects::results::ResyncResult { requeued }, vec![]))

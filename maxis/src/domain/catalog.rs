@@ -79,7 +79,7 @@ pub struct Product {
     pub visible: bool,
 }
 
-/// One entry of the catalog file.
+/// One entry of the catalog file (same fields as `subjects::params::ProductSpec`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductEntry {

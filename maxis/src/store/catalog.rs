@@ -178,3 +178,20 @@ pub async fn held_by(conn: &mut SqliteConnection, buyer: &str, product: &str) ->
     .await?;
     Ok(n.unwrap_or(0))
 }
+
+/// Every product, hidden ones included.
+pub async fn all(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Product>> {
+    sqlx::query(select!("FROM products ORDER BY id")).fetch_all(conn).await?.iter().map(from_row).collect()
+}
+
+/// Hides a product; false when there is none.
+pub async fn hide(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE products SET visible = 0 WHERE id = ?").bind(id).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets the units left (`None`: unlimited); false when there is no such product.
+pub async fn set_stock(conn: &mut SqliteConnection, id: &str, stock: Option<i64>) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE products SET stock = ? WHERE id = ?").bind(stock).bind(id).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -331,3 +331,38 @@ async fn a_closed_shop_refuses_checkouts_with_its_message() {
     assert!(matches!(err, CommerceError::ShopClosed(ref m) if m == "inventaire"), "{err}");
     assert!(shop.stripe.sessions().is_empty());
 }
+
+#[tokio::test]
+async fn admins_manage_the_catalog_by_order() {
+    let shop = Shop::start().await;
+    let catalog = |params: serde_json::Value| {
+        Order::new(Command::from_parts("catalog", params).expect("valid catalog params"), "t")
+    };
+    let mug = serde_json::json!({"op": "upsert", "product": {"id": "mug", "name": "Mug", "kind": "physical", "price": "12.50", "stock": 3, "per_user_limit": 1}});
+
+    let added: subjects::results::CatalogResult =
+        send(&shop.fleet, "shop1", &catalog(mug)).await.result_as().unwrap().unwrap();
+    let restocked =
+        send(&shop.fleet, "shop1", &catalog(serde_json::json!({"op": "stock", "id": "mug", "stock": 10}))).await;
+    let hidden = send(&shop.fleet, "shop1", &catalog(serde_json::json!({"op": "hide", "id": "vip"}))).await;
+    let missing = send(&shop.fleet, "shop1", &catalog(serde_json::json!({"op": "hide", "id": "nope"}))).await;
+    let bad = send(
+        &shop.fleet,
+        "shop1",
+        &catalog(
+            serde_json::json!({"op": "upsert", "product": {"id": "x", "name": "X", "kind": "plan", "price": "1"}}),
+        ),
+    )
+    .await;
+
+    let mug = added.products.iter().find(|p| p.id == "mug").unwrap();
+    assert_eq!((mug.price, mug.stock), (1250, Some(3)));
+    assert!(restocked.ok && hidden.ok);
+    assert_eq!(missing.error.unwrap().code, subjects::ErrorCode::NotFound);
+    assert!(bad.error.unwrap().message.contains("interval"));
+    assert!(matches!(shop.app.commerce.set_cart("42", "vip", 1).await, Err(CommerceError::UnknownProduct(_))));
+    // The per-member limit holds across checkouts.
+    shop.buy("42", "mug", None).await.unwrap();
+    let again = shop.buy("42", "mug", None).await.unwrap_err();
+    assert!(matches!(again, CommerceError::LimitReached { limit: 1, .. }), "{again}");
+}

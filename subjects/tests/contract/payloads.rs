@@ -40,6 +40,7 @@ fn every_command() -> Vec<Command> {
         Command::Execute(ExecuteParams { command: "!announce Promo".into() }),
         Command::Announce(AnnounceParams { message: "Soldes !".into(), audience: Audience::PromoPing, channel: None }),
         Command::Resync(ResyncParams {}),
+        Command::Catalog(CatalogParams::Stock { id: "mug".into(), stock: Some(10) }),
     ]
 }
 
