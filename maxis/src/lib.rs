@@ -6,9 +6,11 @@
 
 pub mod actions;
 pub mod bus;
+pub mod chart;
 pub mod commerce;
 pub mod configuration;
 pub mod domain;
+pub mod engagement;
 pub mod execute;
 pub mod http;
 pub mod members;

@@ -12,8 +12,9 @@ use tokio::sync::Notify;
 
 use crate::bus::OrderHandler;
 use crate::domain::promo;
+use crate::engagement;
 use crate::execute;
-use crate::store::promos;
+use crate::store::{giveaways, promos};
 
 /// Applies every change due at `now`, publishes the events, and returns the next due instant.
 pub async fn run_due(handler: &OrderHandler, now: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>> {
@@ -27,7 +28,10 @@ pub async fn run_due(handler: &OrderHandler, now: DateTime<Utc>) -> anyhow::Resu
             execute::enqueue(&mut tx, &handler.ctx, order_id.as_ref(), kind, json!(p)).await?;
         }
     }
-    let next = promos::next_change(&mut tx).await?;
+    for g in giveaways::due(&mut tx, now).await? {
+        engagement::end(&mut tx, &handler.ctx, &g).await?;
+    }
+    let next = [promos::next_change(&mut tx).await?, giveaways::next_end(&mut tx).await?].into_iter().flatten().min();
     tx.commit().await?;
     handler.publisher.flush_outbox(&handler.store).await?;
     Ok(next)

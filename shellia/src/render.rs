@@ -178,6 +178,27 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
             let changed = c.changed.map(|id| format!("{id} updated · ")).unwrap_or_default();
             format!("{changed}{} product(s): {}", c.products.len(), list.join("; "))
         }
+        Action::Giveaways => {
+            let g: subjects::results::GiveawaysResult = serde_json::from_value(r).ok()?;
+            let list: Vec<String> = g
+                .giveaways
+                .iter()
+                .map(|i| {
+                    let winners = if i.winners_drawn.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" won by {}", i.winners_drawn.join(", "))
+                    };
+                    format!("{} \"{}\" {:?}, {} entrant(s){winners}", i.id, i.prize, i.status, i.entrants)
+                })
+                .collect();
+            let verified = match g.verified {
+                Some(true) => " · draw verified",
+                Some(false) => " · DRAW DOES NOT VERIFY",
+                None => "",
+            };
+            format!("{}{verified}", list.join("; "))
+        }
         Action::Resync => format!("{} role(s) queued for a check", r.get("requeued")?.as_u64()?),
         Action::Execute => {
             let e: ExecuteResult = serde_json::from_value(r).ok()?;

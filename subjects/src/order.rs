@@ -150,6 +150,7 @@ actions! {
     Announce(AnnounceParams) = "announce",
     Resync(ResyncParams) = "resync",
     Catalog(CatalogParams) = "catalog",
+    Giveaways(GiveawaysParams) = "giveaways",
 }
 
 impl Action {

@@ -145,6 +145,68 @@ pub struct GiveawayParams {
     /// Discord channel id to run it in; absent for the shop's default channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    /// Who may enter.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub requirements: Requirements,
+    /// Extra entries for holders of a role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bonus: Vec<BonusEntries>,
+}
+
+/// Conditions to enter a giveaway; all must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requirements {
+    /// A Discord role id the member must hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Minimum age of the member's Discord account, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_age_days: Option<u32>,
+    /// Minimum time in the server, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_days: Option<u32>,
+}
+
+/// Extra entries for the holders of a role (they add up: 1 + every matching bonus).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BonusEntries {
+    /// Discord role id.
+    pub role: String,
+    /// Extra entries, 1 to 100.
+    pub entries: u32,
+}
+
+/// `giveaways`: manage running giveaways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum GiveawaysParams {
+    /// Every giveaway not cancelled, newest first.
+    List,
+    /// Ends one now and draws its winners.
+    End {
+        /// Giveaway id.
+        id: String,
+    },
+    /// Draws again: every winner (or only `replace`) is replaced by someone who never won it.
+    Reroll {
+        /// Giveaway id.
+        id: String,
+        /// The winner to replace; absent to redraw all of them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replace: Option<String>,
+    },
+    /// Cancels one (no draw).
+    Cancel {
+        /// Giveaway id.
+        id: String,
+    },
+    /// Recomputes the winners from the published seed and entry list.
+    Verify {
+        /// Giveaway id.
+        id: String,
+    },
 }
 
 /// A reporting period.
@@ -374,6 +436,13 @@ impl Validate for GiveawayParams {
         if self.trigger == GiveawayTrigger::Members(0) {
             return Err("`trigger.members` must be greater than 0".to_owned());
         }
+        let snowflake = |s: &str| s.len() >= 5 && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+        if self.requirements.role.as_deref().is_some_and(|r| !snowflake(r)) {
+            return Err("`requirements.role` must be a Discord role id (digits)".to_owned());
+        }
+        if self.bonus.iter().any(|b| !snowflake(&b.role) || !(1..=100).contains(&b.entries)) {
+            return Err("each bonus has a Discord role id and 1 to 100 entries".to_owned());
+        }
         Ok(())
     }
 }
@@ -403,6 +472,11 @@ impl Validate for CatalogParams {
             Self::Upsert { product } => text("product.name", &product.name, 100),
             _ => Ok(()),
         }
+    }
+}
+impl Validate for GiveawaysParams {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
     }
 }
 impl Validate for ResyncParams {

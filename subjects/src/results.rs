@@ -125,6 +125,58 @@ pub struct GiveawayInfo {
     /// When entries close.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<DateTime<Utc>>,
+    /// Hex SHA-256 of the secret seed, published at start (see docs/giveaway-draw.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
+    /// Entries so far (members).
+    #[serde(default)]
+    pub entrants: u64,
+    /// Winners, once drawn (after rerolls: the current ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub winners_drawn: Vec<String>,
+}
+
+/// The proof of a draw: anyone recomputes the winners from it (docs/giveaway-draw.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DrawProof {
+    /// Giveaway id.
+    pub giveaway: String,
+    /// Commitment published at start.
+    pub commitment: String,
+    /// The seed, hex.
+    pub seed: String,
+    /// Hex SHA-256 of the canonical entry list.
+    pub entries_digest: String,
+    /// Number of entrants.
+    pub entrants: u64,
+    /// Each draw in order: `draw`, then `reroll:1`, …, with the members excluded and the winners.
+    pub rounds: Vec<DrawRound>,
+}
+
+/// One round of a draw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DrawRound {
+    /// `draw` or `reroll:<n>`.
+    pub round: String,
+    /// How many winners were asked.
+    pub winners: u32,
+    /// Members excluded (earlier winners).
+    pub exclude: Vec<String>,
+    /// Who won.
+    pub picked: Vec<String>,
+}
+
+/// Result of `giveaways`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GiveawaysResult {
+    /// The giveaways concerned (one for end/reroll/cancel/verify).
+    pub giveaways: Vec<GiveawayInfo>,
+    /// For end, reroll and verify: the proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<DrawProof>,
+    /// For verify: whether the recomputation matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
 }
 
 /// An amount per currency.

@@ -27,6 +27,8 @@ pub fn all() -> Vec<(String, Schema)> {
         ("results/execute.json".to_owned(), schema_for!(ExecuteResult)),
         ("results/resync.json".to_owned(), schema_for!(ResyncResult)),
         ("results/catalog.json".to_owned(), schema_for!(CatalogResult)),
+        ("results/giveaways.json".to_owned(), schema_for!(GiveawaysResult)),
+        ("events/giveaway.ended.json".to_owned(), schema_for!(DrawProof)),
         ("events/order.executed.json".to_owned(), schema_for!(OrderExecuted)),
         ("events/order.rejected.json".to_owned(), schema_for!(OrderRejected)),
         ("events/order.dead.json".to_owned(), schema_for!(OrderDead)),

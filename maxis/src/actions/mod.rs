@@ -2,6 +2,7 @@
 //! needs, call the domain, write the outcome, name the events.
 
 mod catalog;
+mod giveaways;
 mod insights;
 mod promo;
 mod shop;
@@ -76,6 +77,7 @@ async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) 
         Command::Analytics(p) => insights::analytics(tx, p).await,
         Command::Report(p) => insights::report(tx, p).await,
         Command::Catalog(p) => catalog::apply(tx, p).await,
+        Command::Giveaways(p) => giveaways::apply(tx, ctx, p).await,
         Command::Resync(_) => {
             let requeued = crate::store::payments::requeue_all(tx).await?;
             Ok(Applied::new(subjects::results::ResyncResult { requeued }, vec![]))

@@ -8,8 +8,10 @@ use subjects::ErrorCode;
 
 use super::{event, rejected, Applied};
 use crate::domain::config::{parse_price, ConfigKey};
+use crate::domain::draw::{self, Seed};
 use crate::domain::promo::{self, PromoError};
 use crate::execute::ExecuteError;
+use crate::store::giveaways::Giveaway;
 use crate::store::{announcements, giveaways, promos, settings, Tx};
 
 async fn setting(tx: &mut Tx, key: ConfigKey) -> anyhow::Result<Option<String>> {
@@ -80,6 +82,7 @@ pub async fn giveaway(tx: &mut Tx, id: &str, p: &GiveawayParams) -> Result<Appli
         }
         GiveawayTrigger::Members(_) => (GiveawayStatus::Waiting, None, None),
     };
+    let seed = Seed::generate().map_err(anyhow::Error::from)?;
     let info = GiveawayInfo {
         id: id.to_owned(),
         prize: p.prize.trim().to_owned(),
@@ -90,8 +93,17 @@ pub async fn giveaway(tx: &mut Tx, id: &str, p: &GiveawayParams) -> Result<Appli
         status,
         starts_at,
         ends_at,
+        commitment: Some(draw::commitment(&seed)),
+        entrants: 0,
+        winners_drawn: vec![],
     };
-    giveaways::insert(tx, &info).await?;
+    let giveaway = Giveaway {
+        info: info.clone(),
+        seed: seed.to_hex(),
+        requirements: p.requirements.clone(),
+        bonus: p.bonus.clone(),
+    };
+    giveaways::insert(tx, &giveaway).await?;
     Ok(Applied::new(&info, vec![event(EventKind::GIVEAWAY_CREATED, &info)]))
 }
 

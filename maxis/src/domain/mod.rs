@@ -3,6 +3,8 @@
 pub mod catalog;
 pub mod commands;
 pub mod config;
+pub mod draw;
+pub mod giveaway;
 pub mod period;
 pub mod promo;
 pub mod shop;

@@ -1,9 +1,9 @@
-//! The `giveaways` table.
+//! Giveaways, their entries and their draw rounds.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
-use subjects::params::GiveawayTrigger;
-use subjects::results::{GiveawayInfo, GiveawayStatus};
+use subjects::params::{BonusEntries, GiveawayTrigger, Requirements};
+use subjects::results::{DrawRound, GiveawayInfo, GiveawayStatus};
 
 fn status_str(s: GiveawayStatus) -> &'static str {
     match s {
@@ -24,63 +24,265 @@ fn status_of(s: &str) -> anyhow::Result<GiveawayStatus> {
     })
 }
 
+/// A giveaway with what only the shop knows (the seed) and its rules.
+#[derive(Debug, Clone)]
+pub struct Giveaway {
+    /// What is published.
+    pub info: GiveawayInfo,
+    /// The secret seed, hex.
+    pub seed: String,
+    /// Who may enter.
+    pub requirements: Requirements,
+    /// Extra entries.
+    pub bonus: Vec<BonusEntries>,
+}
+
 /// Inserts a new giveaway.
-pub async fn insert(conn: &mut SqliteConnection, g: &GiveawayInfo) -> anyhow::Result<()> {
-    let members = match g.trigger {
+pub async fn insert(conn: &mut SqliteConnection, g: &Giveaway) -> anyhow::Result<()> {
+    let i = &g.info;
+    let members = match i.trigger {
         GiveawayTrigger::Now => None,
         GiveawayTrigger::Members(n) => Some(i64::from(n)),
     };
     sqlx::query(
-        "INSERT INTO giveaways (id, prize, winners, duration_secs, trigger_members, channel, status, starts_at, ends_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO giveaways (id, prize, winners, duration_secs, trigger_members, channel, status, starts_at, ends_at, created_at,
+                                seed, commitment, requirements, bonus)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(&g.id)
-    .bind(&g.prize)
-    .bind(i64::from(g.winners))
-    .bind(g.duration_secs as i64)
+    .bind(&i.id)
+    .bind(&i.prize)
+    .bind(i64::from(i.winners))
+    .bind(i.duration_secs as i64)
     .bind(members)
-    .bind(&g.channel)
-    .bind(status_str(g.status))
-    .bind(g.starts_at)
-    .bind(g.ends_at)
+    .bind(&i.channel)
+    .bind(status_str(i.status))
+    .bind(i.starts_at)
+    .bind(i.ends_at)
     .bind(Utc::now())
+    .bind(&g.seed)
+    .bind(&i.commitment)
+    .bind(serde_json::to_string(&g.requirements)?)
+    .bind(serde_json::to_string(&g.bonus)?)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Giveaways created in `[from, to)`.
-pub async fn created_between(
+macro_rules! select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT g.id, prize, winners, duration_secs, trigger_members, channel, status, starts_at, ends_at, seed, commitment,
+                    requirements, bonus, (SELECT COUNT(*) FROM giveaway_entries e WHERE e.giveaway_id = g.id) AS entrants
+             FROM giveaways g ",
+            $rest
+        )
+    };
+}
+
+async fn from_row(conn: &mut SqliteConnection, r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Giveaway> {
+    let id: String = r.try_get("id")?;
+    let winners_drawn = current_winners(&rounds(conn, &id).await?);
+    Ok(Giveaway {
+        info: GiveawayInfo {
+            id,
+            prize: r.try_get("prize")?,
+            winners: r.try_get::<i64, _>("winners")? as u32,
+            duration_secs: r.try_get::<i64, _>("duration_secs")? as u64,
+            trigger: match r.try_get::<Option<i64>, _>("trigger_members")? {
+                Some(n) => GiveawayTrigger::Members(n as u32),
+                None => GiveawayTrigger::Now,
+            },
+            channel: r.try_get("channel")?,
+            status: status_of(r.try_get("status")?)?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            commitment: r.try_get("commitment")?,
+            entrants: r.try_get::<i64, _>("entrants")? as u64,
+            winners_drawn,
+        },
+        seed: r.try_get::<Option<String>, _>("seed")?.unwrap_or_default(),
+        requirements: serde_json::from_str(r.try_get("requirements")?)?,
+        bonus: serde_json::from_str(r.try_get("bonus")?)?,
+    })
+}
+
+async fn many(conn: &mut SqliteConnection, rows: Vec<sqlx::sqlite::SqliteRow>) -> anyhow::Result<Vec<Giveaway>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(from_row(conn, r).await?);
+    }
+    Ok(out)
+}
+
+/// One giveaway.
+pub async fn get(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option<Giveaway>> {
+    let row = sqlx::query(select!("WHERE g.id = ?")).bind(id).fetch_optional(&mut *conn).await?;
+    match row {
+        Some(r) => Ok(Some(from_row(conn, &r).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Giveaways not cancelled, newest first.
+pub async fn list(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Giveaway>> {
+    let rows =
+        sqlx::query(select!("WHERE status != 'cancelled' ORDER BY created_at DESC")).fetch_all(&mut *conn).await?;
+    many(conn, rows).await
+}
+
+/// Open giveaways whose end has passed at `now`.
+pub async fn due(conn: &mut SqliteConnection, now: DateTime<Utc>) -> anyhow::Result<Vec<Giveaway>> {
+    let rows = sqlx::query(select!("WHERE status = 'open' AND ends_at <= ?")).bind(now).fetch_all(&mut *conn).await?;
+    many(conn, rows).await
+}
+
+/// Giveaways waiting for a member count of at most `members`.
+pub async fn triggered(conn: &mut SqliteConnection, members: u64) -> anyhow::Result<Vec<Giveaway>> {
+    let rows = sqlx::query(select!("WHERE status = 'waiting' AND trigger_members <= ?"))
+        .bind(members as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+    many(conn, rows).await
+}
+
+/// The next end of an open giveaway.
+pub async fn next_end(conn: &mut SqliteConnection) -> anyhow::Result<Option<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar("SELECT MIN(ends_at) FROM giveaways WHERE status = 'open'").fetch_one(conn).await?)
+}
+
+/// Moves a giveaway between states; true when this call changed it (exactly-once effects).
+pub async fn transition(
     conn: &mut SqliteConnection,
-    from: chrono::DateTime<Utc>,
-    to: chrono::DateTime<Utc>,
-) -> anyhow::Result<Vec<GiveawayInfo>> {
-    let rows = sqlx::query(
-        "SELECT id, prize, winners, duration_secs, trigger_members, channel, status, starts_at, ends_at
-         FROM giveaways WHERE created_at >= ? AND created_at < ? ORDER BY created_at",
+    id: &str,
+    from: GiveawayStatus,
+    to: GiveawayStatus,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE giveaways SET status = ? WHERE id = ? AND status = ?")
+        .bind(status_str(to))
+        .bind(id)
+        .bind(status_str(from))
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Opens a waiting giveaway at `now` for its duration; true when this call opened it.
+pub async fn open(
+    conn: &mut SqliteConnection,
+    id: &str,
+    now: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE giveaways SET status = 'open', starts_at = ?, ends_at = ? WHERE id = ? AND status = 'waiting'",
     )
-    .bind(from)
-    .bind(to)
+    .bind(now)
+    .bind(ends_at)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Adds an entry; false when the member had already entered (the primary key decides).
+pub async fn enter(
+    conn: &mut SqliteConnection,
+    id: &str,
+    member: &str,
+    weight: u32,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query("INSERT INTO giveaway_entries (giveaway_id, member, weight, entered_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        .bind(id)
+        .bind(member)
+        .bind(i64::from(weight))
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Entries as (member, weight), in canonical order (by member).
+pub async fn entries(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Vec<(String, u32)>> {
+    let rows = sqlx::query("SELECT member, weight FROM giveaway_entries WHERE giveaway_id = ? ORDER BY member")
+        .bind(id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u32))).collect()
+}
+
+/// Records a round.
+pub async fn add_round(
+    conn: &mut SqliteConnection,
+    id: &str,
+    n: i64,
+    round: &DrawRound,
+    replaced: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO giveaway_rounds (giveaway_id, n, round, winners, exclude, picked, replaced, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(n)
+        .bind(&round.round)
+        .bind(i64::from(round.winners))
+        .bind(serde_json::to_string(&round.exclude)?)
+        .bind(serde_json::to_string(&round.picked)?)
+        .bind(replaced)
+        .bind(Utc::now())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The rounds of a giveaway, in order, with the winner each reroll replaced.
+pub async fn rounds(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Vec<(DrawRound, Option<String>)>> {
+    let rows = sqlx::query(
+        "SELECT round, winners, exclude, picked, replaced FROM giveaway_rounds WHERE giveaway_id = ? ORDER BY n",
+    )
+    .bind(id)
     .fetch_all(conn)
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(GiveawayInfo {
-                id: r.try_get("id")?,
-                prize: r.try_get("prize")?,
-                winners: r.try_get::<i64, _>("winners")? as u32,
-                duration_secs: r.try_get::<i64, _>("duration_secs")? as u64,
-                trigger: match r.try_get::<Option<i64>, _>("trigger_members")? {
-                    Some(n) => GiveawayTrigger::Members(n as u32),
-                    None => GiveawayTrigger::Now,
+            Ok((
+                DrawRound {
+                    round: r.try_get(0)?,
+                    winners: r.try_get::<i64, _>(1)? as u32,
+                    exclude: serde_json::from_str(r.try_get(2)?)?,
+                    picked: serde_json::from_str(r.try_get(3)?)?,
                 },
-                channel: r.try_get("channel")?,
-                status: status_of(r.try_get("status")?)?,
-                starts_at: r.try_get("starts_at")?,
-                ends_at: r.try_get("ends_at")?,
-            })
+                r.try_get(4)?,
+            ))
         })
         .collect()
+}
+
+/// The winners after every round: a full reroll replaces them all, a targeted one swaps one.
+pub fn current_winners(rounds: &[(DrawRound, Option<String>)]) -> Vec<String> {
+    let mut winners: Vec<String> = Vec::new();
+    for (round, replaced) in rounds {
+        match replaced {
+            Some(old) => {
+                winners.retain(|w| w != old);
+                winners.extend(round.picked.iter().cloned());
+            }
+            None => winners = round.picked.clone(),
+        }
+    }
+    winners
+}
+
+/// Giveaways created in `[from, to)`.
+pub async fn created_between(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<GiveawayInfo>> {
+    let rows = sqlx::query(select!("WHERE created_at >= ? AND created_at < ? ORDER BY created_at"))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(many(conn, rows).await?.into_iter().map(|g| g.info).collect())
 }
 
 /// Giveaways open or waiting for their trigger.

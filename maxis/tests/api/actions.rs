@@ -89,6 +89,8 @@ async fn status_counts_what_the_shop_holds() {
         duration_secs: 60,
         trigger: GiveawayTrigger::Now,
         channel: None,
+        requirements: Default::default(),
+        bonus: vec![],
     };
     shop.send(&order(Command::Giveaway(gw))).await;
 
@@ -178,6 +180,8 @@ async fn giveaways_open_now_or_wait_for_a_member_count() {
         duration_secs: 3600,
         trigger: GiveawayTrigger::Now,
         channel: None,
+        requirements: Default::default(),
+        bonus: vec![],
     };
     let milestone = GiveawayParams { trigger: GiveawayTrigger::Members(100), ..now.clone() };
 
@@ -189,6 +193,8 @@ async fn giveaways_open_now_or_wait_for_a_member_count() {
         duration_secs: 60,
         trigger: GiveawayTrigger::Now,
         channel: Some("#general".into()),
+        requirements: Default::default(),
+        bonus: vec![],
     };
     let refused = shop.send(&order(Command::Giveaway(bad_channel))).await;
 

@@ -1,6 +1,7 @@
 //! Maxis against a real broker with the generated config: orders in, replies and events out.
 mod actions;
 mod commerce;
+mod giveaways;
 mod helpers;
 mod http;
 mod orders;

@@ -30,6 +30,8 @@ fn every_command() -> Vec<Command> {
             duration_secs: 86_400,
             trigger: GiveawayTrigger::Members(100),
             channel: Some("123".into()),
+            requirements: Requirements { role: Some("12345".into()), account_age_days: Some(30), member_days: None },
+            bonus: vec![BonusEntries { role: "67890".into(), entries: 2 }],
         }),
         Command::Analytics(AnalyticsParams {
             period: Period::Month,
@@ -41,6 +43,7 @@ fn every_command() -> Vec<Command> {
         Command::Announce(AnnounceParams { message: "Soldes !".into(), audience: Audience::PromoPing, channel: None }),
         Command::Resync(ResyncParams {}),
         Command::Catalog(CatalogParams::Stock { id: "mug".into(), stock: Some(10) }),
+        Command::Giveaways(GiveawaysParams::Reroll { id: "g1".into(), replace: Some("42".into()) }),
     ]
 }
 
