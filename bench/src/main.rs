@@ -4,6 +4,7 @@
 //! (`checkout`) runs that one. A table goes to stdout and JSON to `target/bench/latest.json`.
 
 mod checkout;
+mod giveaway;
 
 use std::time::Instant;
 
@@ -33,6 +34,9 @@ async fn main() -> anyhow::Result<()> {
     let mut figures = Vec::new();
     if wanted("checkout") {
         figures.extend(checkout::run(quick).await?);
+    }
+    if wanted("giveaway") {
+        figures.extend(giveaway::run(quick).await?);
     }
     print_table(&figures);
     write_json(&figures, started.elapsed().as_secs_f64())?;

@@ -3,6 +3,7 @@ ALTER TABLE giveaways ADD COLUMN seed TEXT;
 ALTER TABLE giveaways ADD COLUMN commitment TEXT;
 ALTER TABLE giveaways ADD COLUMN requirements TEXT NOT NULL DEFAULT '{}';   -- JSON, subjects::params::Requirements
 ALTER TABLE giveaways ADD COLUMN bonus TEXT NOT NULL DEFAULT '[]';          -- JSON, [subjects::params::BonusEntries]
+ALTER TABLE giveaways ADD COLUMN entrants INTEGER NOT NULL DEFAULT 0;       -- kept with each new entry
 
 -- One entry per member and giveaway, enforced by the primary key.
 CREATE TABLE giveaway_entries (

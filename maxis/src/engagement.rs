@@ -11,7 +11,11 @@ use crate::domain::draw::{self, Entry, Seed};
 use crate::domain::giveaway::{eligible, weight, MemberInfo};
 use crate::execute::{self, ShopContext};
 use crate::store::giveaways::{self, Giveaway};
-use crate::store::{payments, Tx};
+use std::collections::HashMap;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::{payments, Store, Tx};
 
 /// Entries per `giveaway.entries` event (each stays far below the broker's 1 MB payload).
 const ENTRIES_PER_EVENT: usize = 5_000;
@@ -44,37 +48,97 @@ pub struct Entered {
     pub entrants: u64,
 }
 
+/// One entry waiting for its batch.
+struct EntryRequest {
+    giveaway: String,
+    member: MemberInfo,
+    now: DateTime<Utc>,
+    reply: oneshot::Sender<Result<Entered, EnterError>>,
+}
+
+/// Entries are written in batches (group commit): button clicks arrive many at once, and one
+/// SQLite transaction for a batch costs little more than one for a single entry.
+#[derive(Clone)]
+pub struct EntryQueue {
+    sender: mpsc::Sender<EntryRequest>,
+}
+
+/// Most entries in one transaction.
+const BATCH: usize = 512;
+
+impl EntryQueue {
+    /// Starts the writer task for `store`; it stops when every queue handle is dropped.
+    pub fn start(store: Store, ctx: ShopContext) -> Self {
+        let (sender, mut receiver) = mpsc::channel::<EntryRequest>(4 * BATCH);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while receiver.recv_many(&mut batch, BATCH).await > 0 {
+                let requests = std::mem::take(&mut batch);
+                if let Err((e, requests)) = write_batch(&store, &ctx, requests).await {
+                    tracing::error!(error.cause_chain = ?e, error.message = %e, "Failed to write giveaway entries");
+                    for r in requests {
+                        let _ = r.reply.send(Err(EnterError::Unexpected(anyhow::anyhow!("{e:#}"))));
+                    }
+                }
+            }
+        });
+        Self { sender }
+    }
+}
+
+/// Writes one batch in one transaction, then answers each request.
+async fn write_batch(store: &Store, ctx: &ShopContext, requests: Vec<EntryRequest>) -> Result<(), (anyhow::Error, Vec<EntryRequest>)> {
+    let outcomes = async {
+        let mut tx = store.begin().await?;
+        let mut rules: HashMap<String, Option<giveaways::EntryRules>> = HashMap::new();
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for r in &requests {
+            if !rules.contains_key(&r.giveaway) {
+                rules.insert(r.giveaway.clone(), giveaways::entry_rules(&mut tx, &r.giveaway).await?);
+            }
+            let outcome = match rules.get_mut(&r.giveaway).and_then(Option::as_mut) {
+                None => Err(EnterError::NotFound(r.giveaway.clone())),
+                Some(g) if g.status != GiveawayStatus::Open || g.ends_at.is_some_and(|end| end <= r.now) => Err(EnterError::NotOpen),
+                Some(g) => match eligible(&g.requirements, &r.member, r.now) {
+                    Err(why) => Err(EnterError::Requirement(why)),
+                    Ok(()) => {
+                        let w = weight(&g.bonus, &r.member);
+                        let new = giveaways::enter(&mut tx, &r.giveaway, &r.member.id, w, r.now).await?;
+                        g.entrants += u64::from(new);
+                        if new && g.entrants % 100 == 1 {
+                            // Counts, not names: one event per hundred entries keeps the stream light.
+                            let data = json!({"giveaway": r.giveaway, "entrants": g.entrants});
+                            execute::enqueue(&mut tx, ctx, None, "giveaway.entered", data).await?;
+                        }
+                        Ok(Entered { new, weight: w, entrants: g.entrants })
+                    }
+                },
+            };
+            outcomes.push(outcome);
+        }
+        tx.commit().await?;
+        anyhow::Ok(outcomes)
+    }
+    .await;
+    match outcomes {
+        Ok(outcomes) => {
+            for (r, outcome) in requests.into_iter().zip(outcomes) {
+                let _ = r.reply.send(outcome);
+            }
+            Ok(())
+        }
+        Err(e) => Err((e, requests)),
+    }
+}
+
 impl Commerce {
     /// Enters `member` in a giveaway: checks it is open and the requirements, then records one
     /// entry with its weight; a second entry (even concurrent) changes nothing.
-    pub async fn enter_giveaway(
-        &self,
-        id: &str,
-        member: &MemberInfo,
-        now: DateTime<Utc>,
-    ) -> Result<Entered, EnterError> {
-        let mut tx = self.store.begin().await?;
-        let g = giveaways::get(&mut tx, id).await?.ok_or_else(|| EnterError::NotFound(id.to_owned()))?;
-        if g.info.status != GiveawayStatus::Open || g.info.ends_at.is_some_and(|end| end <= now) {
-            return Err(EnterError::NotOpen);
-        }
-        eligible(&g.requirements, member, now).map_err(EnterError::Requirement)?;
-        let w = weight(&g.bonus, member);
-        let new = giveaways::enter(&mut tx, id, &member.id, w, now).await?;
-        let entrants = g.info.entrants + u64::from(new);
-        if new && entrants % 100 == 1 {
-            // Counts, not names: one event per hundred entries keeps the stream light.
-            execute::enqueue(
-                &mut tx,
-                &self.ctx,
-                None,
-                "giveaway.entered",
-                json!({"giveaway": id, "entrants": entrants}),
-            )
-            .await?;
-        }
-        tx.commit().await.map_err(anyhow::Error::from)?;
-        Ok(Entered { new, weight: w, entrants })
+    pub async fn enter_giveaway(&self, id: &str, member: &MemberInfo, now: DateTime<Utc>) -> Result<Entered, EnterError> {
+        let (reply, answer) = oneshot::channel();
+        let request = EntryRequest { giveaway: id.to_owned(), member: member.clone(), now, reply };
+        self.entries.sender.send(request).await.map_err(|_| anyhow::anyhow!("the entry writer stopped"))?;
+        answer.await.map_err(|_| anyhow::anyhow!("the entry writer stopped"))?
     }
 
     /// The server reached `count` members: giveaways waiting for that many open now.

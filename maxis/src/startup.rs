@@ -126,6 +126,7 @@ impl Application {
                     .filter(|s| !s.is_empty()),
             },
             deliveries: Arc::new(tokio::sync::Notify::new()),
+            entries: crate::engagement::EntryQueue::start(handler.store.clone(), handler.ctx.clone()),
         };
         Ok(Self {
             handler,

@@ -48,4 +48,6 @@ pub struct Commerce {
     pub settings: CheckoutSettings,
     /// Wakes the fulfilment worker.
     pub deliveries: Arc<tokio::sync::Notify>,
+    /// Giveaway entries, written in batches.
+    pub entries: crate::engagement::EntryQueue,
 }

@@ -72,7 +72,7 @@ macro_rules! select {
     ($rest:literal) => {
         concat!(
             "SELECT g.id, prize, winners, duration_secs, trigger_members, channel, status, starts_at, ends_at, seed, commitment,
-                    requirements, bonus, (SELECT COUNT(*) FROM giveaway_entries e WHERE e.giveaway_id = g.id) AS entrants
+                    requirements, bonus, entrants
              FROM giveaways g ",
             $rest
         )
@@ -185,21 +185,54 @@ pub async fn open(
 }
 
 /// Adds an entry; false when the member had already entered (the primary key decides).
-pub async fn enter(
-    conn: &mut SqliteConnection,
-    id: &str,
-    member: &str,
-    weight: u32,
-    at: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    let done = sqlx::query("INSERT INTO giveaway_entries (giveaway_id, member, weight, entered_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+pub async fn enter(conn: &mut SqliteConnection, id: &str, member: &str, weight: u32, at: DateTime<Utc>) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO giveaway_entries (giveaway_id, member, weight, entered_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(member)
+    .bind(i64::from(weight))
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    let new = done.rows_affected() == 1;
+    if new {
+        sqlx::query("UPDATE giveaways SET entrants = entrants + 1 WHERE id = ?").bind(id).execute(conn).await?;
+    }
+    Ok(new)
+}
+
+/// The rules of entry of one giveaway.
+#[derive(Debug, Clone)]
+pub struct EntryRules {
+    /// State.
+    pub status: GiveawayStatus,
+    /// End.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Requirements.
+    pub requirements: Requirements,
+    /// Bonus entries.
+    pub bonus: Vec<BonusEntries>,
+    /// Entrants so far.
+    pub entrants: u64,
+}
+
+/// What entering needs, read in one light query.
+pub async fn entry_rules(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option<EntryRules>> {
+    let row = sqlx::query("SELECT status, ends_at, requirements, bonus, entrants FROM giveaways WHERE id = ?")
         .bind(id)
-        .bind(member)
-        .bind(i64::from(weight))
-        .bind(at)
-        .execute(conn)
+        .fetch_optional(conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    row.map(|r| {
+        Ok(EntryRules {
+            status: status_of(r.try_get(0)?)?,
+            ends_at: r.try_get(1)?,
+            requirements: serde_json::from_str(r.try_get(2)?)?,
+            bonus: serde_json::from_str(r.try_get(3)?)?,
+            entrants: r.try_get::<i64, _>(4)? as u64,
+        })
+    })
+    .transpose()
 }
 
 /// Entries as (member, weight), in canonical order (by member).
