@@ -31,7 +31,8 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
         requirements: Default::default(),
         bonus: vec![],
     };
-    let created: GiveawayInfo = send(&fleet, "shop1", &Order::new(Command::Giveaway(params), "bench")).await.result_as().unwrap()?;
+    let created: GiveawayInfo =
+        send(&fleet, "shop1", &Order::new(Command::Giveaway(params), "bench")).await.result_as().unwrap()?;
     let commerce = app.commerce.clone();
 
     let started = Instant::now();
@@ -49,7 +50,8 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     anyhow::ensure!(results.iter().all(|r| r.as_ref().is_ok_and(|e| e.new)), "every member enters once");
 
     // The draw itself, over the stored list, as the shop runs it at the end.
-    let entries: Vec<Entry> = (0..members).map(|i| Entry::new((4_000_000 + i).to_string(), 1)).collect::<Result<_, _>>()?;
+    let entries: Vec<Entry> =
+        (0..members).map(|i| Entry::new((4_000_000 + i).to_string(), 1)).collect::<Result<_, _>>()?;
     let entries = draw::canonical_entries(entries)?;
     let seed = Seed::generate()?;
     let t = Instant::now();
@@ -57,14 +59,37 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let draw_ms = t.elapsed().as_secs_f64() * 1000.0;
     anyhow::ensure!(winners.len() == 10, "ten winners");
     let end = Instant::now();
-    let ended = send(&fleet, "shop1", &Order::new(Command::from_parts("giveaways", serde_json::json!({"op": "end", "id": created.id}))?, "bench")).await;
+    let ended = send(
+        &fleet,
+        "shop1",
+        &Order::new(Command::from_parts("giveaways", serde_json::json!({"op": "end", "id": created.id}))?, "bench"),
+    )
+    .await;
     let end_ms = end.elapsed().as_secs_f64() * 1000.0;
     anyhow::ensure!(ended.ok, "the giveaway ends: {:?}", ended.error);
 
     let rate = members as f64 / entering;
     Ok(vec![
-        Figure { scenario: "giveaway", metric: format!("{members} entries, 64 at once"), value: rate, unit: "/s", target: Some((">= 20000/s".into(), rate >= 20_000.0)) },
-        Figure { scenario: "giveaway", metric: format!("draw of 10 winners among {members}"), value: draw_ms, unit: "ms", target: Some(("< 100 ms".into(), draw_ms < 100.0)) },
-        Figure { scenario: "giveaway", metric: "end order: draw, proof and entry list published".into(), value: end_ms, unit: "ms", target: None },
+        Figure {
+            scenario: "giveaway",
+            metric: format!("{members} entries, 64 at once"),
+            value: rate,
+            unit: "/s",
+            target: Some((">= 20000/s".into(), rate >= 20_000.0)),
+        },
+        Figure {
+            scenario: "giveaway",
+            metric: format!("draw of 10 winners among {members}"),
+            value: draw_ms,
+            unit: "ms",
+            target: Some(("< 100 ms".into(), draw_ms < 100.0)),
+        },
+        Figure {
+            scenario: "giveaway",
+            metric: "end order: draw, proof and entry list published".into(),
+            value: end_ms,
+            unit: "ms",
+            target: None,
+        },
     ])
 }

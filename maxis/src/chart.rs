@@ -258,6 +258,7 @@ mod tests {
                 .collect(),
             promos: vec![],
             giveaways: vec![],
+            chart_png: None,
         }
     }
 

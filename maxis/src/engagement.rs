@@ -87,7 +87,11 @@ impl EntryQueue {
 }
 
 /// Writes one batch in one transaction, then answers each request.
-async fn write_batch(store: &Store, ctx: &ShopContext, requests: Vec<EntryRequest>) -> Result<(), (anyhow::Error, Vec<EntryRequest>)> {
+async fn write_batch(
+    store: &Store,
+    ctx: &ShopContext,
+    requests: Vec<EntryRequest>,
+) -> Result<(), (anyhow::Error, Vec<EntryRequest>)> {
     let outcomes = async {
         let mut tx = store.begin().await?;
         let mut rules: HashMap<String, Option<giveaways::EntryRules>> = HashMap::new();
@@ -98,7 +102,9 @@ async fn write_batch(store: &Store, ctx: &ShopContext, requests: Vec<EntryReques
             }
             let outcome = match rules.get_mut(&r.giveaway).and_then(Option::as_mut) {
                 None => Err(EnterError::NotFound(r.giveaway.clone())),
-                Some(g) if g.status != GiveawayStatus::Open || g.ends_at.is_some_and(|end| end <= r.now) => Err(EnterError::NotOpen),
+                Some(g) if g.status != GiveawayStatus::Open || g.ends_at.is_some_and(|end| end <= r.now) => {
+                    Err(EnterError::NotOpen)
+                }
                 Some(g) => match eligible(&g.requirements, &r.member, r.now) {
                     Err(why) => Err(EnterError::Requirement(why)),
                     Ok(()) => {
@@ -134,7 +140,12 @@ async fn write_batch(store: &Store, ctx: &ShopContext, requests: Vec<EntryReques
 impl Commerce {
     /// Enters `member` in a giveaway: checks it is open and the requirements, then records one
     /// entry with its weight; a second entry (even concurrent) changes nothing.
-    pub async fn enter_giveaway(&self, id: &str, member: &MemberInfo, now: DateTime<Utc>) -> Result<Entered, EnterError> {
+    pub async fn enter_giveaway(
+        &self,
+        id: &str,
+        member: &MemberInfo,
+        now: DateTime<Utc>,
+    ) -> Result<Entered, EnterError> {
         let (reply, answer) = oneshot::channel();
         let request = EntryRequest { giveaway: id.to_owned(), member: member.clone(), now, reply };
         self.entries.sender.send(request).await.map_err(|_| anyhow::anyhow!("the entry writer stopped"))?;

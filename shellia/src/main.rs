@@ -38,6 +38,10 @@ enum Cmd {
         /// Seconds to wait for the replies (default from the settings).
         #[arg(long)]
         timeout: Option<f64>,
+        /// With `report`: draw the chart and write it to this PNG file (`<name>-<shop>.png` for
+        /// several shops).
+        #[arg(long)]
+        chart: Option<PathBuf>,
     },
     /// Interactive console with the same commands (reads standard input).
     Console,
@@ -60,11 +64,20 @@ async fn main() -> anyhow::Result<()> {
     let fleet =
         FleetClient::connect(&settings.nats.url, settings.identity()?, seed).await?.with_ttl(settings.order_ttl());
     match cli.command {
-        Cmd::Send { target, action, params, json, timeout } => {
+        Cmd::Send { target, action, mut params, json, timeout, chart } => {
+            if chart.is_some() {
+                anyhow::ensure!(action == "report", "--chart goes with the `report` action");
+                params.push("chart=true".to_owned());
+            }
             let (target, order) = build_order(&target, &action, &params, &fleet.issuer())?;
             let wait = timeout.map_or_else(|| settings.reply_timeout(), Duration::from_secs_f64);
             let dispatch = fleet.send(&target, order, wait).await?;
             print!("{}", if json { render::json_lines(&dispatch) } else { render::table(&dispatch) });
+            if let Some(path) = chart {
+                for written in render::save_charts(&dispatch, &path)? {
+                    eprintln!("chart written to {}", written.display());
+                }
+            }
             if dispatch.any_rejected() {
                 std::process::exit(1);
             }

@@ -249,3 +249,31 @@ pub fn fleet_json(members: &[Member]) -> String {
         .map(|m| json!({"shop": m.id, "groups": m.groups, "online": m.version.is_some(), "version": m.version, "pending": m.pending}).to_string() + "\n")
         .collect()
 }
+
+/// Writes the report charts of a dispatch: `path` for one shop, `<stem>-<shop>.png` for several.
+pub fn save_charts(dispatch: &Dispatch, path: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use base64::Engine;
+    let charts: Vec<(String, Vec<u8>)> = dispatch
+        .shops
+        .iter()
+        .filter_map(|(shop, d)| match d {
+            Delivery::Replied(r) => {
+                r.result.as_ref()?.get("chart_png")?.as_str().map(|b| (shop.to_string(), b.to_owned()))
+            }
+            _ => None,
+        })
+        .map(|(shop, b64)| Ok((shop, base64::engine::general_purpose::STANDARD.decode(b64)?)))
+        .collect::<anyhow::Result<_>>()?;
+    let mut written = Vec::new();
+    for (shop, png) in &charts {
+        let file = if charts.len() == 1 {
+            path.to_path_buf()
+        } else {
+            let stem = path.file_stem().map_or("report".into(), |s| s.to_string_lossy().into_owned());
+            path.with_file_name(format!("{stem}-{shop}.png"))
+        };
+        std::fs::write(&file, png)?;
+        written.push(file);
+    }
+    Ok(written)
+}

@@ -247,6 +247,9 @@ pub struct ReportParams {
     /// The period covered.
     #[serde(default, skip_serializing_if = "is_default")]
     pub period: Period,
+    /// Also draw the PNG chart (sales per day, revenue by product) into the result.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub chart: bool,
 }
 
 /// `execute`: one of Maxis's own allow-listed commands, as text (e.g. `!announce Promo`).

@@ -245,6 +245,9 @@ pub struct ReportResult {
     pub promos: Vec<PromoInfo>,
     /// Giveaways created during the period.
     pub giveaways: Vec<GiveawayInfo>,
+    /// When asked (`chart`): the chart as a base64 PNG (800 × 600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart_png: Option<String>,
 }
 
 /// Result of `announce`.

@@ -44,6 +44,14 @@ pub async fn report(tx: &mut Tx, p: &ReportParams) -> Result<Applied, ExecuteErr
         days: sales::per_day(tx, from, to).await?,
         promos: promos::overlapping(tx, from, to).await?,
         giveaways: giveaways::created_between(tx, from, to).await?,
+        chart_png: None,
+    };
+    let report = if p.chart {
+        use base64::Engine;
+        let png = crate::chart::weekly_png(&report, 800, 600)?;
+        ReportResult { chart_png: Some(base64::engine::general_purpose::STANDARD.encode(png)), ..report }
+    } else {
+        report
     };
     Ok(Applied::new(report, vec![]))
 }

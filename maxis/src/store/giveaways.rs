@@ -185,7 +185,13 @@ pub async fn open(
 }
 
 /// Adds an entry; false when the member had already entered (the primary key decides).
-pub async fn enter(conn: &mut SqliteConnection, id: &str, member: &str, weight: u32, at: DateTime<Utc>) -> anyhow::Result<bool> {
+pub async fn enter(
+    conn: &mut SqliteConnection,
+    id: &str,
+    member: &str,
+    weight: u32,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
     let done = sqlx::query(
         "INSERT INTO giveaway_entries (giveaway_id, member, weight, entered_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
     )

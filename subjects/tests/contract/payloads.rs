@@ -38,7 +38,7 @@ fn every_command() -> Vec<Command> {
             from: Some(Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()),
             to: None,
         }),
-        Command::Report(ReportParams { period: Period::Week }),
+        Command::Report(ReportParams { period: Period::Week, chart: true }),
         Command::Execute(ExecuteParams { command: "!announce Promo".into() }),
         Command::Announce(AnnounceParams { message: "Soldes !".into(), audience: Audience::PromoPing, channel: None }),
         Command::Resync(ResyncParams {}),
