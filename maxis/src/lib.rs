@@ -13,6 +13,7 @@ pub mod domain;
 pub mod engagement;
 pub mod execute;
 pub mod http;
+pub mod marketing;
 pub mod members;
 pub mod metrics;
 pub mod payments;

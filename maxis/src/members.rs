@@ -23,6 +23,8 @@ pub trait Members: Send + Sync {
     fn revoke_role<'a>(&'a self, user: &'a str, role: &'a str) -> BoxFuture<'a, Result<(), MemberError>>;
     /// Sends `text` to `user` by direct message.
     fn send_dm<'a>(&'a self, user: &'a str, text: &'a str) -> BoxFuture<'a, Result<(), MemberError>>;
+    /// Posts `text` in a channel.
+    fn post<'a>(&'a self, channel: &'a str, text: &'a str) -> BoxFuture<'a, Result<(), MemberError>>;
 }
 
 /// No Discord connection: nothing can be delivered yet, so everything waits.
@@ -36,6 +38,9 @@ impl Members for Headless {
         Box::pin(async { Err(MemberError::Unavailable("no Discord connection (set MAXIS_DISCORD__TOKEN)".into())) })
     }
     fn send_dm<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), MemberError>> {
+        Box::pin(async { Err(MemberError::Unavailable("no Discord connection (set MAXIS_DISCORD__TOKEN)".into())) })
+    }
+    fn post<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), MemberError>> {
         Box::pin(async { Err(MemberError::Unavailable("no Discord connection (set MAXIS_DISCORD__TOKEN)".into())) })
     }
 }

@@ -224,6 +224,8 @@ pub struct RecordingMembers {
     pub dms: std::sync::Mutex<Vec<(String, String)>>,
     /// Roles Discord refuses.
     pub forbidden: std::sync::Mutex<Vec<String>>,
+    /// (channel, text) posted.
+    pub posts: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 impl RecordingMembers {
@@ -275,6 +277,16 @@ impl maxis::members::Members for RecordingMembers {
     ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
         Box::pin(async move {
             self.dms.lock().unwrap().push((user.to_owned(), text.to_owned()));
+            Ok(())
+        })
+    }
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        text: &'a str,
+    ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
+        Box::pin(async move {
+            self.posts.lock().unwrap().push((channel.to_owned(), text.to_owned()));
             Ok(())
         })
     }

@@ -21,6 +21,8 @@ pub enum ConfigKey {
     PromoMaxDiscount,
     /// `promo.default_hours`: default promotion length, in hours.
     PromoDefaultHours,
+    /// `marketing.promo_ping_role`: the role members opt in to for promotion pings.
+    PromoPingRole,
 }
 
 /// Why a key or value was refused.
@@ -44,7 +46,7 @@ pub enum ConfigError {
 impl ConfigKey {
     /// The keys, for error messages.
     pub const HELP: &'static str = "price.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, \
-                                    giveaway.channel, promo.max_discount, promo.default_hours";
+                                    giveaway.channel, promo.max_discount, promo.default_hours, marketing.promo_ping_role";
 
     /// Parses a key; `price_pro` (the seed's form) is read as `price.pro`.
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
@@ -65,6 +67,7 @@ impl ConfigKey {
             "giveaway.channel" => Self::GiveawayChannel,
             "promo.max_discount" => Self::PromoMaxDiscount,
             "promo.default_hours" => Self::PromoDefaultHours,
+            "marketing.promo_ping_role" => Self::PromoPingRole,
             _ => return Err(ConfigError::UnknownKey(raw.to_owned())),
         })
     }
@@ -77,7 +80,7 @@ impl ConfigKey {
             Self::PromoDefaultHours => Some("48"),
             Self::Name => Some("Maxis shop"),
             Self::ClosedMessage => Some("The shop is closed for now."),
-            Self::Price(_) | Self::AnnounceChannel | Self::GiveawayChannel => None,
+            Self::Price(_) | Self::AnnounceChannel | Self::GiveawayChannel | Self::PromoPingRole => None,
         }
     }
 
@@ -96,10 +99,10 @@ impl ConfigKey {
             Self::Name | Self::ClosedMessage => (!v.is_empty() && v.chars().count() <= 200)
                 .then(|| v.to_owned())
                 .ok_or_else(|| bad("1 to 200 characters")),
-            Self::AnnounceChannel | Self::GiveawayChannel => {
+            Self::AnnounceChannel | Self::GiveawayChannel | Self::PromoPingRole => {
                 (v.len() >= 5 && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit()))
                     .then(|| v.to_owned())
-                    .ok_or_else(|| bad("a Discord channel id (digits)"))
+                    .ok_or_else(|| bad("a Discord id (digits)"))
             }
             Self::PromoMaxDiscount => match v.trim_end_matches('%').parse::<u8>() {
                 Ok(p) if (1..=100).contains(&p) => Ok(p.to_string()),
@@ -124,6 +127,7 @@ impl fmt::Display for ConfigKey {
             Self::GiveawayChannel => f.write_str("giveaway.channel"),
             Self::PromoMaxDiscount => f.write_str("promo.max_discount"),
             Self::PromoDefaultHours => f.write_str("promo.default_hours"),
+            Self::PromoPingRole => f.write_str("marketing.promo_ping_role"),
         }
     }
 }

@@ -4,6 +4,7 @@ mod commerce;
 mod giveaways;
 mod helpers;
 mod http;
+mod marketing;
 mod orders;
 mod reliability;
 mod security;

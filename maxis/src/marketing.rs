@@ -1,0 +1,129 @@
+//! Marketing: activity tracking (so "inactive for N days" means real members), the promotion
+//! pings opt-in, and announcements delivered to an audience within Discord's rate limits, with
+//! opt-outs respected and counts reported as `announcement.sent`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use subjects::params::Audience;
+
+use crate::commerce::Commerce;
+use crate::domain::giveaway::MemberInfo;
+use crate::execute;
+use crate::members::MemberError;
+use crate::store::{announcements, members, settings};
+
+/// Time between two direct messages (Discord limits DMs far below its global 50 requests/s).
+pub const DM_PACE: Duration = Duration::from_millis(200);
+
+/// Delivery counts of one announcement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Members reached (or the channel's audience, for a channel post).
+    pub reached: u64,
+    /// Members skipped because they opted out of marketing.
+    pub skipped: u64,
+    /// Messages Discord refused.
+    pub failed: u64,
+}
+
+impl Commerce {
+    /// Records that a member was active (a message, a command, a button) at `at`.
+    pub async fn touch(&self, member: &MemberInfo, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let mut tx = self.store.begin().await?;
+        members::touch(&mut tx, &member.id, &member.roles, member.joined_at, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opts a member in to promotion pings (with the `marketing.promo_ping_role` role, when set)
+    /// or out of marketing messages altogether.
+    pub async fn set_promo_ping(&self, member: &str, on: bool) -> anyhow::Result<()> {
+        let role = {
+            let mut tx = self.store.begin().await?;
+            members::set_marketing(&mut tx, member, on).await?;
+            let role = settings::get(&mut tx, "marketing.promo_ping_role").await?;
+            execute::enqueue(
+                &mut tx,
+                &self.ctx,
+                None,
+                "marketing.changed",
+                json!({"member": member, "promo_ping": on}),
+            )
+            .await?;
+            tx.commit().await?;
+            role
+        };
+        if let Some(role) = role {
+            let done = if on {
+                self.members.grant_role(member, &role).await
+            } else {
+                self.members.revoke_role(member, &role).await
+            };
+            if let Err(e) = done {
+                tracing::warn!(member, error.message = %e, "Failed to change the promotion pings role");
+            }
+        }
+        self.flush().await;
+        Ok(())
+    }
+
+    /// Delivers every queued announcement: everyone → a channel post; promotion pings → a post
+    /// mentioning the opt-in role (or DMs when no role is set); inactive members or a role → DMs,
+    /// paced by `pace`, skipping members who opted out.
+    pub async fn deliver_announcements(&self, pace: Duration) -> anyhow::Result<Vec<(String, Delivery)>> {
+        let queued = {
+            let mut conn = self.store.pool().acquire().await?;
+            announcements::queued(&mut conn).await?
+        };
+        let mut done = Vec::new();
+        for (id, message, channel, audience) in queued {
+            let (role, audience_members) = {
+                let mut conn = self.store.pool().acquire().await?;
+                if !announcements::claim(&mut conn, &id).await? {
+                    continue;
+                }
+                let role = settings::get(&mut conn, "marketing.promo_ping_role").await?;
+                (role, members::resolve(&mut conn, &audience, Utc::now()).await?)
+            };
+            let mut d = Delivery::default();
+            let post = match (&audience, &role) {
+                (Audience::Everyone, _) => Some(message.clone()),
+                (Audience::PromoPing, Some(role)) => Some(format!("<@&{role}> {message}")),
+                _ => None,
+            };
+            match post {
+                Some(text) => match self.members.post(&channel, &text).await {
+                    Ok(()) => d.reached = audience_members.iter().filter(|(_, out)| !out).count() as u64,
+                    Err(e) => {
+                        tracing::warn!(announcement = %id, error.message = %e, "Failed to post an announcement");
+                        d.failed = 1;
+                    }
+                },
+                None => {
+                    for (member, opted_out) in &audience_members {
+                        if *opted_out {
+                            d.skipped += 1;
+                            continue;
+                        }
+                        match self.members.send_dm(member, &message).await {
+                            Ok(()) => d.reached += 1,
+                            Err(MemberError::Forbidden(_) | MemberError::Unavailable(_)) => d.failed += 1,
+                        }
+                        tokio::time::sleep(pace).await;
+                    }
+                }
+            }
+            let mut tx = self.store.begin().await?;
+            announcements::delivered(&mut tx, &id, d.reached, d.skipped, d.failed).await?;
+            let data =
+                json!({"announcement": id, "reached": d.reached, "skipped_opt_out": d.skipped, "failed": d.failed});
+            execute::enqueue(&mut tx, &self.ctx, None, "announcement.sent", data).await?;
+            tx.commit().await?;
+            done.push((id, d));
+        }
+        self.flush().await;
+        Ok(done)
+    }
+}
