@@ -184,7 +184,13 @@ impl Application {
         tracing::info!(shop = %ctx.id, http = %addr, "HTTP server listening (/healthz, /metrics)");
         on_http(addr);
         let server = tokio::spawn(server);
-        let clock = tokio::spawn(timers::run(handler.clone(), handler.signals.timers.clone(), stopped()));
+        let clock = tokio::spawn(timers::run(
+            handler.store.clone(),
+            ctx.clone(),
+            Some(handler.publisher.clone()),
+            handler.signals.timers.clone(),
+            stopped(),
+        ));
         let worker = tokio::spawn(commerce.clone().run_worker(stopped()));
         let service = discovery::register(&client, &ctx).await?;
         lifecycle(&handler, EventKind::SHOP_STARTED).await?;

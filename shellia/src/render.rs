@@ -199,6 +199,29 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
             };
             format!("{}{verified}", list.join("; "))
         }
+        Action::Preorder => {
+            let p: subjects::results::PreorderResult = serde_json::from_value(r).ok()?;
+            let list: Vec<String> = p
+                .preorders
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{} {}/{} taken, {}% now, release {} ({})",
+                        o.product,
+                        o.taken,
+                        o.cap,
+                        o.deposit_percent,
+                        o.release_at.format("%Y-%m-%d %H:%M UTC"),
+                        o.status
+                    )
+                })
+                .collect();
+            if list.is_empty() {
+                "no preorders".to_owned()
+            } else {
+                list.join("; ")
+            }
+        }
         Action::Resync => format!("{} role(s) queued for a check", r.get("requeued")?.as_u64()?),
         Action::Execute => {
             let e: ExecuteResult = serde_json::from_value(r).ok()?;

@@ -151,6 +151,7 @@ actions! {
     Resync(ResyncParams) = "resync",
     Catalog(CatalogParams) = "catalog",
     Giveaways(GiveawaysParams) = "giveaways",
+    Preorder(PreorderParams) = "preorder",
 }
 
 impl Action {

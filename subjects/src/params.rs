@@ -336,6 +336,40 @@ pub enum CatalogParams {
     },
 }
 
+/// `preorder`: sell a product before its release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PreorderParams {
+    /// Every preorder.
+    List,
+    /// Opens preorders of a catalog product.
+    Open {
+        /// Catalog id.
+        product: String,
+        /// When it is released (the balance is due, roles are granted).
+        release_at: DateTime<Utc>,
+        /// Most preorders taken.
+        cap: u32,
+        /// Percent paid now, 1 to 100 (100: the full price now).
+        #[serde(default = "hundred")]
+        deposit_percent: u8,
+    },
+    /// Stops taking preorders (those taken stay).
+    Close {
+        /// Catalog id.
+        product: String,
+    },
+    /// Releases now instead of at `release_at`.
+    Release {
+        /// Catalog id.
+        product: String,
+    },
+}
+
+fn hundred() -> u8 {
+    100
+}
+
 /// `resync`: re-check every member's roles against the payments.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -480,6 +514,17 @@ impl Validate for CatalogParams {
 impl Validate for GiveawaysParams {
     fn validate(&self) -> Result<(), String> {
         Ok(())
+    }
+}
+impl Validate for PreorderParams {
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            Self::Open { cap: 0, .. } => Err("`cap` must be greater than 0".to_owned()),
+            Self::Open { deposit_percent, .. } if !(1..=100).contains(deposit_percent) => {
+                Err("`deposit_percent` must be between 1 and 100".to_owned())
+            }
+            _ => Ok(()),
+        }
     }
 }
 impl Validate for ResyncParams {

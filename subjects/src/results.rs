@@ -311,3 +311,27 @@ pub struct CatalogResult {
     /// Every product.
     pub products: Vec<ProductInfo>,
 }
+
+/// A preorder as stored by a shop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PreorderInfo {
+    /// Catalog id.
+    pub product: String,
+    /// Release time.
+    pub release_at: DateTime<Utc>,
+    /// Most preorders.
+    pub cap: u32,
+    /// Preorders taken (paid or being paid).
+    pub taken: u32,
+    /// Percent paid at order.
+    pub deposit_percent: u8,
+    /// `open`, `closed` or `released`.
+    pub status: String,
+}
+
+/// Result of `preorder`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PreorderResult {
+    /// The preorders concerned.
+    pub preorders: Vec<PreorderInfo>,
+}

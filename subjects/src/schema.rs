@@ -28,6 +28,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("results/resync.json".to_owned(), schema_for!(ResyncResult)),
         ("results/catalog.json".to_owned(), schema_for!(CatalogResult)),
         ("results/giveaways.json".to_owned(), schema_for!(GiveawaysResult)),
+        ("results/preorder.json".to_owned(), schema_for!(PreorderResult)),
         ("events/giveaway.ended.json".to_owned(), schema_for!(DrawProof)),
         ("events/order.executed.json".to_owned(), schema_for!(OrderExecuted)),
         ("events/order.rejected.json".to_owned(), schema_for!(OrderRejected)),

@@ -4,6 +4,7 @@
 mod catalog;
 mod giveaways;
 mod insights;
+mod preorder;
 mod promo;
 mod shop;
 
@@ -78,6 +79,7 @@ async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) 
         Command::Report(p) => insights::report(tx, p).await,
         Command::Catalog(p) => catalog::apply(tx, p).await,
         Command::Giveaways(p) => giveaways::apply(tx, ctx, p).await,
+        Command::Preorder(p) => preorder::apply(tx, ctx, p).await,
         Command::Resync(_) => {
             let requeued = crate::store::payments::requeue_all(tx).await?;
             Ok(Applied::new(subjects::results::ResyncResult { requeued }, vec![]))

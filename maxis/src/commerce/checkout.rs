@@ -262,6 +262,7 @@ impl Commerce {
             currency,
             expires_at: Some(expires_at),
             reserved: true,
+            kind: "cart".into(),
         };
         checkouts::insert(tx, &checkout, &lines).await?;
         catalog::clear_cart(tx, buyer).await?;

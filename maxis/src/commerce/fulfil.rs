@@ -121,6 +121,9 @@ impl Commerce {
             if let Err(e) = self.expire_lapsed(Utc::now()).await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "checkout expiry failed");
             }
+            if let Err(e) = self.open_balance_checkouts().await {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "balance checkouts failed");
+            }
             if let Err(e) = self.deliver_announcements(crate::marketing::DM_PACE).await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "announcement delivery failed");
             }

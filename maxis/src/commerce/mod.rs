@@ -5,6 +5,7 @@
 
 mod checkout;
 pub mod fulfil;
+pub mod preorder;
 pub mod webhook;
 
 use std::sync::Arc;

@@ -185,7 +185,7 @@ impl Commerce {
             let product = catalog::get(tx, &l.product_id).await?;
             let name = product.as_ref().map_or(l.product_id.clone(), |p| p.name.clone());
             receipt.push(format!("{} × {} — {}", l.quantity, name, money(l.unit_amount * l.quantity, &l.currency)));
-            if let Some(role) = product.and_then(|p| p.role_id) {
+            if let Some(role) = product.and_then(|p| p.role_id).filter(|_| c.kind == "cart") {
                 let keeps = sub_status.as_deref().is_none_or(pay::subscription_keeps_role);
                 pay::want_role(tx, &c.id, &c.buyer, &l.product_id, &role, keeps && !reversal.revokes()).await?;
             }
@@ -204,6 +204,9 @@ impl Commerce {
             "lines": lines.iter().map(|l| json!({"product_id": l.product_id, "quantity": l.quantity, "unit_amount": l.unit_amount})).collect::<Vec<_>>(),
         });
         execute::enqueue(tx, &self.ctx, None, "sale.completed", data).await?;
+        if c.kind != "cart" {
+            super::preorder::paid(tx, &self.ctx, &c).await?;
+        }
         Ok(Handled::Applied)
     }
 

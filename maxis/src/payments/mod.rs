@@ -75,6 +75,31 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+/// A refund to create, of a paid payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// Idempotency key: the same key never creates two refunds.
+    pub idempotency_key: String,
+    /// The paid payment (`pi_…`, the checkout session's `payment_intent`).
+    pub payment_intent: String,
+    /// Amount to refund in minor units; `None` refunds what remains of the payment.
+    pub amount: Option<i64>,
+    /// Why: `requested_by_customer` (or Stripe's `duplicate`, `fraudulent`); `None` sends none.
+    pub reason: Option<String>,
+}
+
+/// A created refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundInfo {
+    /// Provider id (`re_…`).
+    pub id: String,
+    /// Amount refunded, in minor units.
+    pub amount: i64,
+    /// Provider status: `pending`, `requires_action`, `succeeded`, `failed` or `canceled`
+    /// (`unknown` if the provider gave none).
+    pub status: String,
+}
+
 /// A provider failure.
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -92,4 +117,7 @@ pub trait Payments: Send + Sync {
     fn create_session(&self, request: SessionRequest) -> BoxFuture<'_, Result<Session, PaymentError>>;
     /// Expires an open session (the buyer cancelled, or the reservation is released).
     fn expire_session(&self, id: String) -> BoxFuture<'_, Result<(), PaymentError>>;
+    /// Refunds all or part of a paid payment (idempotent on `idempotency_key`). Refunding more
+    /// than what remains, or an unknown payment, is [`PaymentError::Refused`].
+    fn refund(&self, request: RefundRequest) -> BoxFuture<'_, Result<RefundInfo, PaymentError>>;
 }

@@ -32,6 +32,8 @@ pub struct Checkout {
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether stock and code are still held.
     pub reserved: bool,
+    /// cart | preorder (a deposit) | balance (a preorder's balance).
+    pub kind: String,
 }
 
 /// One line of a checkout.
@@ -52,7 +54,7 @@ pub struct CheckoutLine {
 macro_rules! select {
     ($rest:literal) => {
         concat!(
-            "SELECT id, buyer, status, mode, session_id, url, payment_intent, subscription_id, promo_id, amount_total, currency, expires_at, reserved ",
+            "SELECT id, buyer, status, mode, session_id, url, payment_intent, subscription_id, promo_id, amount_total, currency, expires_at, reserved, kind ",
             $rest
         )
     };
@@ -73,14 +75,15 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Checkout> {
         currency: r.try_get("currency")?,
         expires_at: r.try_get("expires_at")?,
         reserved: r.try_get("reserved")?,
+        kind: r.try_get("kind")?,
     })
 }
 
 /// Inserts a new checkout in state `creating`, with its lines.
 pub async fn insert(conn: &mut SqliteConnection, c: &Checkout, lines: &[CheckoutLine]) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO checkouts (id, buyer, status, created_at, mode, promo_id, amount_total, currency, expires_at, reserved)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        "INSERT INTO checkouts (id, buyer, status, created_at, mode, promo_id, amount_total, currency, expires_at, reserved, kind)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
     )
     .bind(&c.id)
     .bind(&c.buyer)
@@ -91,6 +94,7 @@ pub async fn insert(conn: &mut SqliteConnection, c: &Checkout, lines: &[Checkout
     .bind(c.amount_total)
     .bind(&c.currency)
     .bind(c.expires_at)
+    .bind(&c.kind)
     .execute(&mut *conn)
     .await?;
     for l in lines {
@@ -239,8 +243,15 @@ pub async fn release(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<bo
     if done.rows_affected() == 0 {
         return Ok(false);
     }
+    let kind: String =
+        sqlx::query_scalar("SELECT kind FROM checkouts WHERE id = ?").bind(id).fetch_one(&mut *conn).await?;
     for line in lines(&mut *conn, id).await? {
-        crate::store::catalog::give_back_stock(&mut *conn, &line.product_id, line.quantity).await?;
+        match kind.as_str() {
+            // A preorder holds a slot of the preorder, not stock; a balance holds nothing.
+            "preorder" => crate::store::preorders::give_back(&mut *conn, &line.product_id).await?,
+            "balance" => {}
+            _ => crate::store::catalog::give_back_stock(&mut *conn, &line.product_id, line.quantity).await?,
+        }
     }
     let redeemed = sqlx::query("DELETE FROM promo_redemptions WHERE checkout_id = ? RETURNING promo_id")
         .bind(id)

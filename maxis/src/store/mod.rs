@@ -7,6 +7,7 @@ pub mod giveaways;
 pub mod members;
 pub mod orders;
 pub mod payments;
+pub mod preorders;
 pub mod promos;
 pub mod sales;
 pub mod settings;

@@ -366,3 +366,97 @@ async fn admins_manage_the_catalog_by_order() {
     let again = shop.buy("42", "mug", None).await.unwrap_err();
     assert!(matches!(again, CommerceError::LimitReached { limit: 1, .. }), "{again}");
 }
+
+async fn preorder_order(shop: &Shop, params: serde_json::Value) -> subjects::Reply {
+    send(&shop.fleet, "shop1", &Order::new(Command::from_parts("preorder", params).unwrap(), "t")).await
+}
+
+#[tokio::test]
+async fn a_preorder_takes_a_deposit_then_asks_the_balance_at_release_and_grants_the_role() {
+    let shop = Shop::start().await;
+    let release_at = chrono::Utc::now() + chrono::Duration::days(30);
+    let opened = preorder_order(
+        &shop,
+        serde_json::json!({"op": "open", "product": "vip", "release_at": release_at, "cap": 2, "deposit_percent": 20}),
+    )
+    .await;
+    assert!(opened.ok, "{opened:?}");
+
+    let view = shop.app.commerce.preorder("42", "vip").await.unwrap();
+    let deposit_session = shop.session_of(&view.id);
+    assert_eq!(view.amount_total, 980, "20% of 49.00");
+    assert!(
+        matches!(shop.app.commerce.preorder("42", "vip").await, Err(CommerceError::LimitReached { .. })),
+        "one per member"
+    );
+    shop.webhook(&shop.stripe.complete(&deposit_session, true).unwrap()).await;
+    shop.settle().await;
+    assert!(!shop.members.holds("42", VIP_ROLE), "no role before the release");
+
+    let released = preorder_order(&shop, serde_json::json!({"op": "release", "product": "vip"})).await;
+    assert!(released.ok, "{released:?}");
+    // The shop's worker opens balance links too: whichever runs first, there is one.
+    shop.app.commerce.open_balance_checkouts().await.unwrap();
+    let balance_session = shop.session_of(&format!("{}-balance", view.id));
+    assert_eq!(shop.stripe.session(&balance_session).unwrap()["amount_total"], 3920);
+    shop.settle().await;
+    let dms = shop.members.dms.lock().unwrap().clone();
+    assert!(dms.iter().any(|(u, t)| u == "42" && t.contains("Pay the balance (39.20 EUR)")), "{dms:?}");
+
+    shop.webhook(&shop.stripe.complete(&balance_session, true).unwrap()).await;
+    shop.settle().await;
+
+    assert!(shop.members.holds("42", VIP_ROLE));
+    let kinds: Vec<String> = events(&shop.fleet).await.into_iter().map(|e| e.kind.to_string()).collect();
+    for kind in [
+        "preorder.opened",
+        "preorder.paid",
+        "preorder.released",
+        "preorder.balance_link",
+        "preorder.completed",
+        "role.granted",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} missing from {kinds:?}");
+    }
+    let analytics = shop.analytics().await;
+    assert_eq!((analytics.sales, analytics.revenue[0].amount), (2, 4900), "deposit + balance = the price");
+}
+
+#[tokio::test]
+async fn a_preorder_cancelled_before_release_is_refunded_and_frees_its_slot() {
+    let shop = Shop::start().await;
+    let release_at = chrono::Utc::now() + chrono::Duration::days(30);
+    preorder_order(&shop, serde_json::json!({"op": "open", "product": "vip", "release_at": release_at, "cap": 1}))
+        .await;
+    let view = shop.app.commerce.preorder("42", "vip").await.unwrap();
+    shop.webhook(&shop.stripe.complete(&shop.session_of(&view.id), true).unwrap()).await;
+    assert!(matches!(shop.app.commerce.preorder("43", "vip").await, Err(CommerceError::OutOfStock(_))), "cap reached");
+
+    shop.app.commerce.cancel_preorder("42", "vip").await.unwrap();
+
+    let refund = shop.stripe.requests().into_iter().find(|r| r.path == "/v1/refunds").expect("a refund was asked");
+    assert!(refund.form["payment_intent"].as_str().is_some_and(|pi| pi.starts_with("pi_")));
+    assert!(shop.app.commerce.preorder("43", "vip").await.is_ok(), "the slot is free again");
+    assert!(events(&shop.fleet).await.iter().any(|e| e.kind.as_ref() == "preorder.cancelled"));
+    let released = preorder_order(&shop, serde_json::json!({"op": "release", "product": "vip"})).await;
+    assert!(released.ok);
+    shop.settle().await;
+    assert!(!shop.members.holds("42", VIP_ROLE));
+}
+
+#[tokio::test]
+async fn a_preorder_releases_by_itself_at_its_time() {
+    let shop = Shop::start().await;
+    let release_at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    preorder_order(&shop, serde_json::json!({"op": "open", "product": "vip", "release_at": release_at, "cap": 5}))
+        .await;
+    let view = shop.app.commerce.preorder("42", "vip").await.unwrap();
+    shop.webhook(&shop.stripe.complete(&shop.session_of(&view.id), true).unwrap()).await;
+
+    let released = wait_for_event(&shop.fleet, |e| e.kind.as_ref() == "preorder.released").await;
+    shop.settle().await;
+
+    assert!(released.at >= release_at);
+    assert_eq!(released.data["complete"], 1, "paid in full: complete at release");
+    assert!(shop.members.holds("42", VIP_ROLE));
+}

@@ -44,6 +44,12 @@ fn every_command() -> Vec<Command> {
         Command::Resync(ResyncParams {}),
         Command::Catalog(CatalogParams::Stock { id: "mug".into(), stock: Some(10) }),
         Command::Giveaways(GiveawaysParams::Reroll { id: "g1".into(), replace: Some("42".into()) }),
+        Command::Preorder(PreorderParams::Open {
+            product: "figurine".into(),
+            release_at: Utc.with_ymd_and_hms(2027, 1, 15, 12, 0, 0).unwrap(),
+            cap: 50,
+            deposit_percent: 30,
+        }),
     ]
 }
 

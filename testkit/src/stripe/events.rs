@@ -69,6 +69,12 @@ fn charge(session: &Value, form: &Value, payment: &Payment) -> Value {
     })
 }
 
+/// `charge.refunded` for a payment whose refunded total went from `before` to its current one.
+pub(super) fn refunded(session: &Value, form: &Value, payment: &Payment, before: i64) -> Value {
+    let previous = json!({"amount_refunded": before, "refunded": false});
+    event("charge.refunded", charge(session, form, payment), Some(previous))
+}
+
 impl StripeStandIn {
     fn with_session<T>(&self, id: &str, action: impl FnOnce(&mut Stored) -> anyhow::Result<T>) -> anyhow::Result<T> {
         let mut inner = self.lock();
@@ -142,8 +148,9 @@ impl StripeStandIn {
         })
     }
 
-    /// Refunds `amount` (the rest of the charge if `None`) of a paid session. Returns
-    /// `charge.refunded` with the charge (`amount_refunded` cumulative, `refunded` once full).
+    /// Refunds `amount` (the rest of the charge if `None`) of a paid session, adding up with the
+    /// refunds created through `POST /v1/refunds`. Returns `charge.refunded` with the charge
+    /// (`amount_refunded` cumulative, `refunded` once full).
     pub fn refund(&self, session_id: &str, amount: Option<i64>) -> anyhow::Result<Value> {
         self.with_session(session_id, |stored| {
             let (session, form, payment) = paid(stored)?;
@@ -151,10 +158,22 @@ impl StripeStandIn {
             let amount = amount.unwrap_or(total - payment.refunded);
             let refundable = amount > 0 && payment.refunded + amount <= total;
             ensure!(refundable, "cannot refund {amount}: {} of {total} is already refunded", payment.refunded);
-            let previous = json!({"amount_refunded": payment.refunded, "refunded": false});
+            let before = payment.refunded;
             payment.refunded += amount;
-            Ok(event("charge.refunded", charge(session, form, payment), Some(previous)))
+            Ok(refunded(session, form, payment, before))
         })
+    }
+
+    /// The `charge.refunded` event Stripe sent after refund `refund_id`, one created through
+    /// `POST /v1/refunds`: the charge as it was just after that refund (`amount_refunded`
+    /// cumulative, `refunded` once full). The same event (same id) on every call.
+    ///
+    /// # Errors
+    /// No refund `refund_id` was created through the API.
+    pub fn refund_event_for(&self, refund_id: &str) -> anyhow::Result<Value> {
+        let inner = self.lock();
+        let event = inner.refund_events.get(refund_id);
+        event.cloned().with_context(|| format!("no refund {refund_id} created through POST /v1/refunds"))
     }
 
     /// The buyer disputes the charge of a paid session. Returns `charge.dispute.created`.

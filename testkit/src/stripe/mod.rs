@@ -1,11 +1,14 @@
 //! A stand-in for the Stripe API, for tests: the real async-stripe client is pointed at it
 //! (`ClientBuilder::url(stand_in.base_url())`) instead of api.stripe.com.
 //!
-//! It serves the Checkout Session endpoints the shop uses (create, retrieve, expire), checks the
-//! API key, parses Stripe's nested form bodies, honours `Idempotency-Key`, answers errors in
-//! Stripe's shape and records every request. Test-side actions ([`StripeStandIn::complete`],
+//! It serves the Checkout Session endpoints the shop uses (create, retrieve, expire) and refund
+//! creation (`POST /v1/refunds` on a paid session's payment intent), checks the API key, parses
+//! Stripe's nested form bodies, honours `Idempotency-Key`, answers errors in Stripe's shape and
+//! records every request. Test-side actions ([`StripeStandIn::complete`],
 //! [`StripeStandIn::refund`]…) change a session the way Stripe would and return the
-//! Stripe event, which [`deliver`] posts to a webhook endpoint signed as Stripe signs.
+//! Stripe event, which [`deliver`] posts to a webhook endpoint signed as Stripe signs; for a
+//! refund created through the API, [`StripeStandIn::refund_event_for`] gives the event Stripe
+//! sent then. Both kinds of refund add up on the same charge.
 //!
 //! Like Stripe, the session's `metadata` is not copied onto charges or subscriptions: those carry
 //! `payment_intent_data[metadata]` and `subscription_data[metadata]` from the create request.
@@ -84,6 +87,8 @@ struct Inner {
     api_key: String,
     base_url: String,
     sessions: Vec<Stored>,
+    /// Refunds created through the API: refund id → the `charge.refunded` event of that moment.
+    refund_events: HashMap<String, Value>,
     /// Idempotency key → (path, form, response) of a successful POST.
     replays: HashMap<String, (String, Value, Value)>,
     requests: Vec<RecordedRequest>,
@@ -101,6 +106,7 @@ impl StripeStandIn {
             api_key: api_key.to_owned(),
             base_url: base_url.clone(),
             sessions: Vec::new(),
+            refund_events: HashMap::new(),
             replays: HashMap::new(),
             requests: Vec::new(),
         }));
@@ -188,6 +194,7 @@ async fn handle(
         (&Method::POST, ["v1", "checkout", "sessions"]) => inner.create(&form),
         (&Method::GET, ["v1", "checkout", "sessions", id]) => inner.find(id).map(|s| s.session.clone()),
         (&Method::POST, ["v1", "checkout", "sessions", id, "expire"]) => inner.expire_open(id),
+        (&Method::POST, ["v1", "refunds"]) => inner.create_refund(&form),
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
     if let (Some(key), Ok(response)) = (key, &result) {
@@ -254,6 +261,65 @@ impl Inner {
         }
         stored.session["status"] = "expired".into();
         Ok(stored.session.clone())
+    }
+
+    /// `POST /v1/refunds` of a paid session's `payment_intent`, validated as Stripe would:
+    /// `amount` defaults to what remains of the charge and may not exceed it. Adds to the charge's
+    /// refunded total and keeps the `charge.refunded` event for
+    /// [`StripeStandIn::refund_event_for`].
+    fn create_refund(&mut self, form: &Value) -> Result<Value, ApiError> {
+        let intent = form["payment_intent"].as_str().ok_or_else(|| missing("payment_intent"))?;
+        let no_such =
+            |message: String| error(StatusCode::BAD_REQUEST, Some("resource_missing"), Some("payment_intent"), message);
+        let found = self.sessions.iter_mut().find_map(|Stored { session, form, payment }| match payment {
+            Some(payment) if payment.payment_intent == intent => Some((&*session, &*form, payment)),
+            _ => None,
+        });
+        let (session, created_with, payment) =
+            found.ok_or_else(|| no_such(format!("No such payment_intent: '{intent}'")))?;
+        if session["payment_status"] != "paid" {
+            return Err(no_such(format!("This PaymentIntent ({intent}) does not have a successful charge to refund.")));
+        }
+        let charge = payment.charge.clone();
+        if payment.disputed {
+            let message = format!("Charge {charge} has been charged back; it cannot be refunded.");
+            return Err(error(StatusCode::BAD_REQUEST, Some("charge_disputed"), None, message));
+        }
+        let remaining = session["amount_total"].as_i64().unwrap_or(0) - payment.refunded;
+        if remaining <= 0 {
+            let message = format!("Charge {charge} has already been refunded.");
+            return Err(error(StatusCode::BAD_REQUEST, Some("charge_already_refunded"), None, message));
+        }
+        let amount = match &form["amount"] {
+            Value::Null => remaining,
+            value => int(value).filter(|a| *a > 0).ok_or_else(|| {
+                let message = "Invalid integer: the refund amount must be a positive integer.".to_owned();
+                error(StatusCode::BAD_REQUEST, Some("parameter_invalid_integer"), Some("amount"), message)
+            })?,
+        };
+        if amount > remaining {
+            let message =
+                format!("Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining}).");
+            return Err(error(StatusCode::BAD_REQUEST, Some("amount_too_large"), Some("amount"), message));
+        }
+        let reasons = ["duplicate", "fraudulent", "requested_by_customer"];
+        if let Some(reason) = form["reason"].as_str().filter(|r| !reasons.contains(r)) {
+            let message =
+                format!("Invalid reason: {reason}. Must be one of duplicate, fraudulent, or requested_by_customer.");
+            return Err(invalid("reason", message));
+        }
+        let before = payment.refunded;
+        payment.refunded += amount;
+        let id = random_id("re_", 24);
+        let refund = json!({
+            "id": id, "object": "refund", "amount": amount, "balance_transaction": null, "charge": charge,
+            "created": now(), "currency": session["currency"], "destination_details": null,
+            "metadata": form.get("metadata").filter(|m| m.is_object()).cloned().unwrap_or_else(|| json!({})),
+            "payment_intent": intent, "reason": form["reason"], "receipt_number": null,
+            "source_transfer_reversal": null, "status": "succeeded", "transfer_reversal": null,
+        });
+        self.refund_events.insert(id, events::refunded(session, created_with, payment, before));
+        Ok(refund)
     }
 
     /// `POST /v1/checkout/sessions`, validated as Stripe would for what the shop sends.

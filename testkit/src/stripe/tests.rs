@@ -3,7 +3,7 @@ use std::sync::{Arc, Mutex};
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use maxis::payments::stripe::StripePayments;
-use maxis::payments::{Line, Mode, Payments, SessionRequest};
+use maxis::payments::{Line, Mode, PaymentError, Payments, RefundInfo, RefundRequest, SessionRequest};
 use serde_json::json;
 use sha2::Sha256;
 
@@ -251,4 +251,180 @@ async fn delayed_payments_settle_later() {
         (&expired["type"], &expired["data"]["object"]["status"]),
         (&json!("checkout.session.expired"), &json!("expired"))
     );
+}
+
+/// A paid payment-mode session of [`FORM`] (2 × 2999 + 500 EUR): its id and payment intent.
+async fn paid_session(stand_in: &StripeStandIn) -> (String, String) {
+    let (_, session) = post(stand_in, "v1/checkout/sessions", None, FORM).await;
+    let id = session["id"].as_str().unwrap().to_owned();
+    let completed = stand_in.complete(&id, true).unwrap();
+    (id, completed["data"]["object"]["payment_intent"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn refunds_partly_then_fully_and_keep_the_charge_consistent() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let (session, intent) = paid_session(&stand_in).await;
+    let total = 2 * 2999 + 500;
+
+    let form = format!("payment_intent={intent}&amount=1000&reason=requested_by_customer&metadata[order]=42");
+    let (status, refund) = post(&stand_in, "v1/refunds", Some("refund-1"), &form).await;
+    assert_eq!(status, 200, "{refund}");
+    let id = refund["id"].as_str().unwrap();
+    assert!(id.starts_with("re_"), "{id}");
+    assert!(refund["charge"].as_str().unwrap().starts_with("ch_"), "{refund}");
+    assert!(refund["created"].is_i64(), "{refund}");
+    let expected = json!({
+        "object": "refund", "amount": 1000, "payment_intent": intent, "currency": "eur", "status": "succeeded",
+        "reason": "requested_by_customer", "metadata": {"order": "42"},
+    });
+    for (field, value) in expected.as_object().unwrap() {
+        assert_eq!(&refund[field], value, "{field} in {refund}");
+    }
+    let event = stand_in.refund_event_for(id).unwrap();
+    assert_eq!(event["type"], "charge.refunded");
+    let charge = &event["data"]["object"];
+    assert_eq!((&charge["id"], &charge["payment_intent"]), (&refund["charge"], &json!(intent)));
+    assert_eq!(
+        (&charge["amount"], &charge["amount_refunded"], &charge["refunded"]),
+        (&json!(total), &json!(1000), &json!(false))
+    );
+    assert_eq!(event["data"]["previous_attributes"], json!({"amount_refunded": 0, "refunded": false}));
+    assert_eq!(stand_in.refund_event_for(id).unwrap(), event, "the same event every time");
+
+    // A test-side refund adds up with the API's.
+    let builder = stand_in.refund(&session, Some(498)).unwrap();
+    assert_eq!(builder["data"]["object"]["amount_refunded"], 1498);
+
+    let (status, full) = post(&stand_in, "v1/refunds", Some("refund-2"), &format!("payment_intent={intent}")).await;
+    assert_eq!((status, &full["amount"], &full["reason"]), (200, &json!(total - 1498), &Value::Null), "{full}");
+    let event = stand_in.refund_event_for(full["id"].as_str().unwrap()).unwrap();
+    let charge = &event["data"]["object"];
+    assert_eq!((&charge["amount_refunded"], &charge["refunded"]), (&json!(total), &json!(true)));
+    assert_eq!(event["data"]["previous_attributes"]["amount_refunded"], 1498);
+    // The first refund's event is still the charge of its moment.
+    assert_eq!(stand_in.refund_event_for(id).unwrap()["data"]["object"]["amount_refunded"], 1000);
+
+    let (status, again) = post(&stand_in, "v1/refunds", None, &format!("payment_intent={intent}")).await;
+    assert_eq!((status, &again["error"]["code"]), (400, &json!("charge_already_refunded")), "{again}");
+    assert!(stand_in.refund(&session, Some(1)).is_err(), "nothing left to refund");
+    assert!(stand_in.refund_event_for("re_nope").is_err());
+}
+
+#[tokio::test]
+async fn refunds_no_more_than_what_remains() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let (session, intent) = paid_session(&stand_in).await;
+    let total = 2 * 2999 + 500;
+    for amount in [total + 1, 0, -5] {
+        let (status, body) =
+            post(&stand_in, "v1/refunds", None, &format!("payment_intent={intent}&amount={amount}")).await;
+        assert_eq!((status, &body["error"]["param"]), (400, &json!("amount")), "{amount}: {body}");
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+    }
+    let (_, body) = post(&stand_in, "v1/refunds", None, &format!("payment_intent={intent}&amount=x")).await;
+    assert_eq!(body["error"]["code"], "parameter_invalid_integer");
+    let (_, body) = post(&stand_in, "v1/refunds", None, &format!("payment_intent={intent}&reason=because")).await;
+    assert_eq!(body["error"]["param"], "reason");
+
+    stand_in.refund(&session, Some(total - 100)).unwrap();
+    let (status, body) = post(&stand_in, "v1/refunds", None, &format!("payment_intent={intent}&amount=101")).await;
+    assert_eq!((status, &body["error"]["code"]), (400, &json!("amount_too_large")), "{body}");
+    let (status, body) = post(&stand_in, "v1/refunds", None, &format!("payment_intent={intent}&amount=100")).await;
+    assert_eq!((status, &body["amount"]), (200, &json!(100)), "{body}");
+    let charge = stand_in.refund_event_for(body["id"].as_str().unwrap()).unwrap()["data"]["object"].clone();
+    assert_eq!((&charge["amount_refunded"], &charge["refunded"]), (&json!(total), &json!(true)));
+}
+
+#[tokio::test]
+async fn refunds_need_a_paid_payment_intent() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let url = format!("{}v1/refunds", stand_in.base_url());
+    let (status, _) =
+        http("POST", &url, &[("Authorization", "Bearer sk_test_other")], "payment_intent=pi_x").await.unwrap();
+    assert_eq!(status, 401);
+    let (status, body) = post(&stand_in, "v1/refunds", None, "amount=100").await;
+    assert_eq!(
+        (status, &body["error"]["code"], &body["error"]["param"]),
+        (400, &json!("parameter_missing"), &json!("payment_intent"))
+    );
+
+    let (status, body) = post(&stand_in, "v1/refunds", Some("refund-x"), "payment_intent=pi_nope").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"],
+        json!({
+            "type": "invalid_request_error", "code": "resource_missing", "param": "payment_intent",
+            "message": "No such payment_intent: 'pi_nope'",
+            "doc_url": "https://stripe.com/docs/error-codes/resource-missing",
+        })
+    );
+
+    // A delayed payment not settled yet has a payment intent but no charge to refund.
+    let (_, session) = post(&stand_in, "v1/checkout/sessions", None, FORM).await;
+    let pending = stand_in.complete(session["id"].as_str().unwrap(), false).unwrap();
+    let intent = pending["data"]["object"]["payment_intent"].as_str().unwrap();
+    let (status, body) = post(&stand_in, "v1/refunds", None, &format!("payment_intent={intent}")).await;
+    assert_eq!((status, &body["error"]["code"]), (400, &json!("resource_missing")), "{body}");
+
+    // A disputed charge cannot be refunded.
+    let (disputed, intent) = paid_session(&stand_in).await;
+    stand_in.dispute(&disputed).unwrap();
+    let (status, body) = post(&stand_in, "v1/refunds", None, &format!("payment_intent={intent}")).await;
+    assert_eq!((status, &body["error"]["code"]), (400, &json!("charge_disputed")), "{body}");
+}
+
+#[tokio::test]
+async fn refunds_honour_the_idempotency_key() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let (session, intent) = paid_session(&stand_in).await;
+    let form = format!("payment_intent={intent}&amount=700");
+    let (status, first) = post(&stand_in, "v1/refunds", Some("refund-1"), &form).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = post(&stand_in, "v1/refunds", Some("refund-1"), &form).await;
+    assert_eq!((status, &again), (200, &first), "the same refund, not a second one");
+    let (status, other) =
+        post(&stand_in, "v1/refunds", Some("refund-1"), &format!("payment_intent={intent}&amount=800")).await;
+    assert_eq!((status, &other["error"]["type"]), (400, &json!("idempotency_error")));
+    let (_, second) = post(&stand_in, "v1/refunds", Some("refund-2"), &form).await;
+    assert_ne!(second["id"], first["id"]);
+    let charge = &stand_in.refund_event_for(second["id"].as_str().unwrap()).unwrap()["data"]["object"];
+    assert_eq!(charge["amount_refunded"], 1400, "two refunds of 700, the replay did not count");
+    let event = stand_in.refund(&session, None).unwrap();
+    assert_eq!(event["data"]["object"]["amount_refunded"], 2 * 2999 + 500);
+    let replayed = stand_in.requests().iter().filter(|r| r.header("idempotency-key") == Some("refund-1")).count();
+    assert_eq!(replayed, 3);
+}
+
+/// The product's adapter (async-stripe) refunds here and reads the answers.
+#[tokio::test]
+async fn async_stripe_refunds() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let payments = StripePayments::new(KEY, Some(&stand_in.base_url())).unwrap();
+    let (_, intent) = paid_session(&stand_in).await;
+    let request = |key: &str, payment_intent: &str, amount| RefundRequest {
+        idempotency_key: key.into(),
+        payment_intent: payment_intent.into(),
+        amount,
+        reason: Some("requested_by_customer".into()),
+    };
+    let partial = payments.refund(request("r1", &intent, Some(500))).await.unwrap();
+    assert!(partial.id.starts_with("re_"), "{partial:?}");
+    assert_eq!((partial.amount, partial.status.as_str()), (500, "succeeded"));
+    assert_eq!(payments.refund(request("r1", &intent, Some(500))).await.unwrap(), partial, "replayed");
+    let sent = stand_in.requests().last().unwrap().clone();
+    assert_eq!((sent.path.as_str(), sent.header("idempotency-key")), ("/v1/refunds", Some("r1")));
+    assert_eq!(sent.form, json!({"payment_intent": intent, "amount": "500", "reason": "requested_by_customer"}));
+
+    let too_much = payments.refund(request("r2", &intent, Some(2 * 2999 + 1))).await;
+    assert!(matches!(too_much, Err(PaymentError::Refused(_))), "{too_much:?}");
+    let unknown = payments.refund(request("r3", "pi_nope", None)).await;
+    assert!(
+        matches!(unknown, Err(PaymentError::Refused(ref m)) if m.contains("No such payment_intent")),
+        "{unknown:?}"
+    );
+    let rest = payments.refund(request("r4", &intent, None)).await.unwrap();
+    assert_eq!(rest, RefundInfo { amount: 2 * 2999, ..rest.clone() });
+    let charge = &stand_in.refund_event_for(&rest.id).unwrap()["data"]["object"];
+    assert_eq!((&charge["amount_refunded"], &charge["refunded"]), (&json!(2 * 2999 + 500), &json!(true)));
 }
