@@ -35,3 +35,20 @@ pub fn options(seed: &str, inbox_prefix: &str, name: &str, errors: Option<Unboun
         },
     )
 }
+
+/// An identity's nkey seed: given directly (from the environment), else read from `seed_file`.
+/// `missing` is the message when neither is set (it names the settings to use).
+pub fn load_seed(
+    seed: Option<&secrecy::SecretString>,
+    seed_file: &str,
+    missing: &str,
+) -> anyhow::Result<secrecy::SecretString> {
+    use anyhow::Context;
+    use secrecy::ExposeSecret;
+    if let Some(seed) = seed.filter(|s| !s.expose_secret().is_empty()) {
+        return Ok(seed.clone());
+    }
+    anyhow::ensure!(!seed_file.is_empty(), "{missing}");
+    let text = std::fs::read_to_string(seed_file).with_context(|| format!("cannot read the seed file {seed_file}"))?;
+    Ok(secrecy::SecretString::from(text.trim().to_owned()))
+}

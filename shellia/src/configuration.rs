@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
-use secrecy::{ExposeSecret, SecretString};
+use anyhow::Context;
+use secrecy::SecretString;
 use serde::Deserialize;
 use subjects::{Name, Target};
 
@@ -79,16 +79,10 @@ impl Settings {
 
     /// The nkey seed: SHELLIA_NATS__SEED, else the seed file.
     pub fn nats_seed(&self) -> anyhow::Result<SecretString> {
-        if let Some(seed) = &self.nats.seed {
-            if !seed.expose_secret().is_empty() {
-                return Ok(seed.clone());
-            }
-        }
-        if self.nats.seed_file.is_empty() {
-            bail!("no NATS credentials: set SHELLIA_NATS__SEED_FILE to Shellia's seed file (`broker key-path shellia-<name>`) or SHELLIA_NATS__SEED");
-        }
-        let text = std::fs::read_to_string(&self.nats.seed_file)
-            .with_context(|| format!("cannot read the seed file {}", self.nats.seed_file))?;
-        Ok(SecretString::from(text.trim().to_owned()))
+        broker::connect::load_seed(
+            self.nats.seed.as_ref(),
+            &self.nats.seed_file,
+            "no NATS credentials: set SHELLIA_NATS__SEED_FILE to Shellia's seed file (`broker key-path shellia-<name>`) or SHELLIA_NATS__SEED",
+        )
     }
 }
