@@ -122,6 +122,15 @@ async fn write_batch(
             };
             outcomes.push(outcome);
         }
+        let mut added: HashMap<&str, u64> = HashMap::new();
+        for (r, o) in requests.iter().zip(&outcomes) {
+            if matches!(o, Ok(Entered { new: true, .. })) {
+                *added.entry(r.giveaway.as_str()).or_default() += 1;
+            }
+        }
+        for (id, n) in added {
+            giveaways::count_entrants(&mut tx, id, n).await?;
+        }
         tx.commit().await?;
         anyhow::Ok(outcomes)
     }

@@ -184,7 +184,8 @@ pub async fn open(
     Ok(done.rows_affected() == 1)
 }
 
-/// Adds an entry; false when the member had already entered (the primary key decides).
+/// Adds an entry; false when the member had already entered (the primary key decides). The
+/// caller counts the new entrants ([`count_entrants`]).
 pub async fn enter(
     conn: &mut SqliteConnection,
     id: &str,
@@ -199,13 +200,19 @@ pub async fn enter(
     .bind(member)
     .bind(i64::from(weight))
     .bind(at)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    let new = done.rows_affected() == 1;
-    if new {
-        sqlx::query("UPDATE giveaways SET entrants = entrants + 1 WHERE id = ?").bind(id).execute(conn).await?;
-    }
-    Ok(new)
+    Ok(done.rows_affected() == 1)
+}
+
+/// Adds `n` new entrants to a giveaway's count (once per batch of entries).
+pub async fn count_entrants(conn: &mut SqliteConnection, id: &str, n: u64) -> anyhow::Result<()> {
+    sqlx::query("UPDATE giveaways SET entrants = entrants + ? WHERE id = ?")
+        .bind(n as i64)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The rules of entry of one giveaway.
