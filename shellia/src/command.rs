@@ -55,8 +55,23 @@ pub fn build_order<S: AsRef<str>>(
     issuer: &str,
 ) -> Result<(Target, Order), CommandError> {
     let target = Target::parse(target)?;
-    let command = Command::from_parts(action, params_from_pairs(pairs)?)?;
+    let params = params_from_pairs(pairs)?;
+    let command = match Command::from_parts(action, params.clone()) {
+        Ok(command) => command,
+        // `value=29.99` reads as a number; a field that wants text gets the text as typed.
+        Err(first) => Command::from_parts(action, strings(params)).map_err(|_| first)?,
+    };
     Ok((target, Order::new(command, issuer)))
+}
+
+/// The same parameters with every number and boolean as the text it was typed as.
+fn strings(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, strings(v))).collect()),
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        other => other,
+    }
 }
 
 /// Splits a console line into words; double or single quotes group words (`message="a b"`).
@@ -109,6 +124,15 @@ mod tests {
             params,
             json!({"discount": {"percent": 20}, "target": {"plan": "pro"}, "duration_secs": 172800, "replace": true})
         );
+    }
+
+    #[test]
+    fn a_number_is_taken_as_text_where_the_action_wants_text() {
+        let (_, order) = build_order("shop1", "config", &["key=price_pro", "value=29.99"], "t").unwrap();
+        assert_eq!(order.command.params_json(), json!({"key": "price_pro", "value": "29.99"}));
+        let (_, promo) =
+            build_order("all", "promo", &["discount.percent=20", "target=all", "duration_secs=60"], "t").unwrap();
+        assert_eq!(promo.command.params_json()["discount"], json!({"percent": 20}));
     }
 
     #[test]
