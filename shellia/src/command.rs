@@ -55,7 +55,8 @@ pub fn build_order<S: AsRef<str>>(
     issuer: &str,
 ) -> Result<(Target, Order), CommandError> {
     let target = Target::parse(target)?;
-    let params = params_from_pairs(pairs)?;
+    let words: Vec<String> = pairs.iter().map(|p| p.as_ref().to_owned()).collect();
+    let params = crate::syntax::params(action, &words)?;
     let command = match Command::from_parts(action, params.clone()) {
         Ok(command) => command,
         // `value=29.99` reads as a number; a field that wants text gets the text as typed.
@@ -147,5 +148,12 @@ mod tests {
     #[test]
     fn a_word_without_equals_is_refused() {
         assert!(matches!(params_from_pairs(&["oops"]), Err(CommandError::Param(_))));
+    }
+
+    #[test]
+    fn the_seeds_short_syntax_builds_orders() {
+        let (target, order) = build_order("@eu", "promo", &["20%", "pro", "48h"], "t").unwrap();
+        assert_eq!(target.as_str(), "eu");
+        assert_eq!(order.command.params_json()["duration_secs"], json!(172800));
     }
 }

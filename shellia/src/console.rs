@@ -14,8 +14,10 @@ use crate::render;
 
 /// Help text of the console.
 pub const HELP: &str = "\
-commands:
-  [@target] <action> [key=value ...]     e.g. `status`, `@shop1 status`, `@eu stop reason=\"inventory\"`
+commands (the seed's short forms, or key=value):
+  [@target] <action> [args ...]          e.g. `status`, `@shop1 status`, `promo 20% pro 48h`,
+                                         `giveaway 100members`, `config price_pro 29.99`,
+                                         `execute !announce Promo`, `@eu stop inventaire`
   send <target> <action> [key=value ...] the same, target first (shop id, group, or all)
   shops                                  list the shops of the fleet
   help                                   this text

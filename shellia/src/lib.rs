@@ -9,4 +9,5 @@ pub mod command;
 pub mod configuration;
 pub mod console;
 pub mod render;
+pub mod syntax;
 pub mod telemetry;
