@@ -47,12 +47,56 @@ enum Cmd {
     Console,
     /// List the shops of the fleet.
     Shops,
+    /// The shops' events: `tail` (live) or `replay --since 24h` (from the stream).
+    Events {
+        #[command(subcommand)]
+        what: EventsCmd,
+    },
     /// The fleet: every shop, its groups, its queue, and whether it is online.
     Fleet {
         /// One JSON object per shop and line.
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum EventsCmd {
+    /// Print new events as they happen (Ctrl-C stops).
+    Tail {
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Print every stored event of a period, oldest first.
+    Replay {
+        /// How far back: `30m`, `24h`, `7d`.
+        #[arg(long, default_value = "24h")]
+        since: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct FilterArgs {
+    /// Only this shop.
+    #[arg(long)]
+    shop: Option<String>,
+    /// Only this kind or kind prefix (`promo`, `order.executed`).
+    #[arg(long)]
+    kind: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> anyhow::Result<shellia::bus::EventFilter> {
+        Ok(shellia::bus::EventFilter {
+            shop: self.shop.as_deref().map(subjects::Name::parse).transpose()?,
+            kind: self.kind.as_deref().map(subjects::EventKind::parse).transpose()?,
+        })
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -111,6 +155,31 @@ async fn run() -> anyhow::Result<()> {
                 tokio::io::stdout(),
             )
             .await?;
+        }
+        Cmd::Events { what: EventsCmd::Tail { filter } } => {
+            let mut events = std::pin::pin!(fleet.tail(&filter.filter()?).await?);
+            while let Some(event) = futures::StreamExt::next(&mut events).await {
+                println!("{}", render::event_line(&event, filter.json));
+            }
+        }
+        Cmd::Events { what: EventsCmd::Replay { since, filter } } => {
+            let secs = shellia::syntax::duration_secs(&since)
+                .ok_or_else(|| anyhow::anyhow!("--since {since:?}: use a duration like 30m, 24h or 7d"))?;
+            let from = chrono::Utc::now() - chrono::Duration::seconds(secs as i64);
+            let show_progress = std::io::stderr().is_terminal();
+            let events = fleet
+                .replay(from, &filter.filter()?, |done, pending| {
+                    if show_progress {
+                        eprint!("\rreplaying: {done} read, {pending} to go   ");
+                    }
+                })
+                .await?;
+            if show_progress {
+                eprintln!();
+            }
+            for event in &events {
+                println!("{}", render::event_line(event, filter.json));
+            }
         }
         Cmd::Fleet { json } => {
             let members = fleet.fleet(Duration::from_millis(500)).await?;

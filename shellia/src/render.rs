@@ -300,3 +300,12 @@ pub fn save_charts(dispatch: &Dispatch, path: &std::path::Path) -> anyhow::Resul
     }
     Ok(written)
 }
+
+/// One event: `<time> <shop> <kind> <data>`, or its JSON.
+pub fn event_line(event: &subjects::Event, as_json: bool) -> String {
+    if as_json {
+        return serde_json::to_string(event).unwrap_or_default();
+    }
+    let order = event.order_id.as_ref().map(|o| format!(" (order {o})")).unwrap_or_default();
+    format!("{} {} {}{order} {}", event.at.format("%Y-%m-%d %H:%M:%S"), event.instance, event.kind, event.data)
+}

@@ -74,8 +74,8 @@ pub enum SendError {
 /// Shellia's connection to the fleet.
 #[derive(Clone)]
 pub struct FleetClient {
-    client: async_nats::Client,
-    js: jetstream::Context,
+    pub(super) client: async_nats::Client,
+    pub(super) js: jetstream::Context,
     identity: Name,
     seed: SecretString,
     ttl: Duration,

@@ -1,5 +1,7 @@
 //! The fleet client: publishes orders to the control stream and gathers the shops' replies.
 
+mod events;
 mod fleet;
 
+pub use events::EventFilter;
 pub use fleet::{Delivery, Dispatch, FleetClient, Member, SendError};

@@ -1,5 +1,6 @@
 //! Shellia → broker → Maxis, end to end, with the generated config and real shops.
 mod console;
+mod events;
 mod helpers;
 mod ops;
 mod send;

@@ -1,0 +1,40 @@
+//! `events replay` prints every event of the period in order; `tail` shows new ones live.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use shellia::bus::EventFilter;
+use testkit::shop::spawn_app;
+use testkit::TestFleet;
+
+use crate::helpers::{send, shellia, WAIT};
+
+#[tokio::test]
+async fn replay_prints_every_event_of_the_period_in_order_and_tail_shows_new_ones() {
+    let fleet = TestFleet::start(&["shop1:eu", "shop2:us"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let _shop2 = spawn_app(&fleet, "shop2", dir.path()).await;
+    let shellia = shellia(&fleet).await;
+    let since = chrono::Utc::now() - chrono::Duration::minutes(1);
+    for _ in 0..3 {
+        send(&shellia, "all", "status", &[], WAIT).await;
+    }
+
+    let all = shellia.replay(since, &EventFilter::default(), |_, _| {}).await.unwrap();
+    let shop1_orders =
+        EventFilter { shop: Some("shop1".parse().unwrap()), kind: Some(subjects::EventKind::parse("order").unwrap()) };
+    let only = shellia.replay(since, &shop1_orders, |_, _| {}).await.unwrap();
+
+    assert_eq!(all.iter().filter(|e| e.kind.as_ref() == "order.executed").count(), 6);
+    assert!(all.iter().any(|e| e.kind.as_ref() == "shop.started"));
+    assert!(all.windows(2).all(|w| w[0].at <= w[1].at || w[0].instance != w[1].instance), "in stream order");
+    assert_eq!(only.len(), 3);
+    assert!(only.iter().all(|e| e.instance.as_ref() == "shop1" && e.kind.as_ref() == "order.executed"));
+
+    let mut live =
+        std::pin::pin!(shellia.tail(&EventFilter { shop: Some("shop2".parse().unwrap()), kind: None }).await.unwrap());
+    send(&shellia, "all", "stop", &["maintenance"], WAIT).await;
+    let first = tokio::time::timeout(Duration::from_secs(5), live.next()).await.unwrap().unwrap();
+    assert_eq!(first.instance.as_ref(), "shop2");
+}
