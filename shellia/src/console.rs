@@ -8,6 +8,8 @@ use std::time::Duration;
 use subjects::Target;
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
+use crate::ask;
+use crate::brain::{understand, Lang, Plan, Strategy, Understood};
 use crate::bus::FleetClient;
 use crate::command::{build_order, split_words};
 use crate::render;
@@ -40,8 +42,9 @@ where
     out.write_all(b"Shellia console. Type `help` for the commands.\n> ").await?;
     out.flush().await?;
     let mut lines = BufReader::new(input).lines();
+    let mut pending: Option<Plan> = None;
     while let Some(line) = lines.next_line().await? {
-        let text = match handle_line(fleet, default_target, wait, &line).await {
+        let text = match handle_line(fleet, default_target, wait, &line, &mut pending).await {
             Ok(Some(text)) => text,
             Ok(None) => break,
             Err(e) => format!("error: {e}\n"),
@@ -55,13 +58,24 @@ where
     Ok(())
 }
 
-/// One line: `Ok(None)` to quit, else the text to print.
+/// One line: `Ok(None)` to quit, else the text to print. A plan waiting for confirmation is
+/// sent on `oui`/`yes` and dropped on anything else.
 pub async fn handle_line(
     fleet: &FleetClient,
     default_target: &Target,
     wait: Duration,
     line: &str,
+    pending: &mut Option<Plan>,
 ) -> anyhow::Result<Option<String>> {
+    if let Some(plan) = pending.take() {
+        if ask::is_yes(line) {
+            let dispatches = ask::execute(fleet, &plan, "console", wait).await?;
+            return Ok(Some(ask::answer(&plan, &dispatches)));
+        }
+        if matches!(line.trim().to_lowercase().as_str(), "non" | "no" | "n" | "annuler" | "cancel") {
+            return Ok(Some(if plan.lang == Lang::Fr { "Annulé.\n".to_owned() } else { "Cancelled.\n".to_owned() }));
+        }
+    }
     let words = split_words(line).map_err(anyhow::Error::msg)?;
     let Some(first) = words.first() else { return Ok(Some(String::new())) };
     let (target, action, params): (String, &str, &[String]) = match first.as_str() {
@@ -76,11 +90,23 @@ pub async fn handle_line(
             Some([target, action]) => (target.clone(), action.as_str(), &words[3..]),
             _ => anyhow::bail!("usage: send <target> <action> [key=value ...]"),
         },
-        t if t.starts_with('@') => match words.get(1) {
-            Some(action) => (t.to_owned(), action.as_str(), &words[2..]),
-            None => anyhow::bail!("usage: @<target> <action> [key=value ...]"),
-        },
-        action => (default_target.to_string(), action, &words[1..]),
+        // `@shop1 status` is a command; `@Shellia lance une promo…` is a request.
+        t if t.starts_with('@') && words.get(1).is_some_and(|a| a.parse::<subjects::Action>().is_ok()) => {
+            (t.to_owned(), words[1].as_str(), &words[2..])
+        }
+        action if action.parse::<subjects::Action>().is_ok() => (default_target.to_string(), action, &words[1..]),
+        _ => {
+            let strategy = Strategy { default_target: default_target.clone(), ..Default::default() };
+            return Ok(Some(match understand(line, &strategy, chrono::Utc::now()) {
+                Understood::Plan(plan) => {
+                    let text = ask::preview(fleet, &plan).await?;
+                    *pending = Some(plan);
+                    text
+                }
+                Understood::Ask { question, .. } => format!("{question}\n"),
+                Understood::Refuse { reason, .. } => format!("{reason}\n"),
+            }));
+        }
     };
     let (target, order) = build_order(&target, action, params, &fleet.issuer())?;
     let dispatch = fleet.send(&target, order, wait).await?;

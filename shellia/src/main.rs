@@ -43,6 +43,21 @@ enum Cmd {
         #[arg(long)]
         chart: Option<PathBuf>,
     },
+    /// A request in plain language (French or English): shows the plan, asks for confirmation,
+    /// then sends it. Example: `shellia ask "Lance une promotion de 20% sur les plans Pro"`.
+    Ask {
+        /// The request.
+        request: String,
+        /// Send without asking for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Print the plan and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: the plan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Interactive console with the same commands (reads standard input).
     Console,
     /// List the shops of the fleet.
@@ -140,6 +155,38 @@ async fn run() -> anyhow::Result<()> {
                 }
             }
             if dispatch.any_rejected() {
+                std::process::exit(1);
+            }
+        }
+        Cmd::Ask { request, yes, dry_run, json } => {
+            let strategy =
+                shellia::brain::Strategy { default_target: settings.default_target()?, ..Default::default() };
+            let plan = match shellia::brain::understand(&request, &strategy, chrono::Utc::now()) {
+                shellia::brain::Understood::Plan(plan) => plan,
+                shellia::brain::Understood::Ask { question, .. } => anyhow::bail!("{question}"),
+                shellia::brain::Understood::Refuse { reason, .. } => anyhow::bail!("{reason}"),
+            };
+            if dry_run {
+                if json {
+                    println!("{}", shellia::ask::plan_json(&plan));
+                } else {
+                    print!("{}", shellia::ask::preview(&fleet, &plan).await?);
+                }
+                return Ok(());
+            }
+            if !yes {
+                print!("{}", shellia::ask::preview(&fleet, &plan).await?);
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if !shellia::ask::is_yes(&answer) {
+                    println!("{}", if plan.lang == shellia::brain::Lang::Fr { "Annulé." } else { "Cancelled." });
+                    return Ok(());
+                }
+            }
+            let confirmed_by = format!("console:{}", std::env::var("USER").unwrap_or_else(|_| "operator".to_owned()));
+            let dispatches = shellia::ask::execute(&fleet, &plan, &confirmed_by, settings.reply_timeout()).await?;
+            print!("{}", shellia::ask::answer(&plan, &dispatches));
+            if dispatches.iter().any(|d| d.any_rejected()) {
                 std::process::exit(1);
             }
         }

@@ -1,4 +1,5 @@
 //! Shellia → broker → Maxis, end to end, with the generated config and real shops.
+mod ask;
 mod console;
 mod events;
 mod helpers;

@@ -1,0 +1,172 @@
+//! Settings: `mets le prix du pro à 29.99`, `set price_pro to 29.99`, `passe la devise en usd`,
+//! `réduction max à 40%`, `salon des annonces <#123>`, or a read: `quel est le prix du pro ?`.
+//! Only the shop's allow-listed keys are written; any other key is refused.
+
+use subjects::params::ConfigParams;
+use subjects::Command;
+
+use super::lexicon::is_name_like;
+use super::numbers::{cents, money_at, number_at};
+use super::text::{channel_id, word_in, Request};
+use super::time::duration_at;
+use super::trouble::Trouble;
+use super::{Built, Ctx};
+
+const FIXED: &[&str] = &[
+    "shop.currency", "shop.name", "shop.closed_message", "announce.channel", "giveaway.channel",
+    "promo.max_discount", "promo.default_hours",
+];
+/// First parts of setting keys (of the shop or of anything else that must not be touched here).
+const KEY_HEADS: &[&str] = &[
+    "price", "shop", "promo", "announce", "giveaway", "marketing", "catalog", "checkout", "stripe", "nats",
+    "security", "database", "http",
+];
+/// Patterns that name a setting even next to words of other intents.
+const STRONG: &[(&str, &str)] = &[
+    ("reduction|remise|discount|promo|promos|promotion|promotions max|maximum|maximale|maximal|cap", "promo.max_discount"),
+    ("max|maximum discount|reduction|remise", "promo.max_discount"),
+    ("plafond", "promo.max_discount"),
+    ("salon|canal|channel des|du|de|d|for|~ annonces|annonce|announcements|announcement|announce", "announce.channel"),
+    ("announce|announcement|announcements channel", "announce.channel"),
+    ("salon|canal|channel des|du|de|for|~ giveaways|giveaway|concours", "giveaway.channel"),
+    ("giveaway|giveaways channel", "giveaway.channel"),
+    ("message de|d|~ fermeture", "shop.closed_message"),
+    ("closed|closing|closure message", "shop.closed_message"),
+    ("duree|heures par|~ defaut", "promo.default_hours"),
+    ("default promo|~ duration|hours|length", "promo.default_hours"),
+];
+const WEAK: &[(&str, &str)] = &[
+    ("devise|currency|monnaie", "shop.currency"),
+    ("nom de|du|~ la|le|l|~ boutique|shop|magasin", "shop.name"),
+    ("shop|store name", "shop.name"),
+    ("renomme|renommer|rename", "shop.name"),
+];
+const PRICE: &[&str] = &["prix", "price", "tarif", "cost"];
+const SETTING: &[&str] = &["config", "configure", "configuration", "reglage*", "setting*", "parametre*"];
+const WRITE: &[&str] = &[
+    "mets", "met", "mettre", "passe", "passer", "change", "changer", "modifie", "modifier", "regle", "regler",
+    "fixe", "fixer", "set", "update", "make", "put", "definis", "definir", "define", "renomme", "renommer", "rename",
+];
+
+/// A token that reads as a setting key (`price_pro`, `price.pro`, `promo.max_discount`), as the
+/// dotted key.
+fn key_token(word: &str) -> Option<String> {
+    let ok = word.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    let head = word.split(['.', '_']).next().unwrap_or_default();
+    if !ok || !(word.contains('.') || word.contains('_')) || !KEY_HEADS.contains(&head) {
+        return None;
+    }
+    Some(if word.contains('.') { word.to_owned() } else { word.replacen('_', ".", 1) })
+}
+
+fn allowed(key: &str) -> bool {
+    FIXED.contains(&key) || key.strip_prefix("price.").is_some_and(|plan| is_name_like(plan) || plan.len() > 1)
+}
+
+/// Whether the request names a setting in a way no other intent can claim.
+pub(crate) fn names_strong_setting(req: &Request) -> bool {
+    req.has(SETTING)
+        || (0..req.len()).any(|i| !req.is_used(i) && key_token(req.norm(i)).is_some())
+        || STRONG.iter().any(|(p, _)| req.find_pattern(p).is_some())
+}
+
+/// Whether the request names a setting.
+pub(crate) fn names_setting(req: &Request) -> bool {
+    names_strong_setting(req) || req.has(PRICE) || WEAK.iter().any(|(p, _)| req.find_pattern(p).is_some())
+}
+
+/// Finds and claims the key; the index of its last token.
+fn take_key(req: &mut Request) -> Result<(String, usize), Trouble> {
+    if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && key_token(req.norm(i)).is_some()) {
+        let key = key_token(req.norm(i)).unwrap_or_default();
+        if !allowed(&key) {
+            return Err(Trouble::UnknownSetting(req.raw(i).to_owned()));
+        }
+        req.take(i..i + 1);
+        return Ok((key, i));
+    }
+    for (pattern, key) in STRONG.iter().chain(WEAK) {
+        if let Some(range) = req.take_pattern(pattern) {
+            return Ok(((*key).to_owned(), range.end - 1));
+        }
+    }
+    let i = req.find(PRICE).ok_or(Trouble::Unknown)?;
+    let skip = ["du", "de", "d", "des", "of", "the", "le", "la", "l", "for", "pour", "plan", "offre", "abonnement"];
+    let after = (i + 1..req.len()).find(|&j| !req.is(j, &skip));
+    let before = (0..i).rev().find(|&j| !req.is(j, &["plan", "offre"]));
+    let plan = [after, before].into_iter().flatten().find(|&j| !req.is_used(j) && is_name_like(req.norm(j)));
+    let j = plan.ok_or(Trouble::NoPlanForPrice)?;
+    req.take(i.min(j)..i.max(j) + 1);
+    Ok((format!("price.{}", req.norm(j)), i.max(j)))
+}
+
+/// Reads the value for `key` from the request, from token `from` on when it follows a marker.
+fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String>, Trouble> {
+    if let Some(payload) = req.payload() {
+        return Ok(Some(payload.to_owned()));
+    }
+    let bad = |value: &str| Trouble::BadSettingValue { key: key.to_owned(), value: value.to_owned() };
+    let free: Vec<usize> = (from..req.len()).chain(0..from).filter(|&i| !req.is_used(i)).collect();
+    let value = match key {
+        k if k.starts_with("price.") => {
+            let found = free.iter().find_map(|&i| {
+                money_at(req, i).map(|(m, _)| m.amount).or_else(|| number_at(req, i).and_then(|(n, _)| cents(&n)))
+            });
+            found.map(|c| format!("{}.{:02}", c / 100, c % 100))
+        }
+        "promo.max_discount" => match free.iter().find_map(|&i| number_at(req, i)) {
+            Some((n, _)) => Some(n.whole.filter(|p| (1..=100).contains(p)).ok_or_else(|| bad(&n.text))?.to_string()),
+            None => None,
+        },
+        "promo.default_hours" => {
+            let secs = free.iter().find_map(|&i| duration_at(req, i).map(|(s, _)| s));
+            let hours = secs.map(|s| s / 3600).or_else(|| free.iter().find_map(|&i| number_at(req, i)?.0.whole));
+            hours.map(|h| h.to_string())
+        }
+        "shop.currency" => free.iter().find_map(|&i| currency_code(req.norm(i))),
+        "announce.channel" | "giveaway.channel" => free.iter().find_map(|&i| {
+            let norm = req.norm(i);
+            channel_id(norm).map(str::to_owned).or_else(|| (norm.len() >= 5 && norm.bytes().all(|b| b.is_ascii_digit())).then(|| norm.to_owned()))
+        }),
+        _ => {
+            let mut start = from;
+            while req.is(start, &["la", "le", "l", "the", "boutique", "shop", "store", "magasin", "ma", "my", "our"]) {
+                start += 1;
+            }
+            let start = req.match_at(start, "a|to|=|en|as|:|sur|par|est|is").unwrap_or(start);
+            req.free_run(start, &[]).map(|(a, b)| req.span(a, b).to_owned())
+        }
+    };
+    Ok(value)
+}
+
+/// A currency code from a word: `usd`, `euros` → `eur`, `$` → `usd`.
+fn currency_code(word: &str) -> Option<String> {
+    let named = [(&["eur", "euro", "euros", "€"][..], "eur"), (&["usd", "dollar", "dollars", "$"][..], "usd"), (&["gbp", "£", "livre", "livres", "pound", "pounds"][..], "gbp")];
+    if let Some((_, code)) = named.iter().find(|(words, _)| word_in(word, words)) {
+        return Some((*code).to_owned());
+    }
+    (word.len() == 3 && word.chars().all(|c| c.is_ascii_lowercase()) && is_name_like(word)).then(|| word.to_owned())
+}
+
+/// Builds a `config` order: a write when a value is given, a read otherwise.
+pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
+    let lang = ctx.lang;
+    let writes = req.has(WRITE);
+    let (key, last) = take_key(req)?;
+    let value = take_value(req, &key, last + 1)?;
+    if value.is_none() && writes {
+        return Err(Trouble::NoSettingValue(key));
+    }
+    let (summary, done) = match &value {
+        Some(v) => (
+            lang.pick(format!("Régler {key} à {v}"), format!("Set {key} to {v}")),
+            lang.pick(format!("✅ Réglage modifié : {key} = {v}."), format!("✅ Setting changed: {key} = {v}.")),
+        ),
+        None => (
+            lang.pick(format!("Lire le réglage {key}"), format!("Read the setting {key}")),
+            lang.pick(format!("🔎 Voici la valeur de {key}."), format!("🔎 Here is the value of {key}.")),
+        ),
+    };
+    Ok(Built { command: Command::Config(ConfigParams { key, value }), summary, done })
+}

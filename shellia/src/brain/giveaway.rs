@@ -1,0 +1,129 @@
+//! Giveaways: the prize (`giveaway Nitro`, `a Nitro giveaway`, `concours pour gagner un Nitro`),
+//! the winners (`2 gagnants`, `three winners`), how long (`24h`, `une semaine`), and what starts
+//! it (`à 100 membres`, `when we reach 100 members`: the seed's `100members`).
+
+use subjects::params::{GiveawayParams, GiveawayTrigger, Requirements};
+use subjects::Command;
+
+use super::lexicon::is_giveaway;
+use super::numbers::{number_at, split_unit};
+use super::text::{channel_id, word_in, Request};
+use super::time::{show_secs, take_span, Span};
+use super::trouble::Trouble;
+use super::{Built, Ctx};
+
+const WINNERS: &[&str] = &["gagnant", "gagnants", "gagnante", "gagnantes", "winner", "winners"];
+const MEMBERS: &[&str] = &["membre", "membres", "member", "members"];
+/// Words that end a prize.
+const BREAKS: &[&str] = &[
+    "pendant", "durant", "for", "during", "avec", "with", "quand", "when", "lorsque", "once", "et", "and", "sur",
+    "on", "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=",
+];
+/// Words trimmed from both ends of a prize.
+const NOISE: &[&str] = &[
+    "de", "d", "du", "un", "une", "a", "an", "the", "le", "la", "l", "les", "of", "gagner", "win", "lance",
+    "lancer", "launch", "start", "cree", "creer", "create", "organise", "organiser", "organize", "fais", "faire",
+    "make", "run", "nouveau", "nouvel", "new", "mets", "set", "up", "prix", "prize", "lot", "avec", "with",
+    "we", "reach", "reaches", "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons",
+    "serons", "sera", "arrive", "arrivera", "is", "are", "there", "y",
+];
+
+/// Finds and claims the winners (`2 gagnants`).
+fn take_winners(req: &mut Request) -> Option<u64> {
+    let (i, (n, end)) = (0..req.len()).find_map(|i| number_at(req, i).filter(|(_, end)| req.is(*end, WINNERS)).map(|f| (i, f)))?;
+    req.take(i..end + 1);
+    n.whole
+}
+
+/// Finds and claims a member-count trigger (`à 100 membres`, `100members`).
+fn take_trigger(req: &mut Request) -> Option<u64> {
+    for i in 0..req.len() {
+        if let Some((n, _)) = split_unit(req.norm(i)).filter(|(_, u)| word_in(u, MEMBERS) && !req.is_used(i)) {
+            req.take(i..i + 1);
+            return n.whole;
+        }
+        if let Some((n, end)) = number_at(req, i).filter(|(_, end)| req.is(*end, MEMBERS)) {
+            req.take(i..end + 1);
+            return n.whole;
+        }
+    }
+    None
+}
+
+/// The prize: the first run of free words after the giveaway word, else the last one before it.
+fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
+    if let Some(payload) = req.payload() {
+        return Some(payload.to_owned());
+    }
+    let trimmed = |req: &Request, (a, b): (usize, usize)| {
+        let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE))?;
+        let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE))?;
+        Some((a, b))
+    };
+    let runs = |from: usize, to: usize| {
+        let mut runs = Vec::new();
+        let mut i = from;
+        while i < to {
+            match req.free_run(i, BREAKS) {
+                Some((a, b)) => {
+                    runs.push((a, b.min(to - 1)));
+                    i = b + 1;
+                }
+                None => i += 1,
+            }
+        }
+        runs
+    };
+    let after = runs(keyword + 1, req.len()).into_iter().find_map(|r| trimmed(req, r));
+    let before = || runs(0, keyword).into_iter().rev().find_map(|r| trimmed(req, r));
+    let (a, b) = after.or_else(before)?;
+    let prize = req.span(a, b).trim_end_matches(['!', '?', '.', '…', ' ']).to_owned();
+    req.take(a..b + 1);
+    Some(prize)
+}
+
+/// Builds a `giveaway` order.
+pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
+    let lang = ctx.lang;
+    let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_giveaway(req.norm(i))).unwrap_or(0);
+    req.take(keyword..keyword + 1);
+    let channel = (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
+    if let Some((i, _)) = channel {
+        req.take(i..i + 1);
+    }
+    let winners = take_winners(req).unwrap_or(1);
+    let members = take_trigger(req);
+    let span = take_span(req, ctx.now).unwrap_or(Span::For(ctx.strategy.giveaway_hours.saturating_mul(3600)));
+    let prize = take_prize(req, keyword).ok_or(Trouble::NoPrize)?;
+    let winners = u32::try_from(winners).unwrap_or(u32::MAX);
+    let members = members.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
+    let how_long = match span {
+        Span::For(secs) => lang.pick(format!("pendant {}", show_secs(secs, true)), format!("for {}", show_secs(secs, false))),
+        Span::Until(_) => lang.pick("jusqu'à dimanche 23:59 UTC", "until Sunday 23:59 UTC").to_owned(),
+    };
+    let plural = if winners > 1 { "s" } else { "" };
+    let when = match members {
+        Some(m) => lang.pick(format!(", dès {m} membres"), format!(", once the server reaches {m} members")),
+        None => String::new(),
+    };
+    let summary = lang.pick(
+        format!("Lancer un giveaway « {prize} », {winners} gagnant{plural}{when}, {how_long}"),
+        format!("Start a giveaway \"{prize}\", {winners} winner{plural}{when}, {how_long}"),
+    );
+    let done = match (lang.is_fr(), members.is_some()) {
+        (true, false) => format!("🎉 Giveaway lancé ! {prize}, {winners} gagnant{plural}, {how_long}."),
+        (true, true) => format!("🎉 Giveaway programmé ! {prize}, {winners} gagnant{plural}{when}, {how_long}."),
+        (false, false) => format!("🎉 Giveaway started! {prize}, {winners} winner{plural}, {how_long}."),
+        (false, true) => format!("🎉 Giveaway scheduled! {prize}, {winners} winner{plural}{when}, {how_long}."),
+    };
+    let params = GiveawayParams {
+        prize,
+        winners,
+        duration_secs: span.secs(ctx.now),
+        trigger: members.map_or(GiveawayTrigger::Now, GiveawayTrigger::Members),
+        channel: channel.map(|(_, c)| c),
+        requirements: Requirements::default(),
+        bonus: Vec::new(),
+    };
+    Ok(Built { command: Command::Giveaway(params), summary, done })
+}

@@ -1,0 +1,234 @@
+//! The words the brain knows: which language a request is in, what it asks for, what it must
+//! refuse, and which words can never be a name (of a shop, a plan or a product).
+
+use super::config;
+use super::numbers::{money_at, percent_at, split_unit};
+use super::text::{word_in, Request};
+use super::time::is_unit;
+use super::trouble::Trouble;
+use super::Lang;
+use subjects::Name;
+
+/// What a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Intent {
+    Status,
+    Config,
+    Start,
+    Stop,
+    Restart,
+    Promo,
+    Giveaway,
+    Analytics,
+    Report,
+    Execute,
+    Announce,
+    Resync,
+    Catalog,
+    Giveaways(GiveawaysOp),
+    Preorders,
+}
+
+/// What is done to an existing giveaway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GiveawaysOp {
+    List,
+    End,
+    Reroll,
+    Cancel,
+    Verify,
+}
+
+const DESTRUCTIVE: &[&str] = &[
+    "supprime*", "efface*", "detrui*", "vide", "vider", "videz", "delete*", "remove*", "erase*", "wipe*",
+    "destroy*", "drop*", "purge*", "truncate*", "rm", "sudo", "format", "formate*", "reset*", "reinitialis*",
+    "desinstall*", "uninstall*", "nuke*", "kill",
+];
+const UNSUPPORTED: &[&str] = &[
+    "ban", "bannis", "bannir", "banni", "kick", "kicke", "expulse*", "rembourse", "rembourser", "remboursez",
+    "refund", "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants",
+];
+const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
+const ANNOUNCE: &[&str] = &[
+    "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste",
+    "poster", "post", "broadcast",
+];
+const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw"];
+const PROMO: &[&str] = &[
+    "promo", "promos", "promotion", "promotions", "reduction", "reductions", "remise", "rabais", "discount",
+    "discounts", "soldes", "sale", "coupon",
+];
+const ENDING: &[&str] = &["arrete", "arreter", "stoppe", "stop", "termine", "terminer", "end", "finish", "annule", "cancel"];
+const LIST: &[&str] = &[
+    "liste", "lister", "list", "montre", "montrer", "affiche", "afficher", "show", "voir", "quels", "quelles",
+    "which", "cours", "running", "actifs", "active", "ongoing",
+];
+const REPORT: &[&str] = &["rapport", "rapports", "report", "reports", "bilan", "recap", "recapitulatif", "compte-rendu"];
+const ANALYTICS: &[&str] = &[
+    "ventes", "vente", "vendus", "sales", "sold", "revenue", "revenus", "revenu", "chiffre",
+    "stats", "statistiques", "statistics", "analytics", "analytique", "conversion", "earnings", "earned",
+    "gagne", "sell", "vendre", "vendu", "remboursements", "refunds", "commandes", "orders", "checkouts", "top",
+];
+const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez"];
+const STOP: &[&str] = &[
+    "ferme", "fermer", "fermez", "close", "closed", "stop", "stoppe", "arrete", "arreter", "pause", "maintenance",
+    "shut", "desactive", "desactiver",
+];
+const START: &[&str] = &[
+    "ouvre", "ouvrir", "ouvrez", "rouvre", "rouvrir", "reouvre", "reouvrir", "open", "reopen", "start",
+    "demarre", "demarrer", "active", "activer",
+];
+const RESYNC: &[&str] = &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*"];
+const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "articles"];
+const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*"];
+const STATUS: &[&str] = &[
+    "etat", "statut", "status", "sante", "health", "online", "ligne", "uptime", "version", "versions", "ping",
+    "how", "comment", "va", "vont", "marche", "tourne", "doing", "up",
+];
+
+/// Words that are never a shop, plan or product name.
+pub(crate) const STOP_WORDS: &[&str] = &[
+    "le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "au", "aux", "a", "sur", "pour", "par", "dans",
+    "en", "et", "ou", "avec", "sans", "chez", "vers", "the", "an", "of", "on", "for", "in", "at", "to", "by",
+    "with", "and", "or", "from", "all", "every", "each", "tout", "tous", "toute", "toutes", "ce", "cet",
+    "cette", "ces", "mon", "ma", "mes", "notre", "nos", "my", "our", "this", "that", "these", "those", "qui",
+    "que", "qu", "ceux", "is", "are", "be", "it", "me", "moi", "nous", "we", "je", "j", "tu", "il", "pendant",
+    "durant", "during", "depuis", "since", "until", "jusqu", "stp", "svp", "please", "merci", "maintenant",
+    "now", "plan", "plans", "offre", "offres", "produit", "produits", "product", "products", "shop", "shops",
+    "boutique", "boutiques", "store", "stores", "magasin", "magasins", "groupe", "groupes", "group", "groups",
+    "serveur", "serveurs", "server", "servers", "instance", "instances", "maxis", "membres", "members",
+    "gagnants", "gagnant", "winners", "winner", "catalogue", "catalog", "everything", "everyone", "rien",
+    "inactifs", "inactive", "inactif", "code", "prix", "price", "ici", "here", "partout", "everywhere",
+    "si", "if", "quand", "when", "ca", "it", "pas", "not", "no", "non", "yes", "oui", "then", "puis", "ensuite",
+    "est", "sont", "ont", "has", "have", "avant", "apres", "after", "before", "abonnement", "abonnements",
+    "do", "go", "so", "up", "as", "hi", "ok", "ne", "se", "sa", "ta", "te", "ni", "off",
+];
+
+/// Whether a word can be a name (of a shop, a group, a plan or a product).
+pub(crate) fn is_name_like(word: &str) -> bool {
+    Name::parse(word).is_ok()
+        && word.chars().any(|c| c.is_ascii_alphabetic())
+        && !word_in(word, STOP_WORDS)
+        && !is_unit(word)
+        && split_unit(word).is_none()
+        && !word_in(word, PROMO)
+        && !word_in(word, GIVEAWAY)
+}
+
+const FRENCH: &[&str] = &[
+    "le", "la", "les", "de", "des", "du", "un", "une", "sur", "pour", "et", "est", "dans", "avec", "au", "aux",
+    "ce", "cette", "ces", "mets", "met", "lance", "ferme", "ouvre", "etat", "statut", "ventes", "vente",
+    "semaine", "jour", "jours", "heures", "heure", "tous", "toutes", "tout", "toute", "boutique", "boutiques",
+    "rapport", "hebdo", "annonce", "membres", "gagnants", "gagnant", "inactifs", "quel", "quelle", "combien",
+    "comment", "redemarre", "supprime", "efface", "prix", "devise", "depuis", "pendant", "hier", "aujourd",
+    "mois", "l", "d", "qu", "ceux", "qui", "ont", "vont", "va", "fais", "donne", "moi", "nous", "je", "tu",
+    "peux", "stp", "svp", "merci", "bonjour", "salut", "deux", "trois", "vingt", "trente", "cinquante",
+    "cent", "pourcent", "mais", "ou", "gagnants", "partout", "rouvre", "relance", "catalogue", "produits",
+];
+const ENGLISH: &[&str] = &[
+    "the", "of", "on", "for", "and", "is", "are", "to", "set", "launch", "start", "close", "open", "sales",
+    "week", "today", "day", "days", "hours", "hour", "all", "every", "report", "weekly", "members", "winners",
+    "winner", "inactive", "how", "what", "when", "we", "reach", "everything", "delete", "drop", "database",
+    "price", "this", "with", "a", "an", "please", "show", "list", "give", "me", "my", "our", "yesterday",
+    "month", "monthly", "restart", "reboot", "announce", "announcement", "doing", "off", "run", "reopen",
+    "until", "two", "three", "twenty", "thirty", "fifty", "hundred", "percent", "who", "whole", "can", "you",
+    "i", "it", "at", "in", "by", "from", "each", "running", "make", "create", "everyone", "weekend", "store",
+    "stores", "products", "catalog", "sell", "sold", "revenue", "shut", "down", "reason", "because",
+    "status", "end", "cancel", "verify", "reroll", "roles", "preorders", "off",
+];
+
+/// The language of a request: French unless English words outnumber French ones (accents count
+/// for French).
+pub(crate) fn language(req: &Request) -> Lang {
+    let (mut fr, mut en) = (0usize, 0usize);
+    for i in 0..req.len() {
+        if req.is_used(i) {
+            continue;
+        }
+        let (norm, raw) = (req.norm(i), req.raw(i));
+        fr += usize::from(word_in(norm, FRENCH)) + 2 * usize::from(raw.chars().any(|c| "éèêàçùûôîâ".contains(c)));
+        en += usize::from(word_in(norm, ENGLISH));
+    }
+    if en > fr {
+        Lang::En
+    } else {
+        Lang::Fr
+    }
+}
+
+/// Names the intent of a request, or refuses it.
+pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
+    if (0..req.len()).all(|i| req.is_used(i)) {
+        return Err(Trouble::Empty);
+    }
+    if let Some(i) = req.find(DESTRUCTIVE) {
+        return Err(Trouble::Destructive(req.raw(i).to_owned()));
+    }
+    if let Some(i) = req.find(UNSUPPORTED).or_else(|| req.find_pattern("mot de passe").map(|r| r.start)) {
+        return Err(Trouble::Unsupported(req.raw(i).to_owned()));
+    }
+    if req.find(&["!*"]).is_some() || req.has(EXECUTE) {
+        return Ok(Intent::Execute);
+    }
+    if config::names_strong_setting(req) {
+        return Ok(Intent::Config);
+    }
+    let (promo, giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
+    let first = (0..req.len()).find(|&i| !req.is_used(i));
+    let leads = first.is_some_and(|i| req.is(i, ANNOUNCE));
+    if req.has(ANNOUNCE) && (leads || req.payload().is_some() || !(promo || giveaway)) {
+        return Ok(Intent::Announce);
+    }
+    if giveaway {
+        let ops: [(&[&str], GiveawaysOp); 5] = [
+            (&["reroll", "retire", "retirer", "redraw"], GiveawaysOp::Reroll),
+            (&["verifie", "verifier", "verify", "check", "prouve", "proof"], GiveawaysOp::Verify),
+            (&["annule", "annuler", "cancel"], GiveawaysOp::Cancel),
+            (&["termine", "terminer", "cloture", "cloturer", "end", "finish", "stop", "arrete"], GiveawaysOp::End),
+            (LIST, GiveawaysOp::List),
+        ];
+        let op = ops.iter().find(|(words, _)| req.has(words));
+        return Ok(op.map_or(Intent::Giveaway, |(_, op)| Intent::Giveaways(*op)));
+    }
+    if let Some(i) = req.find(ENDING).filter(|_| promo) {
+        return Err(Trouble::Unsupported(req.raw(i).to_owned()));
+    }
+    if promo {
+        return Ok(Intent::Promo);
+    }
+    if config::names_setting(req) {
+        return Ok(Intent::Config);
+    }
+    if (0..req.len()).any(|i| percent_at(req, i).is_some() || money_at(req, i).is_some()) {
+        return Ok(Intent::Promo);
+    }
+    if req.find_pattern("weekly|hebdo|hebdomadaire|mensuel|monthly").is_some() && !req.has(ANALYTICS) {
+        return Ok(Intent::Report);
+    }
+    let table: [(&[&str], Intent); 8] = [
+        (REPORT, Intent::Report),
+        (ANALYTICS, Intent::Analytics),
+        (RESTART, Intent::Restart),
+        (STOP, Intent::Stop),
+        (RESYNC, Intent::Resync),
+        (PREORDERS, Intent::Preorders),
+        (START, Intent::Start),
+        (STATUS, Intent::Status),
+    ];
+    match table.iter().find(|(words, _)| req.has(words)) {
+        Some((_, Intent::Status)) if req.has(CATALOG) => Ok(Intent::Catalog),
+        Some((_, intent)) => Ok(*intent),
+        None if req.has(CATALOG) => Ok(Intent::Catalog),
+        None => Err(Trouble::Unknown),
+    }
+}
+
+/// Whether a word opens an announcement.
+pub(crate) fn is_announce(word: &str) -> bool {
+    word_in(word, ANNOUNCE)
+}
+
+/// Whether a word names a giveaway.
+pub(crate) fn is_giveaway(word: &str) -> bool {
+    word_in(word, GIVEAWAY)
+}

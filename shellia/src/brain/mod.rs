@@ -1,0 +1,184 @@
+//! The default brain: a deterministic reader of plain-language requests, in French or English,
+//! that turns them into typed orders. No network, no model: the same words and the same clock
+//! give the same plan.
+//!
+//! [`understand`] reads a request against a [`Strategy`] (the admin's defaults) and answers with
+//! a [`Plan`] to confirm and send, a question ([`Understood::Ask`]) when something is missing or
+//! ambiguous, or a refusal ([`Understood::Refuse`]) for what Shellia must not or cannot do, each
+//! in the request's language.
+//!
+//! Reading goes in steps: `text` cuts the request into tokens (mentions of Shellia dropped, a
+//! payload after a colon or between quotes set apart), `lexicon` names the language and the intent
+//! (refusing destructive requests first), `target` finds the shops addressed, `numbers` and
+//! `time` read amounts and durations, and `promo`, `giveaway`, `config`, `figures` and `ops` build
+//! the command with what it will do (`summary`) and the reply once done (`done_text`).
+
+mod config;
+mod figures;
+mod giveaway;
+mod lexicon;
+mod numbers;
+mod ops;
+mod promo;
+mod target;
+mod text;
+mod time;
+mod trouble;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use subjects::params::Audience;
+use subjects::{Command, Name, Target};
+
+use lexicon::Intent;
+pub use trouble::Trouble;
+
+/// The admin's defaults: what a request leaves unsaid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Strategy {
+    /// How long a promotion runs when the request does not say, in hours.
+    pub promo_hours: u64,
+    /// Who is told about a promotion when the request does not say.
+    pub promo_audience: Audience,
+    /// The highest percent a promotion may take off (above it the request is refused).
+    pub max_discount: u8,
+    /// How long a giveaway runs when the request does not say, in hours.
+    pub giveaway_hours: u64,
+    /// Where orders go when the request names no shop or group.
+    pub default_target: Target,
+    /// The fleet's shops and groups; when not empty, any other name is refused as unknown.
+    pub known_targets: Vec<Name>,
+}
+
+impl Default for Strategy {
+    /// 48 h promotions announced to members inactive for 30 days, capped at 50%; 24 h giveaways;
+    /// every shop.
+    fn default() -> Self {
+        Self {
+            promo_hours: 48,
+            promo_audience: Audience::InactiveDays(30),
+            max_discount: 50,
+            giveaway_hours: 24,
+            default_target: Target::All,
+            known_targets: Vec::new(),
+        }
+    }
+}
+
+/// The language of a request, and of everything said back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// French.
+    Fr,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The French or the English text.
+    pub(crate) fn pick<T>(self, fr: T, en: T) -> T {
+        match self {
+            Self::Fr => fr,
+            Self::En => en,
+        }
+    }
+
+    /// Whether this is French.
+    pub(crate) fn is_fr(self) -> bool {
+        self == Self::Fr
+    }
+}
+
+/// What Shellia will do for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The request's language.
+    pub lang: Lang,
+    /// Where the orders go.
+    pub target: Target,
+    /// The orders, in the order they are sent.
+    pub commands: Vec<Command>,
+    /// What it will do, to confirm (in the request's language).
+    pub summary: String,
+    /// The reply once done, e.g. "✅ Promotion lancée ! 20% sur les plans Pro pendant 48h.".
+    pub done_text: String,
+}
+
+/// The brain's answer to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Understood {
+    /// Orders to confirm and send.
+    Plan(Plan),
+    /// Something is missing or ambiguous: a question for the admin.
+    Ask {
+        /// The request's language.
+        lang: Lang,
+        /// The question.
+        question: String,
+    },
+    /// Something Shellia must not or cannot do.
+    Refuse {
+        /// The request's language.
+        lang: Lang,
+        /// Why, for the admin.
+        reason: String,
+    },
+}
+
+/// What a builder reads with: the language, the target, the strategy and the clock.
+pub(crate) struct Ctx<'a> {
+    pub(crate) lang: Lang,
+    pub(crate) target: &'a Target,
+    pub(crate) strategy: &'a Strategy,
+    pub(crate) now: DateTime<Utc>,
+}
+
+/// One command with what it will do and what is said once it is done.
+pub(crate) struct Built {
+    pub(crate) command: Command,
+    pub(crate) summary: String,
+    pub(crate) done: String,
+}
+
+/// Reads `text` (leading mentions such as `@Shellia` or `<@123>` are ignored) at `now`.
+pub fn understand(text: &str, strategy: &Strategy, now: DateTime<Utc>) -> Understood {
+    let mut req = text::Request::new(text);
+    let lang = lexicon::language(&req);
+    match plan(&mut req, strategy, now, lang) {
+        Ok(plan) => Understood::Plan(plan),
+        Err(trouble) => trouble.answer(lang),
+    }
+}
+
+fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: Lang) -> Result<Plan, Trouble> {
+    let intent = match lexicon::intent(req) {
+        // "Hey Shellia: status": the words after the colon are the request.
+        Err(Trouble::Empty | Trouble::Unknown) if req.payload().is_some() => {
+            req.release_payload();
+            lexicon::intent(req)?
+        }
+        other => other?,
+    };
+    let takes_payload =
+        matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute | Intent::Giveaway);
+    if !takes_payload {
+        req.release_payload();
+    }
+    let target = target::take_target(req, strategy)?;
+    let ctx = Ctx { lang, target: &target, strategy, now };
+    let built = match intent {
+        Intent::Promo => promo::build(req, &ctx)?,
+        Intent::Giveaway => giveaway::build(req, &ctx)?,
+        Intent::Config => config::build(req, &ctx)?,
+        Intent::Analytics => figures::analytics(req, &ctx),
+        Intent::Report => figures::report(req, &ctx),
+        other => ops::build(other, req, &ctx)?,
+    };
+    Command::from_parts(built.command.action().as_str(), built.command.params_json())
+        .map_err(|e| Trouble::Invalid(e.message))?;
+    let where_ = target::show_target(&target, lang.is_fr());
+    let summary = lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
+    Ok(Plan { lang, target, commands: vec![built.command], summary, done_text: built.done })
+}

@@ -1,0 +1,170 @@
+//! Operations: status, open and close (with the reason buyers see), restart, resync, Maxis's own
+//! allow-listed commands (`exécute !status`), announcements, and the lists (catalog, preorders,
+//! giveaways) and giveaway actions (end, reroll, cancel, verify).
+
+use subjects::params::{
+    AnnounceParams, Audience, CatalogParams, ExecuteParams, GiveawaysParams, PreorderParams, ResyncParams,
+    RestartParams, StartParams, StatusParams, StopParams,
+};
+use subjects::Command;
+
+use super::lexicon::{is_announce, is_giveaway, GiveawaysOp, Intent};
+use super::promo::{show_audience, take_audience};
+use super::target::show_target;
+use super::text::{channel_id, Request};
+use super::trouble::Trouble;
+use super::{Built, Ctx, Lang};
+
+/// The commands Maxis accepts through `execute`.
+const ALLOWED: &[&str] = &["!status", "!open", "!close", "!announce", "!config", "!analytics", "!report"];
+const REASON: &[&str] = &["pour", "for", "car", "parce", "because", "raison", "reason", "cause", "motif", "due"];
+/// Words skipped at the start of a reason or a message.
+const LEAD: &[&str] = &[
+    "que", "qu", "cause", "de", "d", "du", "l", "le", "la", "les", "the", "a", "an", "to", "of", "raison",
+    "reason", "motif", "message", "ce", "this", "that", ":",
+];
+
+fn built(command: Command, lang: Lang, summary: (&str, &str), done: (String, String)) -> Built {
+    Built { command, summary: lang.pick(summary.0, summary.1).to_owned(), done: lang.pick(done.0, done.1) }
+}
+
+/// The free text from token `i` on, leading filler words skipped.
+fn text_from(req: &Request, mut i: usize) -> Option<(usize, usize)> {
+    while req.is(i, LEAD) {
+        i += 1;
+    }
+    req.free_run(i, &[])
+}
+
+/// Builds the order of an operation intent.
+pub(crate) fn build(intent: Intent, req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
+    let lang = ctx.lang;
+    let (fr, en) = (show_target(ctx.target, true), show_target(ctx.target, false));
+    Ok(match intent {
+        Intent::Status => built(
+            Command::Status(StatusParams {}),
+            lang,
+            ("Demander l'état", "Ask for the status"),
+            (format!("🟢 Voici l'état de {fr}."), format!("🟢 Here is the status of {en}.")),
+        ),
+        Intent::Start => built(
+            Command::Start(StartParams {}),
+            lang,
+            ("Ouvrir la boutique", "Open the shop"),
+            ("✅ Boutique ouverte.".to_owned(), "✅ Shop open.".to_owned()),
+        ),
+        Intent::Stop => stop(req, lang),
+        Intent::Restart => built(
+            Command::Restart(RestartParams {}),
+            lang,
+            ("Redémarrer", "Restart"),
+            ("🔄 Redémarrage en cours.".to_owned(), "🔄 Restarting.".to_owned()),
+        ),
+        Intent::Resync => built(
+            Command::Resync(ResyncParams {}),
+            lang,
+            ("Revérifier les rôles de chaque membre", "Re-check every member's roles"),
+            ("🔁 Rôles revérifiés.".to_owned(), "🔁 Roles re-checked.".to_owned()),
+        ),
+        Intent::Catalog => built(
+            Command::Catalog(CatalogParams::List),
+            lang,
+            ("Lister le catalogue", "List the catalog"),
+            ("🛒 Voici le catalogue.".to_owned(), "🛒 Here is the catalog.".to_owned()),
+        ),
+        Intent::Preorders => built(
+            Command::Preorder(PreorderParams::List),
+            lang,
+            ("Lister les précommandes", "List the preorders"),
+            ("📦 Voici les précommandes.".to_owned(), "📦 Here are the preorders.".to_owned()),
+        ),
+        Intent::Giveaways(op) => giveaways(op, req, lang)?,
+        Intent::Execute => execute(req, lang)?,
+        Intent::Announce => announce(req, lang)?,
+        Intent::Promo | Intent::Giveaway | Intent::Config | Intent::Analytics | Intent::Report => {
+            return Err(Trouble::Unknown)
+        }
+    })
+}
+
+fn stop(req: &mut Request, lang: Lang) -> Built {
+    let reason = req.payload().map(str::to_owned).or_else(|| {
+        let i = req.find(REASON)?;
+        let (a, b) = text_from(req, i + 1)?;
+        Some(req.span(a, b).trim_end_matches(['!', '.', ' ']).to_owned())
+    });
+    let reason = reason.or_else(|| req.has(&["maintenance"]).then(|| "maintenance".to_owned()));
+    let done = match &reason {
+        Some(r) => (format!("⛔ Boutique fermée ({r})."), format!("⛔ Shop closed ({r}).")),
+        None => ("⛔ Boutique fermée.".to_owned(), "⛔ Shop closed.".to_owned()),
+    };
+    let summary = match &reason {
+        Some(r) => lang.pick(format!("Fermer la boutique (raison : {r})"), format!("Close the shop (reason: {r})")),
+        None => lang.pick("Fermer la boutique", "Close the shop").to_owned(),
+    };
+    Built { command: Command::Stop(StopParams { reason }), summary, done: lang.pick(done.0, done.1) }
+}
+
+fn execute(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
+    let bang = (0..req.len()).find(|&i| !req.is_used(i) && req.norm(i).starts_with('!'));
+    let line = match (req.payload(), bang) {
+        (Some(payload), _) => payload.to_owned(),
+        (None, Some(i)) => req.free_run(i, &[]).map(|(a, b)| req.span(a, b).to_owned()).unwrap_or_default(),
+        (None, None) => {
+            let rest = (0..req.len()).find(|&i| !req.is_used(i)).and_then(|i| req.free_run(i, &[]));
+            return Err(Trouble::NotAllowed(rest.map(|(a, b)| req.span(a, b).to_owned()).unwrap_or_default()));
+        }
+    };
+    let first = line.split_whitespace().next().unwrap_or_default().to_lowercase();
+    if !ALLOWED.contains(&first.as_str()) {
+        return Err(Trouble::NotAllowed(line));
+    }
+    let summary = lang.pick(format!("Exécuter la commande Maxis {line}"), format!("Run the Maxis command {line}"));
+    let done = lang.pick(format!("✅ Commande {line} exécutée."), format!("✅ Ran {line}."));
+    Ok(Built { command: Command::Execute(ExecuteParams { command: line }), summary, done })
+}
+
+fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
+    let channel = (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
+    if let Some((i, _)) = channel {
+        req.take(i..i + 1);
+    }
+    let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_announce(req.norm(i))).unwrap_or(0);
+    req.take(keyword..keyword + 1);
+    let audience = take_audience(req, &super::Strategy::default()).unwrap_or(Audience::Everyone);
+    let message = match req.payload() {
+        Some(payload) => payload.to_owned(),
+        None => text_from(req, keyword + 1).map(|(a, b)| req.span(a, b).to_owned()).ok_or(Trouble::NoMessage)?,
+    };
+    let who = show_audience(&audience, lang.is_fr());
+    let summary = lang.pick(format!("Annoncer « {message} » {who}"), format!("Announce \"{message}\" to {who}"));
+    let done = lang.pick(format!("📣 Annonce publiée : « {message} »"), format!("📣 Announcement posted: \"{message}\""));
+    let params = AnnounceParams { message, audience, channel: channel.map(|(_, c)| c) };
+    Ok(Built { command: Command::Announce(params), summary, done })
+}
+
+fn giveaways(op: GiveawaysOp, req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
+    if op == GiveawaysOp::List {
+        return Ok(built(
+            Command::Giveaways(GiveawaysParams::List),
+            lang,
+            ("Lister les giveaways", "List the giveaways"),
+            ("🎁 Voici les giveaways.".to_owned(), "🎁 Here are the giveaways.".to_owned()),
+        ));
+    }
+    let id = (0..req.len())
+        .filter(|&i| !req.is_used(i) && !is_giveaway(req.norm(i)))
+        .map(|i| req.raw(i).trim_start_matches('#'))
+        .find(|w| w.len() >= 6 && w.chars().any(|c| c.is_ascii_digit()) && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .map(str::to_owned)
+        .ok_or(Trouble::NoGiveawayId)?;
+    let (params, fr, en) = match op {
+        GiveawaysOp::End => (GiveawaysParams::End { id: id.clone() }, "Terminer le giveaway", "End giveaway"),
+        GiveawaysOp::Reroll => (GiveawaysParams::Reroll { id: id.clone(), replace: None }, "Retirer les gagnants du giveaway", "Reroll giveaway"),
+        GiveawaysOp::Cancel => (GiveawaysParams::Cancel { id: id.clone() }, "Annuler le giveaway", "Cancel giveaway"),
+        GiveawaysOp::Verify | GiveawaysOp::List => (GiveawaysParams::Verify { id: id.clone() }, "Vérifier le tirage du giveaway", "Verify giveaway"),
+    };
+    let summary = lang.pick(format!("{fr} {id}"), format!("{en} {id}"));
+    let done = lang.pick(format!("🎁 {fr} {id} : fait."), format!("🎁 {en} {id}: done."));
+    Ok(Built { command: Command::Giveaways(params), summary, done })
+}

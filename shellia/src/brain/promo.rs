@@ -1,0 +1,222 @@
+//! Promotions: the discount (`20%`, `vingt pour cent`, `5€`, `$5`), what it applies to (a plan, a
+//! product, everything), how long (`48h`, `deux jours`, `ce week-end`), to whom it is announced
+//! (`les membres inactifs`, `promo-ping`, a role), and an optional code, cap on uses and start.
+
+use subjects::params::{Audience, Discount, PromoParams, PromoTarget};
+use subjects::Command;
+
+use super::lexicon::is_name_like;
+use super::numbers::{money_at, number_at, percent_at, show_money};
+use super::text::{role_id, Request};
+use super::time::{duration_at, show_secs, take_span, take_start, Span};
+use super::trouble::Trouble;
+use super::{Built, Ctx, Strategy};
+
+const PLAN: &[&str] = &[
+    "plan", "plans", "offre", "offres", "abonnement", "abonnements", "formule", "formules", "subscription",
+    "subscriptions", "tier", "tiers", "pack", "packs",
+];
+const PRODUCT: &[&str] = &["produit", "produits", "product", "products", "article", "articles", "item", "items"];
+const EVERYTHING: &[&str] = &[
+    "tout|toute|tous|toutes le|la|les|l|~ catalogue|boutique|produits|articles|site|magasin|shop|store|plans|offres",
+    "all the|~ products|items|plans|catalog|catalogue|store|shop|site",
+    "the|~ whole|entire catalog|catalogue|store|shop|site",
+    "sitewide|storewide|site-wide|store-wide|everything|tout",
+];
+
+/// Finds and claims who is reached: inactive members (for `N` days), the promotion pings,
+/// a role, or everyone.
+pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Audience> {
+    if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && role_id(req.norm(i)).is_some()) {
+        req.take(i..i + 1);
+        return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
+    }
+    let pings = "ceux|those|people|members|membres|aux|to|the|~ qui|who|with|~ ont|have|~ active|activated|enabled|opted|turned|~ in|on|~ les|the|their|~ promo|~ pings|ping|promo-ping|promo-pings|promoping";
+    if req.take_pattern(pings).is_some() {
+        return Some(Audience::PromoPing);
+    }
+    if let Some(i) = req.find(&["inacti*", "dormant*"]) {
+        let lead = (i.saturating_sub(3)..i).find(|&j| (j..i).all(|k| req.is(k, &["aux", "a", "to", "les", "the", "membres", "members", "all"])));
+        req.take(lead.unwrap_or(i)..i + 1);
+        let default = match strategy.promo_audience {
+            Audience::InactiveDays(days) => days,
+            _ => 30,
+        };
+        let marked = req.match_at(i + 1, "depuis|for|since|de|d|over|of|pendant|during");
+        let before = (i.saturating_sub(3)..i).find_map(|j| duration_at(req, j).filter(|&(_, end)| end == i).map(|d| (j, d)));
+        let days = match (marked.and_then(|m| duration_at(req, m)), before) {
+            (Some((secs, end)), _) => {
+                req.take(i + 1..end);
+                secs / 86_400
+            }
+            (None, Some((j, (secs, end)))) => {
+                req.take(j..end);
+                secs / 86_400
+            }
+            _ => u64::from(default),
+        };
+        return Some(Audience::InactiveDays(u32::try_from(days.max(1)).unwrap_or(u32::MAX)));
+    }
+    let everyone = ["tout le monde", "everyone|everybody|@everyone", "tous|all les|~ membres|members"];
+    everyone.iter().find_map(|p| req.take_pattern(p)).map(|_| Audience::Everyone)
+}
+
+/// The audience as said to the admin.
+pub(crate) fn show_audience(audience: &Audience, french: bool) -> String {
+    match (audience, french) {
+        (Audience::Everyone, true) => "à tous les membres".to_owned(),
+        (Audience::Everyone, false) => "every member".to_owned(),
+        (Audience::InactiveDays(d), true) => format!("aux membres inactifs depuis {d} jours"),
+        (Audience::InactiveDays(d), false) => format!("members inactive for {d} days"),
+        (Audience::Role(id), true) => format!("au rôle <@&{id}>"),
+        (Audience::Role(id), false) => format!("role <@&{id}>"),
+        (Audience::PromoPing, true) => "aux membres qui ont activé les pings promo".to_owned(),
+        (Audience::PromoPing, false) => "members who opted in to promo pings".to_owned(),
+    }
+}
+
+/// Finds and claims the discount; refuses one above 100% or above the strategy's cap.
+fn take_discount(req: &mut Request, strategy: &Strategy) -> Result<Discount, Trouble> {
+    for i in 0..req.len() {
+        if let Some((n, end)) = percent_at(req, i) {
+            req.take(i..end);
+            let Some(p) = n.whole else { return Err(Trouble::BadDiscount(format!("{}%", n.text))) };
+            return match u8::try_from(p) {
+                Ok(0) => Err(Trouble::BadDiscount("0%".to_owned())),
+                _ if p > 100 => Err(Trouble::OverHundred(p)),
+                Ok(p) if p > strategy.max_discount => Err(Trouble::AboveCap { asked: p, cap: strategy.max_discount }),
+                Ok(p) => Ok(Discount::Percent(p)),
+                Err(_) => Err(Trouble::OverHundred(p)),
+            };
+        }
+        if let Some((money, end)) = money_at(req, i) {
+            req.take(i..end);
+            if money.amount == 0 {
+                return Err(Trouble::BadDiscount(req.span(i, end - 1).to_owned()));
+            }
+            return Ok(Discount::Fixed(money));
+        }
+    }
+    Err(Trouble::NoDiscount)
+}
+
+/// What a promotion applies to, with how to say it (French, English).
+struct Applies {
+    target: PromoTarget,
+    fr: String,
+    en: String,
+}
+
+/// Finds and claims what the promotion applies to.
+fn take_applies(req: &mut Request) -> Result<Applies, Trouble> {
+    if EVERYTHING.iter().any(|p| req.take_pattern(p).is_some()) {
+        return Ok(Applies { target: PromoTarget::All, fr: "tout le catalogue".into(), en: "everything".into() });
+    }
+    for (words, plan) in [(PLAN, true), (PRODUCT, false)] {
+        let Some(i) = req.find(words) else { continue };
+        let name = [i + 1, i + 2]
+            .into_iter()
+            .take_while(|&j| j == i + 1 || req.is(i + 1, &["de", "d", "du", "of"]))
+            .chain(i.checked_sub(1))
+            .find(|&j| !req.is_used(j) && is_name_like(req.norm(j)));
+        let Some(j) = name else {
+            return Err(if plan { Trouble::UnknownPlan } else { Trouble::NoPromoTarget });
+        };
+        req.take(i.min(j)..i.max(j) + 1);
+        let (id, raw, plural) = (req.norm(j).to_owned(), req.raw(j).to_owned(), req.norm(i).ends_with('s'));
+        return Ok(match (plan, plural) {
+            (true, true) => Applies { target: PromoTarget::Plan(id), fr: format!("les plans {raw}"), en: format!("the {raw} plans") },
+            (true, false) => Applies { target: PromoTarget::Plan(id), fr: format!("le plan {raw}"), en: format!("the {raw} plan") },
+            (false, _) => Applies { target: PromoTarget::Product(id), fr: format!("le produit {raw}"), en: format!("product {raw}") },
+        });
+    }
+    let bare = req.find_pattern("sur|on|pour|for le|la|les|l|the|~").map(|r| r.end);
+    match bare.filter(|&j| !req.is_used(j) && is_name_like(req.norm(j))) {
+        Some(j) => Err(Trouble::PlanOrProduct(req.raw(j).to_owned())),
+        None => Err(Trouble::NoPromoTarget),
+    }
+}
+
+/// Finds and claims a promo code (`code NOEL20`, `avec le code X`).
+fn take_code(req: &mut Request) -> Option<String> {
+    let range = req.find_pattern("code|coupon promo|:|~")?;
+    let j = range.end;
+    let raw = req.raw(j);
+    let ok = !req.is_used(j) && !raw.is_empty() && raw.len() <= 32;
+    let ok = ok && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    ok.then(|| raw.to_owned()).inspect(|_| req.take(range.start..j + 1))
+}
+
+/// Finds and claims the most redemptions (`100 utilisations`, `limited to 100`, `first 50`).
+fn take_max_uses(req: &mut Request) -> Option<u32> {
+    for i in 0..req.len() {
+        let at = req.match_at(i, "limite|limitee|limited|max|maximum|first a|to|de|~").unwrap_or(i);
+        let discount = percent_at(req, at).is_some() || money_at(req, at).is_some() || duration_at(req, at).is_some();
+        let Some((n, end)) = number_at(req, at).filter(|_| !discount) else { continue };
+        let uses = req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|premiers|premieres");
+        if at > i || uses.is_some() {
+            req.take(i..uses.unwrap_or(end));
+            return n.whole.and_then(|v| u32::try_from(v).ok());
+        }
+    }
+    None
+}
+
+/// Builds a `promo` order.
+pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
+    let (lang, strategy, now) = (ctx.lang, ctx.strategy, ctx.now);
+    let audience = take_audience(req, strategy).unwrap_or_else(|| strategy.promo_audience.clone());
+    let code = take_code(req);
+    let max_redemptions = take_max_uses(req);
+    let discount = take_discount(req, strategy)?;
+    let span = take_span(req, now).unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
+    let starts_at = take_start(req, now);
+    let replace = req.find(&["remplace*", "replace*", "ecrase*", "override*"]).is_some();
+    let applies = take_applies(req)?;
+    let french = lang.is_fr();
+    let shown = match &discount {
+        Discount::Percent(p) => format!("{p}%"),
+        Discount::Fixed(money) => show_money(money, french),
+    };
+    let how_long = match span {
+        Span::For(secs) => lang.pick(format!("pendant {}", show_secs(secs, true)), format!("for {}", show_secs(secs, false))),
+        Span::Until(_) => lang.pick("jusqu'à dimanche 23:59 UTC", "until Sunday 23:59 UTC").to_owned(),
+    };
+    let duration_secs = match (span, starts_at) {
+        (Span::Until(end), Some(start)) => u64::try_from((end - start).num_seconds()).unwrap_or(0),
+        _ => span.secs(now),
+    };
+    let mut extra = String::new();
+    if let Some(code) = &code {
+        extra.push_str(&lang.pick(format!(", code {code}"), format!(", code {code}")));
+    }
+    if let Some(n) = max_redemptions {
+        extra.push_str(&lang.pick(format!(", {n} utilisations au plus"), format!(", at most {n} uses")));
+    }
+    if let Some(start) = starts_at {
+        let day = start.format(lang.pick("%d/%m/%Y", "%Y-%m-%d"));
+        extra.push_str(&lang.pick(format!(", à partir du {day}"), format!(", starting {day}")));
+    }
+    let who = show_audience(&audience, french);
+    let summary = lang.pick(
+        format!("Lancer une promotion de {shown} sur {} {how_long}{extra}, annoncée {who}", applies.fr),
+        format!("Start a {shown} promotion on {} {how_long}{extra}, announced to {who}", applies.en),
+    );
+    let done = match (lang, starts_at) {
+        (super::Lang::Fr, None) => format!("✅ Promotion lancée ! {shown} sur {} {how_long}.", applies.fr),
+        (super::Lang::Fr, Some(_)) => format!("✅ Promotion programmée ! {shown} sur {} {how_long}{extra}.", applies.fr),
+        (super::Lang::En, None) => format!("✅ Promotion started! {shown} off {} {how_long}.", applies.en),
+        (super::Lang::En, Some(_)) => format!("✅ Promotion scheduled! {shown} off {} {how_long}{extra}.", applies.en),
+    };
+    let params = PromoParams {
+        discount,
+        target: applies.target,
+        duration_secs,
+        audience,
+        code,
+        max_redemptions,
+        starts_at,
+        replace,
+    };
+    Ok(Built { command: Command::Promo(params), summary, done })
+}

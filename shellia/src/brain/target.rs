@@ -1,0 +1,126 @@
+//! Which shops a request addresses: `@eu`, `sur le shop1`, `pour eu`, `statut du shop2`,
+//! `le groupe eu`, `the us shops`, or every shop (`tous les shops`, `every shop`, `partout`).
+//! Without one, the strategy's default target.
+
+use subjects::{Name, Target};
+
+use super::lexicon::is_name_like;
+use super::text::Request;
+use super::trouble::Trouble;
+use super::Strategy;
+
+const PREPS: &[&str] =
+    &["sur", "pour", "chez", "dans", "du", "de", "au", "aux", "a", "on", "for", "at", "in", "of", "to", "from"];
+/// Prepositions after which "the shop" without a name is a question, not a figure of speech.
+const POINTING: &[&str] = &["sur", "pour", "chez", "du", "au", "on", "for", "at", "of"];
+const ARTICLES: &[&str] = &["le", "la", "l", "les", "the"];
+const SINGULAR: &[&str] = &["shop", "boutique", "magasin", "store", "instance", "serveur", "server"];
+const NOUNS: &[&str] = &[
+    "shop", "shops", "boutique", "boutiques", "magasin", "magasins", "store", "stores", "instance", "instances",
+    "serveur", "serveurs", "server", "servers", "groupe", "groupes", "group", "groups", "region", "regions",
+];
+const GROUPS: &[&str] = &["groupe", "group", "region", "shops", "boutiques", "stores", "magasins", "serveurs", "servers"];
+const EVERY: &[&str] = &[
+    "sur|pour|dans|a|chez|on|for|in|to|at|across|~ tous|toutes les|~ shops|boutiques|magasins|serveurs|instances|maxis",
+    "sur|pour|on|for|in|to|at|across|~ every|each|all of|~ the|~ shops|shop|stores|store|instances|servers|fleet",
+    "sur|pour|on|for|in|across|~ toute|the|~ la|whole|entire|~ flotte|fleet",
+    "partout|everywhere",
+];
+
+/// A shop id such as `shop1`, `boutique2`: a shop word and digits.
+fn is_shop_id(word: &str) -> bool {
+    let letters = word.trim_end_matches(|c: char| c.is_ascii_digit());
+    letters.len() < word.len()
+        && ["shop", "boutique", "store", "magasin", "maxis", "srv", "server", "serveur"].contains(&letters)
+}
+
+/// Whether a word names a shop or a group without any help: known to the fleet, a shop id, or a
+/// two-letter group (`eu`, `us`).
+fn names_itself(word: &str, strategy: &Strategy) -> bool {
+    strategy.known_targets.iter().any(|n| n.as_ref() == word)
+        || (is_shop_id(word) && Name::parse(word).is_ok())
+        || (word.len() == 2 && word.chars().all(|c| c.is_ascii_lowercase()) && is_name_like(word))
+}
+
+/// Finds and claims the target; the strategy's default when none is named.
+pub(crate) fn take_target(req: &mut Request, strategy: &Strategy) -> Result<Target, Trouble> {
+    let mut found: Vec<(Target, String)> = Vec::new();
+    for i in 0..req.len() {
+        let Some(name) = req.norm(i).strip_prefix('@').filter(|_| !req.is_used(i)) else { continue };
+        if matches!(name, "everyone" | "here") {
+            continue;
+        }
+        let raw = req.raw(i).to_owned();
+        let target = Target::parse(name).map_err(|_| unknown(&raw, strategy))?;
+        req.take(i..i + 1);
+        found.push((target, raw));
+    }
+    for pattern in EVERY {
+        while let Some(range) = req.take_pattern(pattern) {
+            found.push((Target::All, req.span(range.start, range.end - 1).to_owned()));
+        }
+    }
+    for i in 0..req.len() {
+        if !req.is(i, PREPS) {
+            continue;
+        }
+        let j = if req.is(i + 1, ARTICLES) { i + 2 } else { i + 1 };
+        if req.is(j, NOUNS) {
+            let k = j + 1;
+            if !req.is_used(k) && (is_name_like(req.norm(k)) || names_itself(req.norm(k), strategy)) {
+                found.push(named(req, k, strategy)?);
+                req.take(i..k + 1);
+            } else if req.is(j, SINGULAR) && req.is(i, POINTING) {
+                return Err(Trouble::AmbiguousTarget);
+            }
+        } else if !req.is_used(j) && names_itself(req.norm(j), strategy) {
+            found.push(named(req, j, strategy)?);
+            req.take(i..j + 1);
+        }
+    }
+    for i in 0..req.len() {
+        let word = req.norm(i);
+        let english = i > 0 && req.is(i - 1, &["the", "on", "for", "in", "at", "of", "to"]);
+        let before_group = english && req.is(i + 1, GROUPS) && is_name_like(word);
+        let known = strategy.known_targets.iter().any(|n| n.as_ref() == word);
+        if !req.is_used(i) && (before_group || known || is_shop_id(word)) {
+            found.push(named(req, i, strategy)?);
+            req.take(i..if before_group { i + 2 } else { i + 1 });
+        }
+    }
+    let mut distinct: Vec<(Target, String)> = Vec::new();
+    for (target, raw) in found {
+        if !distinct.iter().any(|(t, _)| *t == target) {
+            distinct.push((target, raw));
+        }
+    }
+    match distinct.as_slice() {
+        [] => Ok(strategy.default_target.clone()),
+        [(target, _)] => Ok(target.clone()),
+        [(_, a), (_, b), ..] => Err(Trouble::TwoTargets(a.clone(), b.clone())),
+    }
+}
+
+/// Token `i` as a named target, checked against the fleet when the strategy knows it.
+fn named(req: &Request, i: usize, strategy: &Strategy) -> Result<(Target, String), Trouble> {
+    let raw = req.raw(i).to_owned();
+    let name = Name::parse(req.norm(i)).map_err(|_| unknown(&raw, strategy))?;
+    if !strategy.known_targets.is_empty() && !strategy.known_targets.contains(&name) {
+        return Err(unknown(&raw, strategy));
+    }
+    Ok((Target::Named(name), raw))
+}
+
+fn unknown(raw: &str, strategy: &Strategy) -> Trouble {
+    let known: Vec<&str> = strategy.known_targets.iter().map(AsRef::as_ref).collect();
+    Trouble::UnknownTarget { name: raw.to_owned(), known: known.join(", ") }
+}
+
+/// The target as said to the admin.
+pub(crate) fn show_target(target: &Target, french: bool) -> String {
+    match (target, french) {
+        (Target::All, true) => "tous les shops".to_owned(),
+        (Target::All, false) => "every shop".to_owned(),
+        (Target::Named(name), _) => name.to_string(),
+    }
+}

@@ -1,0 +1,175 @@
+//! Durations (`48h`, `2 jours`, `deux jours`, `une semaine`, `a week`), the weekend (`ce week-end`,
+//! `this weekend`: until Sunday 23:59 UTC), starts (`demain`, `tomorrow`) and reporting periods
+//! (`aujourd'hui`, `cette semaine`, `last month`, `hier`…), all computed from a given `now`.
+
+use chrono::{DateTime, Datelike, Days, Duration, NaiveTime, Utc};
+use subjects::params::Period;
+
+use super::numbers::{number_at, split_unit};
+use super::text::{word_in, Request};
+
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+
+/// How long something runs, as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Span {
+    /// For this many seconds.
+    For(u64),
+    /// Until this instant.
+    Until(DateTime<Utc>),
+}
+
+impl Span {
+    /// The length in seconds from `now` (0 when already past).
+    pub(crate) fn secs(self, now: DateTime<Utc>) -> u64 {
+        match self {
+            Self::For(secs) => secs,
+            Self::Until(end) => u64::try_from((end - now).num_seconds()).unwrap_or(0),
+        }
+    }
+}
+
+/// Seconds in one unit word (`h`, `heures`, `jours`, `days`, `semaine`, `weeks`, `mois`, `min`…).
+pub(crate) fn unit_secs(unit: &str) -> Option<u64> {
+    let table: &[(&[&str], u64)] = &[
+        (&["min", "mins", "mn", "minute", "minutes"], 60),
+        (&["h", "hr", "hrs", "heure", "heures", "hour", "hours"], HOUR),
+        (&["j", "jr", "jrs", "jour", "jours", "journee", "journees", "d", "day", "days"], DAY),
+        (&["sem", "semaine", "semaines", "w", "wk", "week", "weeks"], 7 * DAY),
+        (&["mois", "month", "months"], 30 * DAY),
+    ];
+    table.iter().find(|(words, _)| words.contains(&unit)).map(|&(_, secs)| secs)
+}
+
+/// A duration at token `i` (`48h`, `48 h`, `2 jours`, `deux jours`, `a week`): seconds and the
+/// index after it.
+pub(crate) fn duration_at(req: &Request, i: usize) -> Option<(u64, usize)> {
+    if req.is_used(i) {
+        return None;
+    }
+    if let Some((n, unit)) = split_unit(req.norm(i)) {
+        return Some((n.whole?.checked_mul(unit_secs(unit)?)?, i + 1));
+    }
+    let (n, j) = number_at(req, i)?;
+    let secs = unit_secs(req.norm(j)).filter(|_| !req.is_used(j))?;
+    Some((n.whole?.checked_mul(secs)?, j + 1))
+}
+
+/// The end of this weekend: the coming Sunday at 23:59 UTC (today when it is Sunday before then).
+pub(crate) fn weekend_end(now: DateTime<Utc>) -> DateTime<Utc> {
+    let to_sunday = 6 - u64::from(now.weekday().num_days_from_monday());
+    let at = |days: u64| {
+        let date = now.date_naive().checked_add_days(Days::new(days)).unwrap_or(now.date_naive());
+        date.and_time(NaiveTime::from_hms_opt(23, 59, 0).unwrap_or_default()).and_utc()
+    };
+    let end = at(to_sunday);
+    if end > now {
+        end
+    } else {
+        at(to_sunday + 7)
+    }
+}
+
+/// Midnight UTC starting the day of `now`.
+pub(crate) fn midnight(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive().and_time(NaiveTime::MIN).and_utc()
+}
+
+/// Finds and claims how long something runs: the weekend, or a duration.
+pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
+    let weekend = [
+        "tout|all le|the|~ week-end|weekend",
+        "pour|for|over|pendant|durant|during|~ ce|cette|this|le|the|~ week-end|weekend|week-ends",
+    ];
+    if weekend.iter().any(|p| req.take_pattern(p).is_some()) {
+        return Some(Span::Until(weekend_end(now)));
+    }
+    let (i, (secs, end)) = (0..req.len()).find_map(|i| duration_at(req, i).map(|d| (i, d)))?;
+    let lead = i.checked_sub(1).filter(|&p| req.is(p, &["pendant", "durant", "for", "during", "sur", "over"]));
+    req.take(lead.unwrap_or(i)..end);
+    Some(Span::For(secs))
+}
+
+/// Finds and claims a later start: `demain` / `tomorrow` (next midnight UTC).
+pub(crate) fn take_start(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    req.take_pattern("a|des|from|starting|~ partir|~ de|d|~ demain|tomorrow")?;
+    Some(midnight(now) + Duration::days(1))
+}
+
+/// A reporting period as asked: a named one, or a custom range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Window {
+    /// A period the shop knows.
+    Named(Period),
+    /// From an instant, to another or to now.
+    Range(DateTime<Utc>, Option<DateTime<Utc>>),
+}
+
+/// Finds and claims a reporting period; `last_week_named` reads "last week" as the named week
+/// (the report already holds the week before).
+pub(crate) fn take_window(req: &mut Request, now: DateTime<Utc>, last_week_named: bool) -> Option<Window> {
+    let today = midnight(now);
+    if req.take_pattern("hier|yesterday").is_some() {
+        return Some(Window::Range(today - Duration::days(1), Some(today)));
+    }
+    if !last_week_named && req.take_pattern("la|the|~ semaine|week derniere|passee|last").is_some() {
+        return Some(Window::Range(now - Duration::days(14), Some(now - Duration::days(7))));
+    }
+    if req.take_pattern("last|previous week").is_some() {
+        if last_week_named {
+            return Some(Window::Named(Period::Week));
+        }
+        return Some(Window::Range(now - Duration::days(14), Some(now - Duration::days(7))));
+    }
+    if let Some((i, secs, end)) = (0..req.len()).find_map(|i| last_duration_at(req, i).map(|(s, e)| (i, s, e))) {
+        req.take(i..end);
+        return Some(match secs {
+            s if s == 7 * DAY => Window::Named(Period::Week),
+            s if s == 30 * DAY => Window::Named(Period::Month),
+            s => Window::Range(now - Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2)), None),
+        });
+    }
+    let named: &[(&str, Period)] = &[
+        ("aujourd hui", Period::Today),
+        ("aujourdhui|today|daily|quotidien|quotidienne", Period::Today),
+        ("du|de|ce jour|journee", Period::Today),
+        ("semaine|week|hebdo|hebdomadaire|weekly", Period::Week),
+        ("mois|month|mensuel|mensuelle|monthly", Period::Month),
+        ("depuis|since le|the|l|~ debut|toujours|ouverture|beginning|start|launch|opening", Period::All),
+        ("all-time|ever|total|totales|totaux|lifetime", Period::All),
+        ("all time", Period::All),
+    ];
+    named.iter().find_map(|(pattern, period)| req.take_pattern(pattern).map(|_| Window::Named(*period)))
+}
+
+/// A duration looking back: `7 jours`, `7 derniers jours`, `30 days`.
+fn last_duration_at(req: &Request, i: usize) -> Option<(u64, usize)> {
+    if let Some(found) = duration_at(req, i) {
+        return Some(found);
+    }
+    let (n, j) = number_at(req, i)?;
+    let unit = req.match_at(j, "derniers|dernieres|passes|passees|last|past")?;
+    let secs = unit_secs(req.norm(unit)).filter(|_| !req.is_used(unit))?;
+    Some((n.whole?.checked_mul(secs)?, unit + 1))
+}
+
+/// A duration as an admin says it: `48h`, `7 jours` / `7 days`, `30 min`.
+pub(crate) fn show_secs(secs: u64, french: bool) -> String {
+    if secs.is_multiple_of(DAY) && secs >= 3 * DAY {
+        let days = secs / DAY;
+        return if french { format!("{days} jours") } else { format!("{days} days") };
+    }
+    if secs.is_multiple_of(HOUR) {
+        return format!("{}h", secs / HOUR);
+    }
+    if secs.is_multiple_of(60) {
+        return format!("{} min", secs / 60);
+    }
+    format!("{secs} s")
+}
+
+/// Whether a word names a unit of time (so it is not a name).
+pub(crate) fn is_unit(word: &str) -> bool {
+    unit_secs(word).is_some() || word_in(word, &["week-end", "weekend", "demain", "tomorrow", "hier", "yesterday"])
+}

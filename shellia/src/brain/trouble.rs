@@ -1,0 +1,184 @@
+//! Why a request does not become a plan: something to ask back, or something to refuse, each
+//! said in the request's language.
+
+use super::{Lang, Understood};
+
+/// Why a request is not (yet) a plan.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Trouble {
+    /// Nothing to read.
+    #[error("the request is empty")]
+    Empty,
+    /// Words, but no request the brain knows.
+    #[error("the request is not one the brain understands")]
+    Unknown,
+    /// A shop is named without saying which (`sur le shop`).
+    #[error("which shop is meant is not said")]
+    AmbiguousTarget,
+    /// A shop or group that is not in the fleet, or not a valid name.
+    #[error("unknown shop or group {name:?}")]
+    UnknownTarget {
+        /// As written.
+        name: String,
+        /// The fleet's shops and groups, comma-separated (empty when unknown).
+        known: String,
+    },
+    /// Two different shops or groups in one request.
+    #[error("two targets in one request: {0} and {1}")]
+    TwoTargets(String, String),
+    /// A promotion without a percent or an amount.
+    #[error("the promotion has no discount")]
+    NoDiscount,
+    /// A discount that cannot be applied (0, a fraction of a percent).
+    #[error("{0} is not a usable discount")]
+    BadDiscount(String),
+    /// A percent above 100.
+    #[error("{0}% is more than 100%")]
+    OverHundred(u64),
+    /// A percent above the strategy's cap.
+    #[error("{asked}% is above the cap of {cap}%")]
+    AboveCap {
+        /// Asked.
+        asked: u8,
+        /// Allowed.
+        cap: u8,
+    },
+    /// A promotion without what it applies to.
+    #[error("the promotion does not say which products")]
+    NoPromoTarget,
+    /// `plan` without a readable plan name.
+    #[error("the plan's name cannot be read")]
+    UnknownPlan,
+    /// A name that could be a plan or a product.
+    #[error("{0:?} could be a plan or a product")]
+    PlanOrProduct(String),
+    /// A giveaway without a prize.
+    #[error("the giveaway has no prize")]
+    NoPrize,
+    /// An existing giveaway is meant, without its id.
+    #[error("the giveaway's id is missing")]
+    NoGiveawayId,
+    /// An announcement without a message.
+    #[error("the announcement has no message")]
+    NoMessage,
+    /// A destructive request.
+    #[error("destructive request ({0})")]
+    Destructive(String),
+    /// A request Shellia does not carry out.
+    #[error("unsupported request ({0})")]
+    Unsupported(String),
+    /// A command outside Maxis's allow-list.
+    #[error("{0:?} is not an allowed command")]
+    NotAllowed(String),
+    /// A setting that is not in the allow-list.
+    #[error("{0:?} is not a setting that can be changed")]
+    UnknownSetting(String),
+    /// `price` without a plan.
+    #[error("the price of which plan is not said")]
+    NoPlanForPrice,
+    /// A setting to write without its value.
+    #[error("no value for {0}")]
+    NoSettingValue(String),
+    /// A value that does not fit the setting.
+    #[error("{value:?} is not a value for {key}")]
+    BadSettingValue {
+        /// Setting key.
+        key: String,
+        /// As written.
+        value: String,
+    },
+    /// A command the contract would refuse.
+    #[error("invalid order: {0}")]
+    Invalid(String),
+}
+
+const ALLOWED: &str = "!status, !open, !close, !announce, !config, !analytics, !report";
+
+impl Trouble {
+    /// Whether this is refused (rather than asked back).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::OverHundred(_)
+                | Self::AboveCap { .. }
+                | Self::Destructive(_)
+                | Self::Unsupported(_)
+                | Self::NotAllowed(_)
+                | Self::UnknownSetting(_)
+                | Self::Invalid(_)
+        )
+    }
+
+    /// What Shellia says, in French.
+    pub fn french(&self) -> String {
+        match self {
+            Self::Empty => "Que veux-tu que je fasse ? Par exemple : « état de maxis », « lance une promo de 20% sur les plans Pro », « rapport hebdo ».".into(),
+            Self::Unknown => "Je n'ai pas compris. Je sais donner l'état, les ventes et le rapport, lancer une promo ou un giveaway, ouvrir, fermer ou redémarrer un shop, changer un réglage et publier une annonce.".into(),
+            Self::AmbiguousTarget => "Quel shop ? Donne son nom (« sur shop1 »), un groupe (« pour eu ») ou dis « tous les shops ».".into(),
+            Self::UnknownTarget { name, known } if known.is_empty() => format!("Je ne connais pas le shop ou groupe « {name} »."),
+            Self::UnknownTarget { name, known } => format!("Je ne connais pas « {name} ». Shops et groupes : {known}."),
+            Self::TwoTargets(a, b) => format!("Un seul destinataire à la fois : « {a} » ou « {b} » ?"),
+            Self::NoDiscount => "De combien ? Un pourcentage (« 20% ») ou un montant (« 5€ »).".into(),
+            Self::BadDiscount(d) => format!("« {d} » n'est pas une réduction possible : un pourcentage entier de 1 à 100, ou un montant."),
+            Self::OverHundred(p) => format!("Je refuse : {p}% n'a pas de sens, une réduction va de 1 à 100%."),
+            Self::AboveCap { asked, cap } => format!("Je refuse : {asked}% dépasse le plafond de {cap}% fixé par la stratégie."),
+            Self::NoPromoTarget => "Sur quels produits ? Un plan (« sur les plans Pro »), un produit (« sur le produit ebook ») ou « tout le catalogue ».".into(),
+            Self::UnknownPlan => "Quel plan ? Je n'arrive pas à lire son nom (par exemple « sur le plan pro »).".into(),
+            Self::PlanOrProduct(n) => format!("« {n} » est-il un plan ou un produit ? Dis « sur le plan {n} » ou « sur le produit {n} »."),
+            Self::NoPrize => "Quel lot pour ce giveaway ? Par exemple « giveaway Nitro 24h 2 gagnants ».".into(),
+            Self::NoGiveawayId => "Quel giveaway ? Donne son identifiant (la liste : « liste des giveaways »).".into(),
+            Self::NoMessage => "Quel message dois-je annoncer ? Par exemple « annonce : Soldes ce soir ! ».".into(),
+            Self::Destructive(w) => format!("Je refuse : « {w} » est une action destructrice, que je ne fais jamais."),
+            Self::Unsupported(w) => format!("Je refuse : je ne sais pas faire ça (« {w} »)."),
+            Self::NotAllowed(c) => format!("Je refuse : « {c} » n'est pas une commande autorisée ({ALLOWED}), et je n'exécute jamais de shell."),
+            Self::UnknownSetting(k) => format!("Je refuse : « {k} » n'est pas un réglage modifiable (price.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, giveaway.channel, promo.max_discount, promo.default_hours)."),
+            Self::NoPlanForPrice => "Le prix de quel plan ? Par exemple « mets le prix du pro à 29.99 ».".into(),
+            Self::NoSettingValue(k) => format!("Quelle valeur pour {k} ?"),
+            Self::BadSettingValue { key, value } => format!("« {value} » n'est pas une valeur possible pour {key}."),
+            Self::Invalid(m) => format!("Je refuse : l'ordre serait invalide ({m})."),
+        }
+    }
+
+    /// What Shellia says, in English.
+    pub fn english(&self) -> String {
+        match self {
+            Self::Empty => "What should I do? For example: \"how are the shops doing\", \"20% off the Pro plans\", \"weekly report\".".into(),
+            Self::Unknown => "I did not understand. I can give the status, the sales and the report, start a promotion or a giveaway, open, close or restart a shop, change a setting and post an announcement.".into(),
+            Self::AmbiguousTarget => "Which shop? Name it (\"on shop1\"), a group (\"for eu\") or say \"every shop\".".into(),
+            Self::UnknownTarget { name, known } if known.is_empty() => format!("I do not know the shop or group \"{name}\"."),
+            Self::UnknownTarget { name, known } => format!("I do not know \"{name}\". Shops and groups: {known}."),
+            Self::TwoTargets(a, b) => format!("One target at a time: \"{a}\" or \"{b}\"?"),
+            Self::NoDiscount => "How much off? A percent (\"20%\") or an amount (\"$5\").".into(),
+            Self::BadDiscount(d) => format!("\"{d}\" is not a possible discount: a whole percent from 1 to 100, or an amount."),
+            Self::OverHundred(p) => format!("I won't: {p}% makes no sense, a discount goes from 1 to 100%."),
+            Self::AboveCap { asked, cap } => format!("I won't: {asked}% is above the {cap}% cap set by the strategy."),
+            Self::NoPromoTarget => "On which products? A plan (\"on the Pro plans\"), a product (\"on product ebook\") or \"everything\".".into(),
+            Self::UnknownPlan => "Which plan? I cannot read its name (for example \"on the pro plan\").".into(),
+            Self::PlanOrProduct(n) => format!("Is \"{n}\" a plan or a product? Say \"on the {n} plan\" or \"on product {n}\"."),
+            Self::NoPrize => "What is the prize? For example \"giveaway Nitro 24h 2 winners\".".into(),
+            Self::NoGiveawayId => "Which giveaway? Give its id (see \"list giveaways\").".into(),
+            Self::NoMessage => "What should I announce? For example \"announce: Sale tonight!\".".into(),
+            Self::Destructive(w) => format!("I won't: \"{w}\" is destructive, and I never do that."),
+            Self::Unsupported(w) => format!("I won't: that is not something I can do (\"{w}\")."),
+            Self::NotAllowed(c) => format!("I won't: \"{c}\" is not an allowed command ({ALLOWED}), and I never run a shell."),
+            Self::UnknownSetting(k) => format!("I won't: \"{k}\" is not a setting that can be changed (price.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, giveaway.channel, promo.max_discount, promo.default_hours)."),
+            Self::NoPlanForPrice => "The price of which plan? For example \"set price_pro to 29.99\".".into(),
+            Self::NoSettingValue(k) => format!("Which value for {k}?"),
+            Self::BadSettingValue { key, value } => format!("\"{value}\" is not a possible value for {key}."),
+            Self::Invalid(m) => format!("I won't: the order would be invalid ({m})."),
+        }
+    }
+
+    /// The answer to the admin: a question, or a refusal.
+    pub fn answer(&self, lang: Lang) -> Understood {
+        let text = match lang {
+            Lang::Fr => self.french(),
+            Lang::En => self.english(),
+        };
+        if self.is_refusal() {
+            Understood::Refuse { lang, reason: text }
+        } else {
+            Understood::Ask { lang, question: text }
+        }
+    }
+}
