@@ -43,7 +43,12 @@ pub fn is_yes(answer: &str) -> bool {
 }
 
 /// Sends the plan's orders (recording who confirmed) and returns each dispatch.
-pub async fn execute(fleet: &FleetClient, plan: &Plan, confirmed_by: &str, wait: Duration) -> Result<Vec<Dispatch>, SendError> {
+pub async fn execute(
+    fleet: &FleetClient,
+    plan: &Plan,
+    confirmed_by: &str,
+    wait: Duration,
+) -> Result<Vec<Dispatch>, SendError> {
     let mut out = Vec::new();
     for command in &plan.commands {
         let mut order = Order::new(command.clone(), fleet.issuer());
@@ -55,7 +60,9 @@ pub async fn execute(fleet: &FleetClient, plan: &Plan, confirmed_by: &str, wait:
 
 /// The answer after execution: the plan's own sentence when every shop did it, then each shop.
 pub fn answer(plan: &Plan, dispatches: &[Dispatch]) -> String {
-    let all_ok = dispatches.iter().all(|d| !d.any_rejected() && d.shops.values().all(|s| matches!(s, crate::bus::Delivery::Replied(r) if r.ok)));
+    let all_ok = dispatches
+        .iter()
+        .all(|d| !d.any_rejected() && d.shops.values().all(|s| matches!(s, crate::bus::Delivery::Replied(r) if r.ok)));
     let mut text = String::new();
     if all_ok {
         text.push_str(&plan.done_text);

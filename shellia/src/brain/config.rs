@@ -13,17 +13,36 @@ use super::trouble::Trouble;
 use super::{Built, Ctx};
 
 const FIXED: &[&str] = &[
-    "shop.currency", "shop.name", "shop.closed_message", "announce.channel", "giveaway.channel",
-    "promo.max_discount", "promo.default_hours",
+    "shop.currency",
+    "shop.name",
+    "shop.closed_message",
+    "announce.channel",
+    "giveaway.channel",
+    "promo.max_discount",
+    "promo.default_hours",
 ];
 /// First parts of setting keys (of the shop or of anything else that must not be touched here).
 const KEY_HEADS: &[&str] = &[
-    "price", "shop", "promo", "announce", "giveaway", "marketing", "catalog", "checkout", "stripe", "nats",
-    "security", "database", "http",
+    "price",
+    "shop",
+    "promo",
+    "announce",
+    "giveaway",
+    "marketing",
+    "catalog",
+    "checkout",
+    "stripe",
+    "nats",
+    "security",
+    "database",
+    "http",
 ];
 /// Patterns that name a setting even next to words of other intents.
 const STRONG: &[(&str, &str)] = &[
-    ("reduction|remise|discount|promo|promos|promotion|promotions max|maximum|maximale|maximal|cap", "promo.max_discount"),
+    (
+        "reduction|remise|discount|promo|promos|promotion|promotions max|maximum|maximale|maximal|cap",
+        "promo.max_discount",
+    ),
     ("max|maximum discount|reduction|remise", "promo.max_discount"),
     ("plafond", "promo.max_discount"),
     ("salon|canal|channel des|du|de|d|for|~ annonces|annonce|announcements|announcement|announce", "announce.channel"),
@@ -44,8 +63,8 @@ const WEAK: &[(&str, &str)] = &[
 const PRICE: &[&str] = &["prix", "price", "tarif", "cost"];
 const SETTING: &[&str] = &["config", "configure", "configuration", "reglage*", "setting*", "parametre*"];
 const WRITE: &[&str] = &[
-    "mets", "met", "mettre", "passe", "passer", "change", "changer", "modifie", "modifier", "regle", "regler",
-    "fixe", "fixer", "set", "update", "make", "put", "definis", "definir", "define", "renomme", "renommer", "rename",
+    "mets", "met", "mettre", "passe", "passer", "change", "changer", "modifie", "modifier", "regle", "regler", "fixe",
+    "fixer", "set", "update", "make", "put", "definis", "definir", "define", "renomme", "renommer", "rename",
 ];
 
 /// A token that reads as a setting key (`price_pro`, `price.pro`, `promo.max_discount`), as the
@@ -126,7 +145,9 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
         "shop.currency" => free.iter().find_map(|&i| currency_code(req.norm(i))),
         "announce.channel" | "giveaway.channel" => free.iter().find_map(|&i| {
             let norm = req.norm(i);
-            channel_id(norm).map(str::to_owned).or_else(|| (norm.len() >= 5 && norm.bytes().all(|b| b.is_ascii_digit())).then(|| norm.to_owned()))
+            channel_id(norm)
+                .map(str::to_owned)
+                .or_else(|| (norm.len() >= 5 && norm.bytes().all(|b| b.is_ascii_digit())).then(|| norm.to_owned()))
         }),
         _ => {
             let mut start = from;
@@ -142,7 +163,11 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
 
 /// A currency code from a word: `usd`, `euros` → `eur`, `$` → `usd`.
 fn currency_code(word: &str) -> Option<String> {
-    let named = [(&["eur", "euro", "euros", "€"][..], "eur"), (&["usd", "dollar", "dollars", "$"][..], "usd"), (&["gbp", "£", "livre", "livres", "pound", "pounds"][..], "gbp")];
+    let named = [
+        (&["eur", "euro", "euros", "€"][..], "eur"),
+        (&["usd", "dollar", "dollars", "$"][..], "usd"),
+        (&["gbp", "£", "livre", "livres", "pound", "pounds"][..], "gbp"),
+    ];
     if let Some((_, code)) = named.iter().find(|(words, _)| word_in(word, words)) {
         return Some((*code).to_owned());
     }

@@ -26,7 +26,9 @@ fn show_period(period: Period, lang: Lang) -> &'static str {
 fn show_range(from: DateTime<Utc>, to: Option<DateTime<Utc>>, lang: Lang) -> String {
     let day = |at: DateTime<Utc>| at.format(lang.pick("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M")).to_string();
     match to {
-        Some(to) => lang.pick(format!("du {} au {} UTC", day(from), day(to)), format!("from {} to {} UTC", day(from), day(to))),
+        Some(to) => {
+            lang.pick(format!("du {} au {} UTC", day(from), day(to)), format!("from {} to {} UTC", day(from), day(to)))
+        }
         None => lang.pick(format!("depuis le {} UTC", day(from)), format!("since {} UTC", day(from))),
     }
 }
@@ -35,7 +37,9 @@ fn show_range(from: DateTime<Utc>, to: Option<DateTime<Utc>>, lang: Lang) -> Str
 pub(crate) fn analytics(req: &mut Request, ctx: &Ctx) -> Built {
     let lang = ctx.lang;
     let (params, when) = match take_window(req, ctx.now, false).unwrap_or(Window::Named(Period::Week)) {
-        Window::Named(period) => (AnalyticsParams { period, from: None, to: None }, show_period(period, lang).to_owned()),
+        Window::Named(period) => {
+            (AnalyticsParams { period, from: None, to: None }, show_period(period, lang).to_owned())
+        }
         Window::Range(from, to) => {
             (AnalyticsParams { period: Period::Week, from: Some(from), to }, show_range(from, to, lang))
         }

@@ -16,21 +16,76 @@ const WINNERS: &[&str] = &["gagnant", "gagnants", "gagnante", "gagnantes", "winn
 const MEMBERS: &[&str] = &["membre", "membres", "member", "members"];
 /// Words that end a prize.
 const BREAKS: &[&str] = &[
-    "pendant", "durant", "for", "during", "avec", "with", "quand", "when", "lorsque", "once", "et", "and", "sur",
-    "on", "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=",
+    "pendant", "durant", "for", "during", "avec", "with", "quand", "when", "lorsque", "once", "et", "and", "sur", "on",
+    "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=",
 ];
 /// Words trimmed from both ends of a prize.
 const NOISE: &[&str] = &[
-    "de", "d", "du", "un", "une", "a", "an", "the", "le", "la", "l", "les", "of", "gagner", "win", "lance",
-    "lancer", "launch", "start", "cree", "creer", "create", "organise", "organiser", "organize", "fais", "faire",
-    "make", "run", "nouveau", "nouvel", "new", "mets", "set", "up", "prix", "prize", "lot", "avec", "with",
-    "we", "reach", "reaches", "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons",
-    "serons", "sera", "arrive", "arrivera", "is", "are", "there", "y",
+    "de",
+    "d",
+    "du",
+    "un",
+    "une",
+    "a",
+    "an",
+    "the",
+    "le",
+    "la",
+    "l",
+    "les",
+    "of",
+    "gagner",
+    "win",
+    "lance",
+    "lancer",
+    "launch",
+    "start",
+    "cree",
+    "creer",
+    "create",
+    "organise",
+    "organiser",
+    "organize",
+    "fais",
+    "faire",
+    "make",
+    "run",
+    "nouveau",
+    "nouvel",
+    "new",
+    "mets",
+    "set",
+    "up",
+    "prix",
+    "prize",
+    "lot",
+    "avec",
+    "with",
+    "we",
+    "reach",
+    "reaches",
+    "hit",
+    "get",
+    "nous",
+    "on",
+    "atteint",
+    "atteindra",
+    "atteignons",
+    "atteindrons",
+    "serons",
+    "sera",
+    "arrive",
+    "arrivera",
+    "is",
+    "are",
+    "there",
+    "y",
 ];
 
 /// Finds and claims the winners (`2 gagnants`).
 fn take_winners(req: &mut Request) -> Option<u64> {
-    let (i, (n, end)) = (0..req.len()).find_map(|i| number_at(req, i).filter(|(_, end)| req.is(*end, WINNERS)).map(|f| (i, f)))?;
+    let (i, (n, end)) =
+        (0..req.len()).find_map(|i| number_at(req, i).filter(|(_, end)| req.is(*end, WINNERS)).map(|f| (i, f)))?;
     req.take(i..end + 1);
     n.whole
 }
@@ -87,7 +142,8 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let lang = ctx.lang;
     let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_giveaway(req.norm(i))).unwrap_or(0);
     req.take(keyword..keyword + 1);
-    let channel = (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
+    let channel =
+        (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
     if let Some((i, _)) = channel {
         req.take(i..i + 1);
     }
@@ -98,7 +154,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let winners = u32::try_from(winners).unwrap_or(u32::MAX);
     let members = members.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
     let how_long = match span {
-        Span::For(secs) => lang.pick(format!("pendant {}", show_secs(secs, true)), format!("for {}", show_secs(secs, false))),
+        Span::For(secs) => {
+            lang.pick(format!("pendant {}", show_secs(secs, true)), format!("for {}", show_secs(secs, false)))
+        }
         Span::Until(_) => lang.pick("jusqu'à dimanche 23:59 UTC", "until Sunday 23:59 UTC").to_owned(),
     };
     let plural = if winners > 1 { "s" } else { "" };

@@ -179,6 +179,7 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
     Command::from_parts(built.command.action().as_str(), built.command.params_json())
         .map_err(|e| Trouble::Invalid(e.message))?;
     let where_ = target::show_target(&target, lang.is_fr());
-    let summary = lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
+    let summary =
+        lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
     Ok(Plan { lang, target, commands: vec![built.command], summary, done_text: built.done })
 }

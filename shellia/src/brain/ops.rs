@@ -3,8 +3,8 @@
 //! giveaways) and giveaway actions (end, reroll, cancel, verify).
 
 use subjects::params::{
-    AnnounceParams, Audience, CatalogParams, ExecuteParams, GiveawaysParams, PreorderParams, ResyncParams,
-    RestartParams, StartParams, StatusParams, StopParams,
+    AnnounceParams, Audience, CatalogParams, ExecuteParams, GiveawaysParams, PreorderParams, RestartParams,
+    ResyncParams, StartParams, StatusParams, StopParams,
 };
 use subjects::Command;
 
@@ -20,8 +20,8 @@ const ALLOWED: &[&str] = &["!status", "!open", "!close", "!announce", "!config",
 const REASON: &[&str] = &["pour", "for", "car", "parce", "because", "raison", "reason", "cause", "motif", "due"];
 /// Words skipped at the start of a reason or a message.
 const LEAD: &[&str] = &[
-    "que", "qu", "cause", "de", "d", "du", "l", "le", "la", "les", "the", "a", "an", "to", "of", "raison",
-    "reason", "motif", "message", "ce", "this", "that", ":",
+    "que", "qu", "cause", "de", "d", "du", "l", "le", "la", "les", "the", "a", "an", "to", "of", "raison", "reason",
+    "motif", "message", "ce", "this", "that", ":",
 ];
 
 fn built(command: Command, lang: Lang, summary: (&str, &str), done: (String, String)) -> Built {
@@ -125,7 +125,8 @@ fn execute(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
 }
 
 fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
-    let channel = (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
+    let channel =
+        (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
     if let Some((i, _)) = channel {
         req.take(i..i + 1);
     }
@@ -138,7 +139,8 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     };
     let who = show_audience(&audience, lang.is_fr());
     let summary = lang.pick(format!("Annoncer « {message} » {who}"), format!("Announce \"{message}\" to {who}"));
-    let done = lang.pick(format!("📣 Annonce publiée : « {message} »"), format!("📣 Announcement posted: \"{message}\""));
+    let done =
+        lang.pick(format!("📣 Annonce publiée : « {message} »"), format!("📣 Announcement posted: \"{message}\""));
     let params = AnnounceParams { message, audience, channel: channel.map(|(_, c)| c) };
     Ok(Built { command: Command::Announce(params), summary, done })
 }
@@ -155,14 +157,24 @@ fn giveaways(op: GiveawaysOp, req: &mut Request, lang: Lang) -> Result<Built, Tr
     let id = (0..req.len())
         .filter(|&i| !req.is_used(i) && !is_giveaway(req.norm(i)))
         .map(|i| req.raw(i).trim_start_matches('#'))
-        .find(|w| w.len() >= 6 && w.chars().any(|c| c.is_ascii_digit()) && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .find(|w| {
+            w.len() >= 6
+                && w.chars().any(|c| c.is_ascii_digit())
+                && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
         .map(str::to_owned)
         .ok_or(Trouble::NoGiveawayId)?;
     let (params, fr, en) = match op {
         GiveawaysOp::End => (GiveawaysParams::End { id: id.clone() }, "Terminer le giveaway", "End giveaway"),
-        GiveawaysOp::Reroll => (GiveawaysParams::Reroll { id: id.clone(), replace: None }, "Retirer les gagnants du giveaway", "Reroll giveaway"),
+        GiveawaysOp::Reroll => (
+            GiveawaysParams::Reroll { id: id.clone(), replace: None },
+            "Retirer les gagnants du giveaway",
+            "Reroll giveaway",
+        ),
         GiveawaysOp::Cancel => (GiveawaysParams::Cancel { id: id.clone() }, "Annuler le giveaway", "Cancel giveaway"),
-        GiveawaysOp::Verify | GiveawaysOp::List => (GiveawaysParams::Verify { id: id.clone() }, "Vérifier le tirage du giveaway", "Verify giveaway"),
+        GiveawaysOp::Verify | GiveawaysOp::List => {
+            (GiveawaysParams::Verify { id: id.clone() }, "Vérifier le tirage du giveaway", "Verify giveaway")
+        }
     };
     let summary = lang.pick(format!("{fr} {id}"), format!("{en} {id}"));
     let done = lang.pick(format!("🎁 {fr} {id} : fait."), format!("🎁 {en} {id}: done."));

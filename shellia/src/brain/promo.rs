@@ -13,8 +13,20 @@ use super::trouble::Trouble;
 use super::{Built, Ctx, Strategy};
 
 const PLAN: &[&str] = &[
-    "plan", "plans", "offre", "offres", "abonnement", "abonnements", "formule", "formules", "subscription",
-    "subscriptions", "tier", "tiers", "pack", "packs",
+    "plan",
+    "plans",
+    "offre",
+    "offres",
+    "abonnement",
+    "abonnements",
+    "formule",
+    "formules",
+    "subscription",
+    "subscriptions",
+    "tier",
+    "tiers",
+    "pack",
+    "packs",
 ];
 const PRODUCT: &[&str] = &["produit", "produits", "product", "products", "article", "articles", "item", "items"];
 const EVERYTHING: &[&str] = &[
@@ -36,14 +48,16 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
         return Some(Audience::PromoPing);
     }
     if let Some(i) = req.find(&["inacti*", "dormant*"]) {
-        let lead = (i.saturating_sub(3)..i).find(|&j| (j..i).all(|k| req.is(k, &["aux", "a", "to", "les", "the", "membres", "members", "all"])));
+        let lead = (i.saturating_sub(3)..i)
+            .find(|&j| (j..i).all(|k| req.is(k, &["aux", "a", "to", "les", "the", "membres", "members", "all"])));
         req.take(lead.unwrap_or(i)..i + 1);
         let default = match strategy.promo_audience {
             Audience::InactiveDays(days) => days,
             _ => 30,
         };
         let marked = req.match_at(i + 1, "depuis|for|since|de|d|over|of|pendant|during");
-        let before = (i.saturating_sub(3)..i).find_map(|j| duration_at(req, j).filter(|&(_, end)| end == i).map(|d| (j, d)));
+        let before =
+            (i.saturating_sub(3)..i).find_map(|j| duration_at(req, j).filter(|&(_, end)| end == i).map(|d| (j, d)));
         let days = match (marked.and_then(|m| duration_at(req, m)), before) {
             (Some((secs, end)), _) => {
                 req.take(i + 1..end);
@@ -125,9 +139,19 @@ fn take_applies(req: &mut Request) -> Result<Applies, Trouble> {
         req.take(i.min(j)..i.max(j) + 1);
         let (id, raw, plural) = (req.norm(j).to_owned(), req.raw(j).to_owned(), req.norm(i).ends_with('s'));
         return Ok(match (plan, plural) {
-            (true, true) => Applies { target: PromoTarget::Plan(id), fr: format!("les plans {raw}"), en: format!("the {raw} plans") },
-            (true, false) => Applies { target: PromoTarget::Plan(id), fr: format!("le plan {raw}"), en: format!("the {raw} plan") },
-            (false, _) => Applies { target: PromoTarget::Product(id), fr: format!("le produit {raw}"), en: format!("product {raw}") },
+            (true, true) => Applies {
+                target: PromoTarget::Plan(id),
+                fr: format!("les plans {raw}"),
+                en: format!("the {raw} plans"),
+            },
+            (true, false) => {
+                Applies { target: PromoTarget::Plan(id), fr: format!("le plan {raw}"), en: format!("the {raw} plan") }
+            }
+            (false, _) => Applies {
+                target: PromoTarget::Product(id),
+                fr: format!("le produit {raw}"),
+                en: format!("product {raw}"),
+            },
         });
     }
     let bare = req.find_pattern("sur|on|pour|for le|la|les|l|the|~").map(|r| r.end);
@@ -179,7 +203,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         Discount::Fixed(money) => show_money(money, french),
     };
     let how_long = match span {
-        Span::For(secs) => lang.pick(format!("pendant {}", show_secs(secs, true)), format!("for {}", show_secs(secs, false))),
+        Span::For(secs) => {
+            lang.pick(format!("pendant {}", show_secs(secs, true)), format!("for {}", show_secs(secs, false)))
+        }
         Span::Until(_) => lang.pick("jusqu'à dimanche 23:59 UTC", "until Sunday 23:59 UTC").to_owned(),
     };
     let duration_secs = match (span, starts_at) {
@@ -204,7 +230,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     );
     let done = match (lang, starts_at) {
         (super::Lang::Fr, None) => format!("✅ Promotion lancée ! {shown} sur {} {how_long}.", applies.fr),
-        (super::Lang::Fr, Some(_)) => format!("✅ Promotion programmée ! {shown} sur {} {how_long}{extra}.", applies.fr),
+        (super::Lang::Fr, Some(_)) => {
+            format!("✅ Promotion programmée ! {shown} sur {} {how_long}{extra}.", applies.fr)
+        }
         (super::Lang::En, None) => format!("✅ Promotion started! {shown} off {} {how_long}.", applies.en),
         (super::Lang::En, Some(_)) => format!("✅ Promotion scheduled! {shown} off {} {how_long}{extra}.", applies.en),
     };

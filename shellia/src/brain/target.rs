@@ -16,10 +16,29 @@ const POINTING: &[&str] = &["sur", "pour", "chez", "du", "au", "on", "for", "at"
 const ARTICLES: &[&str] = &["le", "la", "l", "les", "the"];
 const SINGULAR: &[&str] = &["shop", "boutique", "magasin", "store", "instance", "serveur", "server"];
 const NOUNS: &[&str] = &[
-    "shop", "shops", "boutique", "boutiques", "magasin", "magasins", "store", "stores", "instance", "instances",
-    "serveur", "serveurs", "server", "servers", "groupe", "groupes", "group", "groups", "region", "regions",
+    "shop",
+    "shops",
+    "boutique",
+    "boutiques",
+    "magasin",
+    "magasins",
+    "store",
+    "stores",
+    "instance",
+    "instances",
+    "serveur",
+    "serveurs",
+    "server",
+    "servers",
+    "groupe",
+    "groupes",
+    "group",
+    "groups",
+    "region",
+    "regions",
 ];
-const GROUPS: &[&str] = &["groupe", "group", "region", "shops", "boutiques", "stores", "magasins", "serveurs", "servers"];
+const GROUPS: &[&str] =
+    &["groupe", "group", "region", "shops", "boutiques", "stores", "magasins", "serveurs", "servers"];
 const EVERY: &[&str] = &[
     "sur|pour|dans|a|chez|on|for|in|to|at|across|~ tous|toutes les|~ shops|boutiques|magasins|serveurs|instances|maxis",
     "sur|pour|on|for|in|to|at|across|~ every|each|all of|~ the|~ shops|shop|stores|store|instances|servers|fleet",

@@ -198,9 +198,7 @@ fn payload_range(text: &str) -> Option<Range<usize>> {
     let bytes = text.as_bytes();
     let colon = text.char_indices().find(|&(i, c)| {
         let digit = |j: Option<&u8>| j.is_some_and(u8::is_ascii_digit);
-        c == ':'
-            && !(i > 0 && digit(bytes.get(i - 1)) && digit(bytes.get(i + 1)))
-            && !text[i..].starts_with("://")
+        c == ':' && !(i > 0 && digit(bytes.get(i - 1)) && digit(bytes.get(i + 1))) && !text[i..].starts_with("://")
     })?;
     Some(colon.0 + 1..text.len())
 }

@@ -119,10 +119,8 @@ pub(super) fn check(cases: &[Case]) {
     for c in cases {
         match understand(c.text, &strategy, now()) {
             Understood::Plan(p) if p.lang == c.lang && p.target == c.target && p.commands == [c.command.clone()] => {}
-            other => failures.push(format!(
-                "{:?}\n  want {:?} {:?} {:?}\n  got  {other:?}",
-                c.text, c.lang, c.target, c.command
-            )),
+            other => failures
+                .push(format!("{:?}\n  want {:?} {:?} {:?}\n  got  {other:?}", c.text, c.lang, c.target, c.command)),
         }
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
@@ -189,11 +187,18 @@ fn replies_are_in_the_requests_language() {
     let strategy = Strategy::default();
     let en = plan_of("$5 off the Pro plan for 3 days", &strategy);
     assert_eq!(en.done_text, "✅ Promotion started! $5 off the Pro plan for 3 days.");
-    assert!(en.summary.starts_with("Start a $5 promotion") && en.summary.ends_with("target: every shop."), "{}", en.summary);
+    assert!(
+        en.summary.starts_with("Start a $5 promotion") && en.summary.ends_with("target: every shop."),
+        "{}",
+        en.summary
+    );
     let fr = plan_of("promo de 4,99€ sur le produit ebook pendant une semaine", &strategy);
     assert_eq!(fr.done_text, "✅ Promotion lancée ! 4,99€ sur le produit ebook pendant 7 jours.");
     assert_eq!(plan_of("ferme la boutique pour inventaire", &strategy).done_text, "⛔ Boutique fermée (inventaire).");
-    assert_eq!(plan_of("giveaway Nitro 24h 2 gagnants", &strategy).done_text, "🎉 Giveaway lancé ! Nitro, 2 gagnants, pendant 24h.");
+    assert_eq!(
+        plan_of("giveaway Nitro 24h 2 gagnants", &strategy).done_text,
+        "🎉 Giveaway lancé ! Nitro, 2 gagnants, pendant 24h."
+    );
     assert_eq!(
         plan_of("giveaway Nitro when we reach 100 members", &strategy).done_text,
         "🎉 Giveaway scheduled! Nitro, 1 winner, once the server reaches 100 members, for 24h."
@@ -202,7 +207,10 @@ fn replies_are_in_the_requests_language() {
 
 #[test]
 fn a_later_start_and_a_code_are_read_with_the_promotion() {
-    let plan = plan_of("promo de 20% sur les plans Pro dès demain avec le code NOEL20, limitée à 100 utilisations", &Strategy::default());
+    let plan = plan_of(
+        "promo de 20% sur les plans Pro dès demain avec le code NOEL20, limitée à 100 utilisations",
+        &Strategy::default(),
+    );
     let Command::Promo(params) = &plan.commands[0] else { panic!("{plan:?}") };
     assert_eq!(params.starts_at, Some(Utc.with_ymd_and_hms(2025, 6, 12, 0, 0, 0).unwrap()));
     assert_eq!(params.code.as_deref(), Some("NOEL20"));
@@ -215,7 +223,8 @@ fn a_later_start_and_a_code_are_read_with_the_promotion() {
 fn yesterday_and_the_last_days_are_custom_ranges() {
     let strategy = Strategy::default();
     let midnight = Utc.with_ymd_and_hms(2025, 6, 11, 0, 0, 0).unwrap();
-    let yesterday = AnalyticsParams { period: Period::Week, from: Some(midnight - chrono::Duration::days(1)), to: Some(midnight) };
+    let yesterday =
+        AnalyticsParams { period: Period::Week, from: Some(midnight - chrono::Duration::days(1)), to: Some(midnight) };
     assert_eq!(plan_of("les ventes d'hier", &strategy).commands, vec![Command::Analytics(yesterday.clone())]);
     assert_eq!(plan_of("sales yesterday", &strategy).commands, vec![Command::Analytics(yesterday)]);
     let three = AnalyticsParams { period: Period::Week, from: Some(now() - chrono::Duration::days(3)), to: None };
