@@ -67,6 +67,11 @@ enum Cmd {
         #[command(subcommand)]
         what: EventsCmd,
     },
+    /// The orders the shops handled (from their events): who asked, what, the outcome.
+    Orders {
+        #[command(subcommand)]
+        what: OrdersCmd,
+    },
     /// The fleet: every shop, its groups, its queue, and whether it is online.
     Fleet {
         /// One JSON object per shop and line.
@@ -89,6 +94,22 @@ enum EventsCmd {
         since: String,
         #[command(flatten)]
         filter: FilterArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrdersCmd {
+    /// Every order executed or refused in a period, oldest first.
+    History {
+        /// How far back: `30m`, `24h`, `7d`.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Only this shop.
+        #[arg(long)]
+        shop: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -226,6 +247,18 @@ async fn run() -> anyhow::Result<()> {
             }
             for event in &events {
                 println!("{}", render::event_line(event, filter.json));
+            }
+        }
+        Cmd::Orders { what: OrdersCmd::History { since, shop, json } } => {
+            let secs = shellia::syntax::duration_secs(&since)
+                .ok_or_else(|| anyhow::anyhow!("--since {since:?}: use a duration like 30m, 24h or 7d"))?;
+            let filter = shellia::bus::EventFilter {
+                shop: shop.as_deref().map(subjects::Name::parse).transpose()?,
+                kind: Some(subjects::EventKind::parse("order")?),
+            };
+            let from = chrono::Utc::now() - chrono::Duration::seconds(secs as i64);
+            for event in fleet.replay(from, &filter, |_, _| {}).await? {
+                println!("{}", if json { render::event_line(&event, true) } else { render::order_line(&event) });
             }
         }
         Cmd::Fleet { json } => {

@@ -309,3 +309,14 @@ pub fn event_line(event: &subjects::Event, as_json: bool) -> String {
     let order = event.order_id.as_ref().map(|o| format!(" (order {o})")).unwrap_or_default();
     format!("{} {} {}{order} {}", event.at.format("%Y-%m-%d %H:%M:%S"), event.instance, event.kind, event.data)
 }
+
+/// One handled order from its event: `<time> <shop> <order> executed|rejected <action> by <who> …`.
+pub fn order_line(event: &subjects::Event) -> String {
+    let outcome = event.kind.as_ref().strip_prefix("order.").unwrap_or(event.kind.as_ref());
+    let action = event.data.get("action").and_then(Value::as_str).unwrap_or("?");
+    let who = event.data.get("issued_by").and_then(Value::as_str).map(|w| format!(" by {w}")).unwrap_or_default();
+    let why =
+        event.data.pointer("/error/message").and_then(Value::as_str).map(|m| format!(": {m}")).unwrap_or_default();
+    let order = event.order_id.as_ref().map_or("-".to_owned(), ToString::to_string);
+    format!("{} {} {order} {outcome} {action}{who}{why}", event.at.format("%Y-%m-%d %H:%M:%S"), event.instance)
+}

@@ -38,3 +38,26 @@ async fn replay_prints_every_event_of_the_period_in_order_and_tail_shows_new_one
     let first = tokio::time::timeout(Duration::from_secs(5), live.next()).await.unwrap().unwrap();
     assert_eq!(first.instance.as_ref(), "shop2");
 }
+
+#[tokio::test]
+async fn order_history_lines_say_who_asked_what_and_the_outcome() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let shellia = shellia(&fleet).await;
+    send(&shellia, "shop1", "status", &[], WAIT).await;
+    send(&shellia, "shop1", "config", &["key=nope"], WAIT).await;
+    let filter = EventFilter { shop: None, kind: Some(subjects::EventKind::parse("order").unwrap()) };
+
+    let lines: Vec<String> = shellia
+        .replay(chrono::Utc::now() - chrono::Duration::minutes(5), &filter, |_, _| {})
+        .await
+        .unwrap()
+        .iter()
+        .map(shellia::render::order_line)
+        .collect();
+
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("executed status by shellia:admin"), "{lines:?}");
+    assert!(lines[1].contains("rejected config") && lines[1].contains("unknown setting"), "{lines:?}");
+}
