@@ -135,6 +135,16 @@ impl FilterArgs {
     }
 }
 
+/// Prints one line; false when the reader went away (`| head`), which is not an error.
+fn emit(line: &str) -> anyhow::Result<bool> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -227,7 +237,9 @@ async fn run() -> anyhow::Result<()> {
         Cmd::Events { what: EventsCmd::Tail { filter } } => {
             let mut events = std::pin::pin!(fleet.tail(&filter.filter()?).await?);
             while let Some(event) = futures::StreamExt::next(&mut events).await {
-                println!("{}", render::event_line(&event, filter.json));
+                if !emit(&render::event_line(&event, filter.json))? {
+                    break;
+                }
             }
         }
         Cmd::Events { what: EventsCmd::Replay { since, filter } } => {
@@ -246,7 +258,9 @@ async fn run() -> anyhow::Result<()> {
                 eprintln!();
             }
             for event in &events {
-                println!("{}", render::event_line(event, filter.json));
+                if !emit(&render::event_line(event, filter.json))? {
+                    break;
+                }
             }
         }
         Cmd::Orders { what: OrdersCmd::History { since, shop, json } } => {
@@ -258,7 +272,9 @@ async fn run() -> anyhow::Result<()> {
             };
             let from = chrono::Utc::now() - chrono::Duration::seconds(secs as i64);
             for event in fleet.replay(from, &filter, |_, _| {}).await? {
-                println!("{}", if json { render::event_line(&event, true) } else { render::order_line(&event) });
+                if !emit(&if json { render::event_line(&event, true) } else { render::order_line(&event) })? {
+                    break;
+                }
             }
         }
         Cmd::Fleet { json } => {
