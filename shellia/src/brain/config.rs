@@ -7,12 +7,13 @@ use subjects::Command;
 
 use super::lexicon::is_name_like;
 use super::numbers::{cents, money_at, number_at};
-use super::text::{channel_id, word_in, Request};
+use super::text::{channel_id, role_id, word_in, Request};
 use super::time::duration_at;
 use super::trouble::Trouble;
 use super::{Built, Ctx};
 
 const FIXED: &[&str] = &[
+    "marketing.promo_ping_role",
     "shop.currency",
     "shop.name",
     "shop.closed_message",
@@ -22,20 +23,10 @@ const FIXED: &[&str] = &[
     "promo.default_hours",
 ];
 /// First parts of setting keys (of the shop or of anything else that must not be touched here).
+#[rustfmt::skip]
 const KEY_HEADS: &[&str] = &[
-    "price",
-    "shop",
-    "promo",
-    "announce",
-    "giveaway",
-    "marketing",
-    "catalog",
-    "checkout",
-    "stripe",
-    "nats",
-    "security",
-    "database",
-    "http",
+    "price", "shop", "promo", "announce", "giveaway", "marketing", "catalog", "checkout", "stripe", "nats", "security",
+    "database", "http",
 ];
 /// Patterns that name a setting even next to words of other intents.
 const STRONG: &[(&str, &str)] = &[
@@ -49,6 +40,8 @@ const STRONG: &[(&str, &str)] = &[
     ("announce|announcement|announcements channel", "announce.channel"),
     ("salon|canal|channel des|du|de|for|~ giveaways|giveaway|concours", "giveaway.channel"),
     ("giveaway|giveaways channel", "giveaway.channel"),
+    ("role des|du|de|~ pings|ping|promo-ping|promo-pings promo|promos|~", "marketing.promo_ping_role"),
+    ("promo-ping|promo-pings|promo|promos ping|pings|~ role", "marketing.promo_ping_role"),
     ("message de|d|~ fermeture", "shop.closed_message"),
     ("closed|closing|closure message", "shop.closed_message"),
     ("duree|heures par|~ defaut", "promo.default_hours"),
@@ -78,13 +71,21 @@ fn key_token(word: &str) -> Option<String> {
     Some(if word.contains('.') { word.to_owned() } else { word.replacen('_', ".", 1) })
 }
 
+/// A word that looks like a setting key of some other program (`foo.bar`).
+fn is_dotted(word: &str) -> bool {
+    let ok = word.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    ok && word.contains('.') && word.split('.').all(|p| p.starts_with(|c: char| c.is_ascii_lowercase()))
+}
+
 fn allowed(key: &str) -> bool {
     FIXED.contains(&key) || key.strip_prefix("price.").is_some_and(|plan| is_name_like(plan) || plan.len() > 1)
 }
 
 /// Whether the request names a setting in a way no other intent can claim.
 pub(crate) fn names_strong_setting(req: &Request) -> bool {
+    let dotted = req.has(&["set", "mets", "regle", "change"]) && (0..req.len()).any(|i| is_dotted(req.norm(i)));
     req.has(SETTING)
+        || dotted
         || (0..req.len()).any(|i| !req.is_used(i) && key_token(req.norm(i)).is_some())
         || STRONG.iter().any(|(p, _)| req.find_pattern(p).is_some())
 }
@@ -108,6 +109,9 @@ fn take_key(req: &mut Request) -> Result<(String, usize), Trouble> {
         if let Some(range) = req.take_pattern(pattern) {
             return Ok(((*key).to_owned(), range.end - 1));
         }
+    }
+    if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && is_dotted(req.norm(i))) {
+        return Err(Trouble::UnknownSetting(req.raw(i).to_owned()));
     }
     let i = req.find(PRICE).ok_or(Trouble::Unknown)?;
     let skip = ["du", "de", "d", "des", "of", "the", "le", "la", "l", "for", "pour", "plan", "offre", "abonnement"];
@@ -143,9 +147,10 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
             hours.map(|h| h.to_string())
         }
         "shop.currency" => free.iter().find_map(|&i| currency_code(req.norm(i))),
-        "announce.channel" | "giveaway.channel" => free.iter().find_map(|&i| {
+        "announce.channel" | "giveaway.channel" | "marketing.promo_ping_role" => free.iter().find_map(|&i| {
             let norm = req.norm(i);
             channel_id(norm)
+                .or_else(|| role_id(norm))
                 .map(str::to_owned)
                 .or_else(|| (norm.len() >= 5 && norm.bytes().all(|b| b.is_ascii_digit())).then(|| norm.to_owned()))
         }),
@@ -193,5 +198,5 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
             lang.pick(format!("🔎 Voici la valeur de {key}."), format!("🔎 Here is the value of {key}.")),
         ),
     };
-    Ok(Built { command: Command::Config(ConfigParams { key, value }), summary, done })
+    Ok(Built::one(Command::Config(ConfigParams { key, value }), summary, done))
 }

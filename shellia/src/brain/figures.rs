@@ -44,11 +44,11 @@ pub(crate) fn analytics(req: &mut Request, ctx: &Ctx) -> Built {
             (AnalyticsParams { period: Period::Week, from: Some(from), to }, show_range(from, to, lang))
         }
     };
-    Built {
-        command: Command::Analytics(params),
-        summary: lang.pick(format!("Donner les ventes {when}"), format!("Give the sales {when}")),
-        done: lang.pick(format!("📊 Voici les ventes {when}."), format!("📊 Here are the sales {when}.")),
-    }
+    Built::one(
+        Command::Analytics(params),
+        lang.pick(format!("Donner les ventes {when}"), format!("Give the sales {when}")),
+        lang.pick(format!("📊 Voici les ventes {when}."), format!("📊 Here are the sales {when}.")),
+    )
 }
 
 /// Builds a `report` order (the week unless another period is asked; the chart on demand).
@@ -74,9 +74,9 @@ pub(crate) fn report(req: &mut Request, ctx: &Ctx) -> Built {
         (true, Lang::En) => " with the chart",
         (false, _) => "",
     };
-    Built {
-        command: Command::Report(ReportParams { period, chart }),
-        summary: lang.pick(format!("Préparer {what}{with}"), format!("Prepare {what}{with}")),
-        done: lang.pick(format!("📈 Voici {what}{with}."), format!("📈 Here is {what}{with}.")),
-    }
+    Built::one(
+        Command::Report(ReportParams { period, chart }),
+        lang.pick(format!("Préparer {what}{with}"), format!("Prepare {what}{with}")),
+        lang.pick(format!("📈 Voici {what}{with}."), format!("📈 Here is {what}{with}.")),
+    )
 }

@@ -8,78 +8,51 @@ use subjects::Command;
 use super::lexicon::is_giveaway;
 use super::numbers::{number_at, split_unit};
 use super::text::{channel_id, word_in, Request};
-use super::time::{show_secs, take_span, Span};
+use super::time::{show_secs, show_until, take_span, Span};
 use super::trouble::Trouble;
 use super::{Built, Ctx};
 
 const WINNERS: &[&str] = &["gagnant", "gagnants", "gagnante", "gagnantes", "winner", "winners"];
 const MEMBERS: &[&str] = &["membre", "membres", "member", "members"];
+/// Words before a member count: `à`, `dès`, `quand on atteint`, `when we reach`.
+const REACH: &[&str] = &[
+    "a",
+    "at",
+    "des",
+    "when",
+    "quand",
+    "lorsque",
+    "once",
+    "on",
+    "we",
+    "nous",
+    "atteint",
+    "atteindra",
+    "atteignons",
+    "reach",
+    "reaches",
+    "hit",
+    "hits",
+    "serons",
+    "sera",
+    "arrive",
+    "arrivera",
+    "get",
+    "to",
+];
 /// Words that end a prize.
 const BREAKS: &[&str] = &[
     "pendant", "durant", "for", "during", "avec", "with", "quand", "when", "lorsque", "once", "et", "and", "sur", "on",
     "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=",
 ];
 /// Words trimmed from both ends of a prize.
+#[rustfmt::skip]
 const NOISE: &[&str] = &[
-    "de",
-    "d",
-    "du",
-    "un",
-    "une",
-    "a",
-    "an",
-    "the",
-    "le",
-    "la",
-    "l",
-    "les",
-    "of",
-    "gagner",
-    "win",
-    "lance",
-    "lancer",
-    "launch",
-    "start",
-    "cree",
-    "creer",
-    "create",
-    "organise",
-    "organiser",
-    "organize",
-    "fais",
-    "faire",
-    "make",
-    "run",
-    "nouveau",
-    "nouvel",
-    "new",
-    "mets",
-    "set",
-    "up",
-    "prix",
-    "prize",
-    "lot",
-    "avec",
-    "with",
-    "we",
-    "reach",
-    "reaches",
-    "hit",
-    "get",
-    "nous",
-    "on",
-    "atteint",
-    "atteindra",
-    "atteignons",
-    "atteindrons",
-    "serons",
-    "sera",
-    "arrive",
-    "arrivera",
-    "is",
-    "are",
-    "there",
-    "y",
+    "de", "d", "du", "un", "une", "a", "an", "the", "le", "la", "l", "les", "of", "gagner", "win", "lance", "lancer",
+    "launch", "start", "cree", "creer", "create", "organise", "organiser", "organize", "fais", "faire", "make", "run",
+    "nouveau", "nouvel", "new", "mets", "set", "up", "prix", "prize", "lot", "avec", "with", "we", "reach", "reaches",
+    "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons", "serons", "sera", "arrive",
+    "arrivera", "is", "are", "there", "y",
 ];
 
 /// Finds and claims the winners (`2 gagnants`).
@@ -93,12 +66,13 @@ fn take_winners(req: &mut Request) -> Option<u64> {
 /// Finds and claims a member-count trigger (`à 100 membres`, `100members`).
 fn take_trigger(req: &mut Request) -> Option<u64> {
     for i in 0..req.len() {
-        if let Some((n, _)) = split_unit(req.norm(i)).filter(|(_, u)| word_in(u, MEMBERS) && !req.is_used(i)) {
-            req.take(i..i + 1);
-            return n.whole;
-        }
-        if let Some((n, end)) = number_at(req, i).filter(|(_, end)| req.is(*end, MEMBERS)) {
-            req.take(i..end + 1);
+        let found = match split_unit(req.norm(i)).filter(|(_, u)| word_in(u, MEMBERS) && !req.is_used(i)) {
+            Some((n, _)) => Some((n, i + 1)),
+            None => number_at(req, i).filter(|(_, end)| req.is(*end, MEMBERS)).map(|(n, end)| (n, end + 1)),
+        };
+        if let Some((n, end)) = found {
+            let lead = (i.saturating_sub(4)..i).find(|&j| (j..i).all(|k| req.is(k, REACH))).unwrap_or(i);
+            req.take(lead..end);
             return n.whole;
         }
     }
@@ -157,7 +131,7 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         Span::For(secs) => {
             lang.pick(format!("pendant {}", show_secs(secs, true)), format!("for {}", show_secs(secs, false)))
         }
-        Span::Until(_) => lang.pick("jusqu'à dimanche 23:59 UTC", "until Sunday 23:59 UTC").to_owned(),
+        Span::Until(end) => show_until(end, ctx.now, lang.is_fr()),
     };
     let plural = if winners > 1 { "s" } else { "" };
     let when = match members {
@@ -183,5 +157,5 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         requirements: Requirements::default(),
         bonus: Vec::new(),
     };
-    Ok(Built { command: Command::Giveaway(params), summary, done })
+    Ok(Built::one(Command::Giveaway(params), summary, done))
 }

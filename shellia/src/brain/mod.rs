@@ -135,11 +135,18 @@ pub(crate) struct Ctx<'a> {
     pub(crate) now: DateTime<Utc>,
 }
 
-/// One command with what it will do and what is said once it is done.
+/// The commands of a request, what they will do and what is said once they are done.
 pub(crate) struct Built {
-    pub(crate) command: Command,
+    pub(crate) commands: Vec<Command>,
     pub(crate) summary: String,
     pub(crate) done: String,
+}
+
+impl Built {
+    /// One command.
+    pub(crate) fn one(command: Command, summary: String, done: String) -> Self {
+        Self { commands: vec![command], summary, done }
+    }
 }
 
 /// Reads `text` (leading mentions such as `@Shellia` or `<@123>` are ignored) at `now`.
@@ -161,12 +168,21 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         }
         other => other?,
     };
-    let takes_payload =
-        matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute | Intent::Giveaway);
+    let takes_payload = matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute);
     if !takes_payload {
         req.release_payload();
     }
-    let target = target::take_target(req, strategy)?;
+    let plain = matches!(
+        intent,
+        Intent::Status
+            | Intent::Start
+            | Intent::Stop
+            | Intent::Restart
+            | Intent::Resync
+            | Intent::Analytics
+            | Intent::Report
+    );
+    let target = target::take_target(req, strategy, plain)?;
     let ctx = Ctx { lang, target: &target, strategy, now };
     let built = match intent {
         Intent::Promo => promo::build(req, &ctx)?,
@@ -176,10 +192,17 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         Intent::Report => figures::report(req, &ctx),
         other => ops::build(other, req, &ctx)?,
     };
-    Command::from_parts(built.command.action().as_str(), built.command.params_json())
-        .map_err(|e| Trouble::Invalid(e.message))?;
+    let changes_shops = matches!(intent, Intent::Start | Intent::Stop | Intent::Restart | Intent::Resync);
+    let unread = if changes_shops { target::leftover(req, strategy) } else { None };
+    if let Some(trouble) = unread.or_else(|| target::dangling(req, strategy)) {
+        return Err(trouble);
+    }
+    for command in &built.commands {
+        Command::from_parts(command.action().as_str(), command.params_json())
+            .map_err(|e| Trouble::Invalid(e.message))?;
+    }
     let where_ = target::show_target(&target, lang.is_fr());
     let summary =
         lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
-    Ok(Plan { lang, target, commands: vec![built.command], summary, done_text: built.done })
+    Ok(Plan { lang, target, commands: built.commands, summary, done_text: built.done })
 }

@@ -24,62 +24,16 @@ enum Word {
     And,
 }
 
+#[rustfmt::skip]
 const VALUES: &[(&str, u64)] = &[
-    ("zero", 0),
-    ("un", 1),
-    ("une", 1),
-    ("deux", 2),
-    ("trois", 3),
-    ("quatre", 4),
-    ("cinq", 5),
-    ("six", 6),
-    ("sept", 7),
-    ("huit", 8),
-    ("neuf", 9),
-    ("dix", 10),
-    ("onze", 11),
-    ("douze", 12),
-    ("treize", 13),
-    ("quatorze", 14),
-    ("quinze", 15),
-    ("seize", 16),
-    ("vingt", 20),
-    ("vingts", 20),
-    ("trente", 30),
-    ("quarante", 40),
-    ("cinquante", 50),
-    ("soixante", 60),
-    ("septante", 70),
-    ("octante", 80),
-    ("huitante", 80),
-    ("nonante", 90),
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("eleven", 11),
-    ("twelve", 12),
-    ("thirteen", 13),
-    ("fourteen", 14),
-    ("fifteen", 15),
-    ("sixteen", 16),
-    ("seventeen", 17),
-    ("eighteen", 18),
-    ("nineteen", 19),
-    ("twenty", 20),
-    ("thirty", 30),
-    ("forty", 40),
-    ("fifty", 50),
-    ("sixty", 60),
-    ("seventy", 70),
-    ("eighty", 80),
-    ("ninety", 90),
+    ("zero", 0), ("un", 1), ("une", 1), ("deux", 2), ("trois", 3), ("quatre", 4), ("cinq", 5), ("six", 6), ("sept", 7),
+    ("huit", 8), ("neuf", 9), ("dix", 10), ("onze", 11), ("douze", 12), ("treize", 13), ("quatorze", 14),
+    ("quinze", 15), ("seize", 16), ("vingt", 20), ("vingts", 20), ("trente", 30), ("quarante", 40), ("cinquante", 50),
+    ("soixante", 60), ("septante", 70), ("octante", 80), ("huitante", 80), ("nonante", 90), ("one", 1), ("two", 2),
+    ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10),
+    ("eleven", 11), ("twelve", 12), ("thirteen", 13), ("fourteen", 14), ("fifteen", 15), ("sixteen", 16),
+    ("seventeen", 17), ("eighteen", 18), ("nineteen", 19), ("twenty", 20), ("thirty", 30), ("forty", 40),
+    ("fifty", 50), ("sixty", 60), ("seventy", 70), ("eighty", 80), ("ninety", 90),
 ];
 
 fn word(w: &str) -> Option<Word> {
@@ -158,10 +112,10 @@ fn words_at(req: &Request, i: usize) -> Option<(Number, usize)> {
             match piece {
                 // quatre-vingt(s): 80.
                 Word::Value(20) if current % 100 == 4 => current += 76,
-                Word::Value(v) => current += v,
-                Word::Hundred => current = current.max(1) * 100,
+                Word::Value(v) => current = current.saturating_add(v),
+                Word::Hundred => current = current.max(1).saturating_mul(100),
                 Word::Thousand => {
-                    total += current.max(1) * 1000;
+                    total = total.saturating_add(current.max(1).saturating_mul(1000));
                     current = 0;
                 }
                 Word::And => {}
@@ -170,7 +124,7 @@ fn words_at(req: &Request, i: usize) -> Option<(Number, usize)> {
         j += 1;
         end = Some(j);
     }
-    let v = total + current;
+    let v = total.saturating_add(current);
     end.map(|end| (Number { text: v.to_string(), whole: Some(v) }, end))
 }
 

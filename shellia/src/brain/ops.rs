@@ -25,15 +25,18 @@ const LEAD: &[&str] = &[
 ];
 
 fn built(command: Command, lang: Lang, summary: (&str, &str), done: (String, String)) -> Built {
-    Built { command, summary: lang.pick(summary.0, summary.1).to_owned(), done: lang.pick(done.0, done.1) }
+    Built::one(command, lang.pick(summary.0, summary.1).to_owned(), lang.pick(done.0, done.1))
 }
 
-/// The free text from token `i` on, leading filler words skipped.
-fn text_from(req: &Request, mut i: usize) -> Option<(usize, usize)> {
+/// Finds and claims the free text from token `i` on, leading filler words skipped.
+fn take_text(req: &mut Request, mut i: usize) -> Option<String> {
     while req.is(i, LEAD) {
         i += 1;
     }
-    req.free_run(i, &[])
+    let (a, b) = req.free_run(i, &[])?;
+    let text = req.span(a, b).to_owned();
+    req.take(a..b + 1);
+    Some(text)
 }
 
 /// Builds the order of an operation intent.
@@ -90,8 +93,7 @@ pub(crate) fn build(intent: Intent, req: &mut Request, ctx: &Ctx) -> Result<Buil
 fn stop(req: &mut Request, lang: Lang) -> Built {
     let reason = req.payload().map(str::to_owned).or_else(|| {
         let i = req.find(REASON)?;
-        let (a, b) = text_from(req, i + 1)?;
-        Some(req.span(a, b).trim_end_matches(['!', '.', ' ']).to_owned())
+        take_text(req, i + 1).map(|r| r.trim_end_matches(['!', '.', ' ']).to_owned())
     });
     let reason = reason.or_else(|| req.has(&["maintenance"]).then(|| "maintenance".to_owned()));
     let done = match &reason {
@@ -102,14 +104,14 @@ fn stop(req: &mut Request, lang: Lang) -> Built {
         Some(r) => lang.pick(format!("Fermer la boutique (raison : {r})"), format!("Close the shop (reason: {r})")),
         None => lang.pick("Fermer la boutique", "Close the shop").to_owned(),
     };
-    Built { command: Command::Stop(StopParams { reason }), summary, done: lang.pick(done.0, done.1) }
+    Built::one(Command::Stop(StopParams { reason }), summary, lang.pick(done.0, done.1))
 }
 
 fn execute(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     let bang = (0..req.len()).find(|&i| !req.is_used(i) && req.norm(i).starts_with('!'));
     let line = match (req.payload(), bang) {
         (Some(payload), _) => payload.to_owned(),
-        (None, Some(i)) => req.free_run(i, &[]).map(|(a, b)| req.span(a, b).to_owned()).unwrap_or_default(),
+        (None, Some(i)) => take_text(req, i).unwrap_or_default(),
         (None, None) => {
             let rest = (0..req.len()).find(|&i| !req.is_used(i)).and_then(|i| req.free_run(i, &[]));
             return Err(Trouble::NotAllowed(rest.map(|(a, b)| req.span(a, b).to_owned()).unwrap_or_default()));
@@ -121,7 +123,7 @@ fn execute(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     }
     let summary = lang.pick(format!("Exécuter la commande Maxis {line}"), format!("Run the Maxis command {line}"));
     let done = lang.pick(format!("✅ Commande {line} exécutée."), format!("✅ Ran {line}."));
-    Ok(Built { command: Command::Execute(ExecuteParams { command: line }), summary, done })
+    Ok(Built::one(Command::Execute(ExecuteParams { command: line }), summary, done))
 }
 
 fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
@@ -135,14 +137,14 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     let audience = take_audience(req, &super::Strategy::default()).unwrap_or(Audience::Everyone);
     let message = match req.payload() {
         Some(payload) => payload.to_owned(),
-        None => text_from(req, keyword + 1).map(|(a, b)| req.span(a, b).to_owned()).ok_or(Trouble::NoMessage)?,
+        None => take_text(req, keyword + 1).ok_or(Trouble::NoMessage)?,
     };
     let who = show_audience(&audience, lang.is_fr());
     let summary = lang.pick(format!("Annoncer « {message} » {who}"), format!("Announce \"{message}\" to {who}"));
     let done =
         lang.pick(format!("📣 Annonce publiée : « {message} »"), format!("📣 Announcement posted: \"{message}\""));
     let params = AnnounceParams { message, audience, channel: channel.map(|(_, c)| c) };
-    Ok(Built { command: Command::Announce(params), summary, done })
+    Ok(Built::one(Command::Announce(params), summary, done))
 }
 
 fn giveaways(op: GiveawaysOp, req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
@@ -178,5 +180,5 @@ fn giveaways(op: GiveawaysOp, req: &mut Request, lang: Lang) -> Result<Built, Tr
     };
     let summary = lang.pick(format!("{fr} {id}"), format!("{en} {id}"));
     let done = lang.pick(format!("🎁 {fr} {id} : fait."), format!("🎁 {en} {id}: done."));
-    Ok(Built { command: Command::Giveaways(params), summary, done })
+    Ok(Built::one(Command::Giveaways(params), summary, done))
 }

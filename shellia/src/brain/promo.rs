@@ -8,25 +8,14 @@ use subjects::Command;
 use super::lexicon::is_name_like;
 use super::numbers::{money_at, number_at, percent_at, show_money};
 use super::text::{role_id, Request};
-use super::time::{duration_at, show_secs, take_span, take_start, Span};
+use super::time::{duration_at, show_secs, show_until, take_span, take_start, Span};
 use super::trouble::Trouble;
 use super::{Built, Ctx, Strategy};
 
+#[rustfmt::skip]
 const PLAN: &[&str] = &[
-    "plan",
-    "plans",
-    "offre",
-    "offres",
-    "abonnement",
-    "abonnements",
-    "formule",
-    "formules",
-    "subscription",
-    "subscriptions",
-    "tier",
-    "tiers",
-    "pack",
-    "packs",
+    "plan", "plans", "offre", "offres", "abonnement", "abonnements", "formule", "formules", "subscription",
+    "subscriptions", "tier", "tiers", "pack", "packs",
 ];
 const PRODUCT: &[&str] = &["produit", "produits", "product", "products", "article", "articles", "item", "items"];
 const EVERYTHING: &[&str] = &[
@@ -114,17 +103,30 @@ fn take_discount(req: &mut Request, strategy: &Strategy) -> Result<Discount, Tro
     Err(Trouble::NoDiscount)
 }
 
-/// What a promotion applies to, with how to say it (French, English).
+/// What a promotion applies to (one promotion each), with how to say it (French, English).
 struct Applies {
-    target: PromoTarget,
+    targets: Vec<PromoTarget>,
     fr: String,
     en: String,
 }
 
-/// Finds and claims what the promotion applies to.
+/// `a`, `a et b`, `a, b et c`.
+fn join_words(words: &[String], and: &str) -> String {
+    match words {
+        [init @ .., last] if !init.is_empty() => format!("{} {and} {last}", init.join(", ")),
+        _ => words.join(""),
+    }
+}
+
+/// Finds and claims what the promotion applies to: everything, or plans or products by name
+/// (`les plans Pro et Max`: one promotion each).
 fn take_applies(req: &mut Request) -> Result<Applies, Trouble> {
     if EVERYTHING.iter().any(|p| req.take_pattern(p).is_some()) {
-        return Ok(Applies { target: PromoTarget::All, fr: "tout le catalogue".into(), en: "everything".into() });
+        return Ok(Applies {
+            targets: vec![PromoTarget::All],
+            fr: "tout le catalogue".into(),
+            en: "everything".into(),
+        });
     }
     for (words, plan) in [(PLAN, true), (PRODUCT, false)] {
         let Some(i) = req.find(words) else { continue };
@@ -133,26 +135,40 @@ fn take_applies(req: &mut Request) -> Result<Applies, Trouble> {
             .take_while(|&j| j == i + 1 || req.is(i + 1, &["de", "d", "du", "of"]))
             .chain(i.checked_sub(1))
             .find(|&j| !req.is_used(j) && is_name_like(req.norm(j)));
-        let Some(j) = name else {
+        let Some(first) = name else {
             return Err(if plan { Trouble::UnknownPlan } else { Trouble::NoPromoTarget });
         };
-        req.take(i.min(j)..i.max(j) + 1);
-        let (id, raw, plural) = (req.norm(j).to_owned(), req.raw(j).to_owned(), req.norm(i).ends_with('s'));
-        return Ok(match (plan, plural) {
-            (true, true) => Applies {
-                target: PromoTarget::Plan(id),
-                fr: format!("les plans {raw}"),
-                en: format!("the {raw} plans"),
-            },
-            (true, false) => {
-                Applies { target: PromoTarget::Plan(id), fr: format!("le plan {raw}"), en: format!("the {raw} plan") }
-            }
-            (false, _) => Applies {
-                target: PromoTarget::Product(id),
-                fr: format!("le produit {raw}"),
-                en: format!("product {raw}"),
-            },
-        });
+        let mut names = vec![first];
+        let mut last = first;
+        while first > i
+            && req.is(last + 1, &["et", "and", "ou", "or", "&"])
+            && !req.is_used(last + 2)
+            && is_name_like(req.norm(last + 2))
+        {
+            last += 2;
+            names.push(last);
+        }
+        req.take(i.min(first)..i.max(last) + 1);
+        let raws: Vec<String> = names.iter().map(|&k| req.raw(k).to_owned()).collect();
+        let (fr_names, en_names) = (join_words(&raws, "et"), join_words(&raws, "and"));
+        let targets = names
+            .iter()
+            .map(|&k| {
+                if plan {
+                    PromoTarget::Plan(req.norm(k).to_owned())
+                } else {
+                    PromoTarget::Product(req.norm(k).to_owned())
+                }
+            })
+            .collect();
+        let plural = req.norm(i).ends_with('s') || names.len() > 1;
+        let (fr, en) = match (plan, plural) {
+            (true, true) => (format!("les plans {fr_names}"), format!("the {en_names} plans")),
+            (true, false) => (format!("le plan {fr_names}"), format!("the {en_names} plan")),
+            (false, true) => (format!("les produits {fr_names}"), format!("products {en_names}")),
+            (false, false) => (format!("le produit {fr_names}"), format!("product {en_names}")),
+        };
+        return Ok(Applies { targets, fr, en });
     }
     let bare = req.find_pattern("sur|on|pour|for le|la|les|l|the|~").map(|r| r.end);
     match bare.filter(|&j| !req.is_used(j) && is_name_like(req.norm(j))) {
@@ -195,7 +211,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let discount = take_discount(req, strategy)?;
     let span = take_span(req, now).unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
     let starts_at = take_start(req, now);
-    let replace = req.find(&["remplace*", "replace*", "ecrase*", "override*"]).is_some();
+    let replace = req
+        .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
+        .is_some();
     let applies = take_applies(req)?;
     let french = lang.is_fr();
     let shown = match &discount {
@@ -206,7 +224,7 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         Span::For(secs) => {
             lang.pick(format!("pendant {}", show_secs(secs, true)), format!("for {}", show_secs(secs, false)))
         }
-        Span::Until(_) => lang.pick("jusqu'à dimanche 23:59 UTC", "until Sunday 23:59 UTC").to_owned(),
+        Span::Until(end) => show_until(end, ctx.now, lang.is_fr()),
     };
     let duration_secs = match (span, starts_at) {
         (Span::Until(end), Some(start)) => u64::try_from((end - start).num_seconds()).unwrap_or(0),
@@ -236,15 +254,21 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         (super::Lang::En, None) => format!("✅ Promotion started! {shown} off {} {how_long}.", applies.en),
         (super::Lang::En, Some(_)) => format!("✅ Promotion scheduled! {shown} off {} {how_long}{extra}.", applies.en),
     };
-    let params = PromoParams {
-        discount,
-        target: applies.target,
-        duration_secs,
-        audience,
-        code,
-        max_redemptions,
-        starts_at,
-        replace,
-    };
-    Ok(Built { command: Command::Promo(params), summary, done })
+    let commands = applies
+        .targets
+        .into_iter()
+        .map(|target| {
+            Command::Promo(PromoParams {
+                discount: discount.clone(),
+                target,
+                duration_secs,
+                audience: audience.clone(),
+                code: code.clone(),
+                max_redemptions,
+                starts_at,
+                replace,
+            })
+        })
+        .collect();
+    Ok(Built { commands, summary, done })
 }

@@ -4,7 +4,7 @@
 
 use subjects::{Name, Target};
 
-use super::lexicon::is_name_like;
+use super::lexicon::{is_known_word, is_name_like};
 use super::text::Request;
 use super::trouble::Trouble;
 use super::Strategy;
@@ -15,27 +15,10 @@ const PREPS: &[&str] =
 const POINTING: &[&str] = &["sur", "pour", "chez", "du", "au", "on", "for", "at", "of"];
 const ARTICLES: &[&str] = &["le", "la", "l", "les", "the"];
 const SINGULAR: &[&str] = &["shop", "boutique", "magasin", "store", "instance", "serveur", "server"];
+#[rustfmt::skip]
 const NOUNS: &[&str] = &[
-    "shop",
-    "shops",
-    "boutique",
-    "boutiques",
-    "magasin",
-    "magasins",
-    "store",
-    "stores",
-    "instance",
-    "instances",
-    "serveur",
-    "serveurs",
-    "server",
-    "servers",
-    "groupe",
-    "groupes",
-    "group",
-    "groups",
-    "region",
-    "regions",
+    "shop", "shops", "boutique", "boutiques", "magasin", "magasins", "store", "stores", "instance", "instances",
+    "serveur", "serveurs", "server", "servers", "groupe", "groupes", "group", "groups", "region", "regions",
 ];
 const GROUPS: &[&str] =
     &["groupe", "group", "region", "shops", "boutiques", "stores", "magasins", "serveurs", "servers"];
@@ -61,8 +44,9 @@ fn names_itself(word: &str, strategy: &Strategy) -> bool {
         || (word.len() == 2 && word.chars().all(|c| c.is_ascii_lowercase()) && is_name_like(word))
 }
 
-/// Finds and claims the target; the strategy's default when none is named.
-pub(crate) fn take_target(req: &mut Request, strategy: &Strategy) -> Result<Target, Trouble> {
+/// Finds and claims the target; the strategy's default when none is named. `loose` also reads
+/// a lone group code anywhere (`close eu`), for requests that carry no free text.
+pub(crate) fn take_target(req: &mut Request, strategy: &Strategy, loose: bool) -> Result<Target, Trouble> {
     let mut found: Vec<(Target, String)> = Vec::new();
     for i in 0..req.len() {
         let Some(name) = req.norm(i).strip_prefix('@').filter(|_| !req.is_used(i)) else { continue };
@@ -102,7 +86,8 @@ pub(crate) fn take_target(req: &mut Request, strategy: &Strategy) -> Result<Targ
         let english = i > 0 && req.is(i - 1, &["the", "on", "for", "in", "at", "of", "to"]);
         let before_group = english && req.is(i + 1, GROUPS) && is_name_like(word);
         let known = strategy.known_targets.iter().any(|n| n.as_ref() == word);
-        if !req.is_used(i) && (before_group || known || is_shop_id(word)) {
+        let code = loose && names_itself(word, strategy) && !is_known_word(word);
+        if !req.is_used(i) && (before_group || known || code || is_shop_id(word)) {
             found.push(named(req, i, strategy)?);
             req.take(i..if before_group { i + 2 } else { i + 1 });
         }
@@ -118,6 +103,24 @@ pub(crate) fn take_target(req: &mut Request, strategy: &Strategy) -> Result<Targ
         [(target, _)] => Ok(target.clone()),
         [(_, a), (_, b), ..] => Err(Trouble::TwoTargets(a.clone(), b.clone())),
     }
+}
+
+/// A name left alone after a preposition once the command is read (`pour asia`, `on mars`):
+/// perhaps a shop or a group the brain cannot tell, so it asks rather than send elsewhere.
+pub(crate) fn dangling(req: &Request, strategy: &Strategy) -> Option<Trouble> {
+    (0..req.len()).find_map(|i| {
+        let j = if req.is(i + 1, ARTICLES) { i + 2 } else { i + 1 };
+        let alone = !req.is_used(j) && is_name_like(req.norm(j)) && (j + 1 >= req.len() || req.is_used(j + 1));
+        (req.is(i, &["sur", "chez", "pour", "for"]) && alone).then(|| unknown(req.raw(j), strategy))
+    })
+}
+
+/// A name no reader took in a request that changes shops (`restart asia`): asked about rather
+/// than sent to the default target.
+pub(crate) fn leftover(req: &Request, strategy: &Strategy) -> Option<Trouble> {
+    (0..req.len())
+        .find(|&i| !req.is_used(i) && is_name_like(req.norm(i)) && !is_known_word(req.norm(i)))
+        .map(|i| unknown(req.raw(i), strategy))
 }
 
 /// Token `i` as a named target, checked against the fleet when the strategy knows it.

@@ -2,7 +2,7 @@
 //! `this weekend`: until Sunday 23:59 UTC), starts (`demain`, `tomorrow`) and reporting periods
 //! (`aujourd'hui`, `cette semaine`, `last month`, `hier`…), all computed from a given `now`.
 
-use chrono::{DateTime, Datelike, Days, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Days, Duration, NaiveTime, Utc, Weekday};
 use subjects::params::Period;
 
 use super::numbers::{number_at, split_unit};
@@ -85,6 +85,14 @@ pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
     if weekend.iter().any(|p| req.take_pattern(p).is_some()) {
         return Some(Span::Until(weekend_end(now)));
     }
+    if req.take_pattern("pour|for|pendant|during|~ cette|this|toute|all la|the|~ semaine|week").is_some() {
+        return Some(Span::For(7 * DAY));
+    }
+    let today = ["jusqu a|~ ce soir", "until|till tonight|midnight", "aujourd hui", "aujourdhui|today|tonight"];
+    if today.iter().any(|p| req.take_pattern(p).is_some()) {
+        req.take_pattern("seulement|only|uniquement");
+        return Some(Span::Until(midnight(now) + Duration::days(1) - Duration::minutes(1)));
+    }
     let (i, (secs, end)) = (0..req.len()).find_map(|i| duration_at(req, i).map(|d| (i, d)))?;
     let lead = i.checked_sub(1).filter(|&p| req.is(p, &["pendant", "durant", "for", "during", "sur", "over"]));
     req.take(lead.unwrap_or(i)..end);
@@ -127,7 +135,11 @@ pub(crate) fn take_window(req: &mut Request, now: DateTime<Utc>, last_week_named
         return Some(match secs {
             s if s == 7 * DAY => Window::Named(Period::Week),
             s if s == 30 * DAY => Window::Named(Period::Month),
-            s => Window::Range(now - Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2)), None),
+            s => {
+                let from =
+                    i64::try_from(s).ok().and_then(Duration::try_seconds).and_then(|d| now.checked_sub_signed(d));
+                from.map_or(Window::Named(Period::All), |from| Window::Range(from, None))
+            }
         });
     }
     let named: &[(&str, Period)] = &[
@@ -167,6 +179,20 @@ pub(crate) fn show_secs(secs: u64, french: bool) -> String {
         return format!("{} min", secs / 60);
     }
     format!("{secs} s")
+}
+
+/// An end as an admin says it: `jusqu'à dimanche 23:59 UTC` / `until Sunday 23:59 UTC`, tonight,
+/// or a date.
+pub(crate) fn show_until(end: DateTime<Utc>, now: DateTime<Utc>, french: bool) -> String {
+    let time = end.format("%H:%M");
+    match (end.date_naive() == now.date_naive(), end.weekday(), french) {
+        (_, Weekday::Sun, true) => format!("jusqu'à dimanche {time} UTC"),
+        (_, Weekday::Sun, false) => format!("until Sunday {time} UTC"),
+        (true, _, true) => format!("jusqu'à ce soir {time} UTC"),
+        (true, _, false) => format!("until tonight {time} UTC"),
+        (false, _, true) => format!("jusqu'au {} UTC", end.format("%d/%m/%Y %H:%M")),
+        (false, _, false) => format!("until {} UTC", end.format("%Y-%m-%d %H:%M")),
+    }
 }
 
 /// Whether a word names a unit of time (so it is not a name).

@@ -128,6 +128,20 @@ fn cases() -> Vec<Case> {
         case("run !status", En, all(), Command::Execute(ExecuteParams { command: "!status".into() })),
         case("resync roles on eu", En, named("eu"), Command::Resync(ResyncParams {})),
         case("list the preorders", En, all(), Command::Preorder(PreorderParams::List)),
+        case("close eu", En, named("eu"), stop(None)),
+        case("is shop1 closed?", En, named("shop1"), Command::Status(StatusParams {})),
+        case(
+            "20% off the pro plan today only",
+            En,
+            all(),
+            promo(pct(20), on_plan("pro"), 13 * H + 59 * 60, inactive()),
+        ),
+        case(
+            "set the promo ping role to <@&123456789>",
+            En,
+            all(),
+            config("marketing.promo_ping_role", Some("123456789")),
+        ),
         case("show the catalog", En, all(), Command::Catalog(CatalogParams::List)),
     ]
 }

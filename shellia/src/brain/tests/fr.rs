@@ -186,6 +186,14 @@ fn cases() -> Vec<Case> {
         case("exécute !status", Fr, all(), Command::Execute(ExecuteParams { command: "!status".into() })),
         case("resynchronise les rôles", Fr, all(), Command::Resync(ResyncParams {})),
         case("montre le catalogue", Fr, all(), Command::Catalog(CatalogParams::List)),
+        case("la boutique est-elle ouverte ?", Fr, all(), Command::Status(StatusParams {})),
+        case(
+            "Mets 10% de réduction sur l'abonnement Premium cette semaine",
+            Fr,
+            all(),
+            promo(pct(10), on_plan("premium"), 7 * DAY, inactive()),
+        ),
+        case("mets le shop1 en pause", Fr, named("shop1"), stop(None)),
         case("liste des précommandes sur le shop1", Fr, named("shop1"), Command::Preorder(PreorderParams::List)),
     ]
 }

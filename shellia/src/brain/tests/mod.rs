@@ -232,10 +232,11 @@ fn yesterday_and_the_last_days_are_custom_ranges() {
 }
 
 #[test]
-#[ignore]
-fn probe() {
-    let text = std::fs::read_to_string("/tmp/probe.txt").unwrap();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        println!("{line}\n  => {:?}", understand(line, &Strategy::default(), now()));
-    }
+fn two_plans_give_one_promotion_each() {
+    let plan = plan_of("Mets une promo de 15% sur les plans Pro et Max pendant 3 jours", &Strategy::default());
+    assert_eq!(
+        plan.commands,
+        vec![promo(pct(15), on_plan("pro"), 3 * DAY, inactive()), promo(pct(15), on_plan("max"), 3 * DAY, inactive())]
+    );
+    assert_eq!(plan.done_text, "✅ Promotion lancée ! 15% sur les plans Pro et Max pendant 3 jours.");
 }

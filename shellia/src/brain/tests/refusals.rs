@@ -59,6 +59,10 @@ fn cases() -> Vec<(&'static str, Verdict, Lang, &'static str)> {
         ("mets le prix du pro", Ask, Fr, "Quelle valeur pour price.pro"),
         ("set the price to 10", Ask, En, "which plan"),
         ("end the giveaway", Ask, En, "Which giveaway"),
+        ("restart asia", Ask, En, "\"asia\""),
+        ("promo de 20% sur tout pour asia", Ask, Fr, "« asia »"),
+        ("set foo.bar to 3", Refuse, En, "not a setting"),
+        ("run ls", Refuse, En, "not an allowed command"),
     ]
 }
 
@@ -93,4 +97,60 @@ fn a_text_to_announce_is_never_read_as_an_instruction() {
         plan.commands,
         vec![announce("on supprime les frais de port, exécute vite ta commande !", Audience::Everyone)]
     );
+}
+
+#[test]
+fn no_text_makes_the_brain_panic() {
+    let strategy = Strategy::default();
+    let odd = [
+        "«",
+        "\"",
+        ":",
+        "::",
+        "<@&",
+        "<#>",
+        "<@&12>",
+        "%",
+        "$",
+        "€5",
+        "9999999999999999999999%",
+        "a hundred percent",
+        "cent cent cent cent cent cent cent cent cent cent cent cent",
+        "mille mille mille mille mille mille mille",
+        "ventes des 99999999999999 derniers jours",
+        "promo 99999999999999999999 jours 20% sur tout",
+        "🎉🎉🎉",
+        "giveaway",
+        "giveaway :",
+        "annonce :",
+        "@",
+        "@@",
+        "!",
+        "!!",
+        "promo de 20% sur le plan ⭐ et",
+        "ferme pour",
+        "promo -",
+        "5,",
+        ",5",
+        "1.2.3 euros",
+        "ÉTAT DU SHOP1",
+        "ſ",
+        "İstanbul",
+    ];
+    let long = format!("promo de 20% sur {}", "le plan pro et ".repeat(300));
+    let _ = understand(&long, &strategy, now());
+    let texts = fr_and_en().into_iter().chain(odd.iter().map(|s| s.to_string()));
+    for text in texts {
+        for end in (0..=text.len()).filter(|&e| text.is_char_boundary(e)) {
+            let _ = understand(&text[..end], &strategy, now());
+        }
+    }
+}
+
+fn fr_and_en() -> Vec<String> {
+    cases().into_iter().map(|(t, ..)| t.to_owned()).chain([
+        "@Shellia Lance une promotion de 20% sur les plans Pro pendant deux jours pour les inactifs depuis 30 jours".to_owned(),
+        "giveaway Nitro Classic à 100 membres, 3 gagnants, une semaine, sur le groupe eu".to_owned(),
+        "annonce \"Soldes\" aux membres qui ont activé les pings dans <#123456789>".to_owned(),
+    ]).collect()
 }
