@@ -96,7 +96,11 @@ pub async fn handle_line(
         }
         action if action.parse::<subjects::Action>().is_ok() => (default_target.to_string(), action, &words[1..]),
         _ => {
-            let strategy = Strategy { default_target: default_target.clone(), ..Default::default() };
+            let strategy = Strategy {
+                default_target: default_target.clone(),
+                known_targets: fleet.known_targets().await?,
+                ..Default::default()
+            };
             return Ok(Some(match understand(line, &strategy, chrono::Utc::now()) {
                 Understood::Plan(plan) => {
                     let text = ask::preview(fleet, &plan).await?;

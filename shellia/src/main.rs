@@ -190,8 +190,11 @@ async fn run() -> anyhow::Result<()> {
             }
         }
         Cmd::Ask { request, yes, dry_run, json } => {
-            let strategy =
-                shellia::brain::Strategy { default_target: settings.default_target()?, ..Default::default() };
+            let strategy = shellia::brain::Strategy {
+                default_target: settings.default_target()?,
+                known_targets: fleet.known_targets().await?,
+                ..Default::default()
+            };
             let plan = match shellia::brain::understand(&request, &strategy, chrono::Utc::now()) {
                 shellia::brain::Understood::Plan(plan) => plan,
                 shellia::brain::Understood::Ask { question, .. } => anyhow::bail!("{question}"),

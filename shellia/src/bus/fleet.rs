@@ -129,6 +129,24 @@ impl FleetClient {
         Ok(self.addressed_shops(&Target::All).await?.into_keys().collect())
     }
 
+    /// Every shop id and group name the fleet knows (from the shops' consumers).
+    pub async fn known_targets(&self) -> anyhow::Result<Vec<Name>> {
+        let stream = self.js.get_stream_no_info(CONTROL_STREAM).await.context("Failed to open the control stream")?;
+        let infos: Vec<consumer::Info> =
+            stream.consumers().try_collect().await.context("Failed to list the shops' consumers")?;
+        let mut names: Vec<Name> = infos
+            .iter()
+            .flat_map(|i| i.config.filter_subjects.iter().filter_map(|f| subject::parse_control_filter(f)))
+            .filter_map(|t| match t {
+                Target::Named(name) => Some(name),
+                Target::All => None,
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// The fleet: every shop with its groups and queue, and the version of those online
     /// (answering `$SRV.INFO.maxis` within `wait`).
     pub async fn fleet(&self, wait: Duration) -> anyhow::Result<Vec<Member>> {
