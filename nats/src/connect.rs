@@ -52,3 +52,22 @@ pub fn load_seed(
     let text = std::fs::read_to_string(seed_file).with_context(|| format!("cannot read the seed file {seed_file}"))?;
     Ok(secrecy::SecretString::from(text.trim().to_owned()))
 }
+
+/// Runs a command-line program's async body on a tokio runtime and turns its error into exit
+/// code 2 with the cause chain on one line (no backtrace: these errors are for people).
+pub fn run_main<F: std::future::Future<Output = anyhow::Result<()>>>(body: F) -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(body) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

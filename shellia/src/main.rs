@@ -146,21 +146,7 @@ fn emit(line: &str) -> anyhow::Result<bool> {
 }
 
 fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            // The cause chain on one line, without a backtrace: these errors are for people.
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::from(2)
-        }
-    }
+    broker::connect::run_main(run())
 }
 
 async fn run() -> anyhow::Result<()> {
