@@ -4,6 +4,7 @@
 //! (`checkout`) runs that one. A table goes to stdout and JSON to `target/bench/latest.json`.
 
 mod checkout;
+mod control;
 mod giveaway;
 
 use std::time::Instant;
@@ -32,6 +33,9 @@ async fn main() -> anyhow::Result<()> {
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| *o == name);
     let started = Instant::now();
     let mut figures = Vec::new();
+    if wanted("control") {
+        figures.extend(control::run(quick).await?);
+    }
     if wanted("checkout") {
         figures.extend(checkout::run(quick).await?);
     }
