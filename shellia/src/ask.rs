@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use subjects::{Command, Order};
+use subjects::Order;
 
 use crate::brain::{Lang, Plan};
 use crate::bus::{Dispatch, FleetClient, SendError};
@@ -72,9 +72,4 @@ pub fn answer(plan: &Plan, dispatches: &[Dispatch]) -> String {
         text.push_str(&render::table(d));
     }
     text
-}
-
-/// The commands of a plan, for tests and tools.
-pub fn commands(plan: &Plan) -> &[Command] {
-    &plan.commands
 }

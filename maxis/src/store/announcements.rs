@@ -23,13 +23,6 @@ pub async fn insert(
     Ok(())
 }
 
-/// Announcements waiting for delivery.
-pub async fn queued_count(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM announcements WHERE status = 'queued'").fetch_one(conn).await?;
-    Ok(n as u64)
-}
-
 /// An announcement waiting for delivery: (id, message, channel, audience).
 pub async fn queued(conn: &mut SqliteConnection) -> anyhow::Result<Vec<(String, String, String, Audience)>> {
     use sqlx::Row;

@@ -146,17 +146,6 @@ pub async fn by_subscription(conn: &mut SqliteConnection, sub: &str) -> anyhow::
         .collect()
 }
 
-/// A member's checkouts, newest first.
-pub async fn of_buyer(conn: &mut SqliteConnection, buyer: &str) -> anyhow::Result<Vec<Checkout>> {
-    sqlx::query(select!("FROM checkouts WHERE buyer = ? ORDER BY created_at DESC"))
-        .bind(buyer)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
-}
-
 /// Open checkouts whose reservation lapsed before `now`.
 pub async fn lapsed(conn: &mut SqliteConnection, now: DateTime<Utc>) -> anyhow::Result<Vec<Checkout>> {
     sqlx::query(select!("FROM checkouts WHERE status IN ('creating', 'open') AND expires_at < ?"))

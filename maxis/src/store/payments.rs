@@ -191,11 +191,6 @@ pub async fn of_checkout(conn: &mut SqliteConnection, checkout: &str) -> anyhow:
         .collect()
 }
 
-/// Every entitlement (for `resync`).
-pub async fn all_entitlements(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Entitlement>> {
-    sqlx::query("SELECT * FROM entitlements").fetch_all(conn).await?.iter().map(entitlement).collect()
-}
-
 /// Claims a due entitlement for one attempt (a lease until `until`): false when another
 /// worker claimed it first, so two passes never act on the same delivery.
 pub async fn claim(

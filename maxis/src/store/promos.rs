@@ -84,17 +84,6 @@ pub async fn live(conn: &mut SqliteConnection) -> anyhow::Result<Vec<PromoInfo>>
         .collect()
 }
 
-/// One promotion.
-pub async fn get(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option<PromoInfo>> {
-    sqlx::query(select!("FROM promos WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
-}
-
 /// Promotions that overlapped `[from, to)`.
 pub async fn overlapping(
     conn: &mut SqliteConnection,
