@@ -111,23 +111,13 @@ pub struct DatabaseSettings {
 impl Settings {
     /// Loads the layers; `file` is the optional middle layer.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        let mut builder = config::Config::builder().add_source(config::File::from_str(BASE, config::FileFormat::Toml));
-        if let Some(file) = file {
-            builder = builder.add_source(config::File::from(file).required(true));
-        }
-        let settings: Settings = builder
-            .add_source(
-                config::Environment::with_prefix("MAXIS")
-                    .prefix_separator("_")
-                    .separator("__")
-                    .list_separator(",")
-                    .with_list_parse_key("security.shellia_keys")
-                    .try_parsing(true),
-            )
-            .build()
-            .context("Failed to read the settings")?
-            .try_deserialize()
-            .context("Invalid settings")?;
+        let env = config::Environment::with_prefix("MAXIS")
+            .prefix_separator("_")
+            .separator("__")
+            .list_separator(",")
+            .with_list_parse_key("security.shellia_keys")
+            .try_parsing(true);
+        let settings: Settings = broker::connect::layered_settings(BASE, file, env)?;
         settings.shop_id()?;
         settings.trusted_keys()?;
         Ok(settings)

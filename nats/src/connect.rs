@@ -71,3 +71,23 @@ pub fn run_main<F: std::future::Future<Output = anyhow::Result<()>>>(body: F) ->
         }
     }
 }
+
+/// Reads a program's settings in layers: the compiled-in `base` TOML, then `file` when given,
+/// then environment variables (`env`, e.g. `MAXIS_` with `__` between levels).
+pub fn layered_settings<T: serde::de::DeserializeOwned>(
+    base: &str,
+    file: Option<&std::path::Path>,
+    env: config::Environment,
+) -> anyhow::Result<T> {
+    use anyhow::Context;
+    let mut builder = config::Config::builder().add_source(config::File::from_str(base, config::FileFormat::Toml));
+    if let Some(file) = file {
+        builder = builder.add_source(config::File::from(file).required(true));
+    }
+    builder
+        .add_source(env)
+        .build()
+        .context("Failed to read the settings")?
+        .try_deserialize()
+        .context("Invalid settings")
+}

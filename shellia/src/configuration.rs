@@ -42,16 +42,8 @@ pub struct NatsSettings {
 impl Settings {
     /// Loads the layers; `file` is the optional middle layer.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        let mut builder = config::Config::builder().add_source(config::File::from_str(BASE, config::FileFormat::Toml));
-        if let Some(file) = file {
-            builder = builder.add_source(config::File::from(file).required(true));
-        }
-        let settings: Settings = builder
-            .add_source(config::Environment::with_prefix("SHELLIA").prefix_separator("_").separator("__"))
-            .build()
-            .context("Failed to read the settings")?
-            .try_deserialize()
-            .context("Invalid settings")?;
+        let env = config::Environment::with_prefix("SHELLIA").prefix_separator("_").separator("__");
+        let settings: Settings = broker::connect::layered_settings(BASE, file, env)?;
         settings.identity()?;
         settings.default_target()?;
         Ok(settings)
