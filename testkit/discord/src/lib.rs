@@ -1,0 +1,1 @@
+//! A stand-in for Discord (gateway and REST), for tests.
