@@ -29,6 +29,28 @@ pub struct Settings {
     pub checkout: CheckoutSettings,
     /// The catalog file.
     pub catalog: CatalogSettings,
+    /// Discord; without a token the shop runs headless.
+    pub discord: DiscordSettings,
+}
+
+/// Discord.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DiscordSettings {
+    /// Bot token (environment only: MAXIS_DISCORD__TOKEN); absent or empty: headless.
+    #[serde(default)]
+    pub token: Option<SecretString>,
+    /// The server's id.
+    #[serde(default)]
+    pub guild_id: String,
+    /// Role ids whose members may use the admin commands.
+    #[serde(default)]
+    pub admin_roles: Vec<String>,
+    /// Channel id where Maxis tells the admins what needs them (a role it cannot give).
+    #[serde(default)]
+    pub admin_channel: String,
+    /// API base URL; empty for discord.com (set it to a Discord REST proxy's URL).
+    #[serde(default)]
+    pub api_base: String,
 }
 
 /// Stripe.
@@ -116,10 +138,12 @@ impl Settings {
             .separator("__")
             .list_separator(",")
             .with_list_parse_key("security.shellia_keys")
+            .with_list_parse_key("discord.admin_roles")
             .try_parsing(true);
         let settings: Settings = broker::connect::layered_settings(BASE, file, env)?;
         settings.shop_id()?;
         settings.trusted_keys()?;
+        crate::discord::DiscordConfig::from_settings(&settings.discord)?;
         Ok(settings)
     }
 

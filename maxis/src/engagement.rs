@@ -172,6 +172,7 @@ impl Commerce {
                 let mut info = g.info.clone();
                 (info.status, info.starts_at, info.ends_at) = (GiveawayStatus::Open, Some(now), Some(ends_at));
                 execute::enqueue(&mut tx, &self.ctx, None, "giveaway.started", json!(info)).await?;
+                crate::marketing::announce_giveaway(&mut tx, &info).await?;
                 opened.push(info);
             }
         }

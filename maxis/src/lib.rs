@@ -1,7 +1,7 @@
 //! Maxis, the shop bot: one instance per shop. It executes the orders Shellia sends over NATS
 //! JetStream, exactly once in effect, answers each one and publishes events.
 //!
-//! Layout: [`domain`] (no Discord, NATS or SQL), [`store`] (SQLite via sqlx), [`bus`] (NATS),
+//! Layout: [`domain`] (no Discord, NATS or SQL), [`store`] (SQLite via sqlx), [`bus`] (NATS), [`discord`] (serenity/poise),
 //! [`execute`] (one order → one transaction), [`startup`] (wiring), [`configuration`].
 
 pub mod actions;
@@ -9,6 +9,7 @@ pub mod bus;
 pub mod chart;
 pub mod commerce;
 pub mod configuration;
+pub mod discord;
 pub mod domain;
 pub mod engagement;
 pub mod execute;

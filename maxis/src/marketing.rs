@@ -8,11 +8,15 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use subjects::params::Audience;
 
+use subjects::params::{Discount, PromoTarget};
+use subjects::results::{GiveawayInfo, PromoInfo};
+
+use crate::commerce::webhook::money;
 use crate::commerce::Commerce;
 use crate::domain::giveaway::MemberInfo;
 use crate::execute;
-use crate::members::MemberError;
-use crate::store::{announcements, members, settings};
+use crate::members::{Button, ButtonAction, MemberError};
+use crate::store::{announcements, members, settings, Tx};
 
 /// Time between two direct messages (Discord limits DMs far below its global 50 requests/s).
 pub const DM_PACE: Duration = Duration::from_millis(200);
@@ -78,7 +82,7 @@ impl Commerce {
             announcements::queued(&mut conn).await?
         };
         let mut done = Vec::new();
-        for (id, message, channel, audience) in queued {
+        for announcements::Queued { id, message, channel, audience, buttons } in queued {
             let (role, audience_members) = {
                 let mut conn = self.store.pool().acquire().await?;
                 if !announcements::claim(&mut conn, &id).await? {
@@ -94,7 +98,7 @@ impl Commerce {
                 _ => None,
             };
             match post {
-                Some(text) => match self.members.post(&channel, &text).await {
+                Some(text) => match self.members.post(&channel, &text, &buttons).await {
                     Ok(()) => d.reached = audience_members.iter().filter(|(_, out)| !out).count() as u64,
                     Err(e) => {
                         tracing::warn!(announcement = %id, error.message = %e, "Failed to post an announcement");
@@ -126,4 +130,40 @@ impl Commerce {
         self.flush().await;
         Ok(done)
     }
+}
+
+/// A promotion that starts is announced in the shop's announcement channel (`announce.channel`),
+/// and, when it is aimed at some members (inactive, a role), told to them by DM too. Nothing
+/// when no channel is set. Queued in the caller's transaction; each at most once.
+pub async fn announce_promo(tx: &mut Tx, p: &PromoInfo) -> anyhow::Result<()> {
+    let Some(channel) = settings::get(tx, "announce.channel").await? else { return Ok(()) };
+    let off = match &p.discount {
+        Discount::Percent(n) => format!("-{n}%"),
+        Discount::Fixed(m) => format!("-{}", money(i64::try_from(m.amount).unwrap_or(i64::MAX), &m.currency)),
+    };
+    let on = match &p.target {
+        PromoTarget::All => "everything".to_owned(),
+        PromoTarget::Plan(plan) => format!("the {plan} plans"),
+        PromoTarget::Product(product) => format!("{product}"),
+    };
+    let code = p.code.as_ref().map(|c| format!(" with code `{c}`")).unwrap_or_default();
+    let text = format!("🏷️ **{off}** on {on}{code}, until <t:{}:f>!", p.ends_at.timestamp());
+    let everyone = subjects::params::Audience::Everyone;
+    announcements::insert(tx, &format!("promo:{}", p.id), &text, &channel, &everyone).await?;
+    if !matches!(p.audience, subjects::params::Audience::Everyone | subjects::params::Audience::PromoPing) {
+        announcements::insert(tx, &format!("promo:{}:audience", p.id), &text, &channel, &p.audience).await?;
+    }
+    Ok(())
+}
+
+/// A giveaway that opens is posted in its channel with an Enter button. Nothing without a
+/// channel. Queued in the caller's transaction, once.
+pub async fn announce_giveaway(tx: &mut Tx, g: &GiveawayInfo) -> anyhow::Result<()> {
+    let Some(channel) = &g.channel else { return Ok(()) };
+    let ends = g.ends_at.map(|t| format!(", ends <t:{}:R>", t.timestamp())).unwrap_or_default();
+    let text = format!("🎉 **Giveaway: {}**: {} winner(s){ends}. Click **Enter** to take part.", g.prize, g.winners);
+    let enter = Button::new(&ButtonAction::EnterGiveaway(g.id.clone()), "Enter");
+    let everyone = subjects::params::Audience::Everyone;
+    announcements::insert_with_buttons(tx, &format!("giveaway-open:{}", g.id), &text, channel, &everyone, &[enter])
+        .await
 }

@@ -15,6 +15,56 @@ pub enum MemberError {
     Unavailable(String),
 }
 
+/// What a button under a shop message does; its Discord `custom_id` is `<verb>:<argument>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Buy one unit of a product now (a checkout link for that product alone).
+    Buy(String),
+    /// Put one unit of a product in the cart.
+    AddToCart(String),
+    /// Enter a giveaway.
+    EnterGiveaway(String),
+}
+
+impl ButtonAction {
+    /// The `custom_id` carried by the button.
+    pub fn custom_id(&self) -> String {
+        match self {
+            Self::Buy(p) => format!("buy:{p}"),
+            Self::AddToCart(p) => format!("cart:{p}"),
+            Self::EnterGiveaway(g) => format!("enter:{g}"),
+        }
+    }
+
+    /// Reads a `custom_id` back; `None` for a button that is not the shop's.
+    pub fn parse(custom_id: &str) -> Option<Self> {
+        let (verb, arg) = custom_id.split_once(':')?;
+        let arg = arg.to_owned();
+        match verb {
+            "buy" => Some(Self::Buy(arg)),
+            "cart" => Some(Self::AddToCart(arg)),
+            "enter" => Some(Self::EnterGiveaway(arg)),
+            _ => None,
+        }
+    }
+}
+
+/// A button under a posted message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Button {
+    /// What it does ([`ButtonAction::custom_id`]).
+    pub custom_id: String,
+    /// Its label.
+    pub label: String,
+}
+
+impl Button {
+    /// A button doing `action`.
+    pub fn new(action: &ButtonAction, label: &str) -> Self {
+        Self { custom_id: action.custom_id(), label: label.to_owned() }
+    }
+}
+
 /// Roles and messages for members.
 pub trait Members: Send + Sync {
     /// Gives `role` to `user`.
@@ -23,8 +73,13 @@ pub trait Members: Send + Sync {
     fn revoke_role<'a>(&'a self, user: &'a str, role: &'a str) -> BoxFuture<'a, Result<(), MemberError>>;
     /// Sends `text` to `user` by direct message.
     fn send_dm<'a>(&'a self, user: &'a str, text: &'a str) -> BoxFuture<'a, Result<(), MemberError>>;
-    /// Posts `text` in a channel.
-    fn post<'a>(&'a self, channel: &'a str, text: &'a str) -> BoxFuture<'a, Result<(), MemberError>>;
+    /// Posts `text` in a channel, with `buttons` under it.
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        text: &'a str,
+        buttons: &'a [Button],
+    ) -> BoxFuture<'a, Result<(), MemberError>>;
 }
 
 /// No Discord connection: nothing can be delivered yet, so everything waits.
@@ -40,7 +95,7 @@ impl Members for Headless {
     fn send_dm<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), MemberError>> {
         Box::pin(async { Err(MemberError::Unavailable("no Discord connection (set MAXIS_DISCORD__TOKEN)".into())) })
     }
-    fn post<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), MemberError>> {
+    fn post<'a>(&'a self, _: &'a str, _: &'a str, _: &'a [Button]) -> BoxFuture<'a, Result<(), MemberError>> {
         Box::pin(async { Err(MemberError::Unavailable("no Discord connection (set MAXIS_DISCORD__TOKEN)".into())) })
     }
 }

@@ -16,6 +16,8 @@ use tokio::sync::watch;
 use crate::bus::{discovery, OrderHandler, Outcome, Publisher, Redelivery, Signals};
 use crate::commerce::{CheckoutSettings, Commerce};
 use crate::configuration::Settings;
+use crate::discord::members::DiscordMembers;
+use crate::discord::DiscordConfig;
 use crate::domain::catalog::CatalogFile;
 use crate::domain::Uptime;
 use crate::execute::{self, ShopContext};
@@ -56,13 +58,26 @@ pub struct Application {
     consumer: PullConsumer,
     batch: usize,
     listen: String,
+    discord: Option<(DiscordConfig, DiscordMembers)>,
 }
 
 impl Application {
-    /// Opens the database, connects to the broker as the shop and binds its durable consumer;
-    /// without Discord, role deliveries and receipts wait ([`Headless`]).
+    /// Opens the database, connects to the broker as the shop and binds its durable consumer.
+    /// With a Discord token, roles and messages go through Discord; without one, role
+    /// deliveries and receipts wait ([`Headless`]).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Self::build_with(settings, Arc::new(Headless)).await
+        match DiscordConfig::from_settings(&settings.discord)? {
+            Some(config) => {
+                let port = DiscordMembers::new(config.guild, config.admin_channel);
+                let mut app = Self::build_with(settings, Arc::new(port.clone())).await?;
+                app.discord = Some((config, port));
+                Ok(app)
+            }
+            None => {
+                tracing::warn!("no Discord token (MAXIS_DISCORD__TOKEN): running headless");
+                Self::build_with(settings, Arc::new(Headless)).await
+            }
+        }
     }
 
     /// [`Self::build`] with the member port to use (the Discord adapter, or a test double).
@@ -77,7 +92,7 @@ impl Application {
         }
         let client =
             broker::connect::options(seed.expose_secret(), &subject::shop_inbox(&id), &format!("maxis-{id}"), None)
-                .connect(settings.nats.url.as_str())
+                .connect(broker::connect::server_addrs(&settings.nats.url)?)
                 .await
                 .with_context(|| format!("Failed to connect to NATS at {} as shop {id}", settings.nats.url))?;
         let js = jetstream::new(client.clone());
@@ -135,6 +150,7 @@ impl Application {
             consumer,
             batch: settings.nats.batch.max(1),
             listen: settings.http.listen,
+            discord: None,
         })
     }
 
@@ -161,7 +177,7 @@ impl Application {
         shutdown: impl Future<Output = ()>,
         on_http: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<Exit> {
-        let Self { handler, commerce, client, consumer, batch, listen } = self;
+        let Self { handler, commerce, client, consumer, batch, listen, discord } = self;
         let ctx = handler.ctx.clone();
         let (stop_tx, stop_rx) = watch::channel(false);
         let stopped = move || {
@@ -192,6 +208,15 @@ impl Application {
             stopped(),
         ));
         let worker = tokio::spawn(commerce.clone().run_worker(stopped()));
+        let discord = discord.map(|(config, port)| {
+            let data = crate::discord::Data { commerce: commerce.clone(), signals: handler.signals.clone(), config: config.clone() };
+            let run = crate::discord::run(config, data, port, stopped());
+            tokio::spawn(async move {
+                if let Err(e) = run.await {
+                    tracing::error!(error.cause_chain = ?e, error.message = %e, "Discord stopped; the shop goes on headless");
+                }
+            })
+        });
         let service = discovery::register(&client, &ctx).await?;
         lifecycle(&handler, EventKind::SHOP_STARTED).await?;
         tracing::info!(shop = %ctx.id, groups = ?ctx.groups, "Maxis is running");
@@ -224,6 +249,9 @@ impl Application {
         let _ = stop_tx.send(true);
         let _ = clock.await;
         let _ = worker.await;
+        if let Some(discord) = discord {
+            let _ = discord.await;
+        }
         let _ = server.await;
         if let Err(e) = lifecycle(&handler, EventKind::SHOP_STOPPING).await {
             tracing::warn!(error.message = %e, "Failed to announce the stop");

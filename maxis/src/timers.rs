@@ -34,6 +34,9 @@ pub async fn apply_due(store: &Store, ctx: &ShopContext, now: DateTime<Utc>) -> 
         if promos::transition(&mut tx, &p.id, p.status, next).await? {
             let kind = if next == PromoStatus::Active { EventKind::PROMO_STARTED } else { EventKind::PROMO_ENDED };
             p.status = next;
+            if next == PromoStatus::Active {
+                crate::marketing::announce_promo(&mut tx, &p).await?;
+            }
             let order_id = subjects::OrderId::parse(p.id.clone()).ok();
             execute::enqueue(&mut tx, ctx, order_id.as_ref(), kind, json!(p)).await?;
         }

@@ -284,6 +284,7 @@ impl maxis::members::Members for RecordingMembers {
         &'a self,
         channel: &'a str,
         text: &'a str,
+        _buttons: &'a [maxis::members::Button],
     ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
         Box::pin(async move {
             self.posts.lock().unwrap().push((channel.to_owned(), text.to_owned()));

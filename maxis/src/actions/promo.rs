@@ -63,6 +63,9 @@ pub async fn start(tx: &mut Tx, id: &str, p: &PromoParams) -> Result<Applied, Ex
     let kind =
         if plan.promo.status == PromoStatus::Active { EventKind::PROMO_STARTED } else { EventKind::PROMO_SCHEDULED };
     events.push(event(kind, &plan.promo));
+    if plan.promo.status == PromoStatus::Active {
+        crate::marketing::announce_promo(tx, &plan.promo).await?;
+    }
     Ok(Applied::new(&plan.promo, events))
 }
 
@@ -104,6 +107,9 @@ pub async fn giveaway(tx: &mut Tx, id: &str, p: &GiveawayParams) -> Result<Appli
         bonus: p.bonus.clone(),
     };
     giveaways::insert(tx, &giveaway).await?;
+    if info.status == GiveawayStatus::Open {
+        crate::marketing::announce_giveaway(tx, &info).await?;
+    }
     Ok(Applied::new(&info, vec![event(EventKind::GIVEAWAY_CREATED, &info)]))
 }
 

@@ -91,6 +91,26 @@ impl Commerce {
         Ok(())
     }
 
+    /// Adds `quantity` of a product to a member's cart; returns how many they now have.
+    pub async fn add_to_cart(&self, buyer: &str, product: &str, quantity: i64) -> Result<i64, CommerceError> {
+        let held = self.cart(buyer).await?.into_iter().find(|(p, _)| p.id == product).map_or(0, |(_, n)| n);
+        let wanted = held + quantity.max(1);
+        self.set_cart(buyer, product, wanted).await?;
+        Ok(wanted)
+    }
+
+    /// The products on sale.
+    pub async fn catalog(&self) -> Result<Vec<Product>, CommerceError> {
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(catalog::visible(&mut conn).await?)
+    }
+
+    /// A member's latest checkouts, newest first.
+    pub async fn orders(&self, buyer: &str, limit: u32) -> Result<Vec<Checkout>, CommerceError> {
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(checkouts::by_buyer(&mut conn, buyer, limit).await?)
+    }
+
     /// A member's cart.
     pub async fn cart(&self, buyer: &str) -> Result<Vec<(Product, i64)>, CommerceError> {
         let mut conn = self.store.pool().acquire().await?;

@@ -4,6 +4,23 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use subjects::params::Audience;
 
+use crate::members::Button;
+
+/// An announcement waiting for delivery.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// Its id.
+    pub id: String,
+    /// The text.
+    pub message: String,
+    /// The channel.
+    pub channel: String,
+    /// Who it is for.
+    pub audience: Audience,
+    /// Buttons under the post.
+    pub buttons: Vec<Button>,
+}
+
 /// Stores an announcement, queued for delivery.
 pub async fn insert(
     conn: &mut SqliteConnection,
@@ -12,27 +29,52 @@ pub async fn insert(
     channel: &str,
     audience: &Audience,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO announcements (id, message, channel, audience, status, created_at) VALUES (?, ?, ?, ?, 'queued', ?)")
-        .bind(id)
-        .bind(message)
-        .bind(channel)
-        .bind(serde_json::to_string(audience)?)
-        .bind(Utc::now())
-        .execute(conn)
-        .await?;
+    insert_with_buttons(conn, id, message, channel, audience, &[]).await
+}
+
+/// Stores an announcement with buttons under it (e.g. a giveaway's Enter button), queued for
+/// delivery; an id stored before is left as it is.
+pub async fn insert_with_buttons(
+    conn: &mut SqliteConnection,
+    id: &str,
+    message: &str,
+    channel: &str,
+    audience: &Audience,
+    buttons: &[Button],
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO announcements (id, message, channel, audience, buttons, status, created_at) \
+         VALUES (?, ?, ?, ?, ?, 'queued', ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(message)
+    .bind(channel)
+    .bind(serde_json::to_string(audience)?)
+    .bind(serde_json::to_string(buttons)?)
+    .bind(Utc::now())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// An announcement waiting for delivery: (id, message, channel, audience).
-pub async fn queued(conn: &mut SqliteConnection) -> anyhow::Result<Vec<(String, String, String, Audience)>> {
+/// The announcements waiting for delivery, oldest first.
+pub async fn queued(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Queued>> {
     use sqlx::Row;
     let rows = sqlx::query(
-        "SELECT id, message, channel, audience FROM announcements WHERE status = 'queued' ORDER BY created_at",
+        "SELECT id, message, channel, audience, buttons FROM announcements WHERE status = 'queued' ORDER BY created_at",
     )
     .fetch_all(conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, serde_json::from_str(r.try_get(3)?)?)))
+        .map(|r| {
+            Ok(Queued {
+                id: r.try_get(0)?,
+                message: r.try_get(1)?,
+                channel: r.try_get(2)?,
+                audience: serde_json::from_str(r.try_get(3)?)?,
+                buttons: serde_json::from_str(r.try_get(4)?)?,
+            })
+        })
         .collect()
 }
 

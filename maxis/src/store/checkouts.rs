@@ -124,6 +124,18 @@ pub async fn get(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option
         .transpose()
 }
 
+/// A buyer's checkouts, newest first (ids are time-ordered UUIDv7).
+pub async fn by_buyer(conn: &mut SqliteConnection, buyer: &str, limit: u32) -> anyhow::Result<Vec<Checkout>> {
+    sqlx::query(select!("FROM checkouts WHERE buyer = ? ORDER BY id DESC LIMIT ?"))
+        .bind(buyer)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
 /// One checkout by Stripe payment intent.
 pub async fn by_payment_intent(conn: &mut SqliteConnection, pi: &str) -> anyhow::Result<Option<Checkout>> {
     sqlx::query(select!("FROM checkouts WHERE payment_intent = ?"))

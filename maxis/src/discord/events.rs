@@ -1,0 +1,35 @@
+//! Gateway events: buttons, members joining (milestone giveaways), and activity.
+
+use chrono::Utc;
+use poise::serenity_prelude as serenity;
+use serenity::{FullEvent, Interaction};
+
+use super::buttons::{self, member_info};
+use super::{Data, Error};
+
+/// Handles one gateway event.
+pub(super) async fn handle(fw: poise::FrameworkContext<'_, Data, Error>, event: &FullEvent) -> Result<(), Error> {
+    let (ctx, data) = (fw.serenity_context, fw.user_data);
+    match event {
+        FullEvent::InteractionCreate { interaction: Interaction::Component(click) } => {
+            buttons::handle(ctx, data, click).await?;
+        }
+        FullEvent::GuildMemberAddition { new_member } if new_member.guild_id == data.config.guild => {
+            data.commerce
+                .touch(&member_info(new_member.user.id, &new_member.roles, new_member.joined_at), Utc::now())
+                .await?;
+            let count = ctx.cache.guild(data.config.guild).map(|g| g.member_count);
+            if let Some(count) = count {
+                for g in data.commerce.members_changed(count, Utc::now()).await? {
+                    tracing::info!(giveaway = %g.id, members = count, "milestone reached: giveaway opened");
+                }
+            }
+        }
+        FullEvent::Message { new_message: m } if !m.author.bot && m.guild_id == Some(data.config.guild) => {
+            let (roles, joined_at) = m.member.as_ref().map_or((&[][..], None), |pm| (&pm.roles[..], pm.joined_at));
+            data.commerce.touch(&member_info(m.author.id, roles, joined_at), Utc::now()).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
