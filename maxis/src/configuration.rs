@@ -34,7 +34,7 @@ pub struct Settings {
 }
 
 /// Discord.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct DiscordSettings {
     /// Bot token (environment only: MAXIS_DISCORD__TOKEN); absent or empty: headless.
     #[serde(default)]

@@ -72,6 +72,7 @@ pub fn settings(fleet: &TestFleet, id: &str, db: &std::path::Path) -> Settings {
             cancel_url: "https://example.test/cancelled".to_owned(),
         },
         catalog: CatalogSettings { path: String::new() },
+        discord: Default::default(),
     }
 }
 
@@ -84,14 +85,18 @@ pub async fn spawn_app(fleet: &TestFleet, id: &str, dir: &std::path::Path) -> Te
     spawn_with(settings(fleet, id, &db)).await
 }
 
-/// Starts a shop with the given settings.
+/// Starts a shop with the given settings, as `maxis` does: through Discord when the settings
+/// carry a token (e.g. the fake Discord's), headless otherwise.
 pub async fn spawn_with(settings: Settings) -> TestApp {
-    spawn_with_members(settings, std::sync::Arc::new(maxis::members::Headless)).await
+    run_app(Application::build(settings).await.expect("the shop starts")).await
 }
 
 /// Starts a shop with the given settings and member port; `TestApp::commerce` gives its commerce.
 pub async fn spawn_with_members(settings: Settings, members: std::sync::Arc<dyn maxis::members::Members>) -> TestApp {
-    let app = Application::build_with(settings, members).await.expect("the shop starts");
+    run_app(Application::build_with(settings, members).await.expect("the shop starts")).await
+}
+
+async fn run_app(app: Application) -> TestApp {
     let commerce = app.commerce().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let (addr_tx, addr_rx) = oneshot::channel();
