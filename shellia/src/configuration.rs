@@ -24,6 +24,72 @@ pub struct Settings {
     pub order_ttl_secs: u64,
     /// The broker.
     pub nats: NatsSettings,
+    /// Shellia's own database (strategies, campaigns, the audit of orders sent).
+    pub database: DatabaseSettings,
+    /// Who may command, and how fast.
+    pub admin: AdminSettings,
+    /// Plans waiting for a confirmation.
+    pub plans: PlanSettings,
+    /// Which brain reads plain-language requests.
+    pub brain: BrainSettings,
+    /// The campaign scheduler.
+    pub campaigns: CampaignSettings,
+    /// Discord; without a token Shellia offers its console only.
+    #[serde(default)]
+    pub discord: crate::discord::DiscordSettings,
+}
+
+/// Shellia's own SQLite file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// Path of the file, created and migrated at start.
+    pub path: String,
+}
+
+/// Who may command. Checked in code before anything else; the brain never decides it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminSettings {
+    /// Discord role ids whose members may command.
+    #[serde(default)]
+    pub roles: Vec<u64>,
+    /// Discord user ids who may command.
+    #[serde(default)]
+    pub users: Vec<u64>,
+    /// Requests (commands, plain-language requests) each admin may make per minute.
+    pub orders_per_minute: u32,
+}
+
+/// Plans waiting for a confirmation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanSettings {
+    /// A plan not confirmed within this many seconds is dropped.
+    pub confirm_timeout_secs: u64,
+}
+
+/// The brain: `rules` (the deterministic reader, no network) or `openai` (any OpenAI-compatible
+/// chat endpoint with tool calling).
+#[derive(Debug, Clone, Deserialize)]
+pub struct BrainSettings {
+    /// `rules` or `openai`.
+    pub kind: String,
+    /// Base URL of the endpoint, e.g. `http://127.0.0.1:11434/v1` (Ollama) or `https://api.openai.com/v1`.
+    #[serde(default)]
+    pub url: String,
+    /// Model name.
+    #[serde(default)]
+    pub model: String,
+    /// API key (environment only: SHELLIA_BRAIN__API_KEY).
+    #[serde(default)]
+    pub api_key: Option<SecretString>,
+    /// How long to wait for the endpoint, in seconds.
+    pub timeout_secs: u64,
+}
+
+/// The campaign scheduler.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CampaignSettings {
+    /// How often the scheduler looks for due campaigns, in seconds.
+    pub tick_secs: u64,
 }
 
 /// How to reach the broker.
@@ -42,11 +108,48 @@ pub struct NatsSettings {
 impl Settings {
     /// Loads the layers; `file` is the optional middle layer.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        let env = config::Environment::with_prefix("SHELLIA").prefix_separator("_").separator("__");
+        let env = config::Environment::with_prefix("SHELLIA")
+            .prefix_separator("_")
+            .separator("__")
+            .list_separator(",")
+            .with_list_parse_key("admin.roles")
+            .with_list_parse_key("admin.users")
+            .try_parsing(true);
         let settings: Settings = broker::connect::layered_settings(BASE, file, env)?;
-        settings.identity()?;
-        settings.default_target()?;
-        Ok(settings)
+        settings.check()
+    }
+
+    /// The defaults with `layer` (TOML text) over them, without the environment: for tests and tools.
+    pub fn with_layer(layer: &str) -> anyhow::Result<Self> {
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from_str(BASE, config::FileFormat::Toml))
+            .add_source(config::File::from_str(layer, config::FileFormat::Toml))
+            .build()
+            .context("Failed to read the settings")?
+            .try_deserialize()
+            .context("Invalid settings")?;
+        settings.check()
+    }
+
+    fn check(self) -> anyhow::Result<Self> {
+        self.identity()?;
+        self.default_target()?;
+        anyhow::ensure!(
+            matches!(self.brain.kind.as_str(), "rules" | "openai"),
+            "invalid `brain.kind` {:?}: use `rules` or `openai`",
+            self.brain.kind
+        );
+        anyhow::ensure!(
+            self.brain.kind != "openai" || !(self.brain.url.is_empty() || self.brain.model.is_empty()),
+            "`brain.kind = \"openai\"` needs `brain.url` and `brain.model`"
+        );
+        anyhow::ensure!(self.admin.orders_per_minute > 0, "`admin.orders_per_minute` must be at least 1");
+        Ok(self)
+    }
+
+    /// How long a plan waits for its confirmation.
+    pub fn confirm_timeout(&self) -> Duration {
+        Duration::from_secs(self.plans.confirm_timeout_secs.max(1))
     }
 
     /// The identity, validated.

@@ -1,37 +1,22 @@
-//! The terminal console: the same commands as the CLI, one per line, for use without Discord.
-//!
-//! Lines: `send <target> <action> [key=value…]`, or the short form `[@target] <action> [key=value…]`
-//! (default target from the settings), `shops`, `help`, `quit`.
+//! The terminal console: the same lines as Discord, answered by the same [`Assistant`], for use
+//! without Discord. `quit` (or the end of input) leaves; report charts are written as PNG files
+//! in the current directory.
 
-use std::time::Duration;
-
-use subjects::Target;
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
-use crate::ask;
-use crate::brain::{understand, Lang, Plan, Strategy, Understood};
-use crate::bus::FleetClient;
-use crate::command::{build_order, split_words};
-use crate::render;
+use crate::assistant::{Assistant, Requester};
 
-/// Help text of the console.
-pub const HELP: &str = "\
-commands (the seed's short forms, or key=value):
-  [@target] <action> [args ...]          e.g. `status`, `@shop1 status`, `promo 20% pro 48h`,
-                                         `giveaway 100members`, `config price_pro 29.99`,
-                                         `execute !announce Promo`, `@eu stop inventaire`
-  send <target> <action> [key=value ...] the same, target first (shop id, group, or all)
-  shops                                  list the shops of the fleet
-  help                                   this text
-  quit                                   leave the console
-actions: status config start stop restart promo giveaway analytics report execute announce
-";
+/// Help text of the console (the assistant's, plus `quit`).
+pub fn help() -> String {
+    format!("{}  quit                                   leave the console\n", crate::assistant::HELP)
+}
 
-/// Runs the console on `input` until `quit` or end of input, writing to `out`.
+/// Runs the console on `input` until `quit` or end of input, writing to `out`. Lines are the
+/// `who`'s; charts are written to `chart_dir` when given.
 pub async fn run<R, W>(
-    fleet: &FleetClient,
-    default_target: &Target,
-    wait: Duration,
+    assistant: &Assistant,
+    who: &Requester,
+    chart_dir: Option<&std::path::Path>,
     input: R,
     mut out: W,
 ) -> anyhow::Result<()>
@@ -42,77 +27,30 @@ where
     out.write_all(b"Shellia console. Type `help` for the commands.\n> ").await?;
     out.flush().await?;
     let mut lines = BufReader::new(input).lines();
-    let mut pending: Option<Plan> = None;
     while let Some(line) = lines.next_line().await? {
-        let text = match handle_line(fleet, default_target, wait, &line, &mut pending).await {
-            Ok(Some(text)) => text,
-            Ok(None) => break,
-            Err(e) => format!("error: {e}\n"),
+        let word = line.trim();
+        if matches!(word, "quit" | "exit") {
+            break;
+        }
+        let mut text = if matches!(word, "help" | "?") {
+            help()
+        } else {
+            let answer = assistant.handle(who, &line).await;
+            let mut text = answer.text;
+            if let Some(dir) = chart_dir {
+                for (name, png) in &answer.attachments {
+                    let path = dir.join(name);
+                    std::fs::write(&path, png)?;
+                    text.push_str(&format!("chart written to {}\n", path.display()));
+                }
+            }
+            text
         };
+        text.push_str("> ");
         out.write_all(text.as_bytes()).await?;
-        out.write_all(b"> ").await?;
         out.flush().await?;
     }
     out.write_all(b"\nbye\n").await?;
     out.flush().await?;
     Ok(())
-}
-
-/// One line: `Ok(None)` to quit, else the text to print. A plan waiting for confirmation is
-/// sent on `oui`/`yes` and dropped on anything else.
-pub async fn handle_line(
-    fleet: &FleetClient,
-    default_target: &Target,
-    wait: Duration,
-    line: &str,
-    pending: &mut Option<Plan>,
-) -> anyhow::Result<Option<String>> {
-    if let Some(plan) = pending.take() {
-        if ask::is_yes(line) {
-            let dispatches = ask::execute(fleet, &plan, "console", wait).await?;
-            return Ok(Some(ask::answer(&plan, &dispatches)));
-        }
-        if matches!(line.trim().to_lowercase().as_str(), "non" | "no" | "n" | "annuler" | "cancel") {
-            return Ok(Some(if plan.lang == Lang::Fr { "Annulé.\n".to_owned() } else { "Cancelled.\n".to_owned() }));
-        }
-    }
-    let words = split_words(line).map_err(anyhow::Error::msg)?;
-    let Some(first) = words.first() else { return Ok(Some(String::new())) };
-    let (target, action, params): (String, &str, &[String]) = match first.as_str() {
-        "quit" | "exit" => return Ok(None),
-        "help" | "?" => return Ok(Some(HELP.to_owned())),
-        "shops" => {
-            let shops = fleet.shops().await?;
-            let list: Vec<String> = shops.iter().map(ToString::to_string).collect();
-            return Ok(Some(format!("{} shop(s): {}\n", list.len(), list.join(", "))));
-        }
-        "send" => match words.get(1..3) {
-            Some([target, action]) => (target.clone(), action.as_str(), &words[3..]),
-            _ => anyhow::bail!("usage: send <target> <action> [key=value ...]"),
-        },
-        // `@shop1 status` is a command; `@Shellia lance une promo…` is a request.
-        t if t.starts_with('@') && words.get(1).is_some_and(|a| a.parse::<subjects::Action>().is_ok()) => {
-            (t.to_owned(), words[1].as_str(), &words[2..])
-        }
-        action if action.parse::<subjects::Action>().is_ok() => (default_target.to_string(), action, &words[1..]),
-        _ => {
-            let strategy = Strategy {
-                default_target: default_target.clone(),
-                known_targets: fleet.known_targets().await?,
-                ..Default::default()
-            };
-            return Ok(Some(match understand(line, &strategy, chrono::Utc::now()) {
-                Understood::Plan(plan) => {
-                    let text = ask::preview(fleet, &plan).await?;
-                    *pending = Some(plan);
-                    text
-                }
-                Understood::Ask { question, .. } => format!("{question}\n"),
-                Understood::Refuse { reason, .. } => format!("{reason}\n"),
-            }));
-        }
-    };
-    let (target, order) = build_order(&target, action, params, &fleet.issuer())?;
-    let dispatch = fleet.send(&target, order, wait).await?;
-    Ok(Some(render::table(&dispatch)))
 }

@@ -6,11 +6,14 @@
 //! [`bus`] (the fleet client), [`render`] (tables and JSON lines), [`console`], [`configuration`].
 
 pub mod ask;
+pub mod assistant;
 pub mod brain;
 pub mod bus;
 pub mod command;
 pub mod configuration;
 pub mod console;
 pub mod render;
+pub mod store;
+pub mod strategy;
 pub mod syntax;
 pub mod telemetry;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use shellia::assistant::{Assistant, Outcome, Requester};
+use shellia::brain::Understood;
 use shellia::bus::FleetClient;
 use shellia::command::build_order;
 use shellia::configuration::Settings;
@@ -145,6 +147,11 @@ fn emit(line: &str) -> anyhow::Result<bool> {
     }
 }
 
+/// The local operator's name, for `console:<user>`.
+fn console_user() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "operator".to_owned())
+}
+
 fn main() -> std::process::ExitCode {
     broker::connect::run_main(run())
 }
@@ -176,37 +183,40 @@ async fn run() -> anyhow::Result<()> {
             }
         }
         Cmd::Ask { request, yes, dry_run, json } => {
-            let strategy = shellia::brain::Strategy {
-                default_target: settings.default_target()?,
-                known_targets: fleet.known_targets().await?,
-                ..Default::default()
-            };
-            let plan = match shellia::brain::understand(&request, &strategy, chrono::Utc::now()) {
-                shellia::brain::Understood::Plan(plan) => plan,
-                shellia::brain::Understood::Ask { question, .. } => anyhow::bail!("{question}"),
-                shellia::brain::Understood::Refuse { reason, .. } => anyhow::bail!("{reason}"),
-            };
+            let assistant = Assistant::build(fleet, &settings).await?;
             if dry_run {
+                let plan = match assistant.understand(&request).await? {
+                    Understood::Plan(plan) => plan,
+                    Understood::Ask { question, .. } => anyhow::bail!("{question}"),
+                    Understood::Refuse { reason, .. } => anyhow::bail!("{reason}"),
+                };
                 if json {
                     println!("{}", shellia::ask::plan_json(&plan));
                 } else {
-                    print!("{}", shellia::ask::preview(&fleet, &plan).await?);
+                    print!("{}", assistant.preview(&plan).await?);
                 }
                 return Ok(());
             }
-            if !yes {
-                print!("{}", shellia::ask::preview(&fleet, &plan).await?);
-                let mut answer = String::new();
-                std::io::stdin().read_line(&mut answer)?;
-                if !shellia::ask::is_yes(&answer) {
-                    println!("{}", if plan.lang == shellia::brain::Lang::Fr { "Annulé." } else { "Cancelled." });
-                    return Ok(());
+            let who = Requester::console(&console_user());
+            let answer = assistant.handle(&who, &request).await;
+            print!("{}", answer.text);
+            let answer = match answer.pending {
+                Some(plan) => {
+                    let mut reply = String::new();
+                    if !yes {
+                        std::io::stdin().read_line(&mut reply)?;
+                    }
+                    let answer = if yes || shellia::ask::is_yes(&reply) {
+                        assistant.confirm(&who, &plan.id).await
+                    } else {
+                        assistant.cancel(&who, &plan.id).await
+                    };
+                    print!("{}", answer.text);
+                    answer
                 }
-            }
-            let confirmed_by = format!("console:{}", std::env::var("USER").unwrap_or_else(|_| "operator".to_owned()));
-            let dispatches = shellia::ask::execute(&fleet, &plan, &confirmed_by, settings.reply_timeout()).await?;
-            print!("{}", shellia::ask::answer(&plan, &dispatches));
-            if dispatches.iter().any(|d| d.any_rejected()) {
+                None => answer,
+            };
+            if !matches!(answer.outcome, Outcome::Done | Outcome::Cancelled | Outcome::Info) {
                 std::process::exit(1);
             }
         }
@@ -214,14 +224,11 @@ async fn run() -> anyhow::Result<()> {
             if !std::io::stdin().is_terminal() {
                 tracing::info!("standard input is not a terminal: reading commands from it");
             }
-            console::run(
-                &fleet,
-                &settings.default_target()?,
-                settings.reply_timeout(),
-                tokio::io::stdin(),
-                tokio::io::stdout(),
-            )
-            .await?;
+            let assistant = Assistant::build(fleet, &settings).await?;
+            let _scheduler = assistant.spawn_scheduler();
+            let who = Requester::console(&console_user());
+            console::run(&assistant, &who, Some(std::path::Path::new(".")), tokio::io::stdin(), tokio::io::stdout())
+                .await?;
         }
         Cmd::Events { what: EventsCmd::Tail { filter } } => {
             let mut events = std::pin::pin!(fleet.tail(&filter.filter()?).await?);

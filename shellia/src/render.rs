@@ -273,10 +273,10 @@ pub fn fleet_json(members: &[Member]) -> String {
         .collect()
 }
 
-/// Writes the report charts of a dispatch: `path` for one shop, `<stem>-<shop>.png` for several.
-pub fn save_charts(dispatch: &Dispatch, path: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+/// The report charts of a dispatch (`report` with `chart=true`): each shop's PNG, decoded.
+pub fn charts(dispatch: &Dispatch) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     use base64::Engine;
-    let charts: Vec<(String, Vec<u8>)> = dispatch
+    dispatch
         .shops
         .iter()
         .filter_map(|(shop, d)| match d {
@@ -286,7 +286,12 @@ pub fn save_charts(dispatch: &Dispatch, path: &std::path::Path) -> anyhow::Resul
             _ => None,
         })
         .map(|(shop, b64)| Ok((shop, base64::engine::general_purpose::STANDARD.decode(b64)?)))
-        .collect::<anyhow::Result<_>>()?;
+        .collect()
+}
+
+/// Writes the report charts of a dispatch: `path` for one shop, `<stem>-<shop>.png` for several.
+pub fn save_charts(dispatch: &Dispatch, path: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let charts = charts(dispatch)?;
     let mut written = Vec::new();
     for (shop, png) in &charts {
         let file = if charts.len() == 1 {

@@ -28,6 +28,33 @@ mod trouble;
 #[cfg(test)]
 mod tests;
 
+use crate::configuration::BrainSettings;
+
+/// Which brain reads requests: the deterministic rules, or an OpenAI-compatible endpoint whose
+/// answer is validated like any order.
+#[derive(Debug, Clone)]
+pub enum Brain {
+    /// The deterministic French/English reader (no network).
+    Rules,
+}
+
+impl Brain {
+    /// From the `brain` settings.
+    pub fn from_settings(settings: &BrainSettings) -> anyhow::Result<Self> {
+        match settings.kind.as_str() {
+            "rules" => Ok(Self::Rules),
+            other => anyhow::bail!("brain.kind {other:?} is not available in this build: use `rules`"),
+        }
+    }
+
+    /// Reads `text` at `now` with `strategy`.
+    pub async fn understand(&self, text: &str, strategy: &Strategy, now: DateTime<Utc>) -> anyhow::Result<Understood> {
+        match self {
+            Self::Rules => Ok(understand(text, strategy, now)),
+        }
+    }
+}
+
 use chrono::{DateTime, Utc};
 use subjects::params::Audience;
 use subjects::{Command, Name, Target};

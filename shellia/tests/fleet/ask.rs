@@ -4,11 +4,10 @@
 
 use maxis::store::Store;
 use shellia::console;
-use subjects::Target;
 use testkit::shop::spawn_app;
 use testkit::TestFleet;
 
-use crate::helpers::{shellia, WAIT};
+use crate::helpers::{assistant, operator};
 
 const SEED: &str = "@Shellia Lance une promotion de 20% sur les plans Pro";
 const DONE: &str = "✅ Promotion lancée ! 20% sur les plans Pro pendant 48h.";
@@ -24,6 +23,7 @@ fn cli(fleet: &TestFleet, args: &[&str]) -> std::process::Output {
         .env("SHELLIA_NATS__URL", fleet.url())
         .env("SHELLIA_NATS__SEED_FILE", fleet.fleet.key_path(&fleet.shellia()))
         .env("SHELLIA_REPLY_TIMEOUT_MS", "3000")
+        .env("SHELLIA_DATABASE__PATH", fleet.fleet.dir.join("shellia.db"))
         .output()
         .unwrap()
 }
@@ -69,11 +69,11 @@ async fn the_console_previews_waits_for_oui_and_then_reports() {
     let fleet = TestFleet::start(&["shop1:eu"]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
-    let shellia = shellia(&fleet).await;
+    let assistant = assistant(&fleet, dir.path(), "").await;
     let input = format!("{SEED}\nnon\n{SEED}\noui\n");
     let mut out = Vec::new();
 
-    console::run(&shellia, &Target::All, WAIT, input.as_bytes(), &mut out).await.unwrap();
+    console::run(&assistant, &operator(), None, input.as_bytes(), &mut out).await.unwrap();
 
     let text = String::from_utf8(out).unwrap();
     assert_eq!(text.matches("Confirmer ? (oui/non)").count(), 2, "{text}");

@@ -1,11 +1,10 @@
 //! The console speaks the same commands and prints the same tables.
 
 use shellia::{console, render};
-use subjects::Target;
 use testkit::shop::spawn_app;
 use testkit::TestFleet;
 
-use crate::helpers::{send, shellia, WAIT};
+use crate::helpers::{assistant, operator, send, shellia};
 
 #[tokio::test]
 async fn console_lines_send_orders_to_the_default_or_named_target() {
@@ -13,11 +12,11 @@ async fn console_lines_send_orders_to_the_default_or_named_target() {
     let dir = tempfile::tempdir().unwrap();
     let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
     let _shop2 = spawn_app(&fleet, "shop2", dir.path()).await;
-    let shellia = shellia(&fleet).await;
+    let assistant = assistant(&fleet, dir.path(), "").await;
     let input = "status\n@us status\nsend eu stop reason=\"inventaire\"\nexplode\nshops\nquit\nstatus\n";
     let mut out = Vec::new();
 
-    console::run(&shellia, &Target::All, WAIT, input.as_bytes(), &mut out).await.unwrap();
+    console::run(&assistant, &operator(), None, input.as_bytes(), &mut out).await.unwrap();
 
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("status → all · 2 shop(s)"), "{text}");

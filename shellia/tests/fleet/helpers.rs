@@ -28,3 +28,17 @@ pub fn answered(dispatch: &Dispatch) -> Vec<String> {
         .map(|(id, _)| id.to_string())
         .collect()
 }
+
+/// Shellia's assistant on the test fleet, with its own database in `dir` and `layer` (TOML)
+/// over the default settings.
+pub async fn assistant(fleet: &TestFleet, dir: &std::path::Path, layer: &str) -> shellia::assistant::Assistant {
+    let db = dir.join("shellia.db");
+    let layer = format!("reply_timeout_ms = 5000\n[database]\npath = {:?}\n{layer}", db.display().to_string());
+    let settings = shellia::configuration::Settings::with_layer(&layer).unwrap();
+    shellia::assistant::Assistant::build(shellia(fleet).await, &settings).await.unwrap()
+}
+
+/// The local console operator.
+pub fn operator() -> shellia::assistant::Requester {
+    shellia::assistant::Requester::console("tester")
+}

@@ -76,6 +76,7 @@ async fn the_cli_prints_each_shop_and_exits_non_zero_when_a_shop_refuses() {
             .env("SHELLIA_NATS__URL", fleet.url())
             .env("SHELLIA_NATS__SEED_FILE", &key)
             .env("SHELLIA_REPLY_TIMEOUT_MS", "1500")
+            .env("SHELLIA_DATABASE__PATH", fleet.fleet.dir.join("shellia.db"))
             .output()
             .unwrap()
     };
