@@ -42,3 +42,21 @@ pub async fn assistant(fleet: &TestFleet, dir: &std::path::Path, layer: &str) ->
 pub fn operator() -> shellia::assistant::Requester {
     shellia::assistant::Requester::console("tester")
 }
+
+/// How many orders the control stream holds (everything Shellia ever published).
+pub async fn orders_sent(fleet: &TestFleet) -> u64 {
+    let js = async_nats::jetstream::new(fleet.connect(&testkit::fleet::provisioner()).await.unwrap());
+    let mut stream = js.get_stream(subjects::subject::CONTROL_STREAM).await.unwrap();
+    stream.info().await.unwrap().state.messages
+}
+
+/// A Discord member who is not an admin.
+pub fn member(id: u64, roles: Vec<u64>) -> shellia::assistant::Requester {
+    shellia::assistant::Requester {
+        id: format!("discord:{id}"),
+        name: format!("member{id}"),
+        roles,
+        admin_permission: false,
+        console: false,
+    }
+}

@@ -1,5 +1,6 @@
 //! Shellia → broker → Maxis, end to end, with the generated config and real shops.
 mod ask;
+mod assistant;
 mod console;
 mod events;
 mod helpers;
