@@ -2,6 +2,7 @@
 mod actions;
 mod clock;
 mod commerce;
+mod discord;
 mod giveaways;
 mod helpers;
 mod http;
