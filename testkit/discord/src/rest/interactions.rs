@@ -109,6 +109,19 @@ fn webhook(shared: &Shared, req: &Req, interaction: u64, method: &str, rest: &[&
             if is_empty(&req.body) && req.files.is_empty() {
                 return Some(Reply::error(400, 50006, "Cannot send an empty message"));
             }
+            let loading = original.filter(|o| shared.world().message(*o).is_some_and(|m| m.flags & FLAG_LOADING != 0));
+            if let Some(original) = loading {
+                // The first follow-up after a deferred response replaces the loading message and keeps the
+                // deferral's ephemeral flag, as on Discord.
+                return Some(shared.update(|world| {
+                    let edited = messages::edit(world, original, &req.body, req.files.clone()).expect("checked above");
+                    set(world, interaction, |r| {
+                        r.followups.push(original);
+                        r.final_message = Some(original);
+                    });
+                    Reply::json(model::message(world, &edited, &edited.content))
+                }));
+            }
             let message_id = shared.next_id();
             shared.update(|world| {
                 let app = world.bots[&bot].application_id;
