@@ -1,7 +1,7 @@
 //! How every program of the fleet connects: its nkey, its own inbox prefix, and server errors
 //! (permission violations arrive asynchronously, not as a failed `publish`) logged and forwarded.
 
-use async_nats::{ConnectOptions, Event, ServerError};
+use async_nats::{ConnectOptions, Event, ServerAddr, ServerError};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Connection options for an identity.
@@ -34,6 +34,59 @@ pub fn options(seed: &str, inbox_prefix: &str, name: &str, errors: Option<Unboun
             }
         },
     )
+}
+
+/// Why a broker URL setting was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerUrlError {
+    /// The setting holds no URL at all.
+    #[error("no broker URL given: set one (`nats://host:4222`), or every node of a cluster comma-separated")]
+    Empty,
+    /// One of the URLs is malformed.
+    #[error("invalid broker URL {url:?} (expected e.g. `nats://host:4222` or `tls://host:4222`): {reason}")]
+    Invalid {
+        /// The URL as written.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Parses a broker URL setting: one URL, or several comma-separated (every node of a cluster, so
+/// that the client reaches the fleet while any one node is down). async-nats takes a single
+/// `&str` as one URL, so every program connects through this.
+pub fn server_addrs(urls: &str) -> Result<Vec<ServerAddr>, ServerUrlError> {
+    let addrs = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            u.parse::<ServerAddr>().map_err(|e| ServerUrlError::Invalid { url: u.to_owned(), reason: e.to_string() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if addrs.is_empty() {
+        return Err(ServerUrlError::Empty);
+    }
+    Ok(addrs)
+}
+
+/// Connects as one of `fleet`'s identities to `urls` (one URL or every node, comma-separated),
+/// trusting the fleet's CA (`[tls] ca_file`) when it has one. Used by the `broker` tool itself.
+pub async fn connect_identity(
+    fleet: &crate::Fleet,
+    identity: &crate::Identity,
+    urls: &str,
+    name: &str,
+) -> anyhow::Result<async_nats::Client> {
+    use anyhow::Context;
+    let mut options = options(&fleet.seed(identity)?, &identity.inbox_prefix(), name, None);
+    if let Some(ca) = fleet.manifest.tls.as_ref().and_then(|t| t.ca_file.as_ref()) {
+        options = options.add_root_certificates(ca.into()).require_tls(true);
+    }
+    options
+        .connect(server_addrs(urls)?)
+        .await
+        .with_context(|| format!("cannot connect to the broker at {urls} as {}", identity.key_name()))
 }
 
 /// An identity's nkey seed: given directly (from the environment), else read from `seed_file`.
@@ -90,4 +143,25 @@ pub fn layered_settings<T: serde::de::DeserializeOwned>(
         .context("Failed to read the settings")?
         .try_deserialize()
         .context("Invalid settings")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_comma_separated_urls_are_every_node_of_a_cluster() {
+        let addrs = server_addrs("nats://127.0.0.1:4222, nats://127.0.0.1:4223,tls://n3.example:4222").unwrap();
+        let ports: Vec<u16> = addrs.iter().map(ServerAddr::port).collect();
+        assert_eq!(ports, [4222, 4223, 4222]);
+        assert!(addrs[2].tls_required());
+    }
+
+    #[test]
+    fn an_empty_or_malformed_url_is_refused_with_what_to_write() {
+        assert!(matches!(server_addrs(" , "), Err(ServerUrlError::Empty)));
+        assert!(
+            matches!(server_addrs("nats://a:1,nats://b:notaport"), Err(ServerUrlError::Invalid { url, .. }) if url == "nats://b:notaport")
+        );
+    }
 }

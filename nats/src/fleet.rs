@@ -97,6 +97,16 @@ pub struct Manifest {
     /// Streams and consumers.
     #[serde(default)]
     pub streams: StreamSettings,
+    /// JetStream's `sync_interval`: unset keeps the server default (2 minutes: an ack is not an
+    /// fsync), `always` fsyncs every message, or a duration such as `10s` (see docs/deployment.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_interval: Option<String>,
+    /// TLS for client connections; unset, clients connect in plain text (loopback only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::server_config::TlsSpec>,
+    /// A JetStream cluster instead of one server: one config per node (`nats-<node>.conf`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<crate::cluster::ClusterSpec>,
 }
 
 fn default_listen() -> String {
@@ -168,6 +178,9 @@ impl Fleet {
                     shellia: Vec::new(),
                     ops: Vec::new(),
                     streams: StreamSettings::default(),
+                    sync_interval: None,
+                    tls: None,
+                    cluster: None,
                 },
             },
             Err(e) => return Err(e),
@@ -231,6 +244,22 @@ impl Fleet {
         if self.manifest.streams.max_deliver <= self.manifest.streams.backoff_secs.len() as i64 {
             bail!("streams.max_deliver must be greater than the number of backoff_secs entries");
         }
+        let replicas = self.manifest.streams.replicas;
+        match &self.manifest.cluster {
+            Some(cluster) => {
+                cluster.validate()?;
+                if replicas == 0 || replicas > cluster.nodes.len() {
+                    bail!("streams.replicas = {replicas} but the cluster has {} nodes", cluster.nodes.len());
+                }
+            }
+            None if replicas > 1 => {
+                bail!("streams.replicas = {replicas} needs a [cluster]: one server keeps one replica (set it to 1)")
+            }
+            None => {}
+        }
+        if let Some(interval) = &self.manifest.sync_interval {
+            crate::server_config::check_sync_interval(interval)?;
+        }
         Ok(())
     }
 
@@ -259,6 +288,46 @@ impl Fleet {
         self.dir.join("nats.pid")
     }
 
+    /// Path of a cluster node's generated config.
+    pub fn node_config_path(&self, node: &crate::cluster::NodeSpec) -> PathBuf {
+        self.dir.join(format!("nats-{}.conf", node.name))
+    }
+
+    /// Path of a cluster node's pid file.
+    pub fn node_pid_path(&self, node: &crate::cluster::NodeSpec) -> PathBuf {
+        self.dir.join(format!("nats-{}.pid", node.name))
+    }
+
+    /// The pid files of every server of the fleet: each node of the cluster, or the one broker.
+    pub fn pid_paths(&self) -> Vec<PathBuf> {
+        match &self.manifest.cluster {
+            Some(cluster) => cluster.nodes.iter().map(|n| self.node_pid_path(n)).collect(),
+            None => vec![self.pid_path()],
+        }
+    }
+
+    /// The URL setting clients use (`nats.url`): every node, comma-separated, for a cluster;
+    /// `tls://` when the fleet has TLS.
+    pub fn client_urls(&self) -> String {
+        let scheme = if self.manifest.tls.is_some() { "tls" } else { "nats" };
+        match &self.manifest.cluster {
+            Some(cluster) => cluster.client_urls(scheme),
+            None => format!("{scheme}://{}", self.manifest.listen),
+        }
+    }
+
+    /// Path of the cluster's route password (mode 0600).
+    pub fn route_secret_path(&self) -> PathBuf {
+        self.dir.join("keys").join("cluster-route.secret")
+    }
+
+    /// The cluster's route password.
+    pub fn route_password(&self) -> anyhow::Result<String> {
+        let path = self.route_secret_path();
+        let text = fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(text.trim().to_owned())
+    }
+
     /// The nkey seed of an identity.
     pub fn seed(&self, identity: &Identity) -> anyhow::Result<String> {
         let path = self.key_path(identity);
@@ -285,8 +354,21 @@ impl Fleet {
                 write_atomic(&path, format!("{seed}\n").as_bytes(), 0o600)?;
             }
         }
-        let config = crate::server_config::render(self)?;
-        write_atomic(&self.server_config_path(), config.as_bytes(), 0o644)?;
+        let Some(cluster) = &self.manifest.cluster else {
+            let config = crate::server_config::render(self)?;
+            return write_atomic(&self.server_config_path(), config.as_bytes(), 0o644);
+        };
+        {
+            if !self.route_secret_path().exists() {
+                let password = crate::cluster::new_route_password();
+                write_atomic(&self.route_secret_path(), format!("{password}\n").as_bytes(), 0o600)?;
+            }
+            for node in &cluster.nodes {
+                let config = crate::server_config::render_node(self, node)?;
+                // The route password is in it: readable by the broker's user only.
+                write_atomic(&self.node_config_path(node), config.as_bytes(), 0o600)?;
+            }
+        }
         Ok(())
     }
 }

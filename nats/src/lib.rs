@@ -5,8 +5,10 @@
 //! - [`permissions`]: the least-privilege permissions of each identity.
 //! - [`server_config`]: the nats-server configuration rendered from `nats/broker.conf` and the fleet.
 //! - [`provision`]: the streams and the durable consumer of every shop, created idempotently.
+//! - [`cluster`]: a JetStream cluster of three or more nodes (`[cluster]` in `fleet.toml`).
 //! - [`connect`]: how every program of the workspace connects with its nkey.
 
+pub mod cluster;
 pub mod connect;
 pub mod fleet;
 pub mod permissions;

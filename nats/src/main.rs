@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use broker::cluster::ClusterSpec;
 use broker::fleet::{Fleet, Identity, ShopSpec};
 use broker::provision;
+use broker::server_config::TlsSpec;
 use clap::{Parser, Subcommand};
 use subjects::Name;
 
@@ -35,6 +37,27 @@ enum Command {
         /// A read-only ops identity (repeatable).
         #[arg(long = "ops")]
         ops: Vec<String>,
+        /// Make the fleet a JetStream cluster of this many nodes (at least 3) on the `--listen`
+        /// host, client ports from the `--listen` port upwards; streams get 3 replicas. Writes
+        /// one config per node, `nats-n1.conf` …
+        #[arg(long, value_name = "NODES")]
+        cluster: Option<usize>,
+        /// First route port of the cluster's nodes (with `--cluster`).
+        #[arg(long, default_value_t = 6222)]
+        route_port: u16,
+        /// TLS for client connections: the server's certificate (PEM), with `--tls-key`.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS for client connections: the server's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// The CA of the server's certificate, trusted by this tool when it connects.
+        #[arg(long, requires = "tls_cert")]
+        tls_ca: Option<PathBuf>,
+        /// JetStream's sync_interval: `always` (fsync every message) or a duration (`10s`);
+        /// unset keeps the server default (see docs/deployment.md).
+        #[arg(long)]
+        sync_interval: Option<String>,
     },
     /// Create or update the streams and every shop's consumer (as the provisioning identity).
     Provision {
@@ -50,8 +73,11 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
-    /// Ask the running broker to reload its config (SIGHUP to the pid in nats.pid).
+    /// Ask the running broker to reload its config (SIGHUP to the pid in nats.pid, or to every
+    /// node of a cluster).
     Reload,
+    /// Print the URL setting of the fleet's clients (`nats.url`): every node, comma-separated.
+    Urls,
     /// Print an identity's public nkey (e.g. `shellia-admin`, for MAXIS_SECURITY__SHELLIA_KEYS).
     PublicKey {
         /// The identity's key name; `shellia` prints every Shellia key, comma-separated.
@@ -75,17 +101,63 @@ async fn run() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Init { listen, shops, shellia, ops } => {
+        Command::Init {
+            listen,
+            shops,
+            shellia,
+            ops,
+            cluster,
+            route_port,
+            tls_cert,
+            tls_key,
+            tls_ca,
+            sync_interval,
+        } => {
             let shops = shops.iter().map(|s| ShopSpec::parse(s)).collect::<anyhow::Result<Vec<_>>>()?;
             let shellia = names(&shellia)?;
             let ops = names(&ops)?;
-            let fleet = Fleet::init(&cli.dir, listen.as_deref(), &shops, &shellia, &ops)?;
-            println!(
-                "fleet in {}: {} shop(s), config {}",
-                fleet.dir.display(),
-                fleet.manifest.shops.len(),
-                fleet.server_config_path().display()
-            );
+            let mut fleet = Fleet::init(&cli.dir, listen.as_deref(), &shops, &shellia, &ops)?;
+            if let Some(size) = cluster {
+                let (host, port) =
+                    fleet.manifest.listen.rsplit_once(':').with_context(|| {
+                        format!("listen = {:?} has no port: write host:port", fleet.manifest.listen)
+                    })?;
+                let port: u16 = port.parse().with_context(|| format!("bad port in {:?}", fleet.manifest.listen))?;
+                fleet.manifest.cluster = Some(ClusterSpec::local(size, host, port, route_port)?);
+                fleet.manifest.streams.replicas = 3;
+            }
+            if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                fleet.manifest.tls = Some(TlsSpec {
+                    cert_file: absolute(&cert)?,
+                    key_file: absolute(&key)?,
+                    ca_file: tls_ca.map(|ca| absolute(&ca)).transpose()?,
+                });
+            }
+            if sync_interval.is_some() {
+                fleet.manifest.sync_interval = sync_interval;
+            }
+            fleet.save()?;
+            match &fleet.manifest.cluster {
+                Some(c) => {
+                    let configs: Vec<String> =
+                        c.nodes.iter().map(|n| fleet.node_config_path(n).display().to_string()).collect();
+                    println!(
+                        "fleet in {}: {} shop(s), cluster {} of {} nodes, configs {}",
+                        fleet.dir.display(),
+                        fleet.manifest.shops.len(),
+                        c.name,
+                        c.nodes.len(),
+                        configs.join(" ")
+                    );
+                }
+                None => println!(
+                    "fleet in {}: {} shop(s), config {}",
+                    fleet.dir.display(),
+                    fleet.manifest.shops.len(),
+                    fleet.server_config_path().display()
+                ),
+            }
+            println!("clients connect to {}", fleet.client_urls());
         }
         Command::Provision { url } => {
             let fleet = Fleet::load(&cli.dir)?;
@@ -97,7 +169,7 @@ async fn run() -> anyhow::Result<()> {
         Command::AddShop { shop, url } => {
             let spec = ShopSpec::parse(&shop)?;
             let mut fleet = Fleet::load(&cli.dir)?;
-            let url = url.unwrap_or_else(|| format!("nats://{}", fleet.manifest.listen));
+            let url = url.unwrap_or_else(|| fleet.client_urls());
             let step = broker::reload::add_shop(&mut fleet, spec.clone(), &url).await?;
             println!(
                 "shop {} added: credentials {}, {step}",
@@ -107,9 +179,10 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Reload => {
             let fleet = Fleet::load(&cli.dir)?;
-            broker::reload::signal(&fleet.pid_path())?;
+            broker::reload::signal_all(&fleet)?;
             println!("reload signalled");
         }
+        Command::Urls => println!("{}", Fleet::load(&cli.dir)?.client_urls()),
         Command::PublicKey { name } => {
             let fleet = Fleet::load(&cli.dir)?;
             let identities: Vec<Identity> = if name == "shellia" {
@@ -143,11 +216,14 @@ fn names(raw: &[String]) -> anyhow::Result<Vec<Name>> {
 }
 
 async fn provisioner(fleet: &Fleet, url: Option<String>) -> anyhow::Result<async_nats::jetstream::Context> {
-    let url = url.unwrap_or_else(|| format!("nats://{}", fleet.manifest.listen));
-    let identity = Identity::Provisioner;
-    let client = broker::connect::options(&fleet.seed(&identity)?, &identity.inbox_prefix(), "provisioner", None)
-        .connect(&url)
-        .await
-        .with_context(|| format!("cannot connect to the broker at {url} as the provisioner"))?;
+    let url = url.unwrap_or_else(|| fleet.client_urls());
+    let client = broker::connect::connect_identity(fleet, &Identity::Provisioner, &url, "provisioner").await?;
     Ok(async_nats::jetstream::new(client))
+}
+
+/// Paths written into the config are absolute: nats-server resolves relative ones from its
+/// working directory, not from the config's.
+fn absolute(path: &std::path::Path) -> anyhow::Result<String> {
+    let path = std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))?;
+    Ok(path.display().to_string())
 }

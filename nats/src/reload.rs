@@ -19,6 +19,15 @@ pub fn signal(pid_file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sends SIGHUP to every server of the fleet (each node of a cluster): all of them must know a
+/// new key before its owner connects to any of them.
+pub fn signal_all(fleet: &Fleet) -> anyhow::Result<()> {
+    for pid_file in fleet.pid_paths() {
+        signal(&pid_file)?;
+    }
+    Ok(())
+}
+
 /// Waits until the broker accepts `identity`'s credentials (the reload is asynchronous).
 pub async fn wait_until_accepted(
     fleet: &Fleet,
@@ -26,17 +35,16 @@ pub async fn wait_until_accepted(
     url: &str,
     timeout: Duration,
 ) -> anyhow::Result<()> {
-    let seed = fleet.seed(identity)?;
     let deadline = Instant::now() + timeout;
     loop {
-        let attempt = crate::connect::options(&seed, &identity.inbox_prefix(), "reload-check", None).connect(url).await;
+        let attempt = crate::connect::connect_identity(fleet, identity, url, "reload-check").await;
         match attempt {
             Ok(client) => {
                 drop(client);
                 return Ok(());
             }
             Err(e) if Instant::now() > deadline => {
-                bail!("the broker at {url} still refuses {}: {e}", identity.key_name())
+                bail!("the broker at {url} still refuses {}: {e:#}", identity.key_name())
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
@@ -49,14 +57,10 @@ pub async fn wait_until_accepted(
 pub async fn add_shop(fleet: &mut Fleet, spec: crate::ShopSpec, url: &str) -> anyhow::Result<crate::provision::Step> {
     fleet.upsert_shop(spec.clone());
     fleet.save()?;
-    signal(&fleet.pid_path())?;
+    signal_all(fleet)?;
     let identity = Identity::Shop(spec.clone());
     wait_until_accepted(fleet, &identity, url, Duration::from_secs(10)).await?;
-    let provisioner = Identity::Provisioner;
-    let client = crate::connect::options(&fleet.seed(&provisioner)?, &provisioner.inbox_prefix(), "provisioner", None)
-        .connect(url)
-        .await
-        .with_context(|| format!("cannot connect to the broker at {url} as the provisioner"))?;
+    let client = crate::connect::connect_identity(fleet, &Identity::Provisioner, url, "provisioner").await?;
     let js = async_nats::jetstream::new(client);
     crate::provision::ensure_shop_consumer(&js, &fleet.manifest.streams, &spec).await
 }

@@ -5,6 +5,7 @@
 //! temporary store, the port is read back from `--ports_file_dir`, and `Drop` kills the server
 //! and removes its files. A test that panics gets the server log on stderr.
 
+pub mod cluster;
 pub mod fleet;
 mod server;
 pub mod shop;

@@ -1,4 +1,5 @@
 //! Broker tests against a real nats-server loading the generated config.
+mod cluster;
 mod helpers;
 mod permissions;
 mod provisioning;
