@@ -25,11 +25,18 @@ async fn slow(ctx: Ctx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// A poise bot registering `/echo` and `/slow` in the fake's guild.
+/// Greets a member
+#[poise::command(slash_command)]
+async fn greet(ctx: Ctx<'_>, #[description = "Who to greet"] member: serenity::all::User) -> Result<(), Error> {
+    ctx.say(format!("Hello {}", member.name)).await?;
+    Ok(())
+}
+
+/// A poise bot registering `/echo`, `/slow` and `/greet` in the fake's guild.
 async fn poise_bot(fake: &FakeDiscord) -> TestBot {
     let guild = GuildId::new(fake.guild_id());
     let framework = poise::Framework::builder()
-        .options(poise::FrameworkOptions { commands: vec![echo(), slow()], ..Default::default() })
+        .options(poise::FrameworkOptions { commands: vec![echo(), slow(), greet()], ..Default::default() })
         .setup(move |ctx, _ready, framework| {
             Box::pin(async move {
                 poise::builtins::register_in_guild(ctx, &framework.options().commands, guild).await?;
@@ -51,7 +58,7 @@ async fn poise_registers_its_slash_commands_in_the_guild() {
 
     let commands = fake.registered_commands(&bot.bot);
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, ["echo", "slow"]);
+    assert_eq!(names, ["echo", "slow", "greet"]);
     assert_eq!(commands[0]["guild_id"], fake.guild_id().to_string());
     assert_eq!(commands[0]["options"][0]["name"], "text");
     assert!(
@@ -98,6 +105,20 @@ async fn deferred_slash_command_ends_with_its_ephemeral_follow_up() {
 }
 
 #[tokio::test]
+async fn user_option_is_typed_from_the_registration_and_resolved_for_poise() {
+    let fake = FakeDiscord::start().await;
+    let channel = fake.add_text_channel("shop");
+    let (admin, buyer) = (fake.add_member("admin", &[]), fake.add_member("bob", &[]));
+    let bot = poise_bot(&fake).await;
+
+    let options = json!([{ "name": "member", "value": buyer.to_string() }]);
+    let interaction = fake.slash_command(&bot.bot, admin, channel, "greet", options).await;
+
+    let answer = interaction.final_message(WAIT).await.expect("a visible answer");
+    assert_eq!(answer.content, "Hello bob");
+}
+
+#[tokio::test]
 #[should_panic(expected = "never registered the command \"refund\"")]
 async fn slash_command_that_was_never_registered_fails_the_test() {
     let fake = FakeDiscord::start().await;
@@ -129,4 +150,24 @@ async fn button_click_reaches_serenity_and_an_update_replaces_the_message() {
     let stored = fake.messages(channel).into_iter().find(|m| m.id == sent.id.get()).expect("the offer");
     assert_eq!(stored.content, "Checkout link sent");
     assert!(stored.custom_ids().is_empty(), "the update removed the button");
+}
+
+#[tokio::test]
+async fn second_callback_to_one_interaction_is_refused_with_code_40060() {
+    let fake = FakeDiscord::start().await;
+    let channel = fake.add_text_channel("shop");
+    let buyer = fake.add_member("buyer", &[]);
+    let mut bot = spawn_bot(&fake, "Maxis", all_intents()).await;
+    let offer = CreateMessage::new().content("Pro plan").button(CreateButton::new("buy:pro").label("Buy"));
+    let sent = ChannelId::new(channel).send_message(&bot.http, offer).await.expect("the offer is sent");
+    fake.click_button(buyer, sent.id.get(), "buy:pro").await;
+    let click = bot.next(|seen| if let Seen::Component(c) = seen { Some(c) } else { None }).await;
+    click.create_response(&bot.http, CreateInteractionResponse::Acknowledge).await.expect("the first answer");
+
+    let again = click.create_response(&bot.http, CreateInteractionResponse::Acknowledge).await;
+
+    let Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(refused))) = again else {
+        panic!("expected Discord's refusal, got {again:?}");
+    };
+    assert_eq!((refused.status_code.as_u16(), refused.error.code), (400, 40060));
 }
