@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 use subjects::params::{Discount, GiveawayTrigger, PromoTarget};
 use subjects::reply::StatusReport;
 use subjects::results::{
-    AnalyticsResult, AnnounceResult, ConfigResult, ExecuteResult, GiveawayInfo, OpenResult, PromoInfo, PromoStatus,
-    ReportResult,
+    AnalyticsResult, AnnounceResult, ConfigResult, EstimateResult, ExecuteResult, GiveawayInfo, OpenResult, PromoInfo,
+    PromoStatus, ReportResult,
 };
 use subjects::{Action, Reply};
 
@@ -223,12 +223,40 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
             }
         }
         Action::Resync => format!("{} role(s) queued for a check", r.get("requeued")?.as_u64()?),
+        Action::Estimate => estimate_line(&serde_json::from_value(r).ok()?),
         Action::Execute => {
             let e: ExecuteResult = serde_json::from_value(r).ok()?;
             let action: Action = serde_json::from_value(Value::String(e.command.clone())).ok()?;
             format!("!{} → {}", e.command, typed_summary(action, &e.result).unwrap_or_else(|| e.result.to_string()))
         }
     })
+}
+
+/// A promotion's estimated impact in one shop: members reached, cost from recent sales, clashes.
+pub fn estimate_line(e: &EstimateResult) -> String {
+    let mut line = format!(
+        "{} member(s) reached ({} opted out of messages) · est. cost {} on {} of sales in {} days ({} sale(s))",
+        e.members_reached,
+        e.opted_out,
+        money(e.estimated_cost, &e.currency),
+        money(e.revenue, &e.currency),
+        e.days,
+        e.sales
+    );
+    for c in &e.clashes {
+        line.push_str(&format!(
+            " · ⚠ clashes with promotion {} until {} (refused unless replace=true)",
+            c.id,
+            c.ends_at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    if let Some(cap) = e.above_cap {
+        line.push_str(&format!(" · ⚠ above the shop's cap of {cap}%: it would be refused"));
+    }
+    if !e.open {
+        line.push_str(" · ⚠ the shop is closed: it would refuse the promotion");
+    }
+    line
 }
 
 fn money(amount: i64, currency: &str) -> String {

@@ -152,6 +152,7 @@ actions! {
     Catalog(CatalogParams) = "catalog",
     Giveaways(GiveawaysParams) = "giveaways",
     Preorder(PreorderParams) = "preorder",
+    Estimate(EstimateParams) = "estimate",
 }
 
 impl Action {

@@ -252,6 +252,23 @@ pub struct ReportParams {
     pub chart: bool,
 }
 
+/// `estimate`: what a promotion would do, without doing it (read-only): the members its audience
+/// reaches, the estimated discount cost from the recent sales on its target, the running
+/// promotions it would clash with. Shellia shows it before an admin confirms a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateParams {
+    /// The promotion, exactly as it would be sent.
+    pub promo: PromoParams,
+    /// How many past days of sales the cost is estimated from (1 to 90, default 7).
+    #[serde(default = "seven")]
+    pub days: u32,
+}
+
+fn seven() -> u32 {
+    7
+}
+
 /// `execute`: one of Maxis's own allow-listed commands, as text (e.g. `!announce Promo`).
 /// It is parsed by Maxis against its command list and never reaches a shell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -463,6 +480,14 @@ impl Validate for PromoParams {
             return Err("`max_redemptions` must be greater than 0".to_owned());
         }
         audience(&self.audience)
+    }
+}
+impl Validate for EstimateParams {
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=90).contains(&self.days) {
+            return Err(format!("`days` must be between 1 and 90, not {}", self.days));
+        }
+        self.promo.validate().map_err(|e| format!("promo: {e}"))
     }
 }
 impl Validate for GiveawayParams {

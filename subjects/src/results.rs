@@ -279,6 +279,34 @@ pub struct ResyncResult {
     pub requeued: u64,
 }
 
+/// Result of `estimate`: what the promotion would do in this shop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EstimateResult {
+    /// Members its audience reaches (those who opted out of marketing included: they still get
+    /// the discount, not the message).
+    pub members_reached: u64,
+    /// Of those, members who opted out of marketing messages.
+    pub opted_out: u64,
+    /// Days of sales the estimate is computed from.
+    pub days: u32,
+    /// Paid sales on the promotion's target in those days.
+    pub sales: u64,
+    /// Their revenue, minor units of `currency`.
+    pub revenue: i64,
+    /// The discount those sales would have cost: percent × revenue, or the fixed amount × sales.
+    pub estimated_cost: i64,
+    /// The shop's currency.
+    pub currency: String,
+    /// Running or scheduled promotions on the same target it would clash with (refused unless
+    /// `replace`).
+    pub clashes: Vec<PromoInfo>,
+    /// The shop's `promo.max_discount`, when the percent is above it (the promotion would be refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above_cap: Option<u8>,
+    /// Whether the shop is open (a closed shop refuses promotions).
+    pub open: bool,
+}
+
 /// One product in a [`CatalogResult`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ProductInfo {

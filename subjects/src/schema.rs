@@ -26,6 +26,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("results/announce.json".to_owned(), schema_for!(AnnounceResult)),
         ("results/execute.json".to_owned(), schema_for!(ExecuteResult)),
         ("results/resync.json".to_owned(), schema_for!(ResyncResult)),
+        ("results/estimate.json".to_owned(), schema_for!(EstimateResult)),
         ("results/catalog.json".to_owned(), schema_for!(CatalogResult)),
         ("results/giveaways.json".to_owned(), schema_for!(GiveawaysResult)),
         ("results/preorder.json".to_owned(), schema_for!(PreorderResult)),

@@ -2,6 +2,7 @@
 //! needs, call the domain, write the outcome, name the events.
 
 mod catalog;
+mod estimate;
 mod giveaways;
 mod insights;
 mod preorder;
@@ -80,6 +81,7 @@ async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) 
         Command::Catalog(p) => catalog::apply(tx, p).await,
         Command::Giveaways(p) => giveaways::apply(tx, ctx, p).await,
         Command::Preorder(p) => preorder::apply(tx, ctx, p).await,
+        Command::Estimate(p) => estimate::estimate(tx, p).await,
         Command::Resync(_) => {
             let requeued = crate::store::payments::requeue_all(tx).await?;
             Ok(Applied::new(subjects::results::ResyncResult { requeued }, vec![]))

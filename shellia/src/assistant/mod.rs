@@ -283,7 +283,7 @@ impl Assistant {
     /// The preview of a plan (the shops it reaches, its orders, its impact), ending with the
     /// confirmation question.
     pub async fn preview(&self, plan: &Plan) -> anyhow::Result<String> {
-        Ok(preview::preview(&self.inner.fleet, plan).await?)
+        Ok(preview::preview(&self.inner.fleet, plan, self.inner.settings.reply_timeout()).await?)
     }
 
     /// The brain's strategy: the named defaults in use (or the built-in ones), the configured
@@ -344,7 +344,7 @@ impl Assistant {
             Understood::Ask { question, .. } => return Ok(Answer::new(question, Outcome::Asked)),
             Understood::Refuse { reason, .. } => return Ok(Answer::refused(Refusal::Brain, reason)),
         };
-        let text = match preview::preview(&self.inner.fleet, &plan).await {
+        let text = match preview::preview(&self.inner.fleet, &plan, self.inner.settings.reply_timeout()).await {
             Ok(text) => text,
             Err(preview::PreviewError::UnknownTarget(e)) => {
                 return Ok(Answer::refused(Refusal::UnknownTarget, e.to_string()))

@@ -29,7 +29,7 @@ async fn a_non_admin_is_refused_and_nothing_is_sent() {
     assert_eq!(stolen.outcome, Outcome::Refused(Refusal::NotAdmin), "a non-admin cannot confirm");
     assert_eq!(by_role.outcome, Outcome::Done, "{}", by_role.text);
     assert_eq!(by_user.outcome, Outcome::Previewed, "{}", by_user.text);
-    assert_eq!(orders_sent(&fleet).await, 1, "only the admin's status went out");
+    assert_eq!(orders_sent(&fleet).await, 2, "only the admin's status and the estimate of its preview went out");
 }
 
 #[tokio::test]
@@ -114,4 +114,46 @@ async fn a_report_with_its_chart_comes_back_as_a_png_attachment() {
     assert_eq!(answer.attachments.len(), 1);
     assert_eq!(answer.attachments[0].0, "report-shop1.png");
     assert!(answer.attachments[0].1.starts_with(b"\x89PNG"));
+}
+
+#[tokio::test]
+async fn the_preview_shows_members_reached_the_estimated_cost_and_clashes() {
+    let fleet = TestFleet::start(&["shop1:eu"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let store = maxis::store::Store::open(&dir.path().join("shop1.db")).await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::days(60);
+    for (id, seen) in [("m1", long_ago), ("m2", long_ago), ("m3", now)] {
+        maxis::store::members::touch(&mut conn, id, &[], None, seen).await.unwrap();
+    }
+    for (id, product, amount) in [("s1", "pro", 10_000), ("s2", "pro", 5_000), ("s3", "basic", 999)] {
+        let sale = maxis::store::sales::NewSale {
+            id,
+            checkout_id: None,
+            product_id: product,
+            buyer: "m3",
+            amount,
+            currency: "eur",
+            at: now - chrono::Duration::days(1),
+        };
+        maxis::store::sales::record_sale(&mut conn, &sale).await.unwrap();
+    }
+    drop(conn);
+    let assistant = assistant(&fleet, dir.path(), "").await;
+    let admin = operator();
+    assert_eq!(assistant.handle(&admin, "@shop1 promo 10% pro 24h").await.outcome, Outcome::Done);
+    let sent = orders_sent(&fleet).await;
+
+    let preview = assistant.handle(&admin, REQUEST).await;
+
+    assert_eq!(preview.outcome, Outcome::Previewed, "{}", preview.text);
+    let text = &preview.text;
+    assert!(text.contains("shop1: 2 member(s) reached"), "inactive for 30 days: m1 and m2: {text}");
+    assert!(text.contains("est. cost 30.00 EUR on 150.00 EUR of sales in 7 days (2 sale(s))"), "{text}");
+    assert!(text.contains("clashes with promotion"), "{text}");
+    assert_eq!(orders_sent(&fleet).await, sent + 1, "one read-only estimate, no promo");
+    let promos: Vec<(String,)> = sqlx::query_as("SELECT discount FROM promos").fetch_all(store.pool()).await.unwrap();
+    assert_eq!(promos.len(), 1, "the estimate changed nothing");
 }

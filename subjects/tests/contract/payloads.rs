@@ -50,6 +50,19 @@ fn every_command() -> Vec<Command> {
             cap: 50,
             deposit_percent: 30,
         }),
+        Command::Estimate(EstimateParams {
+            promo: PromoParams {
+                discount: Discount::Percent(20),
+                target: PromoTarget::Plan("pro".into()),
+                duration_secs: 48 * 3600,
+                audience: Audience::InactiveDays(30),
+                code: None,
+                max_redemptions: None,
+                starts_at: None,
+                replace: false,
+            },
+            days: 7,
+        }),
     ]
 }
 
