@@ -3,7 +3,8 @@
 use fake_discord::FakeDiscord;
 use serde_json::json;
 use serenity::all::{
-    ChannelId, CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, GuildId,
+    ChannelId, CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
+    EditInteractionResponse, GuildId,
 };
 
 use crate::helpers::{all_intents, spawn_bot, spawn_client, Error, Seen, TestBot, WAIT};
@@ -170,4 +171,26 @@ async fn second_callback_to_one_interaction_is_refused_with_code_40060() {
         panic!("expected Discord's refusal, got {again:?}");
     };
     assert_eq!((refused.status_code.as_u16(), refused.error.code), (400, 40060));
+}
+
+#[tokio::test]
+async fn deferred_update_then_an_edit_of_the_original_changes_the_clicked_message() {
+    let fake = FakeDiscord::start().await;
+    let channel = fake.add_text_channel("admins");
+    let admin = fake.add_member("admin", &[]);
+    let mut bot = spawn_bot(&fake, "Shellia", all_intents()).await;
+    let preview =
+        CreateMessage::new().content("Preview: promo 20%").button(CreateButton::new("confirm").label("Confirm"));
+    let sent = ChannelId::new(channel).send_message(&bot.http, preview).await.expect("the preview is sent");
+    let interaction = fake.click_button(admin, sent.id.get(), "confirm").await;
+    let click = bot.next(|seen| if let Seen::Component(c) = seen { Some(c) } else { None }).await;
+
+    click.defer(&bot.http).await.expect("deferred");
+    let edit = EditInteractionResponse::new().content("✅ Promotion lancée !").components(vec![]);
+    click.edit_response(&bot.http, edit).await.expect("the original is edited");
+
+    assert_eq!(interaction.response(WAIT).await.expect("answered").kind, 6);
+    let answer = interaction.final_message(WAIT).await.expect("a visible answer");
+    assert_eq!((answer.id, answer.content.as_str()), (sent.id.get(), "✅ Promotion lancée !"));
+    assert!(answer.custom_ids().is_empty());
 }

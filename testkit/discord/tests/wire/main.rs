@@ -6,4 +6,5 @@ mod helpers;
 mod interactions;
 mod members;
 mod messages;
+mod reads;
 mod roles;
