@@ -1,13 +1,10 @@
-//! Slash commands through a poise framework (registration, answers, deferral) and button clicks.
+//! Slash commands through a poise framework: registration, options, answers and deferral.
 
 use fake_discord::FakeDiscord;
 use serde_json::json;
-use serenity::all::{
-    ChannelId, CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
-    EditInteractionResponse, GuildId,
-};
+use serenity::all::GuildId;
 
-use crate::helpers::{all_intents, spawn_bot, spawn_client, Error, Seen, TestBot, WAIT};
+use crate::helpers::{all_intents, spawn_client, Error, TestBot, WAIT};
 
 type Ctx<'a> = poise::Context<'a, (), Error>;
 
@@ -128,69 +125,4 @@ async fn slash_command_that_was_never_registered_fails_the_test() {
     let bot = poise_bot(&fake).await;
 
     fake.slash_command(&bot.bot, buyer, channel, "refund", json!([])).await;
-}
-
-#[tokio::test]
-async fn button_click_reaches_serenity_and_an_update_replaces_the_message() {
-    let fake = FakeDiscord::start().await;
-    let channel = fake.add_text_channel("shop");
-    let buyer = fake.add_member("buyer", &[]);
-    let mut bot = spawn_bot(&fake, "Maxis", all_intents()).await;
-    let offer = CreateMessage::new().content("Pro plan").button(CreateButton::new("buy:pro").label("Buy"));
-    let sent = ChannelId::new(channel).send_message(&bot.http, offer).await.expect("the offer is sent");
-
-    let interaction = fake.click_button(buyer, sent.id.get(), "buy:pro").await;
-    let click = bot.next(|seen| if let Seen::Component(c) = seen { Some(c) } else { None }).await;
-    let update = CreateInteractionResponseMessage::new().content("Checkout link sent").components(vec![]);
-    click.create_response(&bot.http, CreateInteractionResponse::UpdateMessage(update)).await.expect("answered");
-
-    assert_eq!(click.data.custom_id, "buy:pro");
-    assert_eq!(click.user.id.get(), buyer);
-    assert_eq!(click.message.id, sent.id);
-    assert_eq!(interaction.response(WAIT).await.expect("answered").kind, 7);
-    let stored = fake.messages(channel).into_iter().find(|m| m.id == sent.id.get()).expect("the offer");
-    assert_eq!(stored.content, "Checkout link sent");
-    assert!(stored.custom_ids().is_empty(), "the update removed the button");
-}
-
-#[tokio::test]
-async fn second_callback_to_one_interaction_is_refused_with_code_40060() {
-    let fake = FakeDiscord::start().await;
-    let channel = fake.add_text_channel("shop");
-    let buyer = fake.add_member("buyer", &[]);
-    let mut bot = spawn_bot(&fake, "Maxis", all_intents()).await;
-    let offer = CreateMessage::new().content("Pro plan").button(CreateButton::new("buy:pro").label("Buy"));
-    let sent = ChannelId::new(channel).send_message(&bot.http, offer).await.expect("the offer is sent");
-    fake.click_button(buyer, sent.id.get(), "buy:pro").await;
-    let click = bot.next(|seen| if let Seen::Component(c) = seen { Some(c) } else { None }).await;
-    click.create_response(&bot.http, CreateInteractionResponse::Acknowledge).await.expect("the first answer");
-
-    let again = click.create_response(&bot.http, CreateInteractionResponse::Acknowledge).await;
-
-    let Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(refused))) = again else {
-        panic!("expected Discord's refusal, got {again:?}");
-    };
-    assert_eq!((refused.status_code.as_u16(), refused.error.code), (400, 40060));
-}
-
-#[tokio::test]
-async fn deferred_update_then_an_edit_of_the_original_changes_the_clicked_message() {
-    let fake = FakeDiscord::start().await;
-    let channel = fake.add_text_channel("admins");
-    let admin = fake.add_member("admin", &[]);
-    let mut bot = spawn_bot(&fake, "Shellia", all_intents()).await;
-    let preview =
-        CreateMessage::new().content("Preview: promo 20%").button(CreateButton::new("confirm").label("Confirm"));
-    let sent = ChannelId::new(channel).send_message(&bot.http, preview).await.expect("the preview is sent");
-    let interaction = fake.click_button(admin, sent.id.get(), "confirm").await;
-    let click = bot.next(|seen| if let Seen::Component(c) = seen { Some(c) } else { None }).await;
-
-    click.defer(&bot.http).await.expect("deferred");
-    let edit = EditInteractionResponse::new().content("✅ Promotion lancée !").components(vec![]);
-    click.edit_response(&bot.http, edit).await.expect("the original is edited");
-
-    assert_eq!(interaction.response(WAIT).await.expect("answered").kind, 6);
-    let answer = interaction.final_message(WAIT).await.expect("a visible answer");
-    assert_eq!((answer.id, answer.content.as_str()), (sent.id.get(), "✅ Promotion lancée !"));
-    assert!(answer.custom_ids().is_empty());
 }
