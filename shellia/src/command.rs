@@ -57,21 +57,53 @@ pub fn build_order<S: AsRef<str>>(
     let target = Target::parse(target)?;
     let words: Vec<String> = pairs.iter().map(|p| p.as_ref().to_owned()).collect();
     let params = crate::syntax::params(action, &words)?;
-    let command = match Command::from_parts(action, params.clone()) {
-        Ok(command) => command,
-        // `value=29.99` reads as a number; a field that wants text gets the text as typed.
-        Err(first) => Command::from_parts(action, strings(params)).map_err(|_| first)?,
-    };
-    Ok((target, Order::new(command, issuer)))
+    Ok((target, Order::new(command(action, params)?, issuer)))
 }
 
-/// The same parameters with every number and boolean as the text it was typed as.
-fn strings(value: Value) -> Value {
+/// `value=29.99` or `channel=1234` read as numbers; a field that wants text gets the text as
+/// typed. The contract's error names the value it wanted as a string: that value (and only
+/// that one) is turned back into text, and the order is read again.
+fn command(action: &str, mut params: Value) -> Result<Command, CommandError> {
+    let mut error = match Command::from_parts(action, params.clone()) {
+        Ok(command) => return Ok(command),
+        Err(e) => e,
+    };
+    for _ in 0..8 {
+        let message = error.to_string();
+        let Some(typed) = wanted_as_text(&message) else { break };
+        if !as_text(&mut params, typed) {
+            break;
+        }
+        match Command::from_parts(action, params.clone()) {
+            Ok(command) => return Ok(command),
+            Err(e) => error = e,
+        }
+    }
+    Err(error.into())
+}
+
+/// The value in "invalid type: integer `1234`, expected a string".
+fn wanted_as_text(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("invalid type: ")?;
+    let (found, expected) = rest.split_once(", expected a string")?;
+    let value = found.split_once('`')?.1.strip_suffix('`')?;
+    Some(value).filter(|_| !expected.contains('`'))
+}
+
+/// Turns every number or boolean leaf typed as `typed` into text; false when none was.
+fn as_text(value: &mut Value, typed: &str) -> bool {
     match value {
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, strings(v))).collect()),
-        Value::Number(n) => Value::String(n.to_string()),
-        Value::Bool(b) => Value::String(b.to_string()),
-        other => other,
+        Value::Object(map) => map.values_mut().fold(false, |changed, v| as_text(v, typed) || changed),
+        Value::Array(items) => items.iter_mut().fold(false, |changed, v| as_text(v, typed) || changed),
+        Value::Number(n) if n.to_string() == typed => {
+            *value = Value::String(typed.to_owned());
+            true
+        }
+        Value::Bool(b) if b.to_string() == typed => {
+            *value = Value::String(typed.to_owned());
+            true
+        }
+        _ => false,
     }
 }
 
@@ -115,6 +147,15 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_number_typed_where_text_is_wanted_becomes_text_and_only_that_one() {
+        let words = ["prize=Nitro", "duration_secs=3600", "channel=1574658515228688396"];
+        let (_, order) = build_order("shop1", "giveaway", &words, "t").unwrap();
+        let params = order.command.params_json();
+        assert_eq!(params["channel"], json!("1574658515228688396"));
+        assert_eq!(params["duration_secs"], json!(3600));
+    }
 
     #[test]
     fn dotted_keys_nest_and_json_values_keep_their_type() {

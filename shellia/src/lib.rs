@@ -12,6 +12,7 @@ pub mod bus;
 pub mod command;
 pub mod configuration;
 pub mod console;
+pub mod discord;
 pub mod render;
 pub mod store;
 pub mod strategy;

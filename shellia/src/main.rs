@@ -62,6 +62,9 @@ enum Cmd {
     },
     /// Interactive console with the same commands (reads standard input).
     Console,
+    /// Serve the admins in Discord (`!maxis …`, `/maxis …`, mentions) and run the campaigns,
+    /// until Ctrl-C. Needs SHELLIA_DISCORD__TOKEN and SHELLIA_DISCORD__GUILD_ID.
+    Discord,
     /// List the shops of the fleet.
     Shops,
     /// The shops' events: `tail` (live) or `replay --since 24h` (from the stream).
@@ -229,6 +232,19 @@ async fn run() -> anyhow::Result<()> {
             let who = Requester::console(&console_user());
             console::run(&assistant, &who, Some(std::path::Path::new(".")), tokio::io::stdin(), tokio::io::stdout())
                 .await?;
+        }
+        Cmd::Discord => {
+            let config = shellia::discord::DiscordConfig::from_settings(&settings.discord)?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no Discord token: set SHELLIA_DISCORD__TOKEN and SHELLIA_DISCORD__GUILD_ID, or use `shellia console`"
+                )
+            })?;
+            let assistant = Assistant::build(fleet, &settings).await?;
+            let _scheduler = assistant.spawn_scheduler();
+            let stop = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            shellia::discord::run(config, assistant, stop).await?;
         }
         Cmd::Events { what: EventsCmd::Tail { filter } } => {
             let mut events = std::pin::pin!(fleet.tail(&filter.filter()?).await?);

@@ -2,8 +2,10 @@
 mod ask;
 mod assistant;
 mod console;
+mod discord;
 mod events;
 mod helpers;
+mod llm;
 mod ops;
 mod send;
 mod strategies;
