@@ -17,6 +17,7 @@ mod config;
 mod figures;
 mod giveaway;
 mod lexicon;
+pub mod llm;
 mod numbers;
 mod ops;
 mod promo;
@@ -36,6 +37,8 @@ use crate::configuration::BrainSettings;
 pub enum Brain {
     /// The deterministic French/English reader (no network).
     Rules,
+    /// An OpenAI-compatible chat endpoint with tool calling.
+    Llm(Box<llm::LlmBrain>),
 }
 
 impl Brain {
@@ -43,7 +46,8 @@ impl Brain {
     pub fn from_settings(settings: &BrainSettings) -> anyhow::Result<Self> {
         match settings.kind.as_str() {
             "rules" => Ok(Self::Rules),
-            other => anyhow::bail!("brain.kind {other:?} is not available in this build: use `rules`"),
+            "openai" => Ok(Self::Llm(Box::new(llm::LlmBrain::new(settings)?))),
+            other => anyhow::bail!("invalid `brain.kind` {other:?}: use `rules` or `openai`"),
         }
     }
 
@@ -51,6 +55,7 @@ impl Brain {
     pub async fn understand(&self, text: &str, strategy: &Strategy, now: DateTime<Utc>) -> anyhow::Result<Understood> {
         match self {
             Self::Rules => Ok(understand(text, strategy, now)),
+            Self::Llm(llm) => llm.understand(text, strategy, now).await,
         }
     }
 }

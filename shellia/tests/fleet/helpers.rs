@@ -60,3 +60,36 @@ pub fn member(id: u64, roles: Vec<u64>) -> shellia::assistant::Requester {
         console: false,
     }
 }
+
+/// A stand-in for an OpenAI-compatible chat endpoint: answers every `POST /v1/chat/completions`
+/// with `reply` and keeps the request bodies. Returns its base URL (`http://127.0.0.1:PORT/v1`).
+pub async fn fake_llm(reply: serde_json::Value) -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use axum::routing::post;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+            let (reply, kept) = (reply.clone(), kept.clone());
+            async move {
+                kept.lock().unwrap().push(body);
+                axum::Json(reply)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+/// A chat completion whose message holds one tool call.
+pub fn tool_call(name: &str, arguments: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "model": "stand-in",
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+            "role": "assistant", "content": null,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}]
+        }}]
+    })
+}
