@@ -194,3 +194,27 @@ async fn a_giveaway_started_from_shellia_is_entered_by_button_then_drawn_announc
     assert_eq!(post.author_id, s.maxis.user_id);
     assert!(dm.content.contains("Nitro"));
 }
+
+#[tokio::test]
+async fn every_seed_command_typed_after_maxis_in_discord_is_executed_by_the_shop() {
+    let s = Server::start().await;
+    // The seed's table, in the seed's short forms. `restart` needs a supervisor to start the shop
+    // again: `ops.rs` shows it with one (the table reports "back after").
+    let commands = [
+        ("status", "status"),
+        ("analytics", "analytics"),
+        ("promo 20% pro 48h", "promo"),
+        ("giveaway 100members", "giveaway"),
+        ("config price_pro 29.99", "config"),
+        ("stop inventaire", "stop"),
+        ("start", "start"),
+        ("execute !announce Promo", "execute"),
+        ("report", "report"),
+    ];
+    for (typed, action) in commands {
+        let answer = s.say(s.admin, &format!("!maxis @shop1 {typed}")).await;
+        assert!(answer.content.contains(&format!("· {action} → shop1 · 1 shop(s)")), "{typed}: {}", answer.content);
+        let shop_line = answer.content.lines().find(|l| l.trim_start().starts_with("shop1")).unwrap_or_default();
+        assert!(shop_line.contains(" ok "), "{typed}: {}", answer.content);
+    }
+}
