@@ -1,5 +1,6 @@
 //! Broker tests against a real nats-server loading the generated config.
 mod cluster;
+mod deployment;
 mod helpers;
 mod permissions;
 mod provisioning;
