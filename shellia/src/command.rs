@@ -93,8 +93,9 @@ fn wanted_as_text(message: &str) -> Option<&str> {
 /// Turns every number or boolean leaf typed as `typed` into text; false when none was.
 fn as_text(value: &mut Value, typed: &str) -> bool {
     match value {
-        Value::Object(map) => map.values_mut().fold(false, |changed, v| as_text(v, typed) || changed),
-        Value::Array(items) => items.iter_mut().fold(false, |changed, v| as_text(v, typed) || changed),
+        // Every leaf is visited (no short-circuit): each one typed so becomes text.
+        Value::Object(map) => map.values_mut().map(|v| as_text(v, typed)).filter(|changed| *changed).count() > 0,
+        Value::Array(items) => items.iter_mut().map(|v| as_text(v, typed)).filter(|changed| *changed).count() > 0,
         Value::Number(n) if n.to_string() == typed => {
             *value = Value::String(typed.to_owned());
             true
