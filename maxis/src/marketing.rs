@@ -144,7 +144,7 @@ pub async fn announce_promo(tx: &mut Tx, p: &PromoInfo) -> anyhow::Result<()> {
     let on = match &p.target {
         PromoTarget::All => "everything".to_owned(),
         PromoTarget::Plan(plan) => format!("the {plan} plans"),
-        PromoTarget::Product(product) => format!("{product}"),
+        PromoTarget::Product(product) => product.clone(),
     };
     let code = p.code.as_ref().map(|c| format!(" with code `{c}`")).unwrap_or_default();
     let text = format!("🏷️ **{off}** on {on}{code}, until <t:{}:f>!", p.ends_at.timestamp());

@@ -173,3 +173,43 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(token: &str, guild: &str, roles: &[&str], channel: &str) -> DiscordSettings {
+        DiscordSettings {
+            token: Some(SecretString::from(token.to_owned())),
+            guild_id: guild.to_owned(),
+            admin_roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            admin_channel: channel.to_owned(),
+            api_base: "http://127.0.0.1:9/".to_owned(),
+        }
+    }
+
+    #[test]
+    fn without_a_token_the_shop_runs_headless() {
+        assert!(DiscordConfig::from_settings(&DiscordSettings::default()).unwrap().is_none());
+        assert!(DiscordConfig::from_settings(&settings(" ", "1", &[], "")).unwrap().is_none());
+    }
+
+    #[test]
+    fn ids_are_parsed_into_typed_ids_and_the_base_url_loses_its_slash() {
+        let config = DiscordConfig::from_settings(&settings("t", "42", &["7", "8"], "9")).unwrap().unwrap();
+        assert_eq!(config.guild, GuildId::new(42));
+        assert_eq!(config.admin_roles, [RoleId::new(7), RoleId::new(8)]);
+        assert_eq!(config.admin_channel, Some(ChannelId::new(9)));
+        assert_eq!(config.api_base.as_deref(), Some("http://127.0.0.1:9"));
+    }
+
+    #[test]
+    fn a_wrong_id_is_refused_at_start_naming_the_setting() {
+        let missing_guild = DiscordConfig::from_settings(&settings("t", "", &[], "")).err().unwrap();
+        let bad_role = DiscordConfig::from_settings(&settings("t", "1", &["admins"], "")).err().unwrap();
+        let bad_channel = DiscordConfig::from_settings(&settings("t", "1", &[], "#shop")).err().unwrap();
+        assert!(format!("{missing_guild:#}").contains("discord.guild_id"));
+        assert!(format!("{bad_role:#}").contains("discord.admin_roles"));
+        assert!(format!("{bad_channel:#}").contains("discord.admin_channel"));
+    }
+}
