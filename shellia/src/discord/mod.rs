@@ -90,8 +90,16 @@ async fn maxis(
 ) -> Result<(), Error> {
     let who = requester::of_context(ctx).await;
     let line = request.unwrap_or_else(|| "help".to_owned());
-    // Orders can take a few seconds to come back from every shop: answer Discord at once.
-    ctx.defer_or_broadcast().await?;
+    // Orders can take a few seconds to come back from every shop: answer Discord at once. A slash
+    // command is a private conversation (its previews are the admin's alone; a confirmed plan's
+    // result is posted for everyone); `!maxis` happens in the channel.
+    let _typing = match ctx {
+        poise::Context::Application(_) => {
+            ctx.defer_ephemeral().await?;
+            None
+        }
+        poise::Context::Prefix(_) => ctx.defer_or_broadcast().await?,
+    };
     let answer = ctx.data().assistant.handle(&who, &line).await;
     ctx.send(reply::poise_reply(&answer)).await?;
     Ok(())

@@ -156,6 +156,22 @@ async fn the_maxis_slash_command_defers_at_once_and_answers_with_each_shop() {
 
     assert!(response.elapsed < THREE_SECONDS, "answered in {:?}", response.elapsed);
     assert!(answer.content.contains("shop1"), "{}", answer.content);
+    assert_eq!(answer.flags & 64, 64, "a slash conversation with Shellia is private");
+}
+
+#[tokio::test]
+async fn a_plan_asked_by_slash_command_is_previewed_privately_and_its_result_is_posted_for_everyone() {
+    let s = Server::start().await;
+    let request = json!([{"name": "request", "value": "Lance une promotion de 20% sur les plans Pro"}]);
+
+    let ask = s.discord.slash_command(&s.shellia, s.admin, s.talk, "maxis", request).await;
+    let preview = ask.final_message(WAIT).await.unwrap();
+    let click = s.discord.click_button(s.admin, preview.id, &confirm_id(&preview)).await;
+    click.response(WAIT).await.unwrap();
+    let done = s.discord.wait_for_message(s.talk, |m| m.content.contains(DONE), WAIT).await.unwrap();
+
+    assert_eq!(preview.flags & 64, 64, "the preview is the admin's alone");
+    assert_eq!(done.flags & 64, 0, "the result is for everyone");
 }
 
 #[tokio::test]
