@@ -50,7 +50,8 @@ pub struct PendingPlans {
 #[derive(Debug, Default)]
 struct State {
     waiting: HashMap<String, Pending>,
-    closed: HashMap<String, Closed>,
+    /// What became of the plans no longer waiting, and when (kept a day, to answer a late click).
+    closed: HashMap<String, (Closed, DateTime<Utc>)>,
     latest: HashMap<String, String>,
 }
 
@@ -72,26 +73,27 @@ impl PendingPlans {
     /// not returned.
     pub fn take(&self, id: &str, how: Closed, now: DateTime<Utc>) -> Taken {
         let mut state = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(closed) = state.closed.get(id) {
+        if let Some((closed, _)) = state.closed.get(id) {
             return Taken::Closed(*closed);
         }
         let Some(pending) = state.waiting.remove(id) else { return Taken::Unknown };
         if pending.expires_at <= now {
-            state.closed.insert(id.to_owned(), Closed::Expired);
+            state.closed.insert(id.to_owned(), (Closed::Expired, now));
             return Taken::Closed(Closed::Expired);
         }
-        state.closed.insert(id.to_owned(), how);
+        state.closed.insert(id.to_owned(), (how, now));
         Taken::Plan(Box::new(pending))
     }
 
-    /// Drops every plan whose deadline passed.
+    /// Drops every plan whose deadline passed, and forgets plans closed over a day ago.
     pub fn expire(&self, now: DateTime<Utc>) {
         let mut state = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        state.closed.retain(|_, (_, at)| now - *at < chrono::Duration::days(1));
         let gone: Vec<String> =
             state.waiting.iter().filter(|(_, p)| p.expires_at <= now).map(|(id, _)| id.clone()).collect();
         for id in gone {
             state.waiting.remove(&id);
-            state.closed.insert(id, Closed::Expired);
+            state.closed.insert(id, (Closed::Expired, now));
         }
     }
 }
