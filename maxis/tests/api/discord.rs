@@ -239,3 +239,27 @@ async fn a_giveaway_ordered_over_nats_is_entered_by_button_and_its_winner_is_ann
     let dm = g.discord.wait_for_dm(winner, |m| m.content.contains("You won"), WAIT).await.unwrap();
     assert!(dm.content.contains("a Pro year"));
 }
+
+#[tokio::test]
+async fn members_joining_the_server_open_a_milestone_giveaway_with_its_enter_button() {
+    let g = Guild::start().await;
+    let milestone = Order::new(
+        Command::from_parts(
+            "giveaway",
+            json!({"prize": "a mug", "duration_secs": 3600, "trigger": {"members": 6}, "channel": g.shop_channel.to_string()}),
+        )
+        .unwrap(),
+        "shellia:test",
+    );
+    assert!(send(&g.fleet, "shop1", &milestone).await.ok);
+    let enter = format!("enter:{}", milestone.id);
+
+    for i in 0..3 {
+        g.discord.member_join(&format!("newcomer{i}")).await;
+    }
+
+    let post = g.discord.wait_for_message(g.shop_channel, |m| m.custom_ids().contains(&enter), WAIT).await.unwrap();
+    assert!(post.content.contains("a mug"));
+    let started = wait_for_event(&g.fleet, |e| e.kind.as_ref() == "giveaway.started").await;
+    assert_eq!(started.data["id"], milestone.id.to_string());
+}
