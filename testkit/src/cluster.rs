@@ -39,9 +39,15 @@ impl NatsCluster {
     /// then provisions the streams and consumers with three replicas (retried until the
     /// cluster has elected its meta leader).
     pub async fn start(shops: &[&str]) -> anyhow::Result<Self> {
+        Self::start_with(shops, StreamSettings { replicas: 3, ..StreamSettings::default() }).await
+    }
+
+    /// [`Self::start`] with the given stream and consumer settings (e.g. a short backoff);
+    /// `replicas` is what the streams get.
+    pub async fn start_with(shops: &[&str], streams: StreamSettings) -> anyhow::Result<Self> {
         let mut last = None;
         for _ in 0..ATTEMPTS {
-            match Self::try_start(shops) {
+            match Self::try_start(shops, &streams) {
                 Ok(cluster) => {
                     cluster.provision().await?;
                     return Ok(cluster);
@@ -55,7 +61,7 @@ impl NatsCluster {
             .context(format!("the cluster's ports were taken {ATTEMPTS} times in a row")))
     }
 
-    fn try_start(shops: &[&str]) -> anyhow::Result<Self> {
+    fn try_start(shops: &[&str], streams: &StreamSettings) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new().prefix("cluster-test-").tempdir()?;
         let shops = shops.iter().map(|s| ShopSpec::parse(s)).collect::<anyhow::Result<Vec<_>>>()?;
         let mut fleet = Fleet::init(dir.path(), None, &shops, &[name("admin")], &[name("ops")])?;
@@ -70,7 +76,7 @@ impl NatsCluster {
             })
             .collect();
         fleet.manifest.cluster = Some(ClusterSpec { name: "maxis-test".to_owned(), nodes });
-        fleet.manifest.streams = StreamSettings { replicas: 3, ..StreamSettings::default() };
+        fleet.manifest.streams = streams.clone();
         fleet.save()?;
         let specs = fleet.manifest.cluster.as_ref().map(|c| c.nodes.clone()).unwrap_or_default();
         let mut nodes = Vec::new();
@@ -84,6 +90,13 @@ impl NatsCluster {
 
     async fn provision(&self) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        // `/healthz` answers 200 once the node's JetStream is up and follows a meta leader: asking
+        // before that costs a JetStream API timeout per attempt.
+        for node in &self.nodes {
+            while self.health(&node.spec).await != 200 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
         loop {
             let attempt = async {
                 let js = jetstream::new(self.connect(&Identity::Provisioner).await?);
@@ -185,6 +198,15 @@ impl NatsCluster {
             .flatten()
             .flat_map(|a| a["stream_detail"].as_array().cloned().unwrap_or_default());
         Ok(streams.into_iter().find(|s| s["name"] == stream).and_then(|s| s["state"]["last_seq"].as_u64()))
+    }
+
+    /// The status of a node's `/healthz` (0 when it does not answer).
+    async fn health(&self, node: &NodeSpec) -> u16 {
+        let Some(Ok(addr)) = node.monitor.as_deref().map(str::parse::<SocketAddr>) else { return 0 };
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            return 0;
+        }
+        crate::shop::http_get(addr, "/healthz").await.0
     }
 
     /// Every node's log, for failure messages.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_nats::jetstream;
+use broker::fleet::StreamSettings;
 use broker::Identity;
 use futures::StreamExt;
 use secrecy::SecretString;
@@ -41,7 +42,7 @@ fn spawn_sender(client: FleetClient, report: mpsc::UnboundedSender<Sent>) -> tok
             let sku = format!("sku-{i}");
             let order = upsert(&client, &sku);
             let order_id = order.id.to_string();
-            let outcome = client.send(&target, order, Duration::from_secs(20)).await;
+            let outcome = client.send(&target, order, Duration::from_secs(10)).await;
             let stored = outcome.is_ok();
             if outcome.is_err() {
                 // As an admin would: try again a moment later.
@@ -107,7 +108,10 @@ async fn executed_events(cluster: &NatsCluster) -> anyhow::Result<BTreeMap<Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_stream_leader_mid_flow_loses_no_acknowledged_order_and_the_node_catches_up() {
     // Arrange: three nodes, R3 streams, a real shop and Shellia, both given every node's URL.
-    let mut cluster = NatsCluster::start(&["shop1:eu"]).await.expect("the cluster starts");
+    // A short first backoff: an order whose event could not be stored while the events stream
+    // changed leader is retried after 3 s instead of 30.
+    let streams = StreamSettings { replicas: 3, backoff_secs: vec![3, 5, 10], ..StreamSettings::default() };
+    let mut cluster = NatsCluster::start_with(&["shop1:eu"], streams).await.expect("the cluster starts");
     let dir = tempfile::tempdir().unwrap();
     let shop = testkit::shop::spawn_with(cluster.shop_settings("shop1", dir.path()).unwrap()).await;
     let seed = cluster.fleet.seed(&Identity::Shellia(name("admin"))).unwrap();
