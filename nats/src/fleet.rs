@@ -358,6 +358,14 @@ impl Fleet {
             let config = crate::server_config::render(self)?;
             return write_atomic(&self.server_config_path(), config.as_bytes(), 0o644);
         };
+        // A cluster's fleet has no single-server config: a stale one (from before `--cluster`)
+        // would start a lone server that cannot hold the R3 streams.
+        match fs::remove_file(self.server_config_path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot remove {}", self.server_config_path().display()))
+            }
+            _ => {}
+        }
         {
             if !self.route_secret_path().exists() {
                 let password = crate::cluster::new_route_password();

@@ -179,8 +179,8 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Reload => {
             let fleet = Fleet::load(&cli.dir)?;
-            broker::reload::signal_all(&fleet)?;
-            println!("reload signalled");
+            let servers = broker::reload::signal_all(&fleet)?;
+            println!("reload signalled to {servers} server(s)");
         }
         Command::Urls => println!("{}", Fleet::load(&cli.dir)?.client_urls()),
         Command::PublicKey { name } => {

@@ -19,13 +19,20 @@ pub fn signal(pid_file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sends SIGHUP to every server of the fleet (each node of a cluster): all of them must know a
-/// new key before its owner connects to any of them.
-pub fn signal_all(fleet: &Fleet) -> anyhow::Result<()> {
-    for pid_file in fleet.pid_paths() {
-        signal(&pid_file)?;
+/// Sends SIGHUP to every server of the fleet whose pid file is on this machine (each node of a
+/// local cluster): all of them must know a new key before its owner connects to any of them.
+/// Returns how many were signalled; nodes on other machines are reloaded there
+/// (`systemctl reload nats-server`). Fails when none runs here.
+pub fn signal_all(fleet: &Fleet) -> anyhow::Result<usize> {
+    let local: Vec<_> = fleet.pid_paths().into_iter().filter(|p| p.exists()).collect();
+    if local.is_empty() {
+        // Reports the first expected pid file and what to do.
+        signal(&fleet.pid_paths()[0])?;
     }
-    Ok(())
+    for pid_file in &local {
+        signal(pid_file)?;
+    }
+    Ok(local.len())
 }
 
 /// Waits until the broker accepts `identity`'s credentials (the reload is asynchronous).

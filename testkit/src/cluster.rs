@@ -118,6 +118,12 @@ impl NatsCluster {
         self.nodes.iter().map(|n| n.server.url().to_owned()).collect::<Vec<_>>().join(",")
     }
 
+    /// The client URL of node `name` alone.
+    pub fn node_url(&self, name: &str) -> anyhow::Result<String> {
+        let node = self.nodes.iter().find(|n| n.spec.name == name).with_context(|| format!("no node {name}"))?;
+        Ok(node.server.url().to_owned())
+    }
+
     /// Connects as `identity` to any node (every node's URL is given).
     pub async fn connect(&self, identity: &Identity) -> anyhow::Result<Client> {
         broker::connect::connect_identity(&self.fleet, identity, &self.urls(), &identity.key_name()).await

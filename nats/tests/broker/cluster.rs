@@ -187,3 +187,29 @@ async fn killing_the_stream_leader_mid_flow_loses_no_acknowledged_order_and_the_
     }
     drop(shop);
 }
+
+#[tokio::test]
+async fn a_shop_added_to_a_running_cluster_is_accepted_by_every_node_and_gets_a_replicated_consumer() {
+    let mut cluster = NatsCluster::start(&["shop1:eu"]).await.expect("the cluster starts");
+    let urls = cluster.urls();
+
+    let step = broker::reload::add_shop(&mut cluster.fleet, broker::ShopSpec::parse("shop3:eu").unwrap(), &urls)
+        .await
+        .expect("add-shop on a cluster");
+
+    assert_eq!(step.change, broker::provision::Change::Created);
+    let shop3 = Identity::Shop(broker::ShopSpec::parse("shop3:eu").unwrap());
+    for node in cluster.node_names() {
+        let url = cluster.node_url(&node).unwrap();
+        eventually(&format!("{node} accepting shop3's key"), || async {
+            broker::connect::connect_identity(&cluster.fleet, &shop3, &url, "check").await.ok()
+        })
+        .await;
+    }
+    let js = jetstream::new(cluster.connect(&Identity::Provisioner).await.unwrap());
+    let mut consumer: jetstream::consumer::PullConsumer =
+        js.get_consumer_from_stream("shop3", CONTROL_STREAM).await.unwrap();
+    let info = consumer.info().await.unwrap();
+    assert_eq!(info.config.num_replicas, 3);
+    assert_eq!(info.cluster.as_ref().map(|c| c.replicas.len()), Some(2), "a leader and two followers");
+}

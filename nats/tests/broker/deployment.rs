@@ -181,3 +181,27 @@ async fn the_backup_script_copies_a_live_database() {
     assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), "100");
     pool.close().await;
 }
+
+#[test]
+fn broker_init_with_cluster_writes_a_valid_config_per_node_and_prints_every_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_broker")).arg("--dir").arg(dir.path()).args(args).output().unwrap();
+        assert!(out.status.success(), "broker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    broker(&["init", "--cluster", "3", "--listen", "127.0.0.1:14222", "--route-port", "16222", "--shop", "shop1:eu"]);
+
+    let fleet = Fleet::load(dir.path()).unwrap();
+    assert_eq!(fleet.manifest.streams.replicas, 3);
+    for node in &fleet.manifest.cluster.clone().unwrap().nodes {
+        assert_server_accepts(&fleet.node_config_path(node));
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(fleet.node_config_path(node)).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "a node config holds the route password");
+    }
+    assert!(!fleet.server_config_path().exists(), "no single-server config for a cluster");
+    assert_eq!(broker(&["urls"]).trim(), "nats://127.0.0.1:14222,nats://127.0.0.1:14223,nats://127.0.0.1:14224");
+}
