@@ -47,27 +47,10 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     anyhow::ensure!(sold + sold_out == buyers, "unexpected failures: {} of {buyers}", buyers - sold - sold_out);
     let rate = buyers as f64 / elapsed;
     Ok(vec![
-        Figure {
-            scenario: "checkout",
-            metric: format!("{buyers} concurrent buyers on {stock} stock: sold"),
-            value: sold as f64,
-            unit: "units",
-            target: Some((format!("= {stock}"), sold == stock)),
-        },
-        Figure {
-            scenario: "checkout",
-            metric: "checkouts decided per second".into(),
-            value: rate,
-            unit: "/s",
-            target: Some((">= 2000/s".into(), rate >= 2000.0)),
-        },
-        Figure {
-            scenario: "checkout",
-            metric: "reservations (with Stripe session) per second".into(),
-            value: sold as f64 / elapsed,
-            unit: "/s",
-            target: None,
-        },
-        Figure { scenario: "checkout", metric: "wall time".into(), value: elapsed * 1000.0, unit: "ms", target: None },
+        Figure::new("checkout", format!("{buyers} concurrent buyers on {stock} stock: sold"), sold as f64, "units")
+            .target(&format!("= {stock}"), sold == stock),
+        Figure::new("checkout", "checkouts decided per second", rate, "/s").target(">= 2000/s", rate >= 2000.0),
+        Figure::new("checkout", "reservations (with Stripe session) per second", sold as f64 / elapsed, "/s"),
+        Figure::new("checkout", "wall time", elapsed * 1000.0, "ms"),
     ])
 }

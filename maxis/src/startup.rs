@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use async_nats::jetstream::{self, consumer::PullConsumer};
-use futures::StreamExt;
 use secrecy::ExposeSecret;
 use serde_json::json;
 use subjects::subject::{self, CONTROL_STREAM};
 use subjects::{EventKind, Name, Target};
 use tokio::sync::watch;
 
-use crate::bus::{discovery, OrderHandler, Outcome, Publisher, Redelivery, Signals};
+use crate::bus::{discovery, OrderHandler, Publisher, Redelivery, Signals, Stopped};
 use crate::commerce::{CheckoutSettings, Commerce};
 use crate::configuration::Settings;
 use crate::discord::members::DiscordMembers;
@@ -227,22 +226,9 @@ impl Application {
             .messages()
             .await
             .context("Failed to start pulling orders")?;
-        tokio::pin!(shutdown);
-        let restart = handler.signals.restart.clone();
-        let exit = loop {
-            tokio::select! {
-                _ = &mut shutdown => break Exit::Stopped,
-                _ = restart.notified() => break Exit::Restart,
-                next = messages.next() => match next {
-                    Some(Ok(message)) => {
-                        if let Outcome::Retry(_) = handler.handle(&message).await {
-                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                        }
-                    }
-                    Some(Err(e)) => tracing::warn!(error.message = %e, "order stream error"),
-                    None => break Exit::Stopped,
-                },
-            }
+        let exit = match handler.consume(&mut messages, shutdown).await {
+            Stopped::Restart => Exit::Restart,
+            Stopped::Shutdown => Exit::Stopped,
         };
         tracing::info!(shop = %ctx.id, ?exit, "Maxis is stopping");
         drop(messages);

@@ -1,16 +1,24 @@
 //! The consumer: each order is authenticated, checked, executed once, answered, evented, then
 //! acked. A failing order is retried with the consumer's backoff and, after its last delivery,
 //! given up with `order.dead`.
+//!
+//! The loop ([`OrderHandler::consume`]) executes orders one at a time, in delivery order (each
+//! commits its effect, idempotency record and events before the next starts), and lets up to
+//! [`IN_FLIGHT`] executed orders publish their events, reply and ack meanwhile: the broker round
+//! trips of one order overlap the SQLite work of the next.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, AckKind};
+use futures::{Stream, StreamExt};
 use serde_json::json;
 use subjects::event::{OrderDead, OrderRejected};
 use subjects::signature::{self, SIGNATURE_HEADER, SIGNER_HEADER};
 use subjects::{subject, Action, ErrorBody, ErrorCode, EventKind, Order, OrderId, Reply};
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 
 use crate::bus::Publisher;
 use crate::execute::{self, ExecuteError, ShopContext};
@@ -50,6 +58,26 @@ impl Outcome {
         }
     }
 }
+
+/// An order decided: its reply is committed and waits to be sent, or it is done.
+enum Step {
+    /// Committed (or refused and recorded): publish its events, then send this reply.
+    Send(Reply),
+    /// Nothing to send through the outbox path.
+    Done(Outcome),
+}
+
+/// Why the order loop stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The shutdown future completed, or the order stream ended.
+    Shutdown,
+    /// A `restart` order was executed and acked.
+    Restart,
+}
+
+/// Executed orders that may be publishing their events, replying and acking at once.
+pub const IN_FLIGHT: usize = 32;
 
 /// The consumer's redelivery settings, read from the broker at start.
 #[derive(Debug, Clone)]
@@ -103,8 +131,60 @@ impl OrderHandler {
     #[tracing::instrument(skip_all, fields(shop = %self.ctx.id, subject = %message.subject))]
     pub async fn handle(&self, message: &jetstream::Message) -> Outcome {
         let started = Instant::now();
+        let (action, step) = self.with_progress(message, self.decide(message)).await;
+        self.finish(message, started, action, step).await
+    }
+
+    /// Consumes `messages` until `shutdown` completes or a `restart` order is acked: orders
+    /// execute one after the other in delivery order; up to [`IN_FLIGHT`] executed ones finish
+    /// (events, reply, ack) concurrently. Those in flight finish before it returns.
+    pub async fn consume<S, E>(&self, mut messages: S, shutdown: impl Future<Output = ()>) -> Stopped
+    where
+        S: Stream<Item = Result<jetstream::Message, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        tokio::pin!(shutdown);
+        let restart = self.signals.restart.clone();
+        let mut finishing = JoinSet::new();
+        let stopped = loop {
+            tokio::select! {
+                _ = &mut shutdown => break Stopped::Shutdown,
+                _ = restart.notified() => break Stopped::Restart,
+                Some(_) = finishing.join_next(), if !finishing.is_empty() => {}
+                next = messages.next(), if finishing.len() < IN_FLIGHT => match next {
+                    Some(Ok(message)) => {
+                        let started = Instant::now();
+                        let (action, step) = self.with_progress(&message, self.decide(&message)).await;
+                        if let Step::Done(Outcome::Retry(_)) = step {
+                            self.finish(&message, started, action, step).await;
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        } else {
+                            let handler = self.clone();
+                            finishing.spawn(async move { handler.finish(&message, started, action, step).await });
+                        }
+                    }
+                    Some(Err(e)) => tracing::warn!(error.message = %e, "order stream error"),
+                    None => break Stopped::Shutdown,
+                },
+            }
+        };
+        while finishing.join_next().await.is_some() {}
+        stopped
+    }
+
+    /// Sends what a decided order has to send, acks it and reports it.
+    async fn finish(
+        &self,
+        message: &jetstream::Message,
+        started: Instant,
+        action: Option<Action>,
+        step: Step,
+    ) -> Outcome {
         let delivered = message.info().map(|i| i.delivered).unwrap_or(1);
-        let (action, outcome) = self.with_progress(message, self.decide(message)).await;
+        let outcome = match step {
+            Step::Send(reply) => self.with_progress(message, self.send(reply)).await,
+            Step::Done(outcome) => outcome,
+        };
         let outcome = match outcome {
             Outcome::Retry(reason) if delivered >= self.redelivery.max_deliver => {
                 self.give_up(&message.payload, action, delivered, reason).await
@@ -129,7 +209,10 @@ impl OrderHandler {
             Outcome::Replayed(r) => tracing::info!(order_id = %r.order_id, "order replayed"),
             Outcome::Executed(r) => {
                 tracing::info!(order_id = %r.order_id, action = action_label, "order executed");
-                self.signals.timers.notify_one();
+                // Orders that only read or write settings change no deadline: the clock sleeps on.
+                if !matches!(action, Some(Action::Status | Action::Config | Action::Analytics | Action::Report)) {
+                    self.signals.timers.notify_one();
+                }
                 if action == Some(Action::Restart) {
                     self.signals.restart.notify_one();
                 }
@@ -153,9 +236,9 @@ impl OrderHandler {
         }
     }
 
-    async fn decide(&self, message: &jetstream::Message) -> (Option<Action>, Outcome) {
+    async fn decide(&self, message: &jetstream::Message) -> (Option<Action>, Step) {
         if let Err(e) = self.authenticate(message) {
-            return (None, self.refuse_unauthenticated(&message.payload, e).await);
+            return (None, Step::Done(self.refuse_unauthenticated(&message.payload, e).await));
         }
         let subject_action = subject::parse_control(&message.subject).map(|s| s.action);
         let order = match Order::from_json(&message.payload) {
@@ -163,7 +246,7 @@ impl OrderHandler {
             Err(e) => {
                 let action = e.action.as_deref().and_then(|a| a.parse().ok());
                 let Some(order_id) = e.order_id.clone() else {
-                    return (action, self.drop_unreadable(e.message).await);
+                    return (action, Step::Done(self.drop_unreadable(e.message).await));
                 };
                 return (action, self.reject(&order_id, e.action.as_deref(), None, ErrorBody::from(&e)).await);
             }
@@ -179,14 +262,14 @@ impl OrderHandler {
                 self.reject(&order.id, Some(order.action().as_str()), Some(&order.issued_by), error).await,
             );
         }
-        let outcome = match execute::execute(&self.store, &self.ctx, &order).await {
-            Ok(reply) => self.send(reply).await,
+        let step = match execute::execute(&self.store, &self.ctx, &order).await {
+            Ok(reply) => Step::Send(reply),
             Err(ExecuteError::Rejected(error)) => {
                 self.reject(&order.id, Some(order.action().as_str()), Some(&order.issued_by), error).await
             }
-            Err(ExecuteError::Unexpected(e)) => Outcome::Retry(format!("{e:#}")),
+            Err(ExecuteError::Unexpected(e)) => Step::Done(Outcome::Retry(format!("{e:#}"))),
         };
-        (action, outcome)
+        (action, step)
     }
 
     fn authenticate(&self, message: &jetstream::Message) -> Result<(), signature::SignatureError> {
@@ -214,10 +297,10 @@ impl OrderHandler {
         Outcome::Unauthorized(error.to_string())
     }
 
-    async fn reject(&self, id: &OrderId, action: Option<&str>, by: Option<&str>, error: ErrorBody) -> Outcome {
+    async fn reject(&self, id: &OrderId, action: Option<&str>, by: Option<&str>, error: ErrorBody) -> Step {
         match execute::record_rejection(&self.store, &self.ctx, id, action, by, error).await {
-            Ok(reply) => self.send(reply).await,
-            Err(e) => Outcome::Retry(format!("{e:#}")),
+            Ok(reply) => Step::Send(reply),
+            Err(e) => Step::Done(Outcome::Retry(format!("{e:#}"))),
         }
     }
 

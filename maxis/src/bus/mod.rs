@@ -4,5 +4,5 @@ pub mod consumer;
 pub mod discovery;
 pub mod publisher;
 
-pub use consumer::{OrderHandler, Outcome, Redelivery, Signals};
+pub use consumer::{OrderHandler, Outcome, Redelivery, Signals, Stopped};
 pub use publisher::Publisher;

@@ -42,8 +42,11 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        // A SQLite connection is a file handle, not a socket: checking it before each use would
+        // only add a round trip to its worker thread on every query of the order path.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .with_context(|| format!("Failed to open the database {}", path.display()))?;

@@ -78,12 +78,17 @@ pub async fn unpublished(conn: &mut SqliteConnection, limit: i64) -> anyhow::Res
         .collect()
 }
 
-/// Marks an event published.
-pub async fn mark_published(conn: &mut SqliteConnection, seq: i64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE outbox SET published_at = ? WHERE seq = ?")
-        .bind(Utc::now().to_rfc3339())
-        .bind(seq)
-        .execute(conn)
-        .await?;
+/// Marks events published, in one statement.
+pub async fn mark_published(conn: &mut SqliteConnection, seqs: &[i64]) -> anyhow::Result<()> {
+    if seqs.is_empty() {
+        return Ok(());
+    }
+    let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET published_at = ");
+    update.push_bind(Utc::now().to_rfc3339()).push(" WHERE seq IN (");
+    let mut list = update.separated(", ");
+    for seq in seqs {
+        list.push_bind(*seq);
+    }
+    update.push(")").build().execute(conn).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Sending one order to a target and collecting every addressed shop's answer.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,6 +12,9 @@ use secrecy::{ExposeSecret, SecretString};
 use subjects::signature::{self, SIGNATURE_HEADER, SIGNER_HEADER};
 use subjects::subject::{self, CONTROL_STREAM};
 use subjects::{Action, EventKind, Name, Order, Reply, ShopId, Target};
+use tokio::sync::OnceCell;
+
+use super::replies::Replies;
 
 /// What became of the order for one shop.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +83,8 @@ pub struct FleetClient {
     identity: Name,
     seed: SecretString,
     ttl: Duration,
+    /// The shared reply subscription, made at the first send.
+    replies: Arc<OnceCell<Replies>>,
 }
 
 impl FleetClient {
@@ -86,7 +92,7 @@ impl FleetClient {
     pub async fn connect(url: &str, identity: Name, seed: SecretString) -> anyhow::Result<Self> {
         let inbox = subject::shellia_inbox(&identity);
         let client = broker::connect::options(seed.expose_secret(), &inbox, &format!("shellia-{identity}"), None)
-            .connect(url)
+            .connect(broker::connect::server_addrs(url)?)
             .await
             .with_context(|| format!("Failed to connect to NATS at {url} as Shellia `{identity}`"))?;
         Ok(Self::from_client(client, identity, seed))
@@ -95,7 +101,7 @@ impl FleetClient {
     /// Wraps an existing connection; `seed` signs the orders.
     pub fn from_client(client: async_nats::Client, identity: Name, seed: SecretString) -> Self {
         let js = jetstream::new(client.clone());
-        Self { client, js, identity, seed, ttl: Duration::from_secs(86_400) }
+        Self { client, js, identity, seed, ttl: Duration::from_secs(86_400), replies: Arc::default() }
     }
 
     /// Orders sent without an expiry get `ttl` (default one day): an order queued for an offline
@@ -114,14 +120,20 @@ impl FleetClient {
     /// (`num_waiting` > 0 means the shop is connected and waiting for orders).
     pub async fn addressed_shops(&self, target: &Target) -> anyhow::Result<BTreeMap<ShopId, usize>> {
         let filter = subject::control_filter(target);
-        let stream = self.js.get_stream_no_info(CONTROL_STREAM).await.context("Failed to open the control stream")?;
-        let infos: Vec<consumer::Info> =
-            stream.consumers().try_collect().await.context("Failed to list the shops' consumers")?;
+        let infos = self.consumers().await?;
         Ok(infos
             .into_iter()
             .filter(|info| info.config.filter_subjects.contains(&filter) || info.config.filter_subject == filter)
             .filter_map(|info| Name::parse(info.name.clone()).ok().map(|id| (id, info.num_waiting)))
             .collect())
+    }
+
+    /// Every shop's consumer, listed now.
+    async fn consumers(&self) -> anyhow::Result<Vec<consumer::Info>> {
+        let stream = self.js.get_stream_no_info(CONTROL_STREAM).await.context("Failed to open the control stream")?;
+        let infos: Vec<consumer::Info> =
+            stream.consumers().try_collect().await.context("Failed to list the shops' consumers")?;
+        Ok(infos)
     }
 
     /// Every shop of the fleet (every consumer that reads `all`).
@@ -131,9 +143,7 @@ impl FleetClient {
 
     /// Every shop id and group name the fleet knows (from the shops' consumers).
     pub async fn known_targets(&self) -> anyhow::Result<Vec<Name>> {
-        let stream = self.js.get_stream_no_info(CONTROL_STREAM).await.context("Failed to open the control stream")?;
-        let infos: Vec<consumer::Info> =
-            stream.consumers().try_collect().await.context("Failed to list the shops' consumers")?;
+        let infos = self.consumers().await?;
         let mut names: Vec<Name> = infos
             .iter()
             .flat_map(|i| i.config.filter_subjects.iter().filter_map(|f| subject::parse_control_filter(f)))
@@ -150,9 +160,7 @@ impl FleetClient {
     /// The fleet: every shop with its groups and queue, and the version of those online
     /// (answering `$SRV.INFO.maxis` within `wait`).
     pub async fn fleet(&self, wait: Duration) -> anyhow::Result<Vec<Member>> {
-        let stream = self.js.get_stream_no_info(CONTROL_STREAM).await.context("Failed to open the control stream")?;
-        let infos: Vec<consumer::Info> =
-            stream.consumers().try_collect().await.context("Failed to list the shops' consumers")?;
+        let infos = self.consumers().await?;
         let inbox = self.client.new_inbox();
         let mut answers = self.client.subscribe(inbox.clone()).await.context("Failed to subscribe")?;
         self.client
@@ -194,18 +202,16 @@ impl FleetClient {
         if order.expires_at.is_none() {
             order.expires_at = chrono::Duration::from_std(self.ttl).ok().map(|ttl| order.issued_at + ttl);
         }
-        let addressed = self.addressed_shops(target).await?;
+        // Listed for every order: a shop added a moment ago must be waited for too.
+        let mut addressed: Vec<ShopId> = self.addressed_shops(target).await?.into_keys().collect();
         if addressed.is_empty() {
             let known = self.shops().await.unwrap_or_default();
             let known = known.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
             return Err(SendError::UnknownTarget(target.clone(), known));
         }
-        // Subscribe before publishing so that no reply can be missed.
-        let mut replies = self
-            .client
-            .subscribe(subject::replies_to(&order.id))
-            .await
-            .context("Failed to subscribe to the replies")?;
+        // Expect the replies before publishing so that none can be missed.
+        let replies = self.replies.get_or_try_init(|| Replies::start(&self.client)).await?;
+        let mut replies = replies.expect(&order.id);
         let mut started = match order.action() {
             Action::Restart => Some(
                 self.client
@@ -236,17 +242,22 @@ impl FleetClient {
         while shops.len() < addressed.len() {
             let Ok(Some(message)) = tokio::time::timeout_at(deadline, replies.next()).await else { break };
             match serde_json::from_slice::<Reply>(&message.payload) {
-                Ok(reply) if addressed.contains_key(&reply.instance) => {
+                Ok(reply) if addressed.contains(&reply.instance) => {
+                    shops.insert(reply.instance.clone(), Delivery::Replied(reply));
+                }
+                // A shop that joined since the consumers were listed: list them again.
+                Ok(reply) if self.addressed_shops(target).await.unwrap_or_default().contains_key(&reply.instance) => {
+                    addressed.push(reply.instance.clone());
                     shops.insert(reply.instance.clone(), Delivery::Replied(reply));
                 }
                 Ok(reply) => tracing::warn!(shop = %reply.instance, "reply from a shop that was not addressed"),
                 Err(e) => tracing::warn!(error.message = %e, subject = %message.subject, "unreadable reply"),
             }
         }
-        let _ = replies.unsubscribe().await;
+        drop(replies);
         if shops.len() < addressed.len() {
             let now = self.addressed_shops(target).await.unwrap_or_default();
-            for id in addressed.keys() {
+            for id in &addressed {
                 if !shops.contains_key(id) {
                     let online = now.get(id).copied().unwrap_or(0) > 0;
                     shops.insert(id.clone(), if online { Delivery::NoReply } else { Delivery::Queued });

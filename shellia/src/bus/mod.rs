@@ -2,6 +2,7 @@
 
 mod events;
 mod fleet;
+mod replies;
 
 pub use events::EventFilter;
 pub use fleet::{Delivery, Dispatch, FleetClient, Member, SendError};

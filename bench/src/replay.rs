@@ -1,0 +1,87 @@
+//! Replay of stored events: Shellia's `events replay` code path (an ordered consumer from a
+//! start time, every event parsed and filtered) against a raw ordered consumer that only counts.
+
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer::pull::OrderedConfig, consumer::DeliverPolicy};
+use futures::StreamExt;
+use serde_json::json;
+use shellia::bus::EventFilter;
+use subjects::subject::{self, EVENTS_STREAM};
+use subjects::{Event, EventKind, OrderId};
+use testkit::TestFleet;
+
+use crate::control::shellia;
+use crate::Figure;
+
+/// Fills the events stream with `count` `order.executed` events of shop `r1`, acks pipelined.
+async fn fill(fleet: &TestFleet, count: usize) -> anyhow::Result<()> {
+    let js = jetstream::new(fleet.connect(&fleet.shop("r1")).await?);
+    let shop = subjects::Name::parse("r1")?;
+    let kind = EventKind::known(EventKind::ORDER_EXECUTED);
+    let subject = subject::event(&shop, &kind);
+    let data = json!({"action": "status", "issued_by": "shellia:admin", "result": {"open": true}});
+    let order = Some(OrderId::generate());
+    let published: Vec<anyhow::Result<()>> = futures::stream::iter(0..count)
+        .map(|_| {
+            let payload = Event::new(shop.clone(), kind.clone(), order.clone(), &data).to_json();
+            let (js, subject) = (js.clone(), subject.clone());
+            async move {
+                js.publish(subject, payload.into()).await?.await?;
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(4_096)
+        .collect()
+        .await;
+    published.into_iter().collect()
+}
+
+/// A raw ordered consumer over the whole stream: messages per second, nothing parsed.
+async fn raw(fleet: &TestFleet, count: usize) -> anyhow::Result<f64> {
+    let js = jetstream::new(fleet.connect(&fleet.shellia()).await?);
+    let started = Instant::now();
+    let stream = js.get_stream_no_info(EVENTS_STREAM).await?;
+    let config = OrderedConfig {
+        filter_subject: subject::events_all(),
+        deliver_policy: DeliverPolicy::All,
+        ..Default::default()
+    };
+    let mut messages = stream.create_consumer(config).await?.messages().await?;
+    let mut seen = 0;
+    while let Some(message) = tokio::time::timeout(Duration::from_secs(10), messages.next()).await? {
+        seen += 1;
+        if message?.info().map_err(|e| anyhow::anyhow!(e))?.pending == 0 {
+            break;
+        }
+    }
+    anyhow::ensure!(seen == count, "raw replay read {seen} of {count}");
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Replays `count` events both ways.
+pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
+    let count = if quick { 100_000 } else { 1_000_000 };
+    let fleet = TestFleet::start(&["r1"]).await?;
+    let since = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let t = Instant::now();
+    fill(&fleet, count).await?;
+    let fill_rate = count as f64 / t.elapsed().as_secs_f64();
+
+    let raw = raw(&fleet, count).await?;
+    let shellia = shellia(&fleet).await?;
+    let started = Instant::now();
+    let events = shellia.replay(since, &EventFilter::default(), |_, _| {}).await?;
+    let ours = count as f64 / started.elapsed().as_secs_f64();
+    anyhow::ensure!(events.len() == count, "replay read {} of {count}", events.len());
+    drop(events);
+
+    let ratio = ours / raw;
+    Ok(vec![
+        Figure::new("replay", format!("fill: {count} events published, acks pipelined"), fill_rate, "/s"),
+        Figure::new("replay", format!("raw ordered consumer, {count} events"), raw, "/s"),
+        Figure::new("replay", "ours: Shellia `events replay` path".to_owned(), ours, "/s")
+            .ratio(ratio)
+            .target(">= 0.7x raw", ratio >= 0.7),
+    ])
+}
