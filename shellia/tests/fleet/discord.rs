@@ -23,7 +23,7 @@ struct Server {
     discord: FakeDiscord,
     shellia: Bot,
     maxis: Bot,
-    fleet: TestFleet,
+    _fleet: TestFleet,
     admin: u64,
     member: u64,
     talk: u64,
@@ -76,7 +76,7 @@ impl Server {
             let registered = format!("/applications/{}/guilds/{}/commands", bot.application_id, discord.guild_id());
             discord.wait_for_call(|c| c.method == "PUT" && c.path.ends_with(&registered), WAIT).await.unwrap();
         }
-        Self { discord, shellia, maxis, fleet, admin, member, talk, news, dir, _shop: shop, bot_task }
+        Self { discord, shellia, maxis, _fleet: fleet, admin, member, talk, news, dir, _shop: shop, bot_task }
     }
 
     /// `user` writes `text` in #admins; returns Shellia's answer to it.
