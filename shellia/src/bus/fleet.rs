@@ -204,6 +204,15 @@ impl FleetClient {
         }
         // Listed for every order: a shop added a moment ago must be waited for too.
         let mut addressed: Vec<ShopId> = self.addressed_shops(target).await?.into_keys().collect();
+        // A consumer list taken while a cluster moves its leaders can miss a shop for a moment
+        // (seen in the failover test): look again before calling the target unknown.
+        for pause in [100, 300, 600] {
+            if !addressed.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            addressed = self.addressed_shops(target).await?.into_keys().collect();
+        }
         if addressed.is_empty() {
             let known = self.shops().await.unwrap_or_default();
             let known = known.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
