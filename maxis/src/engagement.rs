@@ -193,6 +193,7 @@ pub async fn end(tx: &mut Tx, ctx: &ShopContext, g: &Giveaway) -> anyhow::Result
         return Ok(None);
     }
     let entries = entries_of(giveaways::entries(tx, &g.info.id).await?)?;
+    giveaways::set_entries_digest(tx, &g.info.id, &draw::entry_list_digest(&entries)).await?;
     let seed = Seed::from_hex(&g.seed)?;
     let label = draw::round_label(0);
     let picked = draw::draw(&seed, &entries, g.info.winners as usize, &[], &label)?;
@@ -256,9 +257,16 @@ pub async fn proof(tx: &mut Tx, g: &Giveaway) -> anyhow::Result<(DrawProof, bool
     let rounds: Vec<DrawRound> = giveaways::rounds(tx, &g.info.id).await?.into_iter().map(|(r, _)| r).collect();
     let seed = Seed::from_hex(&g.seed)?;
     let commitment = g.info.commitment.clone().unwrap_or_default();
-    let verified = rounds.iter().all(|r| {
-        draw::verify(&commitment, &seed, &entries, r.winners as usize, &r.exclude, &r.round, &r.picked).is_ok()
-    });
+    // The list must be the one drawn from (a changed weight can leave the winners as they were),
+    // and every round must come out of it again.
+    let same_list = match giveaways::entries_digest(tx, &g.info.id).await? {
+        Some(digest) => draw::verify_entry_list(&digest, &entries).is_ok(),
+        None => true,
+    };
+    let verified = same_list
+        && rounds.iter().all(|r| {
+            draw::verify(&commitment, &seed, &entries, r.winners as usize, &r.exclude, &r.round, &r.picked).is_ok()
+        });
     Ok((proof_of(g, &entries, rounds), verified))
 }
 

@@ -166,6 +166,18 @@ pub async fn transition(
     Ok(done.rows_affected() == 1)
 }
 
+/// Records the digest of the entry list the giveaway was drawn from.
+pub async fn set_entries_digest(conn: &mut SqliteConnection, id: &str, digest: &str) -> anyhow::Result<()> {
+    sqlx::query("UPDATE giveaways SET entries_digest = ? WHERE id = ?").bind(digest).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// The digest recorded when the giveaway was drawn (`None` before, or for a draw made before
+/// digests were kept).
+pub async fn entries_digest(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT entries_digest FROM giveaways WHERE id = ?").bind(id).fetch_one(conn).await?)
+}
+
 /// Opens a waiting giveaway at `now` for its duration; true when this call opened it.
 pub async fn open(
     conn: &mut SqliteConnection,
