@@ -4,13 +4,21 @@
 //! - ours: Shellia's client sending a signed `config shop.name <value>` order to a running
 //!   Maxis, which checks the signature, parses, writes the setting in SQLite with the order's
 //!   idempotency record and events (`order.executed`, `config.changed`), publishes the events and
-//!   replies.
+//!   replies;
+//! - Maxis alone: the same signed order published straight to the control stream by a bare
+//!   client (no consumer listing, no reply router), its reply awaited on its own subject: what
+//!   the shop adds to the raw path, apart from Shellia's client.
 
 use std::time::Duration;
 
+use async_nats::jetstream;
+use async_nats::HeaderMap;
+use futures::StreamExt;
 use secrecy::SecretString;
 use shellia::bus::{Delivery, FleetClient};
 use shellia::command::build_order;
+use subjects::signature::{self, SIGNATURE_HEADER, SIGNER_HEADER};
+use subjects::{subject, Reply};
 use testkit::shop::spawn_app;
 use testkit::TestFleet;
 
@@ -52,6 +60,43 @@ pub async fn send_ok(shellia: &FleetClient, target: &str, words: &[String], expe
     Ok(())
 }
 
+/// A bare client sending signed orders to one shop: the order path without Shellia's client.
+#[derive(Clone)]
+struct Direct {
+    client: async_nats::Client,
+    js: jetstream::Context,
+    seed: String,
+    issuer: String,
+}
+
+impl Direct {
+    async fn start(fleet: &TestFleet) -> anyhow::Result<Self> {
+        let client = fleet.connect(&fleet.shellia()).await?;
+        let seed = fleet.fleet.seed(&fleet.shellia())?;
+        Ok(Self { js: jetstream::new(client.clone()), client, seed, issuer: "shellia:admin".to_owned() })
+    }
+
+    /// Publishes one signed `config shop.name` order to `shop` and waits for its `ok` reply.
+    async fn order(&self, shop: &str, i: usize) -> anyhow::Result<()> {
+        let pairs = ["shop.name".to_owned(), format!("Bench shop {i}")];
+        let (target, order) = build_order(shop, "config", &pairs, &self.issuer)?;
+        let payload = order.to_json();
+        let (signer, signed) = signature::sign(&self.seed, &payload)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(subject::MSG_ID_HEADER, order.id.as_ref());
+        headers.insert(SIGNER_HEADER, signer.as_str());
+        headers.insert(SIGNATURE_HEADER, signed.as_str());
+        let mut replies = self.client.subscribe(subject::reply(&shop.parse()?, &order.id)).await?;
+        self.js.publish_with_headers(subject::control(&target, order.action()), headers, payload.into()).await?.await?;
+        let message = tokio::time::timeout(Duration::from_secs(10), replies.next())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the reply subscription ended"))?;
+        let reply: Reply = serde_json::from_slice(&message.payload)?;
+        anyhow::ensure!(reply.ok, "the order failed: {:?}", reply.error);
+        Ok(())
+    }
+}
+
 /// Raw engine path and ours, same loads.
 pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let (sequential, parallel) = if quick { (300, 3_000) } else { (1_000, 10_000) };
@@ -79,6 +124,13 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     })
     .await?;
 
+    let direct = Direct::start(&fleet).await?;
+    let alone = measure(sequential, parallel, |i| {
+        let direct = direct.clone();
+        async move { direct.order("shop1", 1_000_000 + i).await }
+    })
+    .await?;
+
     let p50 = ours.latency.p50_us / raw.latency.p50_us;
     let p99 = ours.latency.p99_us / raw.latency.p99_us;
     let through = ours.per_sec / raw.per_sec;
@@ -93,5 +145,10 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
         Figure::new("control", "ours: 64 in flight", ours.per_sec, "/s")
             .ratio(through)
             .target(">= 0.6x raw", through >= 0.6),
+        Figure::new("control", "Maxis alone (bare client): p50", alone.latency.p50_us, "µs")
+            .ratio(alone.latency.p50_us / raw.latency.p50_us),
+        Figure::new("control", "Maxis alone: p99, sequential", alone.latency.p99_us, "µs")
+            .ratio(alone.latency.p99_us / raw.latency.p99_us),
+        Figure::new("control", "Maxis alone: 64 in flight", alone.per_sec, "/s").ratio(alone.per_sec / raw.per_sec),
     ])
 }

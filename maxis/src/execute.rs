@@ -1,5 +1,6 @@
 //! One order, one transaction: the effect, its idempotency record and its events commit together.
 
+use anyhow::Context;
 use chrono::Utc;
 use serde_json::{json, Value};
 use subjects::event::{OrderExecuted, OrderRejected};
@@ -42,48 +43,86 @@ impl From<sqlx::Error> for ExecuteError {
 #[tracing::instrument(skip_all, fields(order_id = %order.id, action = %order.action()))]
 pub async fn execute(store: &Store, ctx: &ShopContext, order: &Order) -> Result<Reply, ExecuteError> {
     let mut tx = store.begin().await?;
-    if let Some(reply) = orders::stored_reply(&mut tx, &order.id).await? {
+    let reply = apply_order(&mut tx, ctx, order).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(reply)
+}
+
+/// Executes `order` inside `tx`, which may hold other orders (group commit), in a savepoint of
+/// its own: on `Ok(Err(_))` nothing of the order is left in `tx` and the others are untouched;
+/// it commits with `tx`. `Err` means `tx` itself failed (a savepoint could not be rolled back,
+/// e.g. SQLite rolled the whole transaction back): drop it, nothing of it may be committed.
+#[tracing::instrument(skip_all, fields(order_id = %order.id, action = %order.action()))]
+pub async fn execute_in(tx: &mut Tx, ctx: &ShopContext, order: &Order) -> anyhow::Result<Result<Reply, ExecuteError>> {
+    savepoint(tx).await?;
+    let result = apply_order(tx, ctx, order).await;
+    release(tx, result.is_ok()).await?;
+    Ok(result)
+}
+
+/// The effect, idempotency record and events of `order`, written in `tx` (or its stored reply).
+async fn apply_order(tx: &mut Tx, ctx: &ShopContext, order: &Order) -> Result<Reply, ExecuteError> {
+    if let Some(reply) = orders::stored_reply(tx, &order.id).await? {
         return Ok(Reply { replayed: true, ..reply });
     }
     if order.is_expired(Utc::now()) {
         let at = order.expires_at.map(|a| a.to_rfc3339()).unwrap_or_default();
         return Err(ExecuteError::Rejected(ErrorBody::new(ErrorCode::Expired, format!("the order expired at {at}"))));
     }
-    let applied = actions::apply(&mut tx, ctx, order.id.as_ref(), &order.command).await?;
+    let applied = actions::apply(tx, ctx, order.id.as_ref(), &order.command).await?;
     let reply = Reply::ok(order.id.clone(), ctx.id.clone(), applied.result.clone());
-    orders::record(&mut tx, &reply, Some(order.action().as_str()), Some(&order.issued_by)).await?;
+    orders::record(tx, &reply, Some(order.action().as_str()), Some(&order.issued_by)).await?;
     let executed = OrderExecuted {
         action: order.action().to_string(),
         issued_by: order.issued_by.clone(),
         result: applied.result,
     };
-    enqueue(&mut tx, ctx, Some(&order.id), EventKind::ORDER_EXECUTED, json!(executed)).await?;
+    enqueue(tx, ctx, Some(&order.id), EventKind::ORDER_EXECUTED, json!(executed)).await?;
     for event in applied.events {
-        enqueue(&mut tx, ctx, Some(&order.id), event.kind, event.data).await?;
+        enqueue(tx, ctx, Some(&order.id), event.kind, event.data).await?;
     }
-    tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(reply)
 }
 
-/// Records a refusal (so a redelivery gets the same answer) and queues `order.rejected`.
+/// Records a refusal (so a redelivery gets the same answer) and queues `order.rejected`, inside
+/// `tx` in a savepoint of its own (as [`execute_in`]); a refusal already recorded is replayed.
 pub async fn record_rejection(
-    store: &Store,
+    tx: &mut Tx,
     ctx: &ShopContext,
     order_id: &OrderId,
     action: Option<&str>,
     issued_by: Option<&str>,
     error: ErrorBody,
-) -> anyhow::Result<Reply> {
-    let mut tx = store.begin().await?;
-    if let Some(reply) = orders::stored_reply(&mut tx, order_id).await? {
-        return Ok(Reply { replayed: true, ..reply });
+) -> anyhow::Result<anyhow::Result<Reply>> {
+    savepoint(tx).await?;
+    let result = async {
+        if let Some(reply) = orders::stored_reply(tx, order_id).await? {
+            return Ok(Reply { replayed: true, ..reply });
+        }
+        let reply = Reply::err(order_id.clone(), ctx.id.clone(), error.clone());
+        orders::record(tx, &reply, action, issued_by).await?;
+        let rejected = OrderRejected { action: action.map(str::to_owned), error };
+        enqueue(tx, ctx, Some(order_id), EventKind::ORDER_REJECTED, json!(rejected)).await?;
+        Ok(reply)
     }
-    let reply = Reply::err(order_id.clone(), ctx.id.clone(), error.clone());
-    orders::record(&mut tx, &reply, action, issued_by).await?;
-    let rejected = OrderRejected { action: action.map(str::to_owned), error };
-    enqueue(&mut tx, ctx, Some(order_id), EventKind::ORDER_REJECTED, json!(rejected)).await?;
-    tx.commit().await?;
-    Ok(reply)
+    .await;
+    release(tx, result.is_ok()).await?;
+    Ok(result)
+}
+
+/// Opens the savepoint of one order inside a group's transaction.
+async fn savepoint(tx: &mut Tx) -> anyhow::Result<()> {
+    sqlx::query("SAVEPOINT one_order").execute(&mut **tx).await.context("Failed to open a savepoint")?;
+    Ok(())
+}
+
+/// Keeps (`RELEASE`) or undoes (`ROLLBACK TO`, then `RELEASE`) what was written since the
+/// savepoint. Rolling back fails when SQLite already rolled the whole transaction back (after
+/// some I/O or memory errors): the savepoint no longer exists.
+async fn release(tx: &mut Tx, keep: bool) -> anyhow::Result<()> {
+    let sql = if keep { "RELEASE one_order" } else { "ROLLBACK TO one_order; RELEASE one_order" };
+    sqlx::query(sql).execute(&mut **tx).await.context("Failed to close a savepoint")?;
+    Ok(())
 }
 
 /// Queues one event on its own (no order record), e.g. a refusal that must not be recorded.
@@ -98,6 +137,20 @@ pub async fn emit(
     enqueue(&mut tx, ctx, order, kind, data).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// [`emit`] inside `tx`, in a savepoint of its own (as [`execute_in`]).
+pub async fn emit_in(
+    tx: &mut Tx,
+    ctx: &ShopContext,
+    order: Option<&OrderId>,
+    kind: &str,
+    data: Value,
+) -> anyhow::Result<anyhow::Result<()>> {
+    savepoint(tx).await?;
+    let result = enqueue(tx, ctx, order, kind, data).await;
+    release(tx, result.is_ok()).await?;
+    Ok(result)
 }
 
 /// Queues an event in the outbox of the current transaction.

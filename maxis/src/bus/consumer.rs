@@ -2,26 +2,27 @@
 //! acked. A failing order is retried with the consumer's backoff and, after its last delivery,
 //! given up with `order.dead`.
 //!
-//! The loop ([`OrderHandler::consume`]) executes orders one at a time, in delivery order (each
-//! commits its effect, idempotency record and events before the next starts), and lets up to
-//! [`IN_FLIGHT`] executed orders publish their events, reply and ack meanwhile: the broker round
-//! trips of one order overlap the SQLite work of the next.
+//! The loop ([`OrderHandler::consume`]) takes the orders delivered and waiting (up to
+//! [`MAX_BATCH`]) as one batch, and executes them one after the other, in delivery order, in one
+//! SQLite transaction (group commit): each order in a savepoint of its own, so an order refused or
+//! failing is undone alone while the others commit. Once the batch is committed, its events are
+//! published (their stream acks awaited), then each order is answered and acked, while the loop
+//! executes the next batch: up to [`IN_FLIGHT`] batches finish at once.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, AckKind};
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use serde_json::json;
-use subjects::event::{OrderDead, OrderRejected};
-use subjects::signature::{self, SIGNATURE_HEADER, SIGNER_HEADER};
-use subjects::{subject, Action, ErrorBody, ErrorCode, EventKind, Order, OrderId, Reply};
+use subjects::event::OrderDead;
+use subjects::{Action, ErrorBody, EventKind, OrderId, Reply};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 use crate::bus::Publisher;
-use crate::execute::{self, ExecuteError, ShopContext};
+use crate::execute::{self, ShopContext};
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -59,12 +60,17 @@ impl Outcome {
     }
 }
 
-/// An order decided: its reply is committed and waits to be sent, or it is done.
-enum Step {
+/// An order decided and committed (or nothing of it committed): what is left to send.
+pub(crate) enum Step {
     /// Committed (or refused and recorded): publish its events, then send this reply.
     Send(Reply),
-    /// Nothing to send through the outbox path.
-    Done(Outcome),
+    /// Not signed by a trusted key (its `order.rejected` event is committed): answer it when its
+    /// id is readable, then terminate it.
+    Refuse { id: Option<OrderId>, error: ErrorBody },
+    /// Unreadable without an id (its `order.rejected` event is committed): terminate it.
+    Drop(String),
+    /// The shop failed and nothing of the order is committed: redeliver it.
+    Retry(String),
 }
 
 /// Why the order loop stopped.
@@ -76,8 +82,11 @@ pub enum Stopped {
     Restart,
 }
 
-/// Executed orders that may be publishing their events, replying and acking at once.
+/// Executed batches that may be publishing their events, replying and acking at once.
 pub const IN_FLIGHT: usize = 32;
+
+/// Orders executed in one transaction at most: those already delivered when a batch starts.
+pub const MAX_BATCH: usize = 64;
 
 /// The consumer's redelivery settings, read from the broker at start.
 #[derive(Debug, Clone)]
@@ -127,17 +136,18 @@ pub struct OrderHandler {
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 impl OrderHandler {
-    /// Handles one delivered message, start to finish: the single step of the consumer loop.
-    #[tracing::instrument(skip_all, fields(shop = %self.ctx.id, subject = %message.subject))]
-    pub async fn handle(&self, message: &jetstream::Message) -> Outcome {
+    /// Handles delivered messages start to finish, as one batch: the single step of the consumer
+    /// loop. Returns each message's outcome, in order.
+    #[tracing::instrument(skip_all, fields(shop = %self.ctx.id, orders = batch.len()))]
+    pub async fn handle(&self, batch: &[jetstream::Message]) -> Vec<Outcome> {
         let started = Instant::now();
-        let (action, step) = self.with_progress(message, self.decide(message)).await;
-        self.finish(message, started, action, step).await
+        let decided = self.decide(batch).await;
+        self.finish(batch, started, decided).await
     }
 
-    /// Consumes `messages` until `shutdown` completes or a `restart` order is acked: orders
+    /// Consumes `messages` until `shutdown` completes or a `restart` order is acked: batches
     /// execute one after the other in delivery order; up to [`IN_FLIGHT`] executed ones finish
-    /// (events, reply, ack) concurrently. Those in flight finish before it returns.
+    /// (events, replies, acks) concurrently. Those in flight finish before it returns.
     pub async fn consume<S, E>(&self, mut messages: S, shutdown: impl Future<Output = ()>) -> Stopped
     where
         S: Stream<Item = Result<jetstream::Message, E>> + Unpin,
@@ -151,40 +161,77 @@ impl OrderHandler {
                 _ = &mut shutdown => break Stopped::Shutdown,
                 _ = restart.notified() => break Stopped::Restart,
                 Some(_) = finishing.join_next(), if !finishing.is_empty() => {}
-                next = messages.next(), if finishing.len() < IN_FLIGHT => match next {
-                    Some(Ok(message)) => {
+                next = messages.next(), if finishing.len() < IN_FLIGHT => {
+                    let (batch, ended) = gather(next, &mut messages);
+                    if !batch.is_empty() {
                         let started = Instant::now();
-                        let (action, step) = self.with_progress(&message, self.decide(&message)).await;
-                        if let Step::Done(Outcome::Retry(_)) = step {
-                            self.finish(&message, started, action, step).await;
+                        let decided = self.decide(&batch).await;
+                        if decided.iter().any(|(_, step)| matches!(step, Step::Retry(_))) {
+                            // The shop is failing: finish now and pause, rather than spin.
+                            self.finish(&batch, started, decided).await;
                             tokio::time::sleep(Duration::from_millis(200)).await;
                         } else {
                             let handler = self.clone();
-                            finishing.spawn(async move { handler.finish(&message, started, action, step).await });
+                            finishing.spawn(async move { handler.finish(&batch, started, decided).await });
                         }
                     }
-                    Some(Err(e)) => tracing::warn!(error.message = %e, "order stream error"),
-                    None => break Stopped::Shutdown,
-                },
+                    if ended {
+                        break Stopped::Shutdown;
+                    }
+                }
             }
         };
         while finishing.join_next().await.is_some() {}
         stopped
     }
 
-    /// Sends what a decided order has to send, acks it and reports it.
+    /// Executes a batch (in one transaction when it can) and says what each order has to send.
+    async fn decide(&self, batch: &[jetstream::Message]) -> Vec<(Option<Action>, Step)> {
+        let plans: Vec<_> = batch.iter().map(|m| self.plan(m)).collect();
+        let steps = self.with_progress(batch, self.execute_plans(&plans)).await;
+        plans.into_iter().map(|(action, _)| action).zip(steps).collect()
+    }
+
+    /// Publishes the batch's events, then answers and acks each order, and reports it.
     async fn finish(
+        &self,
+        batch: &[jetstream::Message],
+        started: Instant,
+        decided: Vec<(Option<Action>, Step)>,
+    ) -> Vec<Outcome> {
+        let mut published = Ok(());
+        if decided.iter().any(|(_, step)| !matches!(step, Step::Retry(_))) {
+            let flush = self.publisher.publish_outbox(&self.store);
+            published = self.with_progress(batch, flush).await.map(drop).map_err(|e| format!("{e:#}"));
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (message, (action, step)) in batch.iter().zip(decided) {
+            let outcome = match (step, &published) {
+                (Step::Retry(reason), _) => Outcome::Retry(reason),
+                (_, Err(e)) => Outcome::Retry(e.clone()),
+                (Step::Send(reply), Ok(())) => self.send(reply).await,
+                (Step::Refuse { id, error }, Ok(())) => self.refuse(id, error).await,
+                (Step::Drop(reason), Ok(())) => Outcome::Dropped(reason),
+            };
+            outcomes.push(self.settle(message, started, action, outcome).await);
+        }
+        // After the replies: the events are stored already; marking them only spares a restarted
+        // shop publishing them again (the stream would drop the copies by their ids).
+        if let Err(e) = self.publisher.mark_published(&self.store).await {
+            tracing::warn!(error.message = %e, "Failed to mark events published");
+        }
+        outcomes
+    }
+
+    /// Acks (or naks, or terminates) an order whose reply and events are sent, and reports it.
+    async fn settle(
         &self,
         message: &jetstream::Message,
         started: Instant,
         action: Option<Action>,
-        step: Step,
+        outcome: Outcome,
     ) -> Outcome {
         let delivered = message.info().map(|i| i.delivered).unwrap_or(1);
-        let outcome = match step {
-            Step::Send(reply) => self.with_progress(message, self.send(reply)).await,
-            Step::Done(outcome) => outcome,
-        };
         let outcome = match outcome {
             Outcome::Retry(reason) if delivered >= self.redelivery.max_deliver => {
                 self.give_up(&message.payload, action, delivered, reason).await
@@ -221,95 +268,26 @@ impl OrderHandler {
         outcome
     }
 
-    async fn with_progress<T>(&self, message: &jetstream::Message, work: impl std::future::Future<Output = T>) -> T {
+    /// Runs `work`, sending an in-progress ack for every message of `batch` every 10 s meanwhile.
+    async fn with_progress<T>(&self, batch: &[jetstream::Message], work: impl Future<Output = T>) -> T {
         tokio::pin!(work);
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
         loop {
             tokio::select! {
                 outcome = &mut work => return outcome,
                 _ = ticker.tick() => {
-                    if let Err(e) = message.ack_with(AckKind::Progress).await {
-                        tracing::warn!(error.message = %e, "Failed to send an in-progress ack");
+                    for message in batch {
+                        if let Err(e) = message.ack_with(AckKind::Progress).await {
+                            tracing::warn!(error.message = %e, "Failed to send an in-progress ack");
+                        }
                     }
                 }
             }
         }
     }
 
-    async fn decide(&self, message: &jetstream::Message) -> (Option<Action>, Step) {
-        if let Err(e) = self.authenticate(message) {
-            return (None, Step::Done(self.refuse_unauthenticated(&message.payload, e).await));
-        }
-        let subject_action = subject::parse_control(&message.subject).map(|s| s.action);
-        let order = match Order::from_json(&message.payload) {
-            Ok(order) => order,
-            Err(e) => {
-                let action = e.action.as_deref().and_then(|a| a.parse().ok());
-                let Some(order_id) = e.order_id.clone() else {
-                    return (action, Step::Done(self.drop_unreadable(e.message).await));
-                };
-                return (action, self.reject(&order_id, e.action.as_deref(), None, ErrorBody::from(&e)).await);
-            }
-        };
-        let action = Some(order.action());
-        if subject_action.as_deref() != Some(order.action().as_str()) {
-            let error = ErrorBody::new(
-                ErrorCode::ActionMismatch,
-                format!("the subject {} does not carry a `{}` order", message.subject, order.action()),
-            );
-            return (
-                action,
-                self.reject(&order.id, Some(order.action().as_str()), Some(&order.issued_by), error).await,
-            );
-        }
-        let step = match execute::execute(&self.store, &self.ctx, &order).await {
-            Ok(reply) => Step::Send(reply),
-            Err(ExecuteError::Rejected(error)) => {
-                self.reject(&order.id, Some(order.action().as_str()), Some(&order.issued_by), error).await
-            }
-            Err(ExecuteError::Unexpected(e)) => Step::Done(Outcome::Retry(format!("{e:#}"))),
-        };
-        (action, step)
-    }
-
-    fn authenticate(&self, message: &jetstream::Message) -> Result<(), signature::SignatureError> {
-        let header = |name: &str| message.headers.as_ref().and_then(|h| h.get(name)).map(|v| v.as_str());
-        signature::verify(&self.trusted, header(SIGNER_HEADER), header(SIGNATURE_HEADER), &message.payload)
-    }
-
-    /// An order that is not Shellia's: answered (so a mistaken sender learns why) but neither
-    /// recorded nor executed, so it can never block a genuine order with the same id.
-    async fn refuse_unauthenticated(&self, payload: &[u8], error: signature::SignatureError) -> Outcome {
-        let body = ErrorBody::new(ErrorCode::Unauthorized, error.to_string());
-        let id = read_id(payload);
-        let data = json!(OrderRejected { action: None, error: body.clone() });
-        if let Err(e) = execute::emit(&self.store, &self.ctx, id.as_ref(), EventKind::ORDER_REJECTED, data).await {
-            return Outcome::Retry(format!("{e:#}"));
-        }
-        if let Some(id) = id {
-            if let Err(e) = self.publisher.reply(&Reply::err(id, self.ctx.id.clone(), body)).await {
-                return Outcome::Retry(format!("{e:#}"));
-            }
-        }
-        if let Err(e) = self.publisher.flush_outbox(&self.store).await {
-            return Outcome::Retry(format!("{e:#}"));
-        }
-        Outcome::Unauthorized(error.to_string())
-    }
-
-    async fn reject(&self, id: &OrderId, action: Option<&str>, by: Option<&str>, error: ErrorBody) -> Step {
-        match execute::record_rejection(&self.store, &self.ctx, id, action, by, error).await {
-            Ok(reply) => Step::Send(reply),
-            Err(e) => Step::Done(Outcome::Retry(format!("{e:#}"))),
-        }
-    }
-
-    /// Publishes the pending events, then the reply (so whoever reads the reply finds the
-    /// events stored); a failure leaves the order unacked for redelivery.
+    /// Sends the reply of a committed order (its events are stored).
     async fn send(&self, reply: Reply) -> Outcome {
-        if let Err(e) = self.publisher.flush_outbox(&self.store).await {
-            return Outcome::Retry(format!("{e:#}"));
-        }
         if let Err(e) = self.publisher.reply(&reply).await {
             return Outcome::Retry(format!("{e:#}"));
         }
@@ -320,16 +298,16 @@ impl OrderHandler {
         }
     }
 
-    async fn drop_unreadable(&self, reason: String) -> Outcome {
-        let data = json!(OrderRejected { action: None, error: ErrorBody::new(ErrorCode::Malformed, reason.clone()) });
-        let stored = async {
-            execute::emit(&self.store, &self.ctx, None, EventKind::ORDER_REJECTED, data).await?;
-            self.publisher.flush_outbox(&self.store).await
-        };
-        match stored.await {
-            Ok(_) => Outcome::Dropped(reason),
-            Err(e) => Outcome::Retry(format!("{e:#}")),
+    /// An order that is not Shellia's: answered (so a mistaken sender learns why) but neither
+    /// recorded nor executed, so it can never block a genuine order with the same id.
+    async fn refuse(&self, id: Option<OrderId>, error: ErrorBody) -> Outcome {
+        let reason = error.message.clone();
+        if let Some(id) = id {
+            if let Err(e) = self.publisher.reply(&Reply::err(id, self.ctx.id.clone(), error)).await {
+                return Outcome::Retry(format!("{e:#}"));
+            }
         }
+        Outcome::Unauthorized(reason)
     }
 
     /// The last delivery failed too: report `order.dead` (best effort: the shop is failing).
@@ -352,8 +330,33 @@ impl OrderHandler {
     }
 }
 
+/// The batch that starts with `first`: it and the messages already delivered after it, up to
+/// [`MAX_BATCH`], without waiting for more. Also tells whether the stream ended.
+fn gather<S, E>(first: Option<Result<jetstream::Message, E>>, messages: &mut S) -> (Vec<jetstream::Message>, bool)
+where
+    S: Stream<Item = Result<jetstream::Message, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut batch = Vec::new();
+    let mut next = first;
+    loop {
+        match next {
+            Some(Ok(message)) => batch.push(message),
+            Some(Err(e)) => tracing::warn!(error.message = %e, "order stream error"),
+            None => return (batch, true),
+        }
+        if batch.len() >= MAX_BATCH {
+            return (batch, false);
+        }
+        match messages.next().now_or_never() {
+            Some(more) => next = more,
+            None => return (batch, false),
+        }
+    }
+}
+
 /// The order id of a payload that may not be a valid order.
-fn read_id(payload: &[u8]) -> Option<OrderId> {
+pub(crate) fn read_id(payload: &[u8]) -> Option<OrderId> {
     let value: serde_json::Value = serde_json::from_slice(payload).ok()?;
     OrderId::parse(value.get("id")?.as_str()?).ok()
 }

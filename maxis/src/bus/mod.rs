@@ -2,6 +2,7 @@
 
 pub mod consumer;
 pub mod discovery;
+mod group;
 pub mod publisher;
 
 pub use consumer::{OrderHandler, Outcome, Redelivery, Signals, Stopped};

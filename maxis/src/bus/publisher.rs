@@ -1,5 +1,6 @@
 //! Replies (core NATS) and events (JetStream, from the outbox).
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -22,13 +23,23 @@ pub struct Publisher {
     /// published by the one before (which read them from the outbox too), so concurrent orders
     /// share one publish round trip instead of publishing the same events twice.
     flushing: Arc<Mutex<()>>,
+    /// The outbox sequence up to which every event is stored by the stream (written under
+    /// `flushing`). A flush reads only the events after it, so events stored but not yet marked
+    /// published are not published again by this process.
+    ///
+    /// Every outbox event up to it was read by a flush: write transactions are serialized
+    /// (SQLite has one writer), so an event's sequence is allotted and committed before any later
+    /// one is, and a flush reads in sequence order.
+    stored_through: Arc<AtomicI64>,
+    /// The outbox sequence up to which events are marked published in the database.
+    marked_through: Arc<AtomicI64>,
 }
 
 impl Publisher {
     /// A publisher on `client`.
     pub fn new(client: async_nats::Client) -> Self {
         let js = jetstream::new(client.clone());
-        Self { client, js, flushing: Arc::default() }
+        Self { client, js, flushing: Arc::default(), stored_through: Arc::default(), marked_through: Arc::default() }
     }
 
     /// Publishes a reply on `maxis.<shop>.reply.<order-id>`.
@@ -53,21 +64,30 @@ impl Publisher {
 
     /// Publishes every pending outbox event, oldest first, and marks them published once the
     /// stream acknowledged every one of them. Returns how many were published.
+    pub async fn flush_outbox(&self, store: &Store) -> anyhow::Result<usize> {
+        let published = self.publish_outbox(store).await?;
+        self.mark_published(store).await?;
+        Ok(published)
+    }
+
+    /// Publishes every pending outbox event, oldest first, and returns once the stream stored
+    /// every one of them, without marking them in the database ([`Publisher::mark_published`]
+    /// does, later: the order path replies first). Returns how many were published.
     ///
     /// A batch is published in order on the one connection, then its acks are awaited together:
-    /// one round trip per batch rather than per event. When an ack fails nothing of the batch is
-    /// marked, and the next flush publishes it again under the same `Nats-Msg-Id` (the stream
-    /// drops the copies it already has).
-    pub async fn flush_outbox(&self, store: &Store) -> anyhow::Result<usize> {
+    /// one round trip per batch rather than per event. When an ack fails the batch counts as not
+    /// stored, and the next flush publishes it again under the same `Nats-Msg-Id` (the stream
+    /// drops the copies it already has); so does a restarted process with events stored but not
+    /// yet marked.
+    pub async fn publish_outbox(&self, store: &Store) -> anyhow::Result<usize> {
         let _one_at_a_time = self.flushing.lock().await;
         let mut published = 0;
         loop {
-            let mut conn = store.pool().acquire().await?;
-            let batch = orders::unpublished(&mut conn, OUTBOX_BATCH).await?;
-            let last = (batch.len() as i64) < OUTBOX_BATCH;
-            if batch.is_empty() {
+            let after = self.stored_through.load(Ordering::Acquire);
+            let batch = orders::unpublished(&mut *store.pool().acquire().await?, after, OUTBOX_BATCH).await?;
+            let Some(through) = batch.last().map(|e| e.seq) else {
                 return Ok(published);
-            }
+            };
             let mut acks = Vec::with_capacity(batch.len());
             for event in &batch {
                 let mut headers = HeaderMap::new();
@@ -80,12 +100,23 @@ impl Publisher {
                 acks.push(std::future::IntoFuture::into_future(ack));
             }
             futures::future::try_join_all(acks).await.context("The events stream did not store an event")?;
-            let seqs: Vec<i64> = batch.iter().map(|e| e.seq).collect();
-            orders::mark_published(&mut conn, &seqs).await?;
+            self.stored_through.store(through, Ordering::Release);
             published += batch.len();
-            if last {
+            if (batch.len() as i64) < OUTBOX_BATCH {
                 return Ok(published);
             }
         }
+    }
+
+    /// Marks published in the database every event the stream stored (one statement, on the
+    /// writer connection); nothing to do when they are marked already.
+    pub async fn mark_published(&self, store: &Store) -> anyhow::Result<()> {
+        let through = self.stored_through.load(Ordering::Acquire);
+        if through <= self.marked_through.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        orders::mark_published(&mut *store.writer().acquire().await?, through).await?;
+        self.marked_through.fetch_max(through, Ordering::AcqRel);
+        Ok(())
     }
 }

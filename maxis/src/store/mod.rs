@@ -24,9 +24,16 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 pub type Tx = Transaction<'static, Sqlite>;
 
 /// The shop's database.
+///
+/// Writes go through one connection of their own (`writer`): SQLite has a single writer at a
+/// time anyway, and a second connection asking for the write lock waits in SQLite's busy handler,
+/// which sleeps 1, 2, 5, 10… ms between tries; waiting for the one writer connection in the
+/// pool's queue wakes the next writer as soon as the lock is free. Reads use `readers`, which in
+/// WAL mode never wait for the writer.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    readers: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl Store {
@@ -36,6 +43,15 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
+        // WAL with `synchronous = NORMAL`: a commit reaches the WAL (the OS cache) without an fsync;
+        // the WAL is synced at checkpoints. A crash of the process loses nothing. A power loss or
+        // kernel crash may lose the last commits, effect, idempotency record and events together
+        // (one transaction), never half of one. When the broker lost the order's ack too (the same
+        // machine, the default `sync_interval`), MAXIS_CONTROL redelivers the order and it executes
+        // once, as the first time; when the broker kept the ack (a cluster elsewhere, `sync_interval:
+        // always`), that order's effect is lost although its reply and events were sent. `FULL`
+        // would close that window at one fsync per commit (about 5 ms on this kind of disk, against
+        // a 0.3 ms order path), so the window is the documented price: docs/deployment.md.
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -44,24 +60,34 @@ impl Store {
             .foreign_keys(true);
         // A SQLite connection is a file handle, not a socket: checking it before each use would
         // only add a round trip to its worker thread on every query of the order path.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await
-            .with_context(|| format!("Failed to open the database {}", path.display()))?;
-        sqlx::migrate!("./migrations").run(&pool).await.context("Failed to run the database migrations")?;
-        Ok(Self { pool })
+        let open = |connections: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(connections)
+                .test_before_acquire(false)
+                .connect_with(options.clone())
+        };
+        let context = || format!("Failed to open the database {}", path.display());
+        let writer = open(1).await.with_context(context)?;
+        sqlx::migrate!("./migrations").run(&writer).await.context("Failed to run the database migrations")?;
+        let readers = open(4).await.with_context(context)?;
+        Ok(Self { readers, writer })
     }
 
     /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so two
-    /// writers never both read and then conflict.
+    /// writers never both read and then conflict. It waits for the writer connection first: one
+    /// write transaction at a time.
     pub async fn begin(&self) -> anyhow::Result<Tx> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.context("Failed to begin a transaction")
+        self.writer.begin_with("BEGIN IMMEDIATE").await.context("Failed to begin a transaction")
     }
 
-    /// The pool, for reads.
+    /// The pool, for reads (a write through it waits for the writer in SQLite's busy handler:
+    /// write with [`Store::begin`] or [`Store::writer`]).
     pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+        &self.readers
+    }
+
+    /// The writer connection's pool, for a single write statement outside a transaction.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 }

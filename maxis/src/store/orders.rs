@@ -63,11 +63,13 @@ pub struct Pending {
     pub payload: Vec<u8>,
 }
 
-/// Unpublished events, oldest first.
-pub async fn unpublished(conn: &mut SqliteConnection, limit: i64) -> anyhow::Result<Vec<Pending>> {
+/// Unpublished events after `after` (an outbox sequence), oldest first.
+pub async fn unpublished(conn: &mut SqliteConnection, after: i64, limit: i64) -> anyhow::Result<Vec<Pending>> {
     let rows = sqlx::query(
-        "SELECT seq, event_id, subject, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?",
+        "SELECT seq, event_id, subject, payload FROM outbox WHERE published_at IS NULL AND seq > ?
+         ORDER BY seq LIMIT ?",
     )
+    .bind(after)
     .bind(limit)
     .fetch_all(conn)
     .await?;
@@ -78,17 +80,12 @@ pub async fn unpublished(conn: &mut SqliteConnection, limit: i64) -> anyhow::Res
         .collect()
 }
 
-/// Marks events published, in one statement.
-pub async fn mark_published(conn: &mut SqliteConnection, seqs: &[i64]) -> anyhow::Result<()> {
-    if seqs.is_empty() {
-        return Ok(());
-    }
-    let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET published_at = ");
-    update.push_bind(Utc::now().to_rfc3339()).push(" WHERE seq IN (");
-    let mut list = update.separated(", ");
-    for seq in seqs {
-        list.push_bind(*seq);
-    }
-    update.push(")").build().execute(conn).await?;
+/// Marks published every unpublished event up to `through` (an outbox sequence), in one statement.
+pub async fn mark_published(conn: &mut SqliteConnection, through: i64) -> anyhow::Result<()> {
+    sqlx::query("UPDATE outbox SET published_at = ? WHERE published_at IS NULL AND seq <= ?")
+        .bind(Utc::now().to_rfc3339())
+        .bind(through)
+        .execute(conn)
+        .await?;
     Ok(())
 }
