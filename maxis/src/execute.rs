@@ -43,45 +43,47 @@ impl From<sqlx::Error> for ExecuteError {
 #[tracing::instrument(skip_all, fields(order_id = %order.id, action = %order.action()))]
 pub async fn execute(store: &Store, ctx: &ShopContext, order: &Order) -> Result<Reply, ExecuteError> {
     let mut tx = store.begin().await?;
-    let reply = apply_order(&mut tx, ctx, order).await?;
+    let reply = execute_in(&mut tx, ctx, order).await??;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(reply)
 }
 
 /// Executes `order` inside `tx`, which may hold other orders (group commit), in a savepoint of
 /// its own: on `Ok(Err(_))` nothing of the order is left in `tx` and the others are untouched;
-/// it commits with `tx`. `Err` means `tx` itself failed (a savepoint could not be rolled back,
-/// e.g. SQLite rolled the whole transaction back): drop it, nothing of it may be committed.
+/// on `Ok(Ok(_))` it commits with `tx`. `Err` means `tx` itself failed (its savepoint could not
+/// be rolled back, e.g. SQLite rolled the whole transaction back): nothing of it may be committed.
+///
+/// Four round trips to the database for a `config` write: the savepoint with the idempotency
+/// lookup, the action's own statements (two), and the record with the events; a savepoint that
+/// is kept is never released (the commit releases them all).
 #[tracing::instrument(skip_all, fields(order_id = %order.id, action = %order.action()))]
 pub async fn execute_in(tx: &mut Tx, ctx: &ShopContext, order: &Order) -> anyhow::Result<Result<Reply, ExecuteError>> {
-    savepoint(tx).await?;
-    let result = apply_order(tx, ctx, order).await;
-    release(tx, result.is_ok()).await?;
+    let result = async {
+        if let Some(reply) = orders::open_savepoint_and_stored_reply(tx, &order.id).await? {
+            return Ok(Reply { replayed: true, ..reply });
+        }
+        if order.is_expired(Utc::now()) {
+            let at = order.expires_at.map(|a| a.to_rfc3339()).unwrap_or_default();
+            let error = ErrorBody::new(ErrorCode::Expired, format!("the order expired at {at}"));
+            return Err(ExecuteError::Rejected(error));
+        }
+        let applied = actions::apply(tx, ctx, order.id.as_ref(), &order.command).await?;
+        let reply = Reply::ok(order.id.clone(), ctx.id.clone(), applied.result.clone());
+        let executed = OrderExecuted {
+            action: order.action().to_string(),
+            issued_by: order.issued_by.clone(),
+            result: applied.result,
+        };
+        let mut events = vec![event(ctx, Some(&order.id), EventKind::ORDER_EXECUTED, json!(executed))?];
+        for e in applied.events {
+            events.push(event(ctx, Some(&order.id), e.kind, e.data)?);
+        }
+        orders::record_with_events(tx, &reply, Some(order.action().as_str()), Some(&order.issued_by), &events).await?;
+        Ok(reply)
+    }
+    .await;
+    settle(tx, result.as_ref().err().map(ToString::to_string)).await?;
     Ok(result)
-}
-
-/// The effect, idempotency record and events of `order`, written in `tx` (or its stored reply).
-async fn apply_order(tx: &mut Tx, ctx: &ShopContext, order: &Order) -> Result<Reply, ExecuteError> {
-    if let Some(reply) = orders::stored_reply(tx, &order.id).await? {
-        return Ok(Reply { replayed: true, ..reply });
-    }
-    if order.is_expired(Utc::now()) {
-        let at = order.expires_at.map(|a| a.to_rfc3339()).unwrap_or_default();
-        return Err(ExecuteError::Rejected(ErrorBody::new(ErrorCode::Expired, format!("the order expired at {at}"))));
-    }
-    let applied = actions::apply(tx, ctx, order.id.as_ref(), &order.command).await?;
-    let reply = Reply::ok(order.id.clone(), ctx.id.clone(), applied.result.clone());
-    orders::record(tx, &reply, Some(order.action().as_str()), Some(&order.issued_by)).await?;
-    let executed = OrderExecuted {
-        action: order.action().to_string(),
-        issued_by: order.issued_by.clone(),
-        result: applied.result,
-    };
-    enqueue(tx, ctx, Some(&order.id), EventKind::ORDER_EXECUTED, json!(executed)).await?;
-    for event in applied.events {
-        enqueue(tx, ctx, Some(&order.id), event.kind, event.data).await?;
-    }
-    Ok(reply)
 }
 
 /// Records a refusal (so a redelivery gets the same answer) and queues `order.rejected`, inside
@@ -94,34 +96,27 @@ pub async fn record_rejection(
     issued_by: Option<&str>,
     error: ErrorBody,
 ) -> anyhow::Result<anyhow::Result<Reply>> {
-    savepoint(tx).await?;
     let result = async {
-        if let Some(reply) = orders::stored_reply(tx, order_id).await? {
+        if let Some(reply) = orders::open_savepoint_and_stored_reply(tx, order_id).await? {
             return Ok(Reply { replayed: true, ..reply });
         }
         let reply = Reply::err(order_id.clone(), ctx.id.clone(), error.clone());
-        orders::record(tx, &reply, action, issued_by).await?;
         let rejected = OrderRejected { action: action.map(str::to_owned), error };
-        enqueue(tx, ctx, Some(order_id), EventKind::ORDER_REJECTED, json!(rejected)).await?;
+        let events = [event(ctx, Some(order_id), EventKind::ORDER_REJECTED, json!(rejected))?];
+        orders::record_with_events(tx, &reply, action, issued_by, &events).await?;
         Ok(reply)
     }
     .await;
-    release(tx, result.is_ok()).await?;
+    settle(tx, result.as_ref().err().map(ToString::to_string)).await?;
     Ok(result)
 }
 
-/// Opens the savepoint of one order inside a group's transaction.
-async fn savepoint(tx: &mut Tx) -> anyhow::Result<()> {
-    sqlx::query("SAVEPOINT one_order").execute(&mut **tx).await.context("Failed to open a savepoint")?;
-    Ok(())
-}
-
-/// Keeps (`RELEASE`) or undoes (`ROLLBACK TO`, then `RELEASE`) what was written since the
-/// savepoint. Rolling back fails when SQLite already rolled the whole transaction back (after
-/// some I/O or memory errors): the savepoint no longer exists.
-async fn release(tx: &mut Tx, keep: bool) -> anyhow::Result<()> {
-    let sql = if keep { "RELEASE one_order" } else { "ROLLBACK TO one_order; RELEASE one_order" };
-    sqlx::query(sql).execute(&mut **tx).await.context("Failed to close a savepoint")?;
+/// Keeps the order's savepoint open (committed with the transaction), or undoes the order when
+/// it failed with `failure` (named in the error when undoing fails too).
+async fn settle(tx: &mut Tx, failure: Option<String>) -> anyhow::Result<()> {
+    if let Some(failure) = failure {
+        orders::undo_savepoint(tx).await.with_context(|| format!("Failed to undo an order that failed: {failure}"))?;
+    }
     Ok(())
 }
 
@@ -147,9 +142,9 @@ pub async fn emit_in(
     kind: &str,
     data: Value,
 ) -> anyhow::Result<anyhow::Result<()>> {
-    savepoint(tx).await?;
+    orders::open_savepoint(tx).await.context("Failed to open a savepoint")?;
     let result = enqueue(tx, ctx, order, kind, data).await;
-    release(tx, result.is_ok()).await?;
+    settle(tx, result.as_ref().err().map(ToString::to_string)).await?;
     Ok(result)
 }
 
@@ -161,7 +156,13 @@ pub async fn enqueue(
     kind: &str,
     data: Value,
 ) -> anyhow::Result<()> {
+    let (subject, event) = event(ctx, order, kind, data)?;
+    orders::enqueue(tx, &subject, &event).await
+}
+
+/// A new event of the shop, with its subject.
+fn event(ctx: &ShopContext, order: Option<&OrderId>, kind: &str, data: Value) -> anyhow::Result<(String, Event)> {
     let kind = EventKind::parse(kind)?;
-    let event = Event::new(ctx.id.clone(), kind.clone(), order.cloned(), data);
-    orders::enqueue(tx, &subject::event(&ctx.id, &kind), &event).await
+    let subject = subject::event(&ctx.id, &kind);
+    Ok((subject, Event::new(ctx.id.clone(), kind, order.cloned(), data)))
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, Sqlite, SqlitePool, Transaction};
 
 /// A write transaction.
 pub type Tx = Transaction<'static, Sqlite>;
@@ -60,16 +60,31 @@ impl Store {
             .foreign_keys(true);
         // A SQLite connection is a file handle, not a socket: checking it before each use would
         // only add a round trip to its worker thread on every query of the order path.
-        let open = |connections: u32| {
-            SqlitePoolOptions::new()
-                .max_connections(connections)
-                .test_before_acquire(false)
-                .connect_with(options.clone())
-        };
         let context = || format!("Failed to open the database {}", path.display());
-        let writer = open(1).await.with_context(context)?;
+        // SQLite rolls a transaction back by itself after some errors (I/O, full disk, a trigger's
+        // `RAISE(ROLLBACK)`); sqlx's own rollback then fails and it still counts the connection
+        // as in a transaction, so every later `BEGIN` on it would fail. The one writer must not
+        // stay like that: once its queued rollback ran (the ping waits for it), such a connection
+        // is closed and the pool opens a fresh one.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
+            .connect_with(options.clone())
+            .await
+            .with_context(context)?;
         sqlx::migrate!("./migrations").run(&writer).await.context("Failed to run the database migrations")?;
-        let readers = open(4).await.with_context(context)?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .with_context(context)?;
         Ok(Self { readers, writer })
     }
 

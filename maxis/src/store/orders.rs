@@ -4,33 +4,62 @@ use chrono::Utc;
 use sqlx::{Row, SqliteConnection};
 use subjects::{Event, OrderId, Reply};
 
-/// The stored reply of an order already handled.
-pub async fn stored_reply(conn: &mut SqliteConnection, order: &OrderId) -> anyhow::Result<Option<Reply>> {
-    let row: Option<String> = sqlx::query_scalar("SELECT reply FROM handled_orders WHERE order_id = ?")
-        .bind(order.as_ref())
-        .fetch_optional(conn)
-        .await?;
+/// Opens the savepoint of one order inside a group's transaction. On success it stays open
+/// (nested in the transaction, committed with it); [`undo_savepoint`] undoes the order.
+pub async fn open_savepoint(conn: &mut SqliteConnection) -> anyhow::Result<()> {
+    sqlx::query("SAVEPOINT one_order").execute(conn).await?;
+    Ok(())
+}
+
+/// [`open_savepoint`], then the stored reply of `order` when it was handled already, in one round
+/// trip.
+pub async fn open_savepoint_and_stored_reply(
+    conn: &mut SqliteConnection,
+    order: &OrderId,
+) -> anyhow::Result<Option<Reply>> {
+    let row: Option<String> =
+        sqlx::query_scalar("SAVEPOINT one_order; SELECT reply FROM handled_orders WHERE order_id = ?")
+            .bind(order.as_ref())
+            .fetch_optional(conn)
+            .await?;
     Ok(row.map(|text| serde_json::from_str(&text)).transpose()?)
 }
 
-/// Records the reply of an order (in the transaction of its effect).
-pub async fn record(
+/// Undoes what was written since the last [`open_savepoint`] and closes it. Fails when SQLite
+/// already rolled the whole transaction back (after some I/O or memory errors): the savepoint no
+/// longer exists.
+pub async fn undo_savepoint(conn: &mut SqliteConnection) -> anyhow::Result<()> {
+    sqlx::query("ROLLBACK TO one_order; RELEASE one_order").execute(conn).await?;
+    Ok(())
+}
+
+/// Records the reply of an order (in the transaction of its effect) and queues its events
+/// (subject, event), in one round trip.
+pub async fn record_with_events(
     conn: &mut SqliteConnection,
     reply: &Reply,
     action: Option<&str>,
     issued_by: Option<&str>,
+    events: &[(String, Event)],
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO handled_orders (order_id, action, issued_by, ok, reply, handled_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(reply.order_id.as_ref())
-    .bind(action)
-    .bind(issued_by)
-    .bind(reply.ok)
-    .bind(serde_json::to_string(reply)?)
-    .bind(Utc::now().to_rfc3339())
-    .execute(conn)
-    .await?;
+    let mut query = sqlx::QueryBuilder::new(
+        "INSERT INTO handled_orders (order_id, action, issued_by, ok, reply, handled_at) VALUES (",
+    );
+    let mut values = query.separated(", ");
+    values.push_bind(reply.order_id.as_ref());
+    values.push_bind(action);
+    values.push_bind(issued_by);
+    values.push_bind(reply.ok);
+    values.push_bind(serde_json::to_string(reply)?);
+    values.push_bind(Utc::now().to_rfc3339());
+    query.push(")");
+    if !events.is_empty() {
+        query.push("; INSERT INTO outbox (event_id, subject, payload) ");
+        query.push_values(events, |mut row, (subject, event)| {
+            row.push_bind(event.id.clone()).push_bind(subject.clone()).push_bind(event.to_json());
+        });
+    }
+    query.build().execute(conn).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@ mod clock;
 mod commerce;
 mod discord;
 mod giveaways;
+mod group;
 mod helpers;
 mod http;
 mod marketing;
