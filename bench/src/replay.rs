@@ -1,5 +1,16 @@
-//! Replay of stored events: Shellia's `events replay` code path (an ordered consumer from a
-//! start time, every event parsed and filtered) against a raw ordered consumer that only counts.
+//! Replay of stored events: Shellia's `events replay` code path against a raw ordered consumer.
+//!
+//! - raw: one unnamed ordered pull consumer over the stream, on the caller's task; each message's
+//!   metadata is read (its pending count says when the stream is caught up), nothing is parsed
+//!   or kept.
+//! - ours: `FleetClient::replay`, the call `shellia events replay --since` makes: the same kind of
+//!   consumer from a start time, every event parsed into `subjects::Event`, passed through the
+//!   (empty, as without `--shop`/`--kind`) filter and kept in the list the CLI prints from, with
+//!   the progress callback told every 1,000 events.
+//!
+//! Neither side prints: the CLI prints only after the replay returns, so the printing is not
+//! part of the replay's rate. Each side reads the whole stream once, in a fresh consumer, raw
+//! first; the figure is events over the wall time from opening the stream to the last event.
 
 use std::time::{Duration, Instant};
 
@@ -71,9 +82,12 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let raw = raw(&fleet, count).await?;
     let shellia = shellia(&fleet).await?;
     let started = Instant::now();
-    let events = shellia.replay(since, &EventFilter::default(), |_, _| {}).await?;
+    // The CLI draws its progress bar from these calls; keep what it would draw.
+    let mut progress = (0, 0);
+    let events = shellia.replay(since, &EventFilter::default(), |done, pending| progress = (done, pending)).await?;
     let ours = count as f64 / started.elapsed().as_secs_f64();
     anyhow::ensure!(events.len() == count, "replay read {} of {count}", events.len());
+    anyhow::ensure!(progress == (count as u64, 0), "progress ended at {progress:?}");
     drop(events);
 
     let ratio = ours / raw;
