@@ -258,21 +258,33 @@ async fn run() -> anyhow::Result<()> {
             let secs = shellia::syntax::duration_secs(&since)
                 .ok_or_else(|| anyhow::anyhow!("--since {since:?}: use a duration like 30m, 24h or 7d"))?;
             let from = chrono::Utc::now() - chrono::Duration::seconds(secs as i64);
-            let show_progress = std::io::stderr().is_terminal();
-            let events = fleet
-                .replay(from, &filter.filter()?, |done, pending| {
-                    if show_progress {
-                        eprint!("\rreplaying: {done} read, {pending} to go   ");
-                    }
-                })
+            // Events are printed as they are read; the progress bar shows when they go to a file
+            // or a pipe and a person watches the terminal.
+            let show_progress = std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
+            let mut failed = None;
+            fleet
+                .replay_each(
+                    from,
+                    &filter.filter()?,
+                    |done, pending| {
+                        if show_progress {
+                            eprint!("\rreplaying: {done} read, {pending} to go   ");
+                        }
+                    },
+                    |event| match emit(&render::event_line(&event, filter.json)) {
+                        Ok(more) => more,
+                        Err(e) => {
+                            failed = Some(e);
+                            false
+                        }
+                    },
+                )
                 .await?;
             if show_progress {
                 eprintln!();
             }
-            for event in &events {
-                if !emit(&render::event_line(event, filter.json))? {
-                    break;
-                }
+            if let Some(e) = failed {
+                return Err(e);
             }
         }
         Cmd::Orders { what: OrdersCmd::History { since, shop, json } } => {
@@ -283,10 +295,23 @@ async fn run() -> anyhow::Result<()> {
                 kind: Some(subjects::EventKind::parse("order")?),
             };
             let from = chrono::Utc::now() - chrono::Duration::seconds(secs as i64);
-            for event in fleet.replay(from, &filter, |_, _| {}).await? {
-                if !emit(&if json { render::event_line(&event, true) } else { render::order_line(&event) })? {
-                    break;
-                }
+            let mut failed = None;
+            fleet
+                .replay_each(
+                    from,
+                    &filter,
+                    |_, _| {},
+                    |event| {
+                        let line = if json { render::event_line(&event, true) } else { render::order_line(&event) };
+                        emit(&line).unwrap_or_else(|e| {
+                            failed = Some(e);
+                            false
+                        })
+                    },
+                )
+                .await?;
+            if let Some(e) = failed {
+                return Err(e);
             }
         }
         Cmd::Fleet { json } => {

@@ -1,13 +1,14 @@
 //! Reading the shops' events: live (`tail`) or from the stream since an instant (`replay`).
 //!
 //! A replay is a pipeline of two tasks: a spawned task drains the ordered consumer, the caller's
-//! task parses, filters and tells the progress callback, so on a multi-core machine parsing
-//! overlaps with receiving instead of delaying the next pull. Parsing stays on the caller's task
-//! on purpose: the events it keeps are most of a replay's memory (about 1.6 KB each: their `data`
-//! maps are B-tree nodes), and in the CLI the caller is the main thread, whose glibc arena grows
-//! the heap with `brk` in 128 KB steps. A worker thread's arena grows it page by page, one
-//! `mprotect` each: parsing 1M events there, `perf` showed that thread spending about as long in
-//! `mprotect` and page faults as in parsing, and the replay gained nothing over no pipeline.
+//! task parses, filters, tells the progress callback and hands each event on (the CLI prints it
+//! at once: [`FleetClient::replay_each`]), so on a multi-core machine parsing overlaps with
+//! receiving instead of delaying the next pull. Parsing stays on the caller's task on purpose:
+//! in the CLI the caller is the main thread, whose glibc arena grows the heap with `brk` in 128 KB
+//! steps; a worker thread's arena grows it page by page, one `mprotect` each (parsing 1M events
+//! there, `perf` showed that thread spending about as long in `mprotect` and page faults as in
+//! parsing). Keeping every event ([`FleetClient::replay`]) costs about 1.6 KB each: printing them
+//! as they come keeps a long replay's memory flat.
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -97,8 +98,27 @@ impl FleetClient {
         &self,
         since: DateTime<Utc>,
         filter: &EventFilter,
-        mut progress: impl FnMut(u64, u64),
+        progress: impl FnMut(u64, u64),
     ) -> anyhow::Result<Vec<Event>> {
+        let mut events = Vec::new();
+        self.replay_each(since, filter, progress, |event| {
+            events.push(event);
+            true
+        })
+        .await?;
+        Ok(events)
+    }
+
+    /// [`Self::replay`], handing each event to `sink` as it is read instead of keeping them all:
+    /// the CLI prints them as they come, so a long replay needs no memory for its whole period.
+    /// `sink` returns false to stop early. Returns how many messages were read.
+    pub async fn replay_each(
+        &self,
+        since: DateTime<Utc>,
+        filter: &EventFilter,
+        mut progress: impl FnMut(u64, u64),
+        mut sink: impl FnMut(Event) -> bool,
+    ) -> anyhow::Result<u64> {
         let stream = self.js.get_stream_no_info(EVENTS_STREAM).await.context("Failed to open the events stream")?;
         let config = OrderedConfig {
             filter_subject: subject::events_all(),
@@ -107,18 +127,14 @@ impl FleetClient {
         };
         let consumer = stream.create_consumer(config).await.context("Failed to read the events stream")?;
         // What the period holds when the consumer is created: nothing means nothing to wait for.
-        let stored = consumer.cached_info().num_pending;
-        if stored == 0 {
+        if consumer.cached_info().num_pending == 0 {
             progress(0, 0);
-            return Ok(Vec::new());
+            return Ok(0);
         }
         let messages = consumer.messages().await.context("Failed to read the events stream")?;
 
         let (chunks, mut received) = mpsc::channel::<Chunk>(CHUNKS_IN_FLIGHT);
         let receiver = tokio::spawn(receive(messages, chunks));
-        // Without a filter every event is kept: size the list once instead of doubling it.
-        let capacity = if filter.is_everything() { usize::try_from(stored).unwrap_or(0) } else { 0 };
-        let mut events = Vec::with_capacity(capacity);
         let mut seen = 0u64;
         while let Some(chunk) = received.recv().await {
             for (message, pending) in chunk {
@@ -126,12 +142,18 @@ impl FleetClient {
                 if seen.is_multiple_of(PROGRESS_EVERY) {
                     progress(seen, pending);
                 }
-                events.extend(filter.select(message.subject.as_str(), &message.payload));
+                if let Some(event) = filter.select(message.subject.as_str(), &message.payload) {
+                    if !sink(event) {
+                        // Stopped early: the reader may be waiting on the broker; nobody needs it.
+                        receiver.abort();
+                        return Ok(seen);
+                    }
+                }
             }
         }
         receiver.await.context("The event reader stopped")??;
         progress(seen, 0);
-        Ok(events)
+        Ok(seen)
     }
 
     /// New events matching `filter`, as they happen.

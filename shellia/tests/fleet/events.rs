@@ -61,3 +61,61 @@ async fn order_history_lines_say_who_asked_what_and_the_outcome() {
     assert!(lines[0].contains("executed status by shellia:admin"), "{lines:?}");
     assert!(lines[1].contains("rejected config") && lines[1].contains("unknown setting"), "{lines:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_prints_each_replayed_event_as_a_json_line_in_stream_order() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let shellia = shellia(&fleet).await;
+    for _ in 0..3 {
+        send(&shellia, "shop1", "status", &[], WAIT).await;
+    }
+    let since = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let stored = shellia.replay(since, &EventFilter::default(), |_, _| {}).await.unwrap();
+
+    let out = tokio::task::block_in_place(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_shellia"))
+            .args(["events", "replay", "--since", "1h", "--json"])
+            .env("SHELLIA_NATS__URL", fleet.url())
+            .env("SHELLIA_NATS__SEED_FILE", fleet.fleet.key_path(&fleet.shellia()))
+            .env("SHELLIA_DATABASE__PATH", dir.path().join("shellia.db"))
+            .output()
+            .unwrap()
+    });
+
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Vec<subjects::Event> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let ids = |events: &[subjects::Event]| events.iter().map(|e| e.id.to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(&printed), ids(&stored));
+    assert_eq!(printed.iter().filter(|e| e.kind.as_ref() == "order.executed").count(), 3);
+}
+
+#[tokio::test]
+async fn a_replay_stops_as_soon_as_its_reader_has_enough() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let shellia = shellia(&fleet).await;
+    for _ in 0..3 {
+        send(&shellia, "shop1", "status", &[], WAIT).await;
+    }
+    let mut handed = 0;
+
+    let read = shellia
+        .replay_each(
+            chrono::Utc::now() - chrono::Duration::minutes(5),
+            &EventFilter::default(),
+            |_, _| {},
+            |_| {
+                handed += 1;
+                handed < 2
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(handed, 2);
+    assert_eq!(read, 2);
+}
