@@ -9,7 +9,7 @@ use maxis::bus::{OrderHandler, Outcome};
 use maxis::startup::Application;
 use maxis::store::Store;
 use subjects::params::ConfigParams;
-use subjects::{Command, Order, Reply};
+use subjects::{Command, Order, OrderId, Reply};
 use testkit::TestFleet;
 
 use crate::helpers::{events, publish_signed};
@@ -113,13 +113,14 @@ async fn batch_with_a_failing_order(raise: &str) {
     assert_eq!(again[0].info().unwrap().delivered, 2, "the failed order was nak'd and redelivered");
     assert!(matches!(&outcome[0], Outcome::Executed(r) if r.order_id == orders[1].id), "{outcome:?}");
     assert_eq!(shop.name().await, "Boom");
-    let executed: Vec<_> = events(&fleet)
-        .await
-        .into_iter()
-        .filter(|e| e.kind.as_ref() == "order.executed")
-        .filter_map(|e| e.order_id)
-        .collect();
+    let executed = executed_ids(&fleet).await;
     assert_eq!(executed, [orders[0].id.clone(), orders[2].id.clone(), orders[1].id.clone()]);
+}
+
+/// The order ids of every `order.executed` event, in stream order.
+pub async fn executed_ids(fleet: &TestFleet) -> Vec<OrderId> {
+    let executed = events(fleet).await.into_iter().filter(|e| e.kind.as_ref() == "order.executed");
+    executed.filter_map(|e| e.order_id).collect()
 }
 
 #[tokio::test]

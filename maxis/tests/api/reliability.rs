@@ -123,12 +123,7 @@ async fn a_broker_restart_loses_no_acknowledged_order_and_the_shop_resumes() {
         tokio::time::timeout(Duration::from_secs(30), send(&fleet, "shop1", &last)).await.expect("the shop resumed");
 
     assert!(reply.ok);
-    let executed: Vec<_> = events(&fleet)
-        .await
-        .into_iter()
-        .filter(|e| e.kind.as_ref() == "order.executed")
-        .filter_map(|e| e.order_id)
-        .collect();
+    let executed = crate::group::executed_ids(&fleet).await;
     for id in &sent {
         assert_eq!(executed.iter().filter(|e| *e == id).count(), 1, "order {id} executed once");
     }
