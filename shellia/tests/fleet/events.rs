@@ -62,15 +62,21 @@ async fn order_history_lines_say_who_asked_what_and_the_outcome() {
     assert!(lines[1].contains("rejected config") && lines[1].contains("unknown setting"), "{lines:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cli_prints_each_replayed_event_as_a_json_line_in_stream_order() {
+/// shop1 running, with three `status` orders (and their events) behind it.
+async fn shop_with_three_orders() -> (TestFleet, tempfile::TempDir, testkit::shop::TestApp, shellia::bus::FleetClient) {
     let fleet = TestFleet::start(&["shop1"]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let shop = spawn_app(&fleet, "shop1", dir.path()).await;
     let shellia = shellia(&fleet).await;
     for _ in 0..3 {
         send(&shellia, "shop1", "status", &[], WAIT).await;
     }
+    (fleet, dir, shop, shellia)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_prints_each_replayed_event_as_a_json_line_in_stream_order() {
+    let (fleet, dir, _shop1, shellia) = shop_with_three_orders().await;
     let since = chrono::Utc::now() - chrono::Duration::minutes(5);
     let stored = shellia.replay(since, &EventFilter::default(), |_, _| {}).await.unwrap();
 
@@ -94,13 +100,7 @@ async fn the_cli_prints_each_replayed_event_as_a_json_line_in_stream_order() {
 
 #[tokio::test]
 async fn a_replay_stops_as_soon_as_its_reader_has_enough() {
-    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
-    let shellia = shellia(&fleet).await;
-    for _ in 0..3 {
-        send(&shellia, "shop1", "status", &[], WAIT).await;
-    }
+    let (_fleet, _dir, _shop1, shellia) = shop_with_three_orders().await;
     let mut handed = 0;
 
     let read = shellia
