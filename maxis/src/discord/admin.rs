@@ -31,7 +31,7 @@ async fn order(ctx: Context<'_>, action: &str, params: Value) -> Result<(), Erro
             commerce.flush().await;
             data.signals.timers.notify_one();
             let result = serde_json::to_string_pretty(&reply.result).unwrap_or_default();
-            let result = if result.len() > 1800 { format!("{}…", &result[..1800]) } else { result };
+            let result = fit(result);
             format!("✅ `{action}` done.\n```json\n{result}\n```")
         }
         Err(ExecuteError::Rejected(e)) => format!("❌ `{action}` refused ({:?}): {}", e.code, e.message),
@@ -39,6 +39,16 @@ async fn order(ctx: Context<'_>, action: &str, params: Value) -> Result<(), Erro
     };
     ctx.say(text).await?;
     Ok(())
+}
+
+/// Cuts a result to what fits in a Discord message (2,000 characters with the text around it),
+/// on a character boundary: results carry names and prizes in any script.
+fn fit(result: String) -> String {
+    const ROOM: usize = 1800;
+    match result.char_indices().nth(ROOM) {
+        Some((cut, _)) => format!("{}…", &result[..cut]),
+        None => result,
+    }
 }
 
 /// Giveaways (admins): start one here, end it now, reroll, list.
@@ -146,4 +156,18 @@ async fn close(ctx: Context<'_>, #[description = "Shown to buyers"] reason: Opti
 #[poise::command(slash_command, guild_only, ephemeral, check = "is_admin")]
 async fn resync(ctx: Context<'_>) -> Result<(), Error> {
     order(ctx, "resync", json!({})).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn a_long_result_is_cut_on_a_character_boundary() {
+        let prize = "é".repeat(1000) + &"🎉".repeat(1000);
+        let cut = fit(prize.clone());
+        assert_eq!(cut.chars().count(), 1801);
+        assert!(cut.ends_with('…'));
+        assert_eq!(fit("short".to_owned()), "short");
+    }
 }
