@@ -42,7 +42,11 @@ pub(super) async fn handle(ctx: &serenity::Context, data: &Data, click: &Compone
             let defer = CreateInteractionResponseMessage::new().ephemeral(true);
             click.create_response(ctx, CreateInteractionResponse::Defer(defer)).await?;
             let outcome = async {
-                commerce.add_to_cart(&buyer, &product, 0).await?;
+                // Buy checks out the cart with this product in it: one unit unless it is there already
+                // (a second click on Buy must not put a second unit in the cart).
+                if !commerce.cart(&buyer).await?.iter().any(|(p, _)| p.id == product) {
+                    commerce.set_cart(&buyer, &product, 1).await?;
+                }
                 commerce.checkout(&buyer, None).await
             }
             .await;

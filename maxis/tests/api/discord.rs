@@ -171,8 +171,10 @@ async fn a_member_clicks_buy_pays_and_gets_the_plan_role_through_discord_and_a_r
     assert!(window.custom_ids().contains(&"buy:pro".to_owned()), "{:?}", window.custom_ids());
     assert_eq!(window.flags & 64, 64, "the shop window is the member's alone");
 
+    let added = g.click(g.buyer, window.id, "cart:pro").await;
     let answer = g.click(g.buyer, window.id, "buy:pro").await;
-    assert!(answer.content.contains("💳 Pay 9.99"), "{}", answer.content);
+    assert!(added.content.contains("1 × `pro`"), "{}", added.content);
+    assert!(answer.content.contains("💳 Pay 9.99 "), "Buy after Add to cart pays for one: {}", answer.content);
     let session_url = g.stripe.sessions().last().unwrap()["url"].as_str().unwrap().to_owned();
     assert!(answer.content.contains(&session_url));
     g.pay_latest_session().await;
