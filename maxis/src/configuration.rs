@@ -31,6 +31,28 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     /// Discord; without a token the shop runs headless.
     pub discord: DiscordSettings,
+    /// Roles that follow the money.
+    #[serde(default)]
+    pub roles: RolesSettings,
+}
+
+/// Roles that follow the money (the reconciler).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RolesSettings {
+    /// How often every member with a purchase is compared with Discord, in seconds (drift check:
+    /// repairs roles changed by hand). Default 300.
+    #[serde(default = "five_minutes")]
+    pub drift_check_secs: u64,
+}
+
+impl Default for RolesSettings {
+    fn default() -> Self {
+        Self { drift_check_secs: five_minutes() }
+    }
+}
+
+fn five_minutes() -> u64 {
+    300
 }
 
 /// Discord.

@@ -12,6 +12,7 @@ pub mod configuration;
 pub mod discord;
 pub mod domain;
 pub mod engagement;
+pub mod entitlements;
 pub mod execute;
 pub mod http;
 pub mod marketing;

@@ -67,6 +67,10 @@ impl Button {
 
 /// Roles and messages for members.
 pub trait Members: Send + Sync {
+    /// The roles `user` holds now, as Discord says; `None` when they are not in the server.
+    fn member_roles<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<Option<Vec<String>>, MemberError>>;
+    /// Tells the shop's admins (their channel), e.g. that a role could not be given.
+    fn tell_admins<'a>(&'a self, text: &'a str) -> BoxFuture<'a, Result<(), MemberError>>;
     /// Gives `role` to `user`.
     fn grant_role<'a>(&'a self, user: &'a str, role: &'a str) -> BoxFuture<'a, Result<(), MemberError>>;
     /// Takes `role` from `user`.
@@ -86,6 +90,12 @@ pub trait Members: Send + Sync {
 pub struct Headless;
 
 impl Members for Headless {
+    fn member_roles<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<Vec<String>>, MemberError>> {
+        Box::pin(async { Err(MemberError::Unavailable("no Discord connection (set MAXIS_DISCORD__TOKEN)".into())) })
+    }
+    fn tell_admins<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), MemberError>> {
+        Box::pin(async { Err(MemberError::Unavailable("no Discord connection (set MAXIS_DISCORD__TOKEN)".into())) })
+    }
     fn grant_role<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), MemberError>> {
         Box::pin(async { Err(MemberError::Unavailable("no Discord connection (set MAXIS_DISCORD__TOKEN)".into())) })
     }

@@ -139,6 +139,9 @@ impl Application {
                     .map(|s| s.expose_secret().to_owned())
                     .filter(|s| !s.is_empty()),
             },
+            reconcile: crate::entitlements::ReconcileSettings {
+                drift_every: std::time::Duration::from_secs(settings.roles.drift_check_secs.max(1)),
+            },
             deliveries: Arc::new(tokio::sync::Notify::new()),
             entries: crate::engagement::EntryQueue::start(handler.store.clone(), handler.ctx.clone()),
         };

@@ -153,6 +153,8 @@ actions! {
     Giveaways(GiveawaysParams) = "giveaways",
     Preorder(PreorderParams) = "preorder",
     Estimate(EstimateParams) = "estimate",
+    Why(WhyParams) = "why",
+    Grant(GrantParams) = "grant",
 }
 
 impl Action {

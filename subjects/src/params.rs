@@ -392,6 +392,56 @@ fn hundred() -> u8 {
 #[serde(deny_unknown_fields)]
 pub struct ResyncParams {}
 
+/// `why`: explain a member's managed roles: for each, whether they hold it and every source
+/// (purchase, subscription, preorder, manual grant) behind it, with the last delivery attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhyParams {
+    /// The member's Discord user id (digits; a `<@…>` mention is accepted and read as its id).
+    pub member: String,
+}
+
+impl WhyParams {
+    /// The member's id, digits only (a mention `<@123>` or `<@!123>` gives `123`).
+    pub fn member_id(&self) -> &str {
+        member_id(&self.member)
+    }
+}
+
+/// `grant`: an admin gives a member a product's role by hand (a `manual` source in the ledger),
+/// or takes that manual grant back with `revoke`. Purchases are never changed by it: a member who
+/// paid keeps the role whatever manual grants say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantParams {
+    /// The member's Discord user id (or a `<@…>` mention).
+    pub member: String,
+    /// The product whose role is given (it must grant a role).
+    pub product: String,
+    /// Take the manual grant back instead.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub revoke: bool,
+}
+
+impl GrantParams {
+    /// The member's id, digits only.
+    pub fn member_id(&self) -> &str {
+        member_id(&self.member)
+    }
+}
+
+fn member_id(member: &str) -> &str {
+    member.trim().trim_start_matches("<@").trim_start_matches('!').trim_end_matches('>')
+}
+
+fn member_ok(member: &str) -> Result<(), String> {
+    let id = member_id(member);
+    if id.is_empty() || id.len() > 20 || !id.chars().all(|c| c.is_ascii_digit()) {
+        return Err("`member` is a Discord user id (up to 20 digits) or a mention like <@123>".to_owned());
+    }
+    Ok(())
+}
+
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }
@@ -425,6 +475,17 @@ fn positive(field: &str, value: u64) -> Result<(), String> {
     Ok(())
 }
 
+impl Validate for WhyParams {
+    fn validate(&self) -> Result<(), String> {
+        member_ok(&self.member)
+    }
+}
+impl Validate for GrantParams {
+    fn validate(&self) -> Result<(), String> {
+        member_ok(&self.member)?;
+        text("product", &self.product, 64)
+    }
+}
 impl Validate for StatusParams {
     fn validate(&self) -> Result<(), String> {
         Ok(())

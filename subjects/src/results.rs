@@ -275,8 +275,91 @@ pub struct ExecuteResult {
 /// Result of `resync`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ResyncResult {
-    /// Roles queued to be checked again (granted where owed, revoked where not).
+    /// Members queued to be compared with Discord now (only roles that differ are changed).
     pub requeued: u64,
+}
+
+/// Result of `grant`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GrantResult {
+    /// The member.
+    pub member: String,
+    /// The product.
+    pub product: String,
+    /// The role it grants.
+    pub role_id: String,
+    /// Whether the manual grant is now in force.
+    pub granted: bool,
+    /// Whether the member should hold the role now, all sources considered.
+    pub should_hold: bool,
+}
+
+/// Result of `why`: each managed role of a member, held or not, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct WhyResult {
+    /// The member's Discord user id.
+    pub member: String,
+    /// Whether the member is in the server (`None`: not seen yet).
+    pub in_server: Option<bool>,
+    /// One entry per role the shop manages for this member.
+    pub roles: Vec<RoleWhy>,
+    /// The explanation, one sentence per role, in words a shop owner understands.
+    pub summary: Vec<String>,
+}
+
+/// One managed role of a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RoleWhy {
+    /// The Discord role id.
+    pub role_id: String,
+    /// Whether the ledger says the member should hold it (at least one active source).
+    pub should_hold: bool,
+    /// Whether Discord last showed it on the member (`None`: not checked yet).
+    pub held: Option<bool>,
+    /// Every source, oldest first.
+    pub sources: Vec<SourceInfo>,
+    /// The last grant or revoke attempt.
+    pub last_attempt: Option<DeliveryAttempt>,
+}
+
+/// A reason for a member to hold a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SourceInfo {
+    /// `purchase`, `subscription`, `preorder` or `manual`.
+    pub kind: String,
+    /// The product bought.
+    pub product_id: Option<String>,
+    /// The checkout that paid for it.
+    pub checkout_id: Option<String>,
+    /// The Stripe subscription.
+    pub subscription_id: Option<String>,
+    /// Amount paid, minor units.
+    pub amount: i64,
+    /// Currency (lowercase ISO 4217).
+    pub currency: String,
+    /// Whether it grants the role now.
+    pub active: bool,
+    /// `paid`, `active`, `past_due`, `refunded`, `disputed`, `canceled`, `granted`, `revoked`…
+    pub state: String,
+    /// What last changed it.
+    pub note: String,
+    /// When it was created.
+    pub since: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The last attempt to make Discord match the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DeliveryAttempt {
+    /// `grant` or `revoke`.
+    pub action: Option<String>,
+    /// When.
+    pub at: Option<DateTime<Utc>>,
+    /// Discord's error, if it failed.
+    pub error: Option<String>,
+    /// Set while Discord refuses for good (an admin must act, e.g. 50013).
+    pub blocked: Option<String>,
 }
 
 /// Result of `estimate`: what the promotion would do in this shop.

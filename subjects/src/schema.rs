@@ -30,6 +30,8 @@ pub fn all() -> Vec<(String, Schema)> {
         ("results/catalog.json".to_owned(), schema_for!(CatalogResult)),
         ("results/giveaways.json".to_owned(), schema_for!(GiveawaysResult)),
         ("results/preorder.json".to_owned(), schema_for!(PreorderResult)),
+        ("results/why.json".to_owned(), schema_for!(WhyResult)),
+        ("results/grant.json".to_owned(), schema_for!(GrantResult)),
         ("events/giveaway.ended.json".to_owned(), schema_for!(DrawProof)),
         ("events/order.executed.json".to_owned(), schema_for!(OrderExecuted)),
         ("events/order.rejected.json".to_owned(), schema_for!(OrderRejected)),

@@ -73,6 +73,7 @@ pub fn settings(fleet: &TestFleet, id: &str, db: &std::path::Path) -> Settings {
         },
         catalog: CatalogSettings { path: String::new() },
         discord: Default::default(),
+        roles: Default::default(),
     }
 }
 
@@ -217,8 +218,10 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     (status, body)
 }
 
-/// A member port that records what it was asked, refusing the roles in `forbidden` (as
-/// Discord's 50013) until they are removed from it.
+/// A member port over an in-memory guild: members hold roles (granted, revoked, or changed "by
+/// hand" with [`RecordingMembers::set_roles_by_hand`]), may leave and rejoin, may have closed DMs,
+/// and roles in `forbidden` are refused as Discord's 50013 until removed from it. Every grant,
+/// revoke, DM, post and admin note is recorded. Members are in the server unless they left.
 #[derive(Default)]
 pub struct RecordingMembers {
     /// (user, role) granted, in order.
@@ -231,10 +234,23 @@ pub struct RecordingMembers {
     pub forbidden: std::sync::Mutex<Vec<String>>,
     /// (channel, text) posted.
     pub posts: std::sync::Mutex<Vec<(String, String)>>,
+    /// Texts told to the admins.
+    pub admin_notes: std::sync::Mutex<Vec<String>>,
+    /// Members whose DMs are closed (Discord's 50007).
+    pub closed_dms: std::sync::Mutex<Vec<String>>,
+    /// Every DM attempt, delivered or not: (user, text).
+    pub dm_attempts: std::sync::Mutex<Vec<(String, String)>>,
+    /// Member lookups (each a GET of the member).
+    pub lookups: std::sync::atomic::AtomicUsize,
+    roles: std::sync::Mutex<std::collections::HashMap<String, std::collections::BTreeSet<String>>>,
+    left: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl RecordingMembers {
-    fn check(&self, role: &str) -> Result<(), maxis::members::MemberError> {
+    fn check(&self, user: &str, role: &str) -> Result<(), maxis::members::MemberError> {
+        if self.left.lock().unwrap().contains(user) {
+            return Err(maxis::members::MemberError::Forbidden("10007 Unknown Member".into()));
+        }
         if self.forbidden.lock().unwrap().iter().any(|r| r == role) {
             return Err(maxis::members::MemberError::Forbidden(
                 "50013 Missing Permissions: the role is above the bot's".into(),
@@ -243,24 +259,61 @@ impl RecordingMembers {
         Ok(())
     }
 
-    /// Roles `user` holds now (granted and not revoked since).
+    /// Whether `user` holds `role` now.
     pub fn holds(&self, user: &str, role: &str) -> bool {
-        let pair = (user.to_owned(), role.to_owned());
-        let granted = self.grants.lock().unwrap().iter().filter(|g| **g == pair).count();
-        let revoked = self.revokes.lock().unwrap().iter().filter(|g| **g == pair).count();
-        granted > revoked
+        self.roles.lock().unwrap().get(user).is_some_and(|r| r.contains(role))
+    }
+
+    /// Replaces a member's roles as an admin would in Discord, without telling the shop (no
+    /// gateway event: only the drift check can notice).
+    pub fn set_roles_by_hand(&self, user: &str, roles: &[&str]) {
+        let roles = roles.iter().map(|r| (*r).to_owned()).collect();
+        self.roles.lock().unwrap().insert(user.to_owned(), roles);
+    }
+
+    /// The member leaves the server (Discord drops their roles).
+    pub fn leave(&self, user: &str) {
+        self.left.lock().unwrap().insert(user.to_owned());
+        self.roles.lock().unwrap().remove(user);
+    }
+
+    /// The member joins again, with no roles.
+    pub fn rejoin(&self, user: &str) {
+        self.left.lock().unwrap().remove(user);
     }
 }
 
 impl maxis::members::Members for RecordingMembers {
+    fn member_roles<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> maxis::payments::BoxFuture<'a, Result<Option<Vec<String>>, maxis::members::MemberError>> {
+        Box::pin(async move {
+            self.lookups.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if self.left.lock().unwrap().contains(user) {
+                return Ok(None);
+            }
+            Ok(Some(self.roles.lock().unwrap().get(user).map(|r| r.iter().cloned().collect()).unwrap_or_default()))
+        })
+    }
+    fn tell_admins<'a>(
+        &'a self,
+        text: &'a str,
+    ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
+        Box::pin(async move {
+            self.admin_notes.lock().unwrap().push(text.to_owned());
+            Ok(())
+        })
+    }
     fn grant_role<'a>(
         &'a self,
         user: &'a str,
         role: &'a str,
     ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
         Box::pin(async move {
-            self.check(role)?;
+            self.check(user, role)?;
             self.grants.lock().unwrap().push((user.to_owned(), role.to_owned()));
+            self.roles.lock().unwrap().entry(user.to_owned()).or_default().insert(role.to_owned());
             Ok(())
         })
     }
@@ -270,8 +323,9 @@ impl maxis::members::Members for RecordingMembers {
         role: &'a str,
     ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
         Box::pin(async move {
-            self.check(role)?;
+            self.check(user, role)?;
             self.revokes.lock().unwrap().push((user.to_owned(), role.to_owned()));
+            self.roles.lock().unwrap().entry(user.to_owned()).or_default().remove(role);
             Ok(())
         })
     }
@@ -281,6 +335,10 @@ impl maxis::members::Members for RecordingMembers {
         text: &'a str,
     ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
         Box::pin(async move {
+            self.dm_attempts.lock().unwrap().push((user.to_owned(), text.to_owned()));
+            if self.closed_dms.lock().unwrap().iter().any(|u| u == user) {
+                return Err(maxis::members::MemberError::Forbidden("50007 Cannot send messages to this user".into()));
+            }
             self.dms.lock().unwrap().push((user.to_owned(), text.to_owned()));
             Ok(())
         })

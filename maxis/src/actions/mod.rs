@@ -47,6 +47,44 @@ fn rejected(code: ErrorCode, message: impl Into<String>) -> ExecuteError {
     ExecuteError::Rejected(ErrorBody::new(code, message))
 }
 
+/// `grant`: a manual source in the ledger for a product's role (or its end).
+async fn grant(tx: &mut Tx, ctx: &ShopContext, p: &subjects::params::GrantParams) -> Result<Applied, ExecuteError> {
+    use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
+    let product = crate::store::catalog::get(tx, &p.product).await?;
+    let Some(product) = product else {
+        let known = crate::store::catalog::visible(tx).await?;
+        let names: Vec<_> = known.iter().filter(|k| k.role_id.is_some()).map(|k| k.id.as_str()).collect();
+        let message = format!("there is no product `{}`; products with a role: {}", p.product, names.join(", "));
+        return Err(rejected(ErrorCode::InvalidParams, message));
+    };
+    let Some(role) = product.role_id.clone() else {
+        return Err(rejected(ErrorCode::InvalidParams, format!("`{}` grants no role", product.id)));
+    };
+    let member = p.member_id();
+    let spec = SourceSpec {
+        kind: SourceKind::Manual,
+        member,
+        role_id: &role,
+        product_id: Some(&product.id),
+        checkout_id: None,
+        subscription_id: None,
+        amount: 0,
+        currency: &product.currency,
+    };
+    let (state, note) =
+        if p.revoke { ("revoked", "manual grant taken back") } else { ("granted", "given by an admin") };
+    ledger::set(tx, ctx, &spec, !p.revoke, state, note).await?;
+    let should_hold = ledger::of_member(tx, member).await?.iter().any(|s| s.role_id == role && s.active);
+    let result = subjects::results::GrantResult {
+        member: member.to_owned(),
+        product: product.id.clone(),
+        role_id: role,
+        granted: !p.revoke,
+        should_hold,
+    };
+    Ok(Applied::new(result, vec![]))
+}
+
 /// Applies `command` in `tx`.
 pub async fn apply(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) -> Result<Applied, ExecuteError> {
     match command {
@@ -83,9 +121,12 @@ async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) 
         Command::Preorder(p) => preorder::apply(tx, ctx, p).await,
         Command::Estimate(p) => estimate::estimate(tx, p).await,
         Command::Resync(_) => {
-            let requeued = crate::store::payments::requeue_all(tx).await?;
+            let now = chrono::Utc::now();
+            let requeued = crate::entitlements::reconcile::queue_everyone(tx, now, "resync", true).await?;
             Ok(Applied::new(subjects::results::ResyncResult { requeued }, vec![]))
         }
+        Command::Why(p) => Ok(Applied::new(crate::entitlements::why::explain(tx, p.member_id()).await?, vec![])),
+        Command::Grant(p) => grant(tx, ctx, p).await,
         Command::Execute(_) => Err(rejected(ErrorCode::NotAllowed, "`execute` cannot run `execute`")),
     }
 }

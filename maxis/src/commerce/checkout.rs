@@ -111,6 +111,22 @@ impl Commerce {
         Ok(checkouts::by_buyer(&mut conn, buyer, limit).await?)
     }
 
+    /// A member's latest checkouts with the fate of their receipt (`sent`, `pending`, or why
+    /// it was not sent, e.g. closed DMs), newest first.
+    pub async fn orders_with_receipts(
+        &self,
+        buyer: &str,
+        limit: u32,
+    ) -> Result<Vec<(Checkout, Option<String>)>, CommerceError> {
+        let mut conn = self.store.pool().acquire().await?;
+        let mut out = Vec::new();
+        for c in checkouts::by_buyer(&mut conn, buyer, limit).await? {
+            let receipt = crate::store::payments::receipt_status(&mut conn, &c.id).await?;
+            out.push((c, receipt));
+        }
+        Ok(out)
+    }
+
     /// A member's cart.
     pub async fn cart(&self, buyer: &str) -> Result<Vec<(Product, i64)>, CommerceError> {
         let mut conn = self.store.pool().acquire().await?;
@@ -122,6 +138,7 @@ impl Commerce {
     #[tracing::instrument(skip_all, fields(buyer))]
     pub async fn checkout(&self, buyer: &str, code: Option<&str>) -> Result<CheckoutView, CommerceError> {
         let payments = self.payments.clone().ok_or(CommerceError::NoPayments)?;
+        let customer = self.customer_for(payments.as_ref(), buyer).await?;
         let id = uuid_like();
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.settings.hold).unwrap_or(chrono::Duration::minutes(30));
@@ -154,9 +171,10 @@ impl Commerce {
             expires_at: expires_at.timestamp(),
             metadata: vec![
                 ("shop".into(), self.ctx.id.to_string()),
-                ("buyer".into(), buyer.to_owned()),
+                ("member".into(), buyer.to_owned()),
                 ("checkout".into(), id.clone()),
             ],
+            customer: Some(customer),
         };
         match payments.create_session(request).await {
             Ok(session) => {
@@ -183,6 +201,32 @@ impl Commerce {
                 Err(e.into())
             }
         }
+    }
+
+    /// The member's Stripe Customer: created once (idempotent on the shop and member), then
+    /// reused, so that every payment of a member is under one customer in the Dashboard.
+    pub(super) async fn customer_for(
+        &self,
+        payments: &dyn payments::Payments,
+        buyer: &str,
+    ) -> Result<String, CommerceError> {
+        {
+            let mut conn = self.store.pool().acquire().await?;
+            if let Some(customer) = crate::store::payments::customer_of(&mut conn, buyer).await? {
+                return Ok(customer);
+            }
+        }
+        let shop = self.ctx.id.to_string();
+        let request = payments::CustomerRequest {
+            idempotency_key: format!("customer-{shop}-{buyer}"),
+            description: format!("Discord member {buyer} of shop {shop}"),
+            metadata: vec![("shop".into(), shop), ("member".into(), buyer.to_owned())],
+        };
+        let customer = payments.create_customer(request).await?;
+        let mut tx = self.store.begin().await?;
+        let customer = crate::store::payments::set_customer(&mut tx, buyer, &customer).await?;
+        tx.commit().await?;
+        Ok(customer)
     }
 
     /// Everything that must hold for the checkout, in one transaction.

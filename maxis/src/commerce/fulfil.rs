@@ -1,84 +1,37 @@
-//! Fulfilment: makes Discord match what was paid for (roles granted and revoked) and sends
-//! receipts. A failed grant is retried with backoff and never reported as delivered; a refusal
-//! that needs an admin (50013) blocks the delivery and says so.
+//! Fulfilment: the reconciler makes Discord match the entitlement ledger (see
+//! [`crate::entitlements`]), and receipts go out by DM. A receipt Discord refuses for good (the
+//! member's DMs are closed: 50007) is not retried: it is recorded, logged and shown in `/orders`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde_json::json;
 
 use super::Commerce;
+use crate::entitlements::ReconcilePass;
 use crate::execute;
 use crate::members::MemberError;
 use crate::store::payments as pay;
 
+/// Most tries of a receipt Discord could not take for a passing reason.
+const RECEIPT_TRIES: i64 = 10;
+
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pass {
-    /// Roles granted.
-    pub granted: usize,
-    /// Roles revoked.
-    pub revoked: usize,
-    /// Deliveries blocked for an admin.
-    pub blocked: usize,
-    /// Tries to repeat later.
-    pub retrying: usize,
+    /// Roles reconciled.
+    pub roles: ReconcilePass,
     /// Receipts sent.
     pub receipts: usize,
+    /// Receipts Discord refused for good (recorded, not retried).
+    pub receipts_failed: usize,
 }
 
 impl Commerce {
-    /// One pass over the due deliveries and receipts: the worker's single step.
+    /// One pass over the members to reconcile and the receipts to send: the worker's single step.
     pub async fn fulfil_once(&self) -> anyhow::Result<Pass> {
-        let mut pass = Pass::default();
-        let due = {
-            let mut conn = self.store.pool().acquire().await?;
-            pay::due(&mut conn, Utc::now(), 100).await?
-        };
-        for e in due {
-            let claimed = {
-                let mut conn = self.store.pool().acquire().await?;
-                let now = Utc::now();
-                pay::claim(&mut conn, &e.id, now, now + chrono::Duration::seconds(60)).await?
-            };
-            if !claimed {
-                continue;
-            }
-            let outcome = if e.wanted {
-                self.members.grant_role(&e.buyer, &e.role_id).await
-            } else {
-                self.members.revoke_role(&e.buyer, &e.role_id).await
-            };
-            let mut tx = self.store.begin().await?;
-            let retry_at = Utc::now() + chrono::Duration::seconds(2_i64.pow(e.attempts.clamp(0, 9) as u32));
-            let data = json!({"checkout_id": e.checkout_id, "buyer": e.buyer, "product_id": e.product_id, "role_id": e.role_id});
-            match outcome {
-                Ok(()) => {
-                    pay::attempted(&mut tx, &e.id, Some(e.wanted), None, Utc::now()).await?;
-                    let kind = if e.wanted { "role.granted" } else { "role.revoked" };
-                    execute::enqueue(&mut tx, &self.ctx, None, kind, data).await?;
-                    if e.wanted {
-                        pass.granted += 1
-                    } else {
-                        pass.revoked += 1
-                    }
-                }
-                Err(MemberError::Forbidden(reason)) => {
-                    pay::attempted(&mut tx, &e.id, None, Some(&reason), retry_at).await?;
-                    let mut data = data;
-                    data["reason"] = json!(reason);
-                    data["action"] = json!(if e.wanted { "grant" } else { "revoke" });
-                    execute::enqueue(&mut tx, &self.ctx, None, "delivery.blocked", data).await?;
-                    pass.blocked += 1;
-                }
-                Err(MemberError::Unavailable(reason)) => {
-                    tracing::debug!(entitlement = %e.id, %reason, "role delivery postponed");
-                    pay::attempted(&mut tx, &e.id, None, None, retry_at).await?;
-                    pass.retrying += 1;
-                }
-            }
-            tx.commit().await?;
-        }
+        let roles = self.reconcile_once().await?;
+        let mut pass = Pass { roles, ..Pass::default() };
         let receipts = {
             let mut conn = self.store.pool().acquire().await?;
             pay::unsent_receipts(&mut conn).await?
@@ -91,19 +44,38 @@ impl Commerce {
             if !claimed {
                 continue;
             }
-            let sent = self.members.send_dm(&buyer, &text).await.is_ok();
+            let outcome = self.members.send_dm(&buyer, &text).await;
+            let failed = match &outcome {
+                Ok(()) => None,
+                Err(MemberError::Forbidden(reason)) if reason.starts_with("50007") => {
+                    tracing::info!(%checkout, %buyer, %reason, "the buyer's DMs are closed");
+                    Some("your direct messages are closed to this server's members".to_owned())
+                }
+                Err(MemberError::Forbidden(reason)) => Some(reason.clone()),
+                Err(MemberError::Unavailable(reason)) if attempts + 1 >= RECEIPT_TRIES => {
+                    Some(format!("gave up after {RECEIPT_TRIES} tries: {reason}"))
+                }
+                Err(MemberError::Unavailable(reason)) => {
+                    tracing::debug!(%checkout, %reason, "receipt postponed");
+                    continue;
+                }
+            };
             let mut tx = self.store.begin().await?;
-            if sent {
-                pay::receipt_sent(&mut tx, &checkout).await?;
-                execute::enqueue(
-                    &mut tx,
-                    &self.ctx,
-                    None,
-                    "receipt.sent",
-                    json!({"checkout_id": checkout, "buyer": buyer}),
-                )
-                .await?;
-                pass.receipts += 1;
+            let data = json!({"checkout_id": checkout, "buyer": buyer, "attempts": attempts + 1});
+            match failed {
+                None => {
+                    pay::receipt_sent(&mut tx, &checkout).await?;
+                    execute::enqueue(&mut tx, &self.ctx, None, "receipt.sent", data).await?;
+                    pass.receipts += 1;
+                }
+                Some(reason) => {
+                    tracing::warn!(%checkout, %buyer, %reason, "receipt not delivered; not retried");
+                    pay::receipt_failed(&mut tx, &checkout, &reason).await?;
+                    let mut data = data;
+                    data["reason"] = json!(reason);
+                    execute::enqueue(&mut tx, &self.ctx, None, "receipt.failed", data).await?;
+                    pass.receipts_failed += 1;
+                }
             }
             tx.commit().await?;
         }
@@ -114,7 +86,14 @@ impl Commerce {
     /// Runs the fulfilment worker and the checkout expiry until `shutdown`.
     pub async fn run_worker(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut last_drift: Option<Instant> = None;
         loop {
+            if last_drift.is_none_or(|at| at.elapsed() >= self.reconcile.drift_every) {
+                last_drift = Some(Instant::now());
+                if let Err(e) = self.drift_check().await {
+                    tracing::error!(error.cause_chain = ?e, error.message = %e, "drift check failed");
+                }
+            }
             if let Err(e) = self.fulfil_once().await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "fulfilment pass failed");
             }
@@ -133,15 +112,5 @@ impl Commerce {
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             }
         }
-    }
-
-    /// Re-checks every role against the payments: each entitlement is queued again, assumed
-    /// not in place, so the worker grants what is owed and revokes what is not.
-    pub async fn resync(&self) -> anyhow::Result<u64> {
-        let mut tx = self.store.begin().await?;
-        let n = pay::requeue_all(&mut tx).await?;
-        tx.commit().await?;
-        self.deliveries.notify_one();
-        Ok(n)
     }
 }

@@ -6,6 +6,7 @@
 mod checkout;
 pub mod fulfil;
 pub mod preorder;
+mod reversals;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct Commerce {
     pub members: Arc<dyn Members>,
     /// Settings.
     pub settings: CheckoutSettings,
+    /// How roles are reconciled.
+    pub reconcile: crate::entitlements::ReconcileSettings,
     /// Wakes the fulfilment worker.
     pub deliveries: Arc<tokio::sync::Notify>,
     /// Giveaway entries, written in batches.

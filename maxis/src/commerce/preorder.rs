@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{CheckoutView, Commerce, CommerceError};
+use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
 use crate::execute::{self, ShopContext};
 use crate::payments::{Line, Mode, RefundRequest, SessionRequest};
 use crate::store::checkouts::{self, Checkout, CheckoutLine};
@@ -64,6 +65,7 @@ impl Commerce {
     /// Opens the Stripe session of a single-line checkout created in `creating`.
     async fn open_session(&self, c: Checkout, name: String) -> Result<CheckoutView, CommerceError> {
         let payments = self.payments.clone().ok_or(CommerceError::NoPayments)?;
+        let customer = self.customer_for(payments.as_ref(), &c.buyer).await?;
         let expires_at = c.expires_at.unwrap_or_else(Utc::now);
         let request = SessionRequest {
             idempotency_key: c.id.clone(),
@@ -81,9 +83,10 @@ impl Commerce {
             expires_at: expires_at.timestamp(),
             metadata: vec![
                 ("shop".into(), self.ctx.id.to_string()),
-                ("buyer".into(), c.buyer.clone()),
+                ("member".into(), c.buyer.clone()),
                 ("checkout".into(), c.id.clone()),
             ],
+            customer: Some(customer),
         };
         match payments.create_session(request).await {
             Ok(session) => {
@@ -243,7 +246,7 @@ pub async fn release(tx: &mut Tx, ctx: &ShopContext, product: &str) -> anyhow::R
     for o in preorders::orders_in(tx, Some(product), "paid").await? {
         if o.balance == 0 {
             preorders::set_order_status(tx, &o.checkout_id, "paid", "complete").await?;
-            deliver(tx, &o, role.as_deref()).await?;
+            deliver(tx, ctx, &o, role.as_deref()).await?;
             complete += 1;
         } else {
             preorders::set_order_status(tx, &o.checkout_id, "paid", "balance_due").await?;
@@ -255,10 +258,21 @@ pub async fn release(tx: &mut Tx, ctx: &ShopContext, product: &str) -> anyhow::R
     Ok(true)
 }
 
-/// Grants the product's role and tells the buyer their preorder is theirs.
-async fn deliver(tx: &mut Tx, o: &PreorderOrder, role: Option<&str>) -> anyhow::Result<()> {
+/// Grants the product's role (a `preorder` source in the ledger) and tells the buyer their
+/// preorder is theirs.
+async fn deliver(tx: &mut Tx, ctx: &ShopContext, o: &PreorderOrder, role: Option<&str>) -> anyhow::Result<()> {
     if let Some(role) = role {
-        pay::want_role(tx, &o.checkout_id, &o.buyer, &o.product_id, role, true).await?;
+        let spec = SourceSpec {
+            kind: SourceKind::Preorder,
+            member: &o.buyer,
+            role_id: role,
+            product_id: Some(&o.product_id),
+            checkout_id: Some(&o.checkout_id),
+            subscription_id: None,
+            amount: o.deposit + o.balance,
+            currency: &o.currency,
+        };
+        ledger::set(tx, ctx, &spec, true, "paid", "preorder released and paid in full").await?;
     }
     let text = format!("Your preorder of {} is released and fully paid: it is yours!", o.product_id);
     pay::queue_receipt(tx, &format!("preorder-done:{}", o.checkout_id), &o.buyer, &text).await
@@ -275,7 +289,7 @@ pub async fn paid(tx: &mut Tx, ctx: &ShopContext, c: &Checkout) -> anyhow::Resul
                 let role = catalog::get(tx, &o.product_id).await?.and_then(|p| p.role_id);
                 if o.balance == 0 {
                     preorders::set_order_status(tx, &o.checkout_id, "paid", "complete").await?;
-                    deliver(tx, &o, role.as_deref()).await?;
+                    deliver(tx, ctx, &o, role.as_deref()).await?;
                 } else {
                     preorders::set_order_status(tx, &o.checkout_id, "paid", "balance_due").await?;
                 }
@@ -285,7 +299,7 @@ pub async fn paid(tx: &mut Tx, ctx: &ShopContext, c: &Checkout) -> anyhow::Resul
         }
     } else if preorders::set_order_status(tx, &o.checkout_id, "balance_due", "complete").await? {
         let role = catalog::get(tx, &o.product_id).await?.and_then(|p| p.role_id);
-        deliver(tx, &o, role.as_deref()).await?;
+        deliver(tx, ctx, &o, role.as_deref()).await?;
         execute::enqueue(
             tx,
             ctx,

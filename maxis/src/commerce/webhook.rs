@@ -1,13 +1,23 @@
-//! Stripe webhooks: the signature is checked over the raw body before anything is parsed;
-//! each event id is handled once; events may arrive in any order.
+//! Stripe webhooks, parsed into typed events by async-stripe (`Webhook::construct_event`: the
+//! `Stripe-Signature` is checked over the raw body, with Stripe's 300 s tolerance, before anything
+//! is parsed). Each event id is handled once; events may arrive in any order. Unknown event types
+//! get 200 and change nothing.
+//!
+//! Every event maps to its entitlement sources: a checkout names its buyer in
+//! `client_reference_id`; a subscription's invoices name their subscription under
+//! `parent.subscription_details`; a refund or dispute names only its payment intent, which is
+//! the checkout's (one-off) or one of a subscription's invoice payments (learnt from
+//! `GET /v1/invoice_payments` when the invoice is paid).
 
 use chrono::Utc;
-use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
-use sha2::Sha256;
+use serde_json::json;
+use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus, Invoice, Subscription};
+use stripe_webhook::{EventObject, Webhook};
 
 use super::Commerce;
+use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
 use crate::execute;
+use crate::payments::InvoicePayment;
 use crate::store::checkouts::{self, Checkout};
 use crate::store::{catalog, payments as pay, sales, settings, Tx};
 
@@ -20,7 +30,7 @@ pub enum WebhookError {
     /// Missing, malformed, wrong or stale signature.
     #[error("bad signature: {0}")]
     Signature(&'static str),
-    /// Not a Stripe event.
+    /// Not a Stripe event of the API version this shop speaks.
     #[error("malformed event: {0}")]
     Malformed(String),
     /// Webhooks are not configured in this shop.
@@ -42,102 +52,116 @@ pub enum Handled {
     Ignored,
 }
 
-/// Checks a `Stripe-Signature` header (`t=…,v1=…[,v1=…]`) over `payload` at `now`.
-pub fn verify(payload: &[u8], header: Option<&str>, secret: &str, now: i64) -> Result<(), WebhookError> {
-    let header = header.ok_or(WebhookError::Signature("no Stripe-Signature header"))?;
-    let mut timestamp = None;
-    let mut candidates = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
-            Some(("v1", sig)) => candidates.push(sig),
-            _ => {}
-        }
+fn signature_error(e: stripe_webhook::WebhookError) -> WebhookError {
+    use stripe_webhook::WebhookError as E;
+    match e {
+        E::BadParse(why) => WebhookError::Malformed(why),
+        E::BadTimestamp(_) => WebhookError::Signature("timestamp outside the 300 s tolerance"),
+        E::BadHeader(_) => WebhookError::Signature("unreadable timestamp"),
+        E::BadKey => WebhookError::Signature("bad secret"),
+        E::BadSignature => WebhookError::Signature("no matching v1 signature"),
     }
-    let timestamp = timestamp.ok_or(WebhookError::Signature("no timestamp"))?;
-    if (now - timestamp).abs() > TOLERANCE_SECS {
-        return Err(WebhookError::Signature("timestamp outside the 300 s tolerance"));
-    }
-    for candidate in candidates {
-        let Ok(expected) = hex::decode(candidate) else { continue };
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| WebhookError::Signature("bad secret"))?;
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(payload);
-        // Constant-time comparison.
-        if mac.verify_slice(&expected).is_ok() {
-            return Ok(());
-        }
-    }
-    Err(WebhookError::Signature("no matching v1 signature"))
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
+/// A message for the admins, sent once the event's transaction committed.
+pub(super) type Notices = Vec<String>;
 
 impl Commerce {
     /// Verifies and applies one webhook delivery.
     #[tracing::instrument(skip_all)]
     pub async fn webhook(&self, payload: &[u8], signature: Option<&str>) -> Result<Handled, WebhookError> {
         let secret = self.settings.webhook_secret.as_deref().ok_or(WebhookError::NotConfigured)?;
-        verify(payload, signature, secret, Utc::now().timestamp())?;
-        let event: Value = serde_json::from_slice(payload).map_err(|e| WebhookError::Malformed(e.to_string()))?;
-        let (Some(id), Some(kind), Some(object)) =
-            (text(&event, "id"), text(&event, "type"), event.pointer("/data/object"))
-        else {
-            return Err(WebhookError::Malformed("an event has id, type and data.object".into()));
+        let header = signature.ok_or(WebhookError::Signature("no Stripe-Signature header"))?;
+        let text = std::str::from_utf8(payload).map_err(|_| WebhookError::Malformed("not UTF-8".into()))?;
+        let event = Webhook::construct_event(text, header, secret).map_err(signature_error)?;
+        let (id, kind, created) = (event.id.to_string(), event.type_.as_str().to_owned(), event.created);
+        // Network first, outside the transaction: an invoice's payments link its charge (and so
+        // a later refund or dispute) to the subscription.
+        let invoice_payments = match &event.data.object {
+            EventObject::InvoicePaid(invoice) => self.payments_of(invoice).await?,
+            _ => Vec::new(),
         };
-        let created = event.get("created").and_then(Value::as_i64).unwrap_or_else(|| Utc::now().timestamp());
         let mut tx = self.store.begin().await?;
-        if !pay::first_delivery(&mut tx, id, kind).await? {
+        if !pay::first_delivery(&mut tx, &id, &kind).await? {
             return Ok(Handled::Duplicate);
         }
-        let handled = match kind {
-            "checkout.session.completed" => {
-                let paid = matches!(text(object, "payment_status"), Some("paid" | "no_payment_required"));
-                self.session_completed(&mut tx, object, paid).await?
+        let mut notices = Notices::new();
+        let handled = match &event.data.object {
+            EventObject::CheckoutSessionCompleted(s) => {
+                let paid = matches!(
+                    s.payment_status,
+                    CheckoutSessionPaymentStatus::Paid | CheckoutSessionPaymentStatus::NoPaymentRequired
+                );
+                self.session_completed(&mut tx, s, paid).await?
             }
-            "checkout.session.async_payment_succeeded" => self.session_completed(&mut tx, object, true).await?,
-            "checkout.session.async_payment_failed" => {
-                self.session_ended(&mut tx, object, "failed", &["processing", "open"]).await?
+            EventObject::CheckoutSessionAsyncPaymentSucceeded(s) => self.session_completed(&mut tx, s, true).await?,
+            EventObject::CheckoutSessionAsyncPaymentFailed(s) => {
+                self.session_ended(&mut tx, s, "failed", &["processing", "open"]).await?
             }
-            "checkout.session.expired" => {
-                self.session_ended(&mut tx, object, "expired", &["creating", "open", "processing"]).await?
+            EventObject::CheckoutSessionExpired(s) => {
+                self.session_ended(&mut tx, s, "expired", &["creating", "open", "processing"]).await?
             }
-            "charge.refunded" => self.refunded(&mut tx, object).await?,
-            "charge.dispute.created" => self.disputed(&mut tx, object).await?,
-            "invoice.paid" => self.invoice(&mut tx, object, created, true).await?,
-            "invoice.payment_failed" => self.invoice(&mut tx, object, created, false).await?,
-            "customer.subscription.updated" | "customer.subscription.deleted" => {
-                let status =
-                    if kind.ends_with("deleted") { "canceled" } else { text(object, "status").unwrap_or("active") };
-                let sub =
-                    text(object, "id").ok_or_else(|| WebhookError::Malformed("subscription without id".into()))?;
-                self.subscription_status(&mut tx, sub, status, created).await?;
-                Handled::Applied
+            EventObject::ChargeRefunded(charge) => {
+                let Some(pi) = charge.payment_intent.as_ref().map(|p| p.id().to_string()) else {
+                    return Ok(Handled::Ignored);
+                };
+                self.refunded(&mut tx, &pi, charge.amount_refunded, charge.refunded, &mut notices).await?
+            }
+            EventObject::ChargeDisputeCreated(dispute) => {
+                let Some(pi) = dispute.payment_intent.as_ref().map(|p| p.id().to_string()) else {
+                    return Ok(Handled::Ignored);
+                };
+                self.disputed(&mut tx, &pi, dispute.amount, &dispute.reason, &mut notices).await?
+            }
+            EventObject::InvoicePaid(invoice) => {
+                self.invoice(&mut tx, invoice, &invoice_payments, created, true).await?
+            }
+            EventObject::InvoicePaymentFailed(invoice) => self.invoice(&mut tx, invoice, &[], created, false).await?,
+            EventObject::CustomerSubscriptionUpdated(sub) => {
+                self.subscription_event(&mut tx, sub, false, created).await?
+            }
+            EventObject::CustomerSubscriptionDeleted(sub) => {
+                self.subscription_event(&mut tx, sub, true, created).await?
             }
             _ => Handled::Ignored,
         };
         tx.commit().await.map_err(anyhow::Error::from)?;
+        for text in notices {
+            if let Err(e) = self.members.tell_admins(&text).await {
+                tracing::warn!(error.message = %e, "Failed to tell the admins about a payment event");
+            }
+        }
         self.flush().await;
         self.deliveries.notify_one();
         Ok(handled)
     }
 
-    async fn checkout_of(&self, tx: &mut Tx, session: &Value) -> anyhow::Result<Option<Checkout>> {
-        match text(session, "client_reference_id") {
+    /// The payments of a subscription invoice, from Stripe (the webhook fails, and Stripe
+    /// retries it, when Stripe cannot answer).
+    async fn payments_of(&self, invoice: &Invoice) -> Result<Vec<InvoicePayment>, WebhookError> {
+        let (Some(id), Some(_)) = (invoice.id.as_ref(), subscription_of(invoice)) else { return Ok(Vec::new()) };
+        let Some(payments) = &self.payments else { return Ok(Vec::new()) };
+        payments
+            .invoice_payments(id.to_string())
+            .await
+            .map_err(|e| WebhookError::Unexpected(anyhow::anyhow!("Failed to list the payments of invoice {id}: {e}")))
+    }
+
+    async fn checkout_of(&self, tx: &mut Tx, session: &CheckoutSession) -> anyhow::Result<Option<Checkout>> {
+        match session.client_reference_id.as_deref() {
             Some(id) => checkouts::get(tx, id).await,
             None => Ok(None),
         }
     }
 
-    async fn session_completed(&self, tx: &mut Tx, session: &Value, paid: bool) -> anyhow::Result<Handled> {
+    async fn session_completed(&self, tx: &mut Tx, session: &CheckoutSession, paid: bool) -> anyhow::Result<Handled> {
         let Some(c) = self.checkout_of(tx, session).await? else { return Ok(Handled::Ignored) };
-        let pi = text(session, "payment_intent");
-        let sub = text(session, "subscription");
-        checkouts::set_payment(tx, &c.id, pi, sub).await?;
+        let pi = session.payment_intent.as_ref().map(|p| p.id().to_string());
+        let sub = session.subscription.as_ref().map(|s| s.id().to_string());
+        if let Some(customer) = &session.customer {
+            pay::set_customer(tx, &c.buyer, customer.id().as_str()).await?;
+        }
+        checkouts::set_payment(tx, &c.id, pi.as_deref(), sub.as_deref()).await?;
         if !paid {
             checkouts::transition(tx, &c.id, &["creating", "open"], "processing").await?;
             return Ok(Handled::Applied);
@@ -156,12 +180,13 @@ impl Commerce {
                 }
             }
         }
-        sqlx::query("UPDATE checkouts SET reserved = 0 WHERE id = ?").bind(&c.id).execute(&mut **tx).await?;
-        let reversal = match pi {
-            Some(pi) => pay::reversal(tx, pi).await?,
-            None => pay::Reversal::default(),
+        checkouts::keep(tx, &c.id).await?;
+        let reversal = match (&pi, &sub) {
+            (Some(pi), _) => pay::reversal(tx, pi).await?,
+            (None, Some(sub)) => self.subscription_reversal(tx, sub).await?,
+            (None, None) => pay::Reversal::default(),
         };
-        let sub_status = match sub {
+        let sub_status = match &sub {
             Some(sub) => pay::subscription(tx, sub).await?,
             None => None,
         };
@@ -169,12 +194,13 @@ impl Commerce {
         let mut receipt = Vec::new();
         for l in &lines {
             let sale_id = format!("{}:{}", c.id, l.product_id);
+            let amount = l.unit_amount * l.quantity;
             let sale = sales::NewSale {
                 id: &sale_id,
                 checkout_id: Some(&c.id),
                 product_id: &l.product_id,
                 buyer: &c.buyer,
-                amount: l.unit_amount * l.quantity,
+                amount,
                 currency: &l.currency,
                 at: now,
             };
@@ -184,20 +210,44 @@ impl Commerce {
             }
             let product = catalog::get(tx, &l.product_id).await?;
             let name = product.as_ref().map_or(l.product_id.clone(), |p| p.name.clone());
-            receipt.push(format!("{} × {} — {}", l.quantity, name, money(l.unit_amount * l.quantity, &l.currency)));
+            receipt.push(format!("{} × {} — {}", l.quantity, name, money(amount, &l.currency)));
             if let Some(role) = product.and_then(|p| p.role_id).filter(|_| c.kind == "cart") {
-                let keeps = sub_status.as_deref().is_none_or(pay::subscription_keeps_role);
-                pay::want_role(tx, &c.id, &c.buyer, &l.product_id, &role, keeps && !reversal.revokes()).await?;
+                let kind = if sub.is_some() { SourceKind::Subscription } else { SourceKind::Purchase };
+                let spec = SourceSpec {
+                    kind,
+                    member: &c.buyer,
+                    role_id: &role,
+                    product_id: Some(&l.product_id),
+                    checkout_id: Some(&c.id),
+                    subscription_id: sub.as_deref(),
+                    amount,
+                    currency: &l.currency,
+                };
+                let status = sub_status.as_deref().unwrap_or("active");
+                let (active, state, note) = if reversal.disputed {
+                    (false, "disputed", "the payment was disputed")
+                } else if reversal.full {
+                    (false, "refunded", "fully refunded")
+                } else if sub.is_some() && !pay::subscription_keeps_role(status) {
+                    (false, status, "the subscription is not live")
+                } else if sub.is_some() {
+                    (true, status, "subscribed at checkout")
+                } else {
+                    (true, "paid", "paid at checkout")
+                };
+                ledger::set(tx, &self.ctx, &spec, active, state, note).await?;
             }
         }
-        let shop = settings::get(tx, "shop.name").await?.unwrap_or_else(|| "Maxis shop".to_owned());
-        let text = format!(
-            "Thank you for your purchase at {shop}!\n{}\nTotal: {}\nOrder {}",
-            receipt.join("\n"),
-            money(c.amount_total, &c.currency),
-            c.id
-        );
-        pay::queue_receipt(tx, &c.id, &c.buyer, &text).await?;
+        if !reversal.revokes() {
+            let shop = settings::get(tx, "shop.name").await?.unwrap_or_else(|| "Maxis shop".to_owned());
+            let text = format!(
+                "Thank you for your purchase at {shop}!\n{}\nTotal: {}\nOrder {}",
+                receipt.join("\n"),
+                money(c.amount_total, &c.currency),
+                c.id
+            );
+            pay::queue_receipt(tx, &c.id, &c.buyer, &text).await?;
+        }
         let data = json!({
             "checkout_id": c.id, "buyer": c.buyer, "amount_total": c.amount_total, "currency": c.currency,
             "promo_id": c.promo_id, "payment_intent": pi, "subscription": sub,
@@ -210,133 +260,110 @@ impl Commerce {
         Ok(Handled::Applied)
     }
 
-    async fn session_ended(&self, tx: &mut Tx, session: &Value, to: &str, from: &[&str]) -> anyhow::Result<Handled> {
+    async fn session_ended(
+        &self,
+        tx: &mut Tx,
+        session: &CheckoutSession,
+        to: &str,
+        from: &[&str],
+    ) -> anyhow::Result<Handled> {
         let Some(c) = self.checkout_of(tx, session).await? else { return Ok(Handled::Ignored) };
         if checkouts::transition(tx, &c.id, from, to).await? {
             checkouts::release(tx, &c.id).await?;
-            execute::enqueue(
-                tx,
-                &self.ctx,
-                None,
-                &format!("checkout.{to}"),
-                json!({"checkout_id": c.id, "buyer": c.buyer}),
-            )
-            .await?;
+            let data = json!({"checkout_id": c.id, "buyer": c.buyer});
+            execute::enqueue(tx, &self.ctx, None, &format!("checkout.{to}"), data).await?;
         }
         Ok(Handled::Applied)
     }
 
-    async fn refunded(&self, tx: &mut Tx, charge: &Value) -> anyhow::Result<Handled> {
-        let Some(pi) = text(charge, "payment_intent") else { return Ok(Handled::Ignored) };
-        let refunded = charge.get("amount_refunded").and_then(Value::as_i64).unwrap_or(0);
-        let full = charge.get("refunded").and_then(Value::as_bool).unwrap_or(false);
-        pay::record_reversal(tx, pi, refunded, full, false).await?;
-        let Some(c) = checkouts::by_payment_intent(tx, pi).await?.filter(|c| c.status == "paid") else {
-            // Before the completion: the completion applies it.
-            return Ok(Handled::Applied);
-        };
-        let kind = if full { "refund.full" } else { "refund.partial" };
-        if full {
-            self.revoke_checkout(tx, &c).await?;
-        }
-        execute::enqueue(
-            tx,
-            &self.ctx,
-            None,
-            kind,
-            json!({"checkout_id": c.id, "buyer": c.buyer, "amount_refunded": refunded, "currency": c.currency}),
-        )
-        .await?;
-        Ok(Handled::Applied)
-    }
-
-    async fn disputed(&self, tx: &mut Tx, dispute: &Value) -> anyhow::Result<Handled> {
-        let Some(pi) = text(dispute, "payment_intent") else { return Ok(Handled::Ignored) };
-        pay::record_reversal(tx, pi, 0, false, true).await?;
-        if let Some(c) = checkouts::by_payment_intent(tx, pi).await?.filter(|c| c.status == "paid") {
-            self.revoke_checkout(tx, &c).await?;
-            execute::enqueue(
-                tx,
-                &self.ctx,
-                None,
-                "dispute.created",
-                json!({"checkout_id": c.id, "buyer": c.buyer, "reason": text(dispute, "reason")}),
-            )
-            .await?;
-        }
-        Ok(Handled::Applied)
-    }
-
-    async fn revoke_checkout(&self, tx: &mut Tx, c: &Checkout) -> anyhow::Result<()> {
-        let now = Utc::now();
-        for l in checkouts::lines(tx, &c.id).await? {
-            sales::refund(tx, &format!("{}:{}", c.id, l.product_id), now).await?;
-        }
-        for e in pay::of_checkout(tx, &c.id).await? {
-            pay::want_role(tx, &c.id, &c.buyer, &e.product_id, &e.role_id, false).await?;
-        }
-        Ok(())
-    }
-
-    async fn invoice(&self, tx: &mut Tx, invoice: &Value, created: i64, paid: bool) -> anyhow::Result<Handled> {
-        let sub = text(invoice, "subscription")
-            .or_else(|| invoice.pointer("/parent/subscription_details/subscription").and_then(Value::as_str));
-        let Some(sub) = sub else { return Ok(Handled::Ignored) };
+    async fn invoice(
+        &self,
+        tx: &mut Tx,
+        invoice: &Invoice,
+        payments: &[InvoicePayment],
+        created: i64,
+        paid: bool,
+    ) -> anyhow::Result<Handled> {
+        let Some(sub) = subscription_of(invoice) else { return Ok(Handled::Ignored) };
+        let invoice_id = invoice.id.as_ref().map(|i| i.to_string()).unwrap_or_default();
         if !paid {
-            self.subscription_status(tx, sub, "past_due", created).await?;
-            execute::enqueue(tx, &self.ctx, None, "subscription.payment_failed", json!({"subscription": sub})).await?;
+            self.subscription_status(tx, &sub, "past_due", created).await?;
+            let data = json!({"subscription": sub, "invoice": invoice_id});
+            execute::enqueue(tx, &self.ctx, None, "subscription.payment_failed", data).await?;
             return Ok(Handled::Applied);
         }
-        self.subscription_status(tx, sub, "active", created).await?;
+        for p in payments {
+            pay::link_invoice_payment(tx, &p.payment_intent, &invoice_id, &sub, p.amount).await?;
+        }
+        self.subscription_status(tx, &sub, "active", created).await?;
         // Renewals are sales too (the first invoice is the checkout's own sale).
-        if text(invoice, "billing_reason") == Some("subscription_cycle") {
-            if let (Some(c), Some(invoice_id)) =
-                (checkouts::by_subscription(tx, sub).await?.into_iter().next(), text(invoice, "id"))
-            {
-                let amount = invoice.get("amount_paid").and_then(Value::as_i64).unwrap_or(c.amount_total);
-                for l in checkouts::lines(tx, &c.id).await? {
-                    let sale = sales::NewSale {
-                        id: invoice_id,
-                        checkout_id: Some(&c.id),
-                        product_id: &l.product_id,
-                        buyer: &c.buyer,
-                        amount,
-                        currency: &c.currency,
-                        at: Utc::now(),
-                    };
-                    sales::record_sale(tx, &sale).await?;
-                }
+        let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_cycle");
+        if let (true, Some(c)) = (renewal, checkouts::by_subscription(tx, &sub).await?.into_iter().next()) {
+            for l in checkouts::lines(tx, &c.id).await? {
+                let sale = sales::NewSale {
+                    id: &invoice_id,
+                    checkout_id: Some(&c.id),
+                    product_id: &l.product_id,
+                    buyer: &c.buyer,
+                    amount: invoice.amount_paid,
+                    currency: &c.currency,
+                    at: Utc::now(),
+                };
+                sales::record_sale(tx, &sale).await?;
             }
         }
         Ok(Handled::Applied)
     }
 
-    async fn subscription_status(&self, tx: &mut Tx, sub: &str, status: &str, created: i64) -> anyhow::Result<()> {
+    async fn subscription_event(
+        &self,
+        tx: &mut Tx,
+        sub: &Subscription,
+        deleted: bool,
+        created: i64,
+    ) -> anyhow::Result<Handled> {
+        let status = if deleted { "canceled" } else { sub.status.as_str() };
+        self.subscription_status(tx, sub.id.as_str(), status, created).await?;
+        Ok(Handled::Applied)
+    }
+
+    /// Records a subscription's status (the newest event wins) and sets its sources: live and
+    /// not reversed (its latest paid invoice neither fully refunded nor disputed) grants.
+    pub(super) async fn subscription_status(
+        &self,
+        tx: &mut Tx,
+        sub: &str,
+        status: &str,
+        created: i64,
+    ) -> anyhow::Result<()> {
         let now_status = pay::set_subscription(tx, sub, status, created).await?;
-        let keeps = pay::subscription_keeps_role(&now_status);
+        let reversal = self.subscription_reversal(tx, sub).await?;
+        let (active, state, note) = if reversal.disputed {
+            (false, "disputed", "a payment of the subscription was disputed".to_owned())
+        } else if reversal.full {
+            (false, "refunded", "the latest payment of the subscription was fully refunded".to_owned())
+        } else {
+            (pay::subscription_keeps_role(&now_status), now_status.as_str(), format!("subscription {now_status}"))
+        };
+        ledger::set_for_subscription(tx, &self.ctx, sub, active, state, &note).await?;
         for c in checkouts::by_subscription(tx, sub).await?.into_iter().filter(|c| c.status == "paid") {
-            let revoked = match &c.payment_intent {
-                Some(pi) => pay::reversal(tx, pi).await?.revokes(),
-                None => false,
-            };
-            for e in pay::of_checkout(tx, &c.id).await? {
-                pay::want_role(tx, &c.id, &c.buyer, &e.product_id, &e.role_id, keeps && !revoked).await?;
-            }
             let kind = if now_status == "canceled" { "subscription.canceled" } else { "subscription.updated" };
-            execute::enqueue(
-                tx,
-                &self.ctx,
-                None,
-                kind,
-                json!({"subscription": sub, "status": now_status, "checkout_id": c.id, "buyer": c.buyer}),
-            )
-            .await?;
+            let data = json!({"subscription": sub, "status": now_status, "checkout_id": c.id, "buyer": c.buyer});
+            execute::enqueue(tx, &self.ctx, None, kind, data).await?;
         }
         Ok(())
     }
 }
 
+/// The subscription an invoice belongs to (API 2025+: `parent.subscription_details.subscription`).
+fn subscription_of(invoice: &Invoice) -> Option<String> {
+    let details = invoice.parent.as_ref()?.subscription_details.as_ref()?;
+    Some(details.subscription.id().to_string())
+}
+
 /// `2399 eur` → `23.99 EUR`.
 pub fn money(amount: i64, currency: &str) -> String {
-    format!("{}.{:02} {}", amount / 100, amount % 100, currency.to_ascii_uppercase())
+    let sign = if amount < 0 { "-" } else { "" };
+    let amount = amount.abs();
+    format!("{sign}{}.{:02} {}", amount / 100, amount % 100, currency.to_ascii_uppercase())
 }

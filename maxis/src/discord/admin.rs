@@ -30,9 +30,18 @@ async fn order(ctx: Context<'_>, action: &str, params: Value) -> Result<(), Erro
         Ok(reply) => {
             commerce.flush().await;
             data.signals.timers.notify_one();
-            let result = serde_json::to_string_pretty(&reply.result).unwrap_or_default();
-            let result = fit(result);
-            format!("✅ `{action}` done.\n```json\n{result}\n```")
+            commerce.deliveries.notify_one();
+            match reply.result.as_ref().and_then(|r| r.get("summary")).and_then(Value::as_array) {
+                // `why` explains itself in sentences.
+                Some(lines) => {
+                    let lines: Vec<&str> = lines.iter().filter_map(Value::as_str).collect();
+                    fit(lines.join("\n"))
+                }
+                None => {
+                    let result = serde_json::to_string_pretty(&reply.result).unwrap_or_default();
+                    format!("✅ `{action}` done.\n```json\n{}\n```", fit(result))
+                }
+            }
         }
         Err(ExecuteError::Rejected(e)) => format!("❌ `{action}` refused ({:?}): {}", e.code, e.message),
         Err(ExecuteError::Unexpected(e)) => return Err(e),
@@ -116,7 +125,7 @@ async fn list(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("status", "config", "open", "close", "resync"),
+    subcommands("status", "config", "open", "close", "resync", "why", "grant", "ungrant"),
     subcommand_required,
     check = "is_admin"
 )]
@@ -152,10 +161,37 @@ async fn close(ctx: Context<'_>, #[description = "Shown to buyers"] reason: Opti
     order(ctx, "stop", json!({"reason": reason})).await
 }
 
-/// Check every paid role again and fix what is missing.
+/// Compare every member's paid roles with Discord now and fix only what differs.
 #[poise::command(slash_command, guild_only, ephemeral, check = "is_admin")]
 async fn resync(ctx: Context<'_>) -> Result<(), Error> {
     order(ctx, "resync", json!({})).await
+}
+
+/// Why a member has (or lacks) each role the shop manages: their purchases, refunds and grants.
+#[poise::command(slash_command, guild_only, ephemeral, check = "is_admin")]
+async fn why(ctx: Context<'_>, #[description = "The member"] member: serenity::User) -> Result<(), Error> {
+    order(ctx, "why", json!({"member": member.id.to_string()})).await
+}
+
+/// Give a member a product's role by hand (kept whatever their payments say, until ungranted).
+#[poise::command(slash_command, guild_only, ephemeral, check = "is_admin")]
+async fn grant(
+    ctx: Context<'_>,
+    #[description = "The member"] member: serenity::User,
+    #[description = "Product whose role to give, e.g. vip"] product: String,
+) -> Result<(), Error> {
+    order(ctx, "grant", json!({"member": member.id.to_string(), "product": product.trim()})).await
+}
+
+/// Take back a role given by hand with /admin grant (paid roles stay).
+#[poise::command(slash_command, guild_only, ephemeral, check = "is_admin")]
+async fn ungrant(
+    ctx: Context<'_>,
+    #[description = "The member"] member: serenity::User,
+    #[description = "Product whose manual grant to take back"] product: String,
+) -> Result<(), Error> {
+    let params = json!({"member": member.id.to_string(), "product": product.trim(), "revoke": true});
+    order(ctx, "grant", params).await
 }
 
 #[cfg(test)]

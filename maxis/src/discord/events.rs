@@ -1,4 +1,5 @@
-//! Gateway events: buttons, members joining (milestone giveaways), and activity.
+//! Gateway events: buttons, members joining (milestone giveaways, paid roles back), members whose
+//! roles changed or who left (the reconciler compares them with the ledger), and activity.
 
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
@@ -15,6 +16,7 @@ pub(super) async fn handle(fw: poise::FrameworkContext<'_, Data, Error>, event: 
             buttons::handle(ctx, data, click).await?;
         }
         FullEvent::GuildMemberAddition { new_member } if new_member.guild_id == data.config.guild => {
+            data.commerce.member_joined(&new_member.user.id.to_string()).await?;
             data.commerce
                 .touch(&member_info(new_member.user.id, &new_member.roles, new_member.joined_at), Utc::now())
                 .await?;
@@ -24,6 +26,12 @@ pub(super) async fn handle(fw: poise::FrameworkContext<'_, Data, Error>, event: 
                     tracing::info!(giveaway = %g.id, members = count, "milestone reached: giveaway opened");
                 }
             }
+        }
+        FullEvent::GuildMemberUpdate { event, .. } if event.guild_id == data.config.guild && !event.user.bot => {
+            data.commerce.member_changed(&event.user.id.to_string()).await?;
+        }
+        FullEvent::GuildMemberRemoval { guild_id, user, .. } if *guild_id == data.config.guild => {
+            data.commerce.member_left(&user.id.to_string()).await?;
         }
         FullEvent::Message { new_message: m } if !m.author.bot && m.guild_id == Some(data.config.guild) => {
             let (roles, joined_at) = m.member.as_ref().map_or((&[][..], None), |pm| (&pm.roles[..], pm.joined_at));

@@ -14,6 +14,8 @@ use crate::payments::BoxFuture;
 
 /// Discord's "Missing Permissions": the role is above the bot's highest, or a permission is missing.
 const MISSING_PERMISSIONS: isize = 50013;
+/// Discord's "Unknown Member": the user is not in the server.
+const UNKNOWN_MEMBER: isize = 10007;
 /// Unknown member, unknown role, unknown channel, cannot DM this user.
 const FOR_GOOD: [isize; 4] = [10007, 10011, 10003, 50007];
 
@@ -32,27 +34,26 @@ impl DiscordMembers {
         Self { guild, admin_channel, http: Arc::new(OnceLock::new()) }
     }
 
-    /// Changes a role; a refusal for good is told to the admins.
+    /// Changes a role (the reconciler tells the admins about a refusal for good, once).
     async fn change_role(&self, user: &str, role: &str, grant: bool) -> Result<(), MemberError> {
         let (user_id, role_id) = (UserId::new(id("user", user)?), RoleId::new(id("role", role)?));
         let http = self.http()?;
         let done = if grant {
-            http.add_member_role(self.guild, user_id, role_id, Some("paid plan")).await
+            http.add_member_role(self.guild, user_id, role_id, Some("paid for")).await
         } else {
-            http.remove_member_role(self.guild, user_id, role_id, Some("plan ended")).await
+            http.remove_member_role(self.guild, user_id, role_id, Some("no longer paid for")).await
         };
-        let error = match done.map_err(classify) {
-            Err(MemberError::Forbidden(why)) => why,
-            other => return other,
-        };
-        if let Some(channel) = self.admin_channel {
-            let verb = if grant { "give" } else { "take back" };
-            let text = format!("⚠️ I could not {verb} <@&{role}> to <@{user}>: {error}. The delivery waits; run `/admin resync` once fixed.");
-            if let Err(e) = channel.send_message(http, CreateMessage::new().content(text)).await {
-                tracing::warn!(error.message = %e, "Failed to tell the admins about a refused role");
-            }
+        done.map_err(classify)
+    }
+
+    /// The member's roles, or `None` when Discord says "Unknown Member" (10007).
+    async fn roles_of(&self, user: &str) -> Result<Option<Vec<String>>, MemberError> {
+        let user_id = UserId::new(id("user", user)?);
+        match self.http()?.get_member(self.guild, user_id).await {
+            Ok(member) => Ok(Some(member.roles.iter().map(|r| r.get().to_string()).collect())),
+            Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(r))) if r.error.code == UNKNOWN_MEMBER => Ok(None),
+            Err(e) => Err(classify(e)),
         }
-        Err(MemberError::Forbidden(error))
     }
 
     /// Connects the port to the bot's HTTP client.
@@ -109,6 +110,21 @@ fn components(buttons: &[Button]) -> Vec<CreateActionRow> {
 }
 
 impl Members for DiscordMembers {
+    fn member_roles<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<Option<Vec<String>>, MemberError>> {
+        Box::pin(self.roles_of(user))
+    }
+
+    fn tell_admins<'a>(&'a self, text: &'a str) -> BoxFuture<'a, Result<(), MemberError>> {
+        Box::pin(async move {
+            let Some(channel) = self.admin_channel else {
+                tracing::warn!(%text, "no admin channel (MAXIS_DISCORD__ADMIN_CHANNEL): the admins were not told");
+                return Ok(());
+            };
+            channel.send_message(self.http()?, CreateMessage::new().content(text)).await.map_err(classify)?;
+            Ok(())
+        })
+    }
+
     fn grant_role<'a>(&'a self, user: &'a str, role: &'a str) -> BoxFuture<'a, Result<(), MemberError>> {
         Box::pin(self.change_role(user, role, true))
     }

@@ -135,13 +135,22 @@ pub(super) fn pay_text(view: &crate::commerce::CheckoutView) -> String {
 /// Your orders in this shop, newest first.
 #[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn orders(ctx: Context<'_>) -> Result<(), Error> {
-    let list = ctx.data().commerce.orders(&member(&ctx), 10).await?;
+    let list = ctx.data().commerce.orders_with_receipts(&member(&ctx), 10).await?;
     if list.is_empty() {
         ctx.say("You have no orders yet: `/shop` to browse.").await?;
         return Ok(());
     }
-    let lines: Vec<String> =
-        list.iter().map(|c| format!("`{}` {} — {}", c.id, money(c.amount_total, &c.currency), c.status)).collect();
+    let lines: Vec<String> = list
+        .iter()
+        .map(|(c, receipt)| {
+            let receipt = match receipt.as_deref() {
+                Some(r) if r.starts_with("not sent") => format!(" — receipt {r}"),
+                Some(r) => format!(" — receipt {r}"),
+                None => String::new(),
+            };
+            format!("`{}` {} — {}{receipt}", c.id, money(c.amount_total, &c.currency), c.status)
+        })
+        .collect();
     ctx.say(lines.join("\n")).await?;
     Ok(())
 }

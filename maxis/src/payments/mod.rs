@@ -60,8 +60,33 @@ pub struct SessionRequest {
     pub cancel_url: String,
     /// Unix time after which the session expires (Stripe allows 30 min to 24 h).
     pub expires_at: i64,
-    /// Key/value metadata copied onto the session (shop id, buyer id).
+    /// Key/value metadata (shop, member, checkout) copied onto the session and onto what it
+    /// creates: the payment intent (`payment_intent_data.metadata`) in payment mode, the
+    /// subscription (`subscription_data.metadata`) in subscription mode, so that every charge,
+    /// refund, dispute, invoice and subscription in the Dashboard names its buyer.
     pub metadata: Vec<(String, String)>,
+    /// The member's Stripe Customer (`cus_…`), reused across their checkouts.
+    pub customer: Option<String>,
+}
+
+/// A Stripe Customer to create for a member (idempotent on `idempotency_key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRequest {
+    /// Idempotency key: the same key never creates two customers.
+    pub idempotency_key: String,
+    /// Shown in the Dashboard.
+    pub description: String,
+    /// Shop and member ids.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// One payment of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoicePayment {
+    /// The payment intent that paid it (`pi_…`).
+    pub payment_intent: String,
+    /// Amount paid, minor units.
+    pub amount: i64,
 }
 
 /// A created checkout session.
@@ -120,4 +145,9 @@ pub trait Payments: Send + Sync {
     /// Refunds all or part of a paid payment (idempotent on `idempotency_key`). Refunding more
     /// than what remains, or an unknown payment, is [`PaymentError::Refused`].
     fn refund(&self, request: RefundRequest) -> BoxFuture<'_, Result<RefundInfo, PaymentError>>;
+    /// Creates a customer (idempotent on `idempotency_key`); returns its id (`cus_…`).
+    fn create_customer(&self, request: CustomerRequest) -> BoxFuture<'_, Result<String, PaymentError>>;
+    /// The payments of an invoice (`GET /v1/invoice_payments?invoice=…`): how a refund or dispute
+    /// of a subscription's charge, which names only its payment intent, finds the subscription.
+    fn invoice_payments(&self, invoice: String) -> BoxFuture<'_, Result<Vec<InvoicePayment>, PaymentError>>;
 }

@@ -18,14 +18,17 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring, CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
-    ExpireCheckoutSession, ProductData,
+    CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSubscriptionData, ExpireCheckoutSession, ProductData,
 };
 use stripe_checkout::CheckoutSessionMode;
+use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe_core::customer::CreateCustomer;
 use stripe_core::refund::{CreateRefund, CreateRefundReason};
-use stripe_types::Currency;
+use stripe_types::{Currency, List};
 
 use super::{
-    BoxFuture, Interval, Line, Mode, PaymentError, Payments, RefundInfo, RefundRequest, Session, SessionRequest,
+    BoxFuture, CustomerRequest, Interval, InvoicePayment, Line, Mode, PaymentError, Payments, RefundInfo,
+    RefundRequest, Session, SessionRequest,
 };
 
 /// How long one HTTP attempt may take before it counts as [`PaymentError::Unavailable`].
@@ -62,7 +65,25 @@ impl StripePayments {
             Mode::Subscription => CheckoutSessionMode::Subscription,
         };
         let metadata: HashMap<String, String> = request.metadata.into_iter().collect();
-        let session = CreateCheckoutSession::new()
+        let mut create = CreateCheckoutSession::new();
+        // Stripe refuses `payment_intent_data` in subscription mode and `subscription_data` in
+        // payment mode: each mode names its buyer on the object it creates.
+        match request.mode {
+            Mode::Payment => {
+                let mut data = CreateCheckoutSessionPaymentIntentData::new();
+                data.metadata = Some(metadata.clone());
+                create = create.payment_intent_data(data);
+            }
+            Mode::Subscription => {
+                let mut data = CreateCheckoutSessionSubscriptionData::new();
+                data.metadata = Some(metadata.clone());
+                create = create.subscription_data(data);
+            }
+        }
+        if let Some(customer) = &request.customer {
+            create = create.customer(customer.as_str());
+        }
+        let session = create
             .mode(mode)
             .line_items(request.lines.iter().map(line_item).collect::<Vec<_>>())
             .client_reference_id(request.client_reference_id.as_str())
@@ -119,7 +140,53 @@ impl StripePayments {
     }
 }
 
+impl StripePayments {
+    async fn create_customer(&self, request: CustomerRequest) -> Result<String, PaymentError> {
+        let key = IdempotencyKey::new(&request.idempotency_key)
+            .map_err(|e| PaymentError::Refused(format!("idempotency key: {e}")))?;
+        let metadata: HashMap<String, String> = request.metadata.into_iter().collect();
+        let customer = CreateCustomer::new()
+            .description(request.description)
+            .metadata(metadata)
+            .customize()
+            .request_strategy(RequestStrategy::Idempotent(key))
+            .send(&self.client)
+            .await
+            .map_err(|e| to_payment_error("create customer", e))?;
+        tracing::info!(customer = %customer.id, "Stripe customer created");
+        Ok(customer.id.to_string())
+    }
+
+    /// `GET /v1/invoice_payments?invoice=…`: no light async-stripe crate wraps it (it lives in the
+    /// heavy billing crate), so the generic request builder sends it and parses the shared type.
+    async fn list_invoice_payments(&self, invoice: String) -> Result<Vec<InvoicePayment>, PaymentError> {
+        let list: List<stripe_shared::InvoicePayment> = RequestBuilder::new(StripeMethod::Get, "/invoice_payments")
+            .query(&[("invoice", invoice.as_str()), ("limit", "100")])
+            .customize()
+            .send(&self.client)
+            .await
+            .map_err(|e| to_payment_error("list invoice payments", e))?;
+        Ok(list
+            .data
+            .into_iter()
+            .filter(|p| p.status == "paid")
+            .filter_map(|p| {
+                let intent = p.payment.payment_intent?;
+                Some(InvoicePayment { payment_intent: intent.id().to_string(), amount: p.amount_paid.unwrap_or(0) })
+            })
+            .collect())
+    }
+}
+
 impl Payments for StripePayments {
+    fn create_customer(&self, request: CustomerRequest) -> BoxFuture<'_, Result<String, PaymentError>> {
+        Box::pin(StripePayments::create_customer(self, request))
+    }
+
+    fn invoice_payments(&self, invoice: String) -> BoxFuture<'_, Result<Vec<InvoicePayment>, PaymentError>> {
+        Box::pin(self.list_invoice_payments(invoice))
+    }
+
     fn create_session(&self, request: SessionRequest) -> BoxFuture<'_, Result<Session, PaymentError>> {
         Box::pin(self.create(request))
     }
@@ -232,6 +299,7 @@ mod tests {
             cancel_url: "https://shop.test/cancel".into(),
             expires_at: 1_700_003_600,
             metadata: vec![("shop".into(), "7".into()), ("buyer".into(), "99".into())],
+            customer: None,
         }
     }
 

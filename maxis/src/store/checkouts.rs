@@ -235,6 +235,12 @@ pub async fn set_payment(
     Ok(())
 }
 
+/// A paid checkout keeps what it reserved for good (stock and code are no longer released).
+pub async fn keep(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<()> {
+    sqlx::query!("UPDATE checkouts SET reserved = 0 WHERE id = ?", id).execute(conn).await?;
+    Ok(())
+}
+
 /// Releases what a checkout holds (stock, promo code) once; true when this call released it.
 pub async fn release(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<bool> {
     let done = sqlx::query("UPDATE checkouts SET reserved = 0 WHERE id = ? AND reserved = 1")

@@ -1,7 +1,8 @@
 //! What payments left behind: handled webhook events, refunds and disputes, subscriptions,
-//! roles owed to members, receipts.
+//! Stripe customers and invoice payments, receipts. (Roles owed to members are the entitlement
+//! ledger's: [`crate::entitlements`].)
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::{Row, SqliteConnection};
 
 /// Records a webhook event id; false when it was handled before (a redelivery).
@@ -101,143 +102,6 @@ pub fn subscription_keeps_role(status: &str) -> bool {
     matches!(status, "active" | "trialing" | "past_due")
 }
 
-/// A role owed (or no longer owed) to a member.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entitlement {
-    /// `<checkout>:<product>`.
-    pub id: String,
-    /// Checkout.
-    pub checkout_id: String,
-    /// Member.
-    pub buyer: String,
-    /// Product.
-    pub product_id: String,
-    /// Role.
-    pub role_id: String,
-    /// Should hold the role.
-    pub wanted: bool,
-    /// Holds it.
-    pub held: bool,
-    /// Why Discord refused.
-    pub blocked: Option<String>,
-    /// Tries so far.
-    pub attempts: i64,
-}
-
-fn entitlement(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Entitlement> {
-    Ok(Entitlement {
-        id: r.try_get("id")?,
-        checkout_id: r.try_get("checkout_id")?,
-        buyer: r.try_get("buyer")?,
-        product_id: r.try_get("product_id")?,
-        role_id: r.try_get("role_id")?,
-        wanted: r.try_get("wanted")?,
-        held: r.try_get("held")?,
-        blocked: r.try_get("blocked")?,
-        attempts: r.try_get("attempts")?,
-    })
-}
-
-/// Says whether the member should hold the role; the fulfilment worker does the rest.
-pub async fn want_role(
-    conn: &mut SqliteConnection,
-    checkout: &str,
-    buyer: &str,
-    product: &str,
-    role: &str,
-    wanted: bool,
-) -> anyhow::Result<()> {
-    let now = Utc::now();
-    sqlx::query(
-        "INSERT INTO entitlements (id, checkout_id, buyer, product_id, role_id, wanted, next_try_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET wanted = excluded.wanted, blocked = NULL, attempts = 0,
-           next_try_at = excluded.next_try_at, updated_at = excluded.updated_at
-         WHERE entitlements.wanted != excluded.wanted",
-    )
-    .bind(format!("{checkout}:{product}"))
-    .bind(checkout)
-    .bind(buyer)
-    .bind(product)
-    .bind(role)
-    .bind(wanted)
-    .bind(now)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Roles to grant or revoke now (not blocked, due).
-pub async fn due(conn: &mut SqliteConnection, now: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<Entitlement>> {
-    sqlx::query("SELECT * FROM entitlements WHERE wanted != held AND blocked IS NULL AND next_try_at <= ? ORDER BY next_try_at LIMIT ?")
-        .bind(now)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(entitlement)
-        .collect()
-}
-
-/// Every entitlement of a checkout.
-pub async fn of_checkout(conn: &mut SqliteConnection, checkout: &str) -> anyhow::Result<Vec<Entitlement>> {
-    sqlx::query("SELECT * FROM entitlements WHERE checkout_id = ?")
-        .bind(checkout)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(entitlement)
-        .collect()
-}
-
-/// Claims a due entitlement for one attempt (a lease until `until`): false when another
-/// worker claimed it first, so two passes never act on the same delivery.
-pub async fn claim(
-    conn: &mut SqliteConnection,
-    id: &str,
-    now: DateTime<Utc>,
-    until: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    let done = sqlx::query("UPDATE entitlements SET next_try_at = ? WHERE id = ? AND next_try_at <= ? AND wanted != held AND blocked IS NULL")
-        .bind(until)
-        .bind(id)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records the outcome of a grant or revoke attempt.
-pub async fn attempted(
-    conn: &mut SqliteConnection,
-    id: &str,
-    held: Option<bool>,
-    blocked: Option<&str>,
-    retry_at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE entitlements SET held = COALESCE(?, held), blocked = ?, attempts = attempts + 1, next_try_at = ?, updated_at = ? WHERE id = ?",
-    )
-    .bind(held)
-    .bind(blocked)
-    .bind(retry_at)
-    .bind(Utc::now())
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Puts every entitlement back in the queue, unblocked and assumed not held (for `resync`).
-pub async fn requeue_all(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
-    let done = sqlx::query("UPDATE entitlements SET held = 1 - wanted, blocked = NULL, attempts = 0, next_try_at = ?")
-        .bind(Utc::now())
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
-}
-
 /// Queues a receipt.
 pub async fn queue_receipt(conn: &mut SqliteConnection, checkout: &str, buyer: &str, text: &str) -> anyhow::Result<()> {
     sqlx::query("INSERT INTO receipts (checkout_id, buyer, text) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
@@ -249,12 +113,98 @@ pub async fn queue_receipt(conn: &mut SqliteConnection, checkout: &str, buyer: &
     Ok(())
 }
 
-/// Receipts not sent yet: (checkout, buyer, text, attempts).
+/// Receipts to send: (checkout, buyer, text, attempts).
 pub async fn unsent_receipts(conn: &mut SqliteConnection) -> anyhow::Result<Vec<(String, String, String, i64)>> {
-    let rows = sqlx::query("SELECT checkout_id, buyer, text, attempts FROM receipts WHERE sent = 0 AND attempts < 10")
-        .fetch_all(conn)
+    let rows = sqlx::query!(
+        "SELECT checkout_id, buyer, text, attempts FROM receipts WHERE sent = 0 AND failed IS NULL AND attempts < 10"
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.checkout_id, r.buyer, r.text, r.attempts)).collect())
+}
+
+/// Records why a receipt will never be sent (closed DMs, a refund that came first).
+pub async fn receipt_failed(conn: &mut SqliteConnection, checkout: &str, reason: &str) -> anyhow::Result<()> {
+    sqlx::query!("UPDATE receipts SET failed = ? WHERE checkout_id = ? AND sent = 0", reason, checkout)
+        .execute(conn)
         .await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))).collect()
+    Ok(())
+}
+
+/// A receipt's fate, for `/orders`: `None` (none queued), `sent`, `pending`, or why it failed.
+pub async fn receipt_status(conn: &mut SqliteConnection, checkout: &str) -> anyhow::Result<Option<String>> {
+    let row = sqlx::query!(r#"SELECT sent AS "sent: bool", failed FROM receipts WHERE checkout_id = ?"#, checkout)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| match (r.sent, r.failed) {
+        (true, _) => "sent".to_owned(),
+        (false, Some(why)) => format!("not sent: {why}"),
+        (false, None) => "pending".to_owned(),
+    }))
+}
+
+/// The member's Stripe customer, if one was created.
+pub async fn customer_of(conn: &mut SqliteConnection, member: &str) -> anyhow::Result<Option<String>> {
+    Ok(sqlx::query_scalar!("SELECT customer_id FROM stripe_customers WHERE member = ?", member)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Remembers the member's Stripe customer (the first one recorded wins).
+pub async fn set_customer(conn: &mut SqliteConnection, member: &str, customer: &str) -> anyhow::Result<String> {
+    let now = Utc::now();
+    sqlx::query!(
+        "INSERT INTO stripe_customers (member, customer_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        member,
+        customer,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(customer_of(conn, member).await?.unwrap_or_else(|| customer.to_owned()))
+}
+
+/// Links a payment intent to the subscription whose invoice it paid.
+pub async fn link_invoice_payment(
+    conn: &mut SqliteConnection,
+    payment_intent: &str,
+    invoice: &str,
+    subscription: &str,
+    amount: i64,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    sqlx::query!(
+        "INSERT INTO invoice_payments (payment_intent, invoice_id, subscription_id, amount, created_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        payment_intent,
+        invoice,
+        subscription,
+        amount,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The subscription whose invoice a payment intent paid.
+pub async fn subscription_of_payment(
+    conn: &mut SqliteConnection,
+    payment_intent: &str,
+) -> anyhow::Result<Option<String>> {
+    Ok(sqlx::query_scalar!("SELECT subscription_id FROM invoice_payments WHERE payment_intent = ?", payment_intent)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Every payment intent of a subscription's invoices.
+pub async fn payments_of_subscription(conn: &mut SqliteConnection, subscription: &str) -> anyhow::Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT payment_intent FROM invoice_payments WHERE subscription_id = ? ORDER BY created_at, rowid",
+        subscription
+    )
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Claims a receipt for one sending attempt (compare-and-swap on its attempt count): false when

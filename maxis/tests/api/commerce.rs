@@ -103,9 +103,8 @@ impl Shop {
         let store = self.store().await;
         for _ in 0..100 {
             self.app.commerce.fulfil_once().await.unwrap();
-            let pending = count(&store, "SELECT COUNT(*) FROM entitlements WHERE wanted != held AND blocked IS NULL")
-                .await
-                + count(&store, "SELECT COUNT(*) FROM receipts WHERE sent = 0").await;
+            let pending = count(&store, "SELECT COUNT(*) FROM reconcile_queue WHERE attempts = 0").await
+                + count(&store, "SELECT COUNT(*) FROM receipts WHERE sent = 0 AND failed IS NULL").await;
             if pending == 0 {
                 return;
             }
@@ -309,7 +308,7 @@ async fn a_role_discord_refuses_stays_pending_tells_the_admin_and_resync_deliver
     let blocked = wait_for_event(&shop.fleet, |e| e.kind.as_ref() == "delivery.blocked").await;
     assert!(!shop.members.holds("42", VIP_ROLE));
     assert!(blocked.data["reason"].as_str().unwrap().contains("50013"));
-    assert_eq!(shop.app.commerce.fulfil_once().await.unwrap().granted, 0, "blocked until an admin acts");
+    assert_eq!(shop.app.commerce.fulfil_once().await.unwrap().roles.granted, 0, "blocked until an admin acts");
 
     shop.members.forbidden.lock().unwrap().clear();
     let resync = send(&shop.fleet, "shop1", &Order::new(Command::Resync(Default::default()), "t")).await;

@@ -5,7 +5,8 @@
 use anyhow::{ensure, Context};
 use serde_json::{json, Value};
 
-use super::{int, now, random_id, Payment, Stored, StripeStandIn, API_VERSION};
+use super::objects::{self, ChargeShape, InvoiceShape, SubscriptionShape};
+use super::{int, now, random_id, InvoiceCharge, Payment, Stored, StripeStandIn, API_VERSION};
 
 /// A Stripe `Event` of type `kind` about `object`.
 fn event(kind: &str, object: Value, previous: Option<Value>) -> Value {
@@ -54,18 +55,36 @@ fn paid(stored: &mut Stored) -> anyhow::Result<(&Value, &Value, &mut Payment)> {
     Ok((session, form, payment.as_mut().context("no payment")?))
 }
 
-/// The session's charge, as Stripe shows it.
+/// The session's charge (payment mode), or its first invoice's (subscription mode), as Stripe
+/// shows it: a subscription's charges carry no metadata (Stripe copies `subscription_data`'s onto
+/// the subscription only).
 fn charge(session: &Value, form: &Value, payment: &Payment) -> Value {
-    let amount = session["amount_total"].as_i64().unwrap_or(0);
-    json!({
-        "id": payment.charge, "object": "charge", "amount": amount, "amount_captured": amount,
-        "amount_refunded": payment.refunded, "balance_transaction": null,
-        "billing_details": {"address": null, "email": session["customer_details"]["email"], "name": session["customer_details"]["name"], "phone": null},
-        "captured": true, "created": payment.created, "currency": session["currency"], "customer": session["customer"],
-        "description": null, "disputed": payment.disputed, "failure_code": null, "failure_message": null, "livemode": false,
-        "metadata": metadata(&form["payment_intent_data"]["metadata"]), "paid": true,
-        "payment_intent": payment.payment_intent, "receipt_url": null,
-        "refunded": payment.refunded >= amount, "status": "succeeded",
+    let subscription = session["mode"] == "subscription";
+    objects::charge(&ChargeShape {
+        id: &payment.charge,
+        payment_intent: &payment.payment_intent,
+        amount: session["amount_total"].as_i64().unwrap_or(0),
+        refunded: payment.refunded,
+        disputed: payment.disputed,
+        currency: &session["currency"],
+        customer: payment.customer.as_deref(),
+        metadata: if subscription { json!({}) } else { metadata(&form["payment_intent_data"]["metadata"]) },
+        created: payment.created,
+    })
+}
+
+/// A renewal's charge.
+fn renewal_charge(session: &Value, payment: &Payment, r: &InvoiceCharge) -> Value {
+    objects::charge(&ChargeShape {
+        id: &r.charge,
+        payment_intent: &r.payment_intent,
+        amount: r.amount,
+        refunded: r.refunded,
+        disputed: r.disputed,
+        currency: &session["currency"],
+        customer: payment.customer.as_deref(),
+        metadata: json!({}),
+        created: r.created,
     })
 }
 
@@ -97,6 +116,8 @@ impl StripeStandIn {
                 charge: random_id("ch_", 24),
                 refunded: 0,
                 disputed: false,
+                customer: None,
+                renewals: Vec::new(),
                 invoices: 0,
                 invoice: random_id("in_", 24),
                 item: random_id("si_", 14),
@@ -109,7 +130,7 @@ impl StripeStandIn {
                 "address": null, "business_name": null, "email": "buyer@example.com", "individual_name": null,
                 "name": "Test Buyer", "phone": null, "tax_exempt": "none", "tax_ids": [],
             });
-            if subscription || session["customer_creation"] == "always" {
+            if session["customer"].is_null() && (subscription || session["customer_creation"] == "always") {
                 session["customer"] = random_id("cus_", 14).into();
             }
             if subscription {
@@ -118,6 +139,8 @@ impl StripeStandIn {
             } else {
                 session["payment_intent"] = payment.payment_intent.clone().into();
             }
+            let mut payment = payment;
+            payment.customer = session["customer"].as_str().map(str::to_owned);
             stored.payment = Some(payment);
             Ok(event("checkout.session.completed", session.clone(), None))
         })
@@ -176,51 +199,92 @@ impl StripeStandIn {
         event.cloned().with_context(|| format!("no refund {refund_id} created through POST /v1/refunds"))
     }
 
-    /// The buyer disputes the charge of a paid session. Returns `charge.dispute.created`.
+    /// The buyer disputes the charge of a paid session (in subscription mode: of its first
+    /// invoice). Returns `charge.dispute.created`.
     pub fn dispute(&self, session_id: &str) -> anyhow::Result<Value> {
         self.with_session(session_id, |stored| {
             let (session, _, payment) = paid(stored)?;
             payment.disputed = true;
-            let dispute = json!({
-                "id": random_id("dp_", 24), "object": "dispute", "amount": session["amount_total"],
-                "balance_transactions": [], "charge": payment.charge, "created": now(), "currency": session["currency"],
-                "evidence_details": {"due_by": now() + 21 * 24 * 3600, "has_evidence": false, "past_due": false, "submission_count": 0},
-                "is_charge_refundable": false, "livemode": false, "metadata": {},
-                "payment_intent": payment.payment_intent, "reason": "fraudulent", "status": "needs_response",
-            });
+            let amount = session["amount_total"].as_i64().unwrap_or(0);
+            let dispute = objects::dispute(&payment.charge, &payment.payment_intent, amount, &session["currency"]);
             Ok(event("charge.dispute.created", dispute, None))
         })
     }
 
-    /// An invoice of a completed subscription session is paid or fails: the first call is the
-    /// invoice the session created (`subscription_create`), later ones are renewals
-    /// (`subscription_cycle`). Returns `invoice.paid` or `invoice.payment_failed`.
-    pub fn invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
+    /// The payment intents of a paid session: its own (payment mode) or, in subscription mode,
+    /// its first invoice's then each paid renewal's, in order.
+    pub fn payment_intents(&self, session_id: &str) -> anyhow::Result<Vec<String>> {
+        self.with_session(session_id, |stored| {
+            let payment = stored.payment.as_ref().context("no payment")?;
+            let mut all = vec![payment.payment_intent.clone()];
+            all.extend(payment.renewals.iter().map(|r| r.payment_intent.clone()));
+            Ok(all)
+        })
+    }
+
+    /// Refunds `amount` (the rest if `None`) of the charge of `payment_intent`, one of
+    /// [`Self::payment_intents`]. Returns `charge.refunded` (cumulative `amount_refunded`).
+    pub fn refund_payment(&self, session_id: &str, payment_intent: &str, amount: Option<i64>) -> anyhow::Result<Value> {
+        let first = self.payment_intents(session_id)?.first().cloned();
+        if first.as_deref() == Some(payment_intent) {
+            return self.refund(session_id, amount);
+        }
         self.with_session(session_id, |stored| {
             let session = &stored.session;
-            ensure!(session["subscription"].is_string(), "session {session_id} has no subscription (completed in subscription mode)");
+            let payment = stored.payment.as_mut().context("no payment")?;
+            let r = payment.renewals.iter_mut().find(|r| r.payment_intent == payment_intent);
+            let r = r.with_context(|| format!("no payment {payment_intent} in session {session_id}"))?;
+            let amount = amount.unwrap_or(r.amount - r.refunded);
+            ensure!(amount > 0 && r.refunded + amount <= r.amount, "cannot refund {amount} of {}", r.amount);
+            let before = r.refunded;
+            r.refunded += amount;
+            let r = r.clone();
+            let previous = json!({"amount_refunded": before, "refunded": false});
+            Ok(event("charge.refunded", renewal_charge(session, payment, &r), Some(previous)))
+        })
+    }
+
+    /// An invoice of a completed subscription session is paid or fails: the first call is the
+    /// invoice the session created (`subscription_create`, paid by the session's payment), later
+    /// ones are renewals (`subscription_cycle`), each paid by a payment intent and charge of its
+    /// own. Returns `invoice.paid` or `invoice.payment_failed`.
+    pub fn invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
+        self.with_session(session_id, |stored| {
+            let period = period(stored);
+            let session = &stored.session;
+            ensure!(
+                session["subscription"].is_string(),
+                "session {session_id} has no subscription (completed in subscription mode)"
+            );
             let payment = stored.payment.as_mut().context("no payment")?;
             payment.invoices += 1;
-            if payment.invoices > 1 {
+            let first = payment.invoices == 1;
+            if !first {
                 payment.invoice = random_id("in_", 24);
             }
             let amount = session["amount_total"].as_i64().unwrap_or(0);
-            let subscription = &session["subscription"];
-            let invoice = json!({
-                "id": payment.invoice, "object": "invoice",
-                "amount_due": amount, "amount_paid": if paid { amount } else { 0 }, "amount_remaining": if paid { 0 } else { amount },
-                "attempt_count": 1, "attempted": true,
-                "billing_reason": if payment.invoices == 1 { "subscription_create" } else { "subscription_cycle" },
-                "collection_method": "charge_automatically", "created": now(), "currency": session["currency"],
-                "customer": session["customer"], "customer_email": session["customer_details"]["email"],
-                "hosted_invoice_url": null, "livemode": false, "metadata": {},
-                "next_payment_attempt": if paid { Value::Null } else { (now() + 3 * 24 * 3600).into() },
-                "parent": {
-                    "type": "subscription_details", "quote_details": null,
-                    "subscription_details": {"metadata": metadata(&stored.form["subscription_data"]["metadata"]), "subscription": subscription},
-                },
-                "status": if paid { "paid" } else { "open" }, "subscription": subscription,
-                "subtotal": amount, "total": amount,
+            if paid && !first {
+                payment.renewals.push(InvoiceCharge {
+                    invoice: payment.invoice.clone(),
+                    payment_intent: random_id("pi_", 24),
+                    charge: random_id("ch_", 24),
+                    amount,
+                    refunded: 0,
+                    disputed: false,
+                    created: now(),
+                });
+            }
+            let start = payment.created + period * i64::from(payment.invoices - 1);
+            let invoice = objects::invoice(&InvoiceShape {
+                id: &payment.invoice,
+                subscription: &session["subscription"],
+                subscription_metadata: metadata(&stored.form["subscription_data"]["metadata"]),
+                customer: &session["customer"],
+                amount,
+                paid,
+                first,
+                currency: &session["currency"],
+                period: (start, start + period),
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })
@@ -234,25 +298,31 @@ impl StripeStandIn {
         self.with_session(session_id, |stored| {
             let period = period(stored);
             let quantity = int(&recurring_line(stored)["quantity"]).unwrap_or(1);
+            let recurring = &recurring_line(stored)["price_data"];
+            let unit_amount = int(&recurring["unit_amount"]).unwrap_or(0);
+            let interval = recurring["recurring"]["interval"].as_str().unwrap_or("month").to_owned();
             let session = &stored.session;
-            ensure!(session["subscription"].is_string(), "session {session_id} has no subscription (completed in subscription mode)");
+            ensure!(
+                session["subscription"].is_string(),
+                "session {session_id} has no subscription (completed in subscription mode)"
+            );
             let payment = stored.payment.as_mut().context("no payment")?;
             let previous = std::mem::replace(&mut payment.subscription_status, status.to_owned());
             let start = payment.created + period * i64::from(payment.invoices.max(1) - 1);
-            let (id, ended) = (&session["subscription"], deleted.then(now));
-            let subscription = json!({
-                "id": id, "object": "subscription", "billing_cycle_anchor": payment.created, "cancel_at": null,
-                "cancel_at_period_end": false, "canceled_at": ended, "collection_method": "charge_automatically",
-                "created": payment.created, "currency": session["currency"],
-                "current_period_start": start, "current_period_end": start + period,
-                "customer": session["customer"], "ended_at": ended,
-                "items": {"object": "list", "has_more": false, "url": format!("/v1/subscription_items?subscription={}", id.as_str().unwrap_or("")),
-                    "data": [{"id": payment.item, "object": "subscription_item", "created": payment.created,
-                        "current_period_start": start, "current_period_end": start + period,
-                        "metadata": {}, "quantity": quantity, "subscription": id}]},
-                "latest_invoice": payment.invoice, "livemode": false,
-                "metadata": metadata(&stored.form["subscription_data"]["metadata"]),
-                "start_date": payment.created, "status": status,
+            let subscription = objects::subscription(&SubscriptionShape {
+                id: &session["subscription"],
+                customer: &session["customer"],
+                currency: &session["currency"],
+                item: &payment.item,
+                quantity,
+                amount: unit_amount,
+                interval: &interval,
+                created: payment.created,
+                period: (start, start + period),
+                status,
+                ended: deleted.then(now),
+                latest_invoice: &payment.invoice,
+                metadata: metadata(&stored.form["subscription_data"]["metadata"]),
             });
             if deleted {
                 return Ok(event("customer.subscription.deleted", subscription, None));

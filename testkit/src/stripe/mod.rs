@@ -13,7 +13,9 @@
 //! Like Stripe, the session's `metadata` is not copied onto charges or subscriptions: those carry
 //! `payment_intent_data[metadata]` and `subscription_data[metadata]` from the create request.
 
+mod billing;
 mod events;
+mod objects;
 mod webhook;
 
 pub use webhook::{deliver, deliver_with, sign};
@@ -70,10 +72,15 @@ struct Stored {
 }
 
 struct Payment {
+    /// The session's payment (payment mode), or its first invoice's (subscription mode).
     payment_intent: String,
     charge: String,
     refunded: i64,
     disputed: bool,
+    /// The customer (`cus_…`): the one the session was created for, or one made at completion.
+    customer: Option<String>,
+    /// Renewal invoices paid after the first: each with its own payment intent and charge.
+    renewals: Vec<InvoiceCharge>,
     /// Invoices so far, and the latest one.
     invoices: u32,
     invoice: String,
@@ -83,8 +90,22 @@ struct Payment {
     created: i64,
 }
 
+/// A paid renewal invoice and its charge.
+#[derive(Debug, Clone)]
+struct InvoiceCharge {
+    invoice: String,
+    payment_intent: String,
+    charge: String,
+    amount: i64,
+    refunded: i64,
+    disputed: bool,
+    created: i64,
+}
+
 struct Inner {
     api_key: String,
+    /// Customers created through `POST /v1/customers`, by id.
+    customers: HashMap<String, Value>,
     base_url: String,
     sessions: Vec<Stored>,
     /// Refunds created through the API: refund id → the `charge.refunded` event of that moment.
@@ -106,6 +127,7 @@ impl StripeStandIn {
             api_key: api_key.to_owned(),
             base_url: base_url.clone(),
             sessions: Vec::new(),
+            customers: HashMap::new(),
             refund_events: HashMap::new(),
             replays: HashMap::new(),
             requests: Vec::new(),
@@ -195,6 +217,9 @@ async fn handle(
         (&Method::GET, ["v1", "checkout", "sessions", id]) => inner.find(id).map(|s| s.session.clone()),
         (&Method::POST, ["v1", "checkout", "sessions", id, "expire"]) => inner.expire_open(id),
         (&Method::POST, ["v1", "refunds"]) => inner.create_refund(&form),
+        (&Method::POST, ["v1", "customers"]) => Ok(inner.create_customer(&form)),
+        (&Method::GET, ["v1", "customers", id]) => inner.customer(id),
+        (&Method::GET, ["v1", "invoice_payments"]) => inner.invoice_payments(&form),
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
     if let (Some(key), Ok(response)) = (key, &result) {
@@ -391,6 +416,25 @@ impl Inner {
                 "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.";
             return Err(invalid("expires_at", message));
         }
+        if let Some(customer) = form["customer"].as_str() {
+            if !self.customers.contains_key(customer) {
+                let message = format!("No such customer: '{customer}'");
+                return Err(error(StatusCode::BAD_REQUEST, Some("resource_missing"), Some("customer"), message));
+            }
+            if !form["customer_creation"].is_null() {
+                let message = "You may only specify one of these parameters: customer, customer_creation.";
+                return Err(invalid("customer_creation", message));
+            }
+        }
+        // Each mode creates its own object: its data parameter is refused in the other modes.
+        if mode != "payment" && !form["payment_intent_data"].is_null() {
+            let message = format!("You can not pass `payment_intent_data` in `{mode}` mode.");
+            return Err(invalid("payment_intent_data", message));
+        }
+        if mode != "subscription" && !form["subscription_data"].is_null() {
+            let message = format!("You can not pass `subscription_data` in `{mode}` mode.");
+            return Err(invalid("subscription_data", message));
+        }
         let metadata = form.get("metadata").cloned().unwrap_or_else(|| json!({}));
         for (key, value) in metadata.as_object().into_iter().flatten() {
             if key.chars().count() > 40 || value.as_str().is_none_or(|v| v.chars().count() > 500) {
@@ -416,8 +460,8 @@ impl Inner {
             "collected_information": null, "consent": null, "consent_collection": null,
             "created": now, "currency": currency, "currency_conversion": null, "custom_fields": [],
             "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
-            "customer": null,
-            "customer_creation": (mode != "subscription").then(|| form["customer_creation"].as_str().unwrap_or("if_required")),
+            "customer": form["customer"],
+            "customer_creation": (mode != "subscription" && form["customer"].is_null()).then(|| form["customer_creation"].as_str().unwrap_or("if_required")),
             "customer_details": null, "customer_email": form["customer_email"], "discounts": [],
             "expires_at": expires_at,
         });

@@ -1,0 +1,389 @@
+//! The reconciler: per member, the roles the ledger says they should hold against the roles
+//! Discord says they hold; only the difference is applied. A member is reconciled when the
+//! ledger changes for them, when they join or their roles change, on `resync`, and by the
+//! periodic drift check. Failures are retried with backoff; a refusal an admin must fix (50013)
+//! is told once to the admins, and once to the member when it delays a role they paid for.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::ledger;
+use crate::commerce::Commerce;
+use crate::execute;
+use crate::members::MemberError;
+
+/// How the reconciler runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ReconcileSettings {
+    /// How often every member with a source is compared with Discord (drift check).
+    pub drift_every: Duration,
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        Self { drift_every: Duration::from_secs(300) }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReconcilePass {
+    /// Members compared with Discord.
+    pub checked: usize,
+    /// Roles granted.
+    pub granted: usize,
+    /// Roles revoked.
+    pub revoked: usize,
+    /// Roles Discord refused for good (an admin must act).
+    pub blocked: usize,
+    /// Members to try again later.
+    pub retrying: usize,
+}
+
+/// Most members one pass reconciles.
+const BATCH: i64 = 200;
+/// How long a claimed member is left alone by other passes.
+const LEASE_SECS: i64 = 60;
+
+fn backoff(attempts: i64) -> chrono::Duration {
+    chrono::Duration::seconds(2_i64.pow(attempts.clamp(0, 8) as u32).min(300))
+}
+
+impl Commerce {
+    /// One pass over the members due for reconciliation: the reconciler's single step.
+    pub async fn reconcile_once(&self) -> anyhow::Result<ReconcilePass> {
+        let mut pass = ReconcilePass::default();
+        let now = Utc::now();
+        let due = {
+            let mut conn = self.store.pool().acquire().await?;
+            sqlx::query!(
+                "SELECT member, attempts FROM reconcile_queue WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+                now,
+                BATCH
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        };
+        for row in due {
+            let lease = Utc::now() + chrono::Duration::seconds(LEASE_SECS);
+            let claimed = {
+                let mut tx = self.store.begin().await?;
+                let done = sqlx::query!(
+                    "UPDATE reconcile_queue SET due_at = ? WHERE member = ? AND due_at <= ?",
+                    lease,
+                    row.member,
+                    now
+                )
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                done.rows_affected() == 1
+            };
+            if claimed {
+                self.reconcile_member(&row.member, row.attempts, &mut pass).await?;
+            }
+        }
+        if pass != ReconcilePass::default() {
+            self.flush().await;
+        }
+        Ok(pass)
+    }
+
+    /// Compares one member's roles with the ledger and applies the difference.
+    async fn reconcile_member(&self, member: &str, attempts: i64, pass: &mut ReconcilePass) -> anyhow::Result<()> {
+        let wanted = {
+            let mut conn = self.store.pool().acquire().await?;
+            sqlx::query!(
+                r#"SELECT role_id AS "role_id!", MAX(active) AS "wanted!: bool" FROM entitlement_sources WHERE member = ? GROUP BY role_id"#,
+                member
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        };
+        if wanted.is_empty() {
+            return self.done_with(member, None).await;
+        }
+        pass.checked += 1;
+        let roles = match self.members.member_roles(member).await {
+            Ok(Some(roles)) => roles,
+            Ok(None) => {
+                // Not in the server: nothing to do until they join again.
+                let mut tx = self.store.begin().await?;
+                presence(&mut tx, member, false).await?;
+                for w in &wanted {
+                    seen(&mut tx, member, &w.role_id, None, Some("the member is not in the server")).await?;
+                }
+                tx.commit().await?;
+                return self.done_with(member, None).await;
+            }
+            Err(e) => {
+                let mut tx = self.store.begin().await?;
+                for w in &wanted {
+                    seen(&mut tx, member, &w.role_id, None, Some(&e.to_string())).await?;
+                }
+                tx.commit().await?;
+                pass.retrying += 1;
+                return self.done_with(member, Some(attempts)).await;
+            }
+        };
+        // Discord first, outside any transaction (the order path must never wait on Discord);
+        // then every outcome in one transaction.
+        let mut outcomes = Vec::new();
+        for w in &wanted {
+            let has = roles.iter().any(|r| *r == w.role_id);
+            let outcome = if has == w.wanted {
+                None
+            } else if w.wanted {
+                Some(self.members.grant_role(member, &w.role_id).await)
+            } else {
+                Some(self.members.revoke_role(member, &w.role_id).await)
+            };
+            outcomes.push((w, has, outcome));
+        }
+        let before = {
+            let mut conn = self.store.pool().acquire().await?;
+            sqlx::query!(
+                r#"SELECT role_id, blocked, told_buyer AS "told_buyer: bool" FROM member_roles WHERE member = ?"#,
+                member
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        };
+        let mut retry = false;
+        let mut notices = Vec::new();
+        let mut tx = self.store.begin().await?;
+        presence(&mut tx, member, true).await?;
+        for (w, has, outcome) in outcomes {
+            let action = if w.wanted { "grant" } else { "revoke" };
+            match outcome {
+                None => seen(&mut tx, member, &w.role_id, Some(has), None).await?,
+                Some(Ok(())) => {
+                    attempted(&mut tx, member, &w.role_id, action, Some(w.wanted), None, None).await?;
+                    let kind = if w.wanted { "role.granted" } else { "role.revoked" };
+                    let data = json!({"member": member, "buyer": member, "role_id": w.role_id});
+                    execute::enqueue(&mut tx, &self.ctx, None, kind, data).await?;
+                    if w.wanted {
+                        pass.granted += 1;
+                    } else {
+                        pass.revoked += 1;
+                    }
+                }
+                Some(Err(MemberError::Forbidden(reason))) => {
+                    pass.blocked += 1;
+                    let state = before.iter().find(|b| b.role_id == w.role_id);
+                    let newly_blocked = state.is_none_or(|s| s.blocked.is_none());
+                    let tell_buyer = w.wanted && !state.is_some_and(|s| s.told_buyer);
+                    attempted(&mut tx, member, &w.role_id, action, None, Some(&reason), Some(&reason)).await?;
+                    if newly_blocked {
+                        let data = json!({"member": member, "buyer": member, "role_id": w.role_id, "reason": reason, "action": action});
+                        execute::enqueue(&mut tx, &self.ctx, None, "delivery.blocked", data).await?;
+                    }
+                    if tell_buyer {
+                        sqlx::query!(
+                            "UPDATE member_roles SET told_buyer = 1 WHERE member = ? AND role_id = ?",
+                            member,
+                            w.role_id
+                        )
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    notices.push((w.role_id.clone(), w.wanted, reason, newly_blocked, tell_buyer));
+                }
+                Some(Err(MemberError::Unavailable(reason))) => {
+                    tracing::debug!(member, role = %w.role_id, %reason, "role change postponed");
+                    attempted(&mut tx, member, &w.role_id, action, None, Some(&reason), None).await?;
+                    retry = true;
+                }
+            }
+        }
+        tx.commit().await?;
+        for (role, grant, reason, tell_admins, tell_buyer) in notices {
+            if tell_admins {
+                self.tell_admins_blocked(member, &role, grant, &reason).await;
+            }
+            if tell_buyer {
+                let text = format!(
+                    "Your payment went through, but I could not give you the role <@&{role}> yet: a Discord \
+                     permission of the server is in the way. The shop's admins have been told, and you will get \
+                     the role automatically as soon as they fix it; nothing else to do on your side."
+                );
+                if let Err(e) = self.members.send_dm(member, &text).await {
+                    tracing::info!(member, error.message = %e, "Could not tell the member their role is delayed");
+                }
+            }
+        }
+        if retry {
+            pass.retrying += 1;
+        }
+        self.done_with(member, retry.then_some(attempts)).await
+    }
+
+    /// Takes `member` off the queue, or puts them back after a backoff when `retry` holds their
+    /// attempts so far.
+    async fn done_with(&self, member: &str, retry: Option<i64>) -> anyhow::Result<()> {
+        let mut tx = self.store.begin().await?;
+        match retry {
+            Some(attempts) => {
+                let due = Utc::now() + backoff(attempts);
+                sqlx::query!(
+                    "UPDATE reconcile_queue SET due_at = ?, attempts = attempts + 1 WHERE member = ?",
+                    due,
+                    member
+                )
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query!("DELETE FROM reconcile_queue WHERE member = ?", member).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn tell_admins_blocked(&self, member: &str, role: &str, grant: bool, reason: &str) {
+        let verb = if grant { "give" } else { "take back" };
+        let text = format!(
+            "⚠️ I could not {verb} <@&{role}> to <@{member}>: {reason}. I try again every few minutes (or run \
+             `/admin resync` once fixed); `/admin why` shows the member's purchases."
+        );
+        if let Err(e) = self.members.tell_admins(&text).await {
+            tracing::warn!(error.message = %e, "Failed to tell the admins about a refused role");
+        }
+    }
+
+    /// Queues every member the ledger has a source for (who is not known to have left) for a
+    /// comparison with Discord: repairs roles changed by hand. Returns how many were queued.
+    pub async fn drift_check(&self) -> anyhow::Result<u64> {
+        let mut tx = self.store.begin().await?;
+        let n = queue_everyone(&mut tx, Utc::now(), "drift", false).await?;
+        tx.commit().await?;
+        self.deliveries.notify_one();
+        Ok(n)
+    }
+
+    /// A member joined (or rejoined) the server: their roles are reconciled at once.
+    pub async fn member_joined(&self, member: &str) -> anyhow::Result<()> {
+        self.member_seen(member, true, "joined").await
+    }
+
+    /// A member's roles changed in Discord (maybe by hand): compared with the ledger at once.
+    pub async fn member_changed(&self, member: &str) -> anyhow::Result<()> {
+        self.member_seen(member, true, "roles changed").await
+    }
+
+    /// A member left the server: nothing is tried for them until they come back.
+    pub async fn member_left(&self, member: &str) -> anyhow::Result<()> {
+        self.member_seen(member, false, "left").await
+    }
+
+    async fn member_seen(&self, member: &str, present: bool, reason: &str) -> anyhow::Result<()> {
+        let mut tx = self.store.begin().await?;
+        let known = sqlx::query_scalar!("SELECT COUNT(*) FROM entitlement_sources WHERE member = ?", member)
+            .fetch_one(&mut *tx)
+            .await?;
+        if known == 0 {
+            return Ok(());
+        }
+        presence(&mut tx, member, present).await?;
+        if present {
+            ledger::queue(&mut tx, member, Utc::now(), reason).await?;
+        }
+        tx.commit().await?;
+        if present {
+            self.deliveries.notify_one();
+        }
+        Ok(())
+    }
+}
+
+/// Queues every member with a source, also those who left when `all` (resync); returns how many.
+pub async fn queue_everyone(
+    conn: &mut sqlx::SqliteConnection,
+    due: DateTime<Utc>,
+    reason: &str,
+    all: bool,
+) -> anyhow::Result<u64> {
+    let done = sqlx::query!(
+        "INSERT INTO reconcile_queue (member, due_at, reason)
+         SELECT DISTINCT s.member, ?, ? FROM entitlement_sources s
+         WHERE ? OR NOT EXISTS (SELECT 1 FROM member_presence p WHERE p.member = s.member AND p.present = 0)
+         ON CONFLICT (member) DO UPDATE SET due_at = MIN(due_at, excluded.due_at), attempts = 0, reason = excluded.reason",
+        due,
+        reason,
+        all
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+async fn presence(conn: &mut sqlx::SqliteConnection, member: &str, present: bool) -> anyhow::Result<()> {
+    let now = Utc::now();
+    sqlx::query!(
+        "INSERT INTO member_presence (member, present, checked_at) VALUES (?, ?, ?)
+         ON CONFLICT (member) DO UPDATE SET present = excluded.present, checked_at = excluded.checked_at",
+        member,
+        present,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records what Discord showed for a role (`held`), or why it could not be read (`error`). A
+/// role seen as it should be is no longer blocked.
+async fn seen(
+    conn: &mut sqlx::SqliteConnection,
+    member: &str,
+    role: &str,
+    held: Option<bool>,
+    error: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "INSERT INTO member_roles (member, role_id, held, last_error) VALUES (?, ?, ?, ?)
+         ON CONFLICT (member, role_id) DO UPDATE SET held = COALESCE(excluded.held, held), last_error = excluded.last_error,
+           blocked = CASE WHEN excluded.held IS NULL THEN blocked ELSE NULL END",
+        member,
+        role,
+        held,
+        error
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a grant or revoke attempt.
+async fn attempted(
+    conn: &mut sqlx::SqliteConnection,
+    member: &str,
+    role: &str,
+    action: &str,
+    held: Option<bool>,
+    error: Option<&str>,
+    blocked: Option<&str>,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    sqlx::query!(
+        "INSERT INTO member_roles (member, role_id, held, last_action, last_attempt_at, last_error, blocked)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (member, role_id) DO UPDATE SET held = COALESCE(excluded.held, held),
+           last_action = excluded.last_action, last_attempt_at = excluded.last_attempt_at,
+           last_error = excluded.last_error, blocked = excluded.blocked,
+           told_buyer = CASE WHEN excluded.held IS NOT NULL THEN 0 ELSE told_buyer END",
+        member,
+        role,
+        held,
+        action,
+        now,
+        error,
+        blocked
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
