@@ -82,6 +82,9 @@ CREATE TABLE invoice_payments (
 -- Receipts: a checkout refunded before it was sent gets none; a permanent refusal (closed DMs)
 -- is recorded, not retried.
 ALTER TABLE receipts ADD COLUMN failed TEXT;
+-- A sending attempt holds its receipt until then (two passes never send one twice); after a
+-- passing failure, the next try is not before then.
+ALTER TABLE receipts ADD COLUMN claimed_until TEXT;
 
 -- The purchases of the old per-purchase table become sources.
 INSERT INTO entitlement_sources (id, member, role_id, kind, product_id, checkout_id, subscription_id, amount, currency,

@@ -38,8 +38,9 @@ impl Commerce {
         };
         for (checkout, buyer, text, attempts) in receipts {
             let claimed = {
-                let mut conn = self.store.pool().acquire().await?;
-                pay::claim_receipt(&mut conn, &checkout, attempts).await?
+                let mut conn = self.store.writer().acquire().await?;
+                let until = Utc::now() + chrono::Duration::seconds(60);
+                pay::claim_receipt(&mut conn, &checkout, attempts, until).await?
             };
             if !claimed {
                 continue;
@@ -57,6 +58,9 @@ impl Commerce {
                 }
                 Err(MemberError::Unavailable(reason)) => {
                     tracing::debug!(%checkout, %reason, "receipt postponed");
+                    let at = Utc::now() + chrono::Duration::seconds(2_i64.pow(attempts.clamp(0, 8) as u32));
+                    let mut conn = self.store.writer().acquire().await?;
+                    pay::retry_receipt_at(&mut conn, &checkout, at).await?;
                     continue;
                 }
             };

@@ -47,6 +47,13 @@ const BATCH: i64 = 200;
 /// How long a claimed member is left alone by other passes.
 const LEASE_SECS: i64 = 60;
 
+/// A member taken off the queue for one pass: until `lease`, other passes leave them alone.
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    attempts: i64,
+    lease: DateTime<Utc>,
+}
+
 fn backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds(2_i64.pow(attempts.clamp(0, 8) as u32).min(300))
 }
@@ -82,7 +89,7 @@ impl Commerce {
                 done.rows_affected() == 1
             };
             if claimed {
-                self.reconcile_member(&row.member, row.attempts, &mut pass).await?;
+                self.reconcile_member(&row.member, Claim { attempts: row.attempts, lease }, &mut pass).await?;
             }
         }
         if pass != ReconcilePass::default() {
@@ -92,7 +99,7 @@ impl Commerce {
     }
 
     /// Compares one member's roles with the ledger and applies the difference.
-    async fn reconcile_member(&self, member: &str, attempts: i64, pass: &mut ReconcilePass) -> anyhow::Result<()> {
+    async fn reconcile_member(&self, member: &str, claim: Claim, pass: &mut ReconcilePass) -> anyhow::Result<()> {
         let wanted = {
             let mut conn = self.store.pool().acquire().await?;
             sqlx::query!(
@@ -103,7 +110,7 @@ impl Commerce {
             .await?
         };
         if wanted.is_empty() {
-            return self.done_with(member, None).await;
+            return self.done_with(member, claim, false).await;
         }
         pass.checked += 1;
         let roles = match self.members.member_roles(member).await {
@@ -116,7 +123,7 @@ impl Commerce {
                     seen(&mut tx, member, &w.role_id, None, Some("the member is not in the server")).await?;
                 }
                 tx.commit().await?;
-                return self.done_with(member, None).await;
+                return self.done_with(member, claim, false).await;
             }
             Err(e) => {
                 let mut tx = self.store.begin().await?;
@@ -125,7 +132,7 @@ impl Commerce {
                 }
                 tx.commit().await?;
                 pass.retrying += 1;
-                return self.done_with(member, Some(attempts)).await;
+                return self.done_with(member, claim, true).await;
             }
         };
         // Discord first, outside any transaction (the order path must never wait on Discord);
@@ -217,27 +224,28 @@ impl Commerce {
         if retry {
             pass.retrying += 1;
         }
-        self.done_with(member, retry.then_some(attempts)).await
+        self.done_with(member, claim, retry).await
     }
 
-    /// Takes `member` off the queue, or puts them back after a backoff when `retry` holds their
-    /// attempts so far.
-    async fn done_with(&self, member: &str, retry: Option<i64>) -> anyhow::Result<()> {
+    /// Takes `member` off the queue, or puts them back after a backoff with `retry`. Either
+    /// only while the claim holds: a ledger change queued during the pass (which moved `due_at`
+    /// off the lease) stays queued, so no change is ever lost.
+    async fn done_with(&self, member: &str, claim: Claim, retry: bool) -> anyhow::Result<()> {
         let mut tx = self.store.begin().await?;
-        match retry {
-            Some(attempts) => {
-                let due = Utc::now() + backoff(attempts);
-                sqlx::query!(
-                    "UPDATE reconcile_queue SET due_at = ?, attempts = attempts + 1 WHERE member = ?",
-                    due,
-                    member
-                )
+        if retry {
+            let due = Utc::now() + backoff(claim.attempts);
+            sqlx::query!(
+                "UPDATE reconcile_queue SET due_at = ?, attempts = attempts + 1 WHERE member = ? AND due_at = ?",
+                due,
+                member,
+                claim.lease
+            )
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query!("DELETE FROM reconcile_queue WHERE member = ? AND due_at = ?", member, claim.lease)
                 .execute(&mut *tx)
                 .await?;
-            }
-            None => {
-                sqlx::query!("DELETE FROM reconcile_queue WHERE member = ?", member).execute(&mut *tx).await?;
-            }
         }
         tx.commit().await?;
         Ok(())

@@ -160,8 +160,13 @@ impl StripePayments {
     /// `GET /v1/invoice_payments?invoice=…`: no light async-stripe crate wraps it (it lives in the
     /// heavy billing crate), so the generic request builder sends it and parses the shared type.
     async fn list_invoice_payments(&self, invoice: String) -> Result<Vec<InvoicePayment>, PaymentError> {
+        #[derive(serde::Serialize)]
+        struct Query<'a> {
+            invoice: &'a str,
+            limit: u8,
+        }
         let list: List<stripe_shared::InvoicePayment> = RequestBuilder::new(StripeMethod::Get, "/invoice_payments")
-            .query(&[("invoice", invoice.as_str()), ("limit", "100")])
+            .query(&Query { invoice: &invoice, limit: 100 })
             .customize()
             .send(&self.client)
             .await
@@ -299,7 +304,7 @@ mod tests {
             cancel_url: "https://shop.test/cancel".into(),
             expires_at: 1_700_003_600,
             metadata: vec![("shop".into(), "7".into()), ("buyer".into(), "99".into())],
-            customer: None,
+            customer: Some("cus_42".into()),
         }
     }
 
@@ -323,6 +328,7 @@ mod tests {
             [
                 "cancel_url=https://shop.test/cancel",
                 "client_reference_id=42",
+                "customer=cus_42",
                 "expires_at=1700003600",
                 "line_items[0][price_data][currency]=eur",
                 "line_items[0][price_data][product_data][name]=Gold+plan",
@@ -336,6 +342,8 @@ mod tests {
                 "metadata[buyer]=99",
                 "metadata[shop]=7",
                 "mode=subscription",
+                "subscription_data[metadata][buyer]=99",
+                "subscription_data[metadata][shop]=7",
                 "success_url=https://shop.test/ok?session%3D{CHECKOUT_SESSION_ID}",
             ]
         );

@@ -115,8 +115,11 @@ pub async fn queue_receipt(conn: &mut SqliteConnection, checkout: &str, buyer: &
 
 /// Receipts to send: (checkout, buyer, text, attempts).
 pub async fn unsent_receipts(conn: &mut SqliteConnection) -> anyhow::Result<Vec<(String, String, String, i64)>> {
+    let now = Utc::now();
     let rows = sqlx::query!(
-        "SELECT checkout_id, buyer, text, attempts FROM receipts WHERE sent = 0 AND failed IS NULL AND attempts < 10"
+        "SELECT checkout_id, buyer, text, attempts FROM receipts
+         WHERE sent = 0 AND failed IS NULL AND attempts < 10 AND (claimed_until IS NULL OR claimed_until <= ?)",
+        now
     )
     .fetch_all(conn)
     .await?;
@@ -207,16 +210,38 @@ pub async fn payments_of_subscription(conn: &mut SqliteConnection, subscription:
     .await?)
 }
 
-/// Claims a receipt for one sending attempt (compare-and-swap on its attempt count): false when
-/// another worker claimed it, so a receipt is never sent twice by two passes.
-pub async fn claim_receipt(conn: &mut SqliteConnection, checkout: &str, attempts: i64) -> anyhow::Result<bool> {
-    let done =
-        sqlx::query("UPDATE receipts SET attempts = attempts + 1 WHERE checkout_id = ? AND sent = 0 AND attempts = ?")
-            .bind(checkout)
-            .bind(attempts)
-            .execute(conn)
-            .await?;
+/// Claims a receipt for one sending attempt until `until` (compare-and-swap on its attempt count,
+/// and a lease): false when another worker claimed it, so a receipt is never sent twice by two
+/// passes, even while the first one is still talking to Discord.
+pub async fn claim_receipt(
+    conn: &mut SqliteConnection,
+    checkout: &str,
+    attempts: i64,
+    until: chrono::DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let now = Utc::now();
+    let done = sqlx::query!(
+        "UPDATE receipts SET attempts = attempts + 1, claimed_until = ?
+         WHERE checkout_id = ? AND sent = 0 AND failed IS NULL AND attempts = ?
+           AND (claimed_until IS NULL OR claimed_until <= ?)",
+        until,
+        checkout,
+        attempts,
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A receipt Discord could not take for a passing reason is tried again from `at`.
+pub async fn retry_receipt_at(
+    conn: &mut SqliteConnection,
+    checkout: &str,
+    at: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query!("UPDATE receipts SET claimed_until = ? WHERE checkout_id = ?", at, checkout).execute(conn).await?;
+    Ok(())
 }
 
 /// Marks a receipt sent.

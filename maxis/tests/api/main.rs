@@ -3,6 +3,7 @@ mod actions;
 mod clock;
 mod commerce;
 mod discord;
+mod entitlements;
 mod giveaways;
 mod group;
 mod helpers;

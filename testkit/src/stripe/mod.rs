@@ -574,4 +574,6 @@ fn random_id(prefix: &str, len: usize) -> String {
 }
 
 #[cfg(test)]
+mod shapes_tests;
+#[cfg(test)]
 mod tests;

@@ -19,7 +19,7 @@ const FORM: &str = "mode=payment&success_url=https://shop.test/ok?a=1%26b=2&clie
     &line_items[1][price_data][product_data][name]=Caf%C3%A9&line_items[1][quantity]=1\
     &metadata[shop]=shop1&metadata[buyer]=user@example.com";
 
-async fn post(stand_in: &StripeStandIn, path: &str, key: Option<&str>, body: &str) -> (u16, Value) {
+pub(super) async fn post(stand_in: &StripeStandIn, path: &str, key: Option<&str>, body: &str) -> (u16, Value) {
     let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
     let auth = format!("Bearer {KEY}");
     headers.push(("Authorization", &auth));
@@ -129,6 +129,7 @@ async fn async_stripe_parses_the_answers() {
         cancel_url: "https://shop.test/cancel".into(),
         expires_at: now() + 3600,
         metadata: vec![("shop".into(), "shop1".into())],
+        customer: None,
     };
     let plan = vec![line("Gold", Some(maxis::payments::Interval::Month))];
     let session = payments.create_session(request("k1", Mode::Subscription, plan)).await.unwrap();
@@ -193,8 +194,10 @@ async fn events_are_shaped_and_delivered_like_stripes() {
     assert_eq!(updated["data"]["previous_attributes"], json!({"status": "active"}));
     let sub = &updated["data"]["object"];
     assert_eq!((&sub["status"], &sub["metadata"]), (&json!("past_due"), &json!({"shop": "s1"})));
+    let item = &sub["items"]["data"][0];
+    assert!(sub.get("current_period_end").is_none(), "API 2025+: the period is on the items");
     assert_eq!(
-        sub["current_period_end"].as_i64().unwrap() - sub["current_period_start"].as_i64().unwrap(),
+        item["current_period_end"].as_i64().unwrap() - item["current_period_start"].as_i64().unwrap(),
         30 * 24 * 3600
     );
     assert_eq!(stand_in.subscription(id, "canceled", true).unwrap()["type"], "customer.subscription.deleted");
