@@ -32,8 +32,8 @@ pub enum EnterError {
     /// A requirement is not met; the message says which.
     #[error("{0}")]
     Requirement(String),
-    /// The shop failed.
-    #[error(transparent)]
+    /// The shop failed (the details are logged, not shown to the member).
+    #[error("something went wrong on the shop's side: please try again in a minute")]
     Unexpected(#[from] anyhow::Error),
 }
 

@@ -55,7 +55,8 @@ impl Guild {
             format!(
                 "currency = \"eur\"\n\
                  [[product]]\nid = \"pro\"\nname = \"Pro\"\nkind = \"plan\"\nprice = \"9.99\"\ninterval = \"month\"\nrole = \"{pro_role}\"\n\
-                 [[product]]\nid = \"vip\"\nname = \"VIP\"\nkind = \"role\"\nprice = \"49.00\"\nrole = \"{vip_role}\"\n"
+                 [[product]]\nid = \"vip\"\nname = \"VIP\"\nkind = \"role\"\nprice = \"49.00\"\nrole = \"{vip_role}\"\n\
+                 [[product]]\nid = \"poster\"\nname = \"Poster\"\nkind = \"physical\"\nprice = \"15.00\"\nstock = 1\n"
             ),
         )
         .unwrap();
@@ -264,4 +265,55 @@ async fn members_joining_the_server_open_a_milestone_giveaway_with_its_enter_but
     assert!(post.content.contains("a mug"));
     let started = wait_for_event(&g.fleet, |e| e.kind.as_ref() == "giveaway.started").await;
     assert_eq!(started.data["id"], milestone.id.to_string());
+}
+
+/// The value of the field `name` of the embed titled `title` in `message`.
+fn embed_field(message: &Message, title: &str, name: &str) -> Option<String> {
+    let embeds = message.embeds.as_array()?;
+    let embed = embeds.iter().find(|e| e["title"] == title)?;
+    let fields = embed["fields"].as_array()?;
+    fields.iter().find(|f| f["name"] == name).and_then(|f| f["value"].as_str()).map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_price_set_by_config_price_pro_is_what_shop_shows_and_checkout_charges() {
+    let g = Guild::start().await;
+    let bang = subjects::params::ExecuteParams { command: "!config price_pro 29.99".into() };
+    let reply = send(&g.fleet, "shop1", &Order::new(Command::Execute(bang), "shellia:test")).await;
+    assert!(reply.ok, "{reply:?}");
+
+    let window = g.slash(g.buyer, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+    let answer = g.click(g.buyer, window.id, "buy:pro").await;
+
+    assert_eq!(embed_field(&window, "Pro", "Price").as_deref(), Some("29.99 EUR / month"));
+    assert!(answer.content.contains("💳 Pay 29.99 EUR"), "{}", answer.content);
+    let request = g.stripe.requests().into_iter().rfind(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert_eq!(request.form["line_items"][0]["price_data"]["unit_amount"], "2999");
+    let changed = wait_for_event(&g.fleet, |e| e.kind.as_ref() == "product.price_changed").await;
+    assert_eq!((changed.data["price"].as_i64(), changed.data["previous"].as_i64()), (Some(2999), Some(999)));
+    // Persisted: the shop's database gives the same price to whoever reads it next.
+    let store = maxis::store::Store::open(&g._dir.path().join("shop1.db")).await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    assert_eq!(maxis::store::catalog::get(&mut conn, "pro").await.unwrap().unwrap().price, 2999);
+}
+
+#[tokio::test]
+async fn two_members_race_for_the_last_unit_and_the_losers_next_buy_of_another_product_succeeds() {
+    let g = Guild::start().await;
+    let rival = g.discord.add_member("carol", &[]);
+    let mine = g.slash(g.buyer, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+    let theirs = g.slash(rival, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+
+    let (a, b) = tokio::join!(g.click(g.buyer, mine.id, "buy:poster"), g.click(rival, theirs.id, "buy:poster"));
+
+    let (loser, window, lost) = match (a.content.contains("💳"), b.content.contains("💳")) {
+        (true, false) => (rival, theirs.id, b),
+        (false, true) => (g.buyer, mine.id, a),
+        other => panic!("exactly one member gets the last unit: {other:?} {} / {}", a.content, b.content),
+    };
+    assert!(lost.content.contains("`poster` is sold out"), "{}", lost.content);
+    let next = g.click(loser, window, "buy:vip").await;
+    assert!(next.content.contains("💳 Pay 49.00 EUR"), "{}", next.content);
+    let cart = g.app.commerce.cart(&loser.to_string()).await.unwrap();
+    assert!(cart.is_empty(), "nothing sold out stays behind: {cart:?}");
 }
