@@ -264,9 +264,21 @@ fn money(amount: i64, currency: &str) -> String {
 }
 
 fn analytics_line(a: &AnalyticsResult) -> String {
-    let revenue: Vec<String> =
-        a.revenue.iter().map(|r| format!("{}.{:02} {}", r.amount / 100, r.amount % 100, r.currency)).collect();
-    let revenue = if revenue.is_empty() { "0".to_owned() } else { revenue.join(" + ") };
+    let sum = |list: &[subjects::results::Revenue]| {
+        let parts: Vec<String> =
+            list.iter().map(|r| format!("{}.{:02} {}", r.amount / 100, r.amount % 100, r.currency)).collect();
+        if parts.is_empty() {
+            "0".to_owned()
+        } else {
+            parts.join(" + ")
+        }
+    };
+    // Net first; gross and refunds beside it when something was refunded.
+    let revenue = if a.refunded.iter().any(|r| r.amount != 0) {
+        format!("net {} (gross {}, refunded {})", sum(&a.revenue), sum(&a.gross), sum(&a.refunded))
+    } else {
+        sum(&a.revenue)
+    };
     let top = a.top_products.first().map(|t| format!(" · top {} ({})", t.product, t.sales)).unwrap_or_default();
     format!("{revenue} · {} sale(s) · {} refund(s) · conversion {:.0}%{top}", a.sales, a.refunds, a.conversion * 100.0)
 }

@@ -190,6 +190,9 @@ impl Commerce {
                 pay::want_role(tx, &c.id, &c.buyer, &l.product_id, &role, keeps && !reversal.revokes()).await?;
             }
         }
+        if reversal.refunded > 0 {
+            sales::record_refunded(tx, &c.id, reversal.refunded).await?;
+        }
         let shop = settings::get(tx, "shop.name").await?.unwrap_or_else(|| "Maxis shop".to_owned());
         let text = format!(
             "Thank you for your purchase at {shop}!\n{}\nTotal: {}\nOrder {}",
@@ -235,6 +238,7 @@ impl Commerce {
             // Before the completion: the completion applies it.
             return Ok(Handled::Applied);
         };
+        sales::record_refunded(tx, &c.id, refunded).await?;
         let kind = if full { "refund.full" } else { "refund.partial" };
         if full {
             self.revoke_checkout(tx, &c).await?;
