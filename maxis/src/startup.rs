@@ -138,6 +138,7 @@ impl Application {
                     .as_ref()
                     .map(|s| s.expose_secret().to_owned())
                     .filter(|s| !s.is_empty()),
+                admin_channel: Some(settings.discord.admin_channel.trim().to_owned()).filter(|c| !c.is_empty()),
             },
             deliveries: Arc::new(tokio::sync::Notify::new()),
             entries: crate::engagement::EntryQueue::start(handler.store.clone(), handler.ctx.clone()),

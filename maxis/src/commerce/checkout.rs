@@ -97,6 +97,10 @@ pub struct CheckoutView {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A reserved checkout: the checkout, its lines, each line's (name, billing period), and the
+/// countries to ask a shipping address in (empty when nothing is physical).
+type Reserved = (Checkout, Vec<CheckoutLine>, Vec<(String, Option<Interval>)>, Vec<String>);
+
 /// Stripe's shortest Checkout Session: `expires_at` at least 30 min after the session's creation.
 const STRIPE_MIN_EXPIRY: chrono::Duration = chrono::Duration::minutes(30);
 /// What `expires_at` keeps above Stripe's minimum. Stripe measures from the moment it receives
@@ -168,7 +172,7 @@ impl Commerce {
         let id = uuid_like();
         let now = Utc::now();
         let expires_at = expiry(now, self.settings.hold);
-        let (checkout, lines, names) = {
+        let (checkout, lines, names, shipping_countries) = {
             let mut tx = self.store.begin().await?;
             match self.reserve(&mut tx, &id, buyer, code, expires_at).await {
                 Ok(reserved) => {
@@ -209,6 +213,7 @@ impl Commerce {
                 ("buyer".into(), buyer.to_owned()),
                 ("checkout".into(), id.clone()),
             ],
+            shipping_countries,
         };
         match payments.create_session(request).await {
             Ok(session) => {
@@ -257,7 +262,7 @@ impl Commerce {
         buyer: &str,
         code: Option<&str>,
         expires_at: DateTime<Utc>,
-    ) -> Result<(Checkout, Vec<CheckoutLine>, Vec<(String, Option<Interval>)>), CommerceError> {
+    ) -> Result<Reserved, CommerceError> {
         let state = settings::shop_state(tx).await?;
         if !state.open {
             let message = match state.closed_reason {
@@ -348,11 +353,16 @@ impl Commerce {
             reserved: true,
             kind: "cart".into(),
         };
+        let shipping = if cart.iter().any(|(p, _)| p.kind == ProductKind::Physical) {
+            super::shipping::countries(tx).await?
+        } else {
+            Vec::new()
+        };
         checkouts::insert(tx, &checkout, &lines).await?;
         catalog::clear_cart(tx, buyer).await?;
         let data = json!({"checkout_id": id, "buyer": buyer, "amount_total": checkout.amount_total, "currency": checkout.currency, "promo_id": checkout.promo_id});
         execute::enqueue(tx, &self.ctx, None, "checkout.started", data).await?;
-        Ok((checkout, lines, names))
+        Ok((checkout, lines, names, shipping))
     }
 
     /// Releases the stock of checkouts whose hold lapsed (also expiring their Stripe session).

@@ -86,6 +86,7 @@ impl Commerce {
                 ("buyer".into(), c.buyer.clone()),
                 ("checkout".into(), c.id.clone()),
             ],
+            shipping_countries: vec![],
         };
         match payments.create_session(request).await {
             Ok(session) => {

@@ -207,6 +207,7 @@ impl Commerce {
             "lines": lines.iter().map(|l| json!({"product_id": l.product_id, "quantity": l.quantity, "unit_amount": l.unit_amount})).collect::<Vec<_>>(),
         });
         execute::enqueue(tx, &self.ctx, None, "sale.completed", data).await?;
+        self.record_shipping(tx, &c, session).await?;
         if c.kind != "cart" {
             super::preorder::paid(tx, &self.ctx, &c).await?;
         }

@@ -62,6 +62,9 @@ pub struct SessionRequest {
     pub expires_at: i64,
     /// Key/value metadata copied onto the session (shop id, buyer id).
     pub metadata: Vec<(String, String)>,
+    /// Countries (two-letter codes) the payment page asks a shipping address in; empty: no
+    /// shipping address is asked (nothing physical is bought).
+    pub shipping_countries: Vec<String>,
 }
 
 /// A created checkout session.

@@ -18,6 +18,7 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring, CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
+    CreateCheckoutSessionShippingAddressCollection, CreateCheckoutSessionShippingAddressCollectionAllowedCountries,
     ExpireCheckoutSession, ProductData,
 };
 use stripe_checkout::CheckoutSessionMode;
@@ -62,14 +63,18 @@ impl StripePayments {
             Mode::Subscription => CheckoutSessionMode::Subscription,
         };
         let metadata: HashMap<String, String> = request.metadata.into_iter().collect();
-        let session = CreateCheckoutSession::new()
+        let mut create = CreateCheckoutSession::new()
             .mode(mode)
             .line_items(request.lines.iter().map(line_item).collect::<Vec<_>>())
             .client_reference_id(request.client_reference_id.as_str())
             .success_url(request.success_url)
             .cancel_url(request.cancel_url)
             .expires_at(request.expires_at)
-            .metadata(metadata)
+            .metadata(metadata);
+        if !request.shipping_countries.is_empty() {
+            create = create.shipping_address_collection(shipping(&request.shipping_countries));
+        }
+        let session = create
             .customize()
             .request_strategy(RequestStrategy::Idempotent(key))
             .send(&self.client)
@@ -154,6 +159,18 @@ fn line_item(line: &Line) -> CreateCheckoutSessionLineItems {
     item
 }
 
+/// `shipping_address_collection[allowed_countries]`: the countries the payment page offers.
+fn shipping(countries: &[String]) -> CreateCheckoutSessionShippingAddressCollection {
+    let allowed: Vec<CreateCheckoutSessionShippingAddressCollectionAllowedCountries> = countries
+        .iter()
+        .map(|c| match c.parse() {
+            Ok(country) => country,
+            Err(never) => match never {},
+        })
+        .collect();
+    CreateCheckoutSessionShippingAddressCollection::new(allowed)
+}
+
 /// Stripe's transient statuses (conflict, failed dependency, rate limit, server errors) may be
 /// retried; any other API error is a refusal. Transport failures, timeouts and unreadable
 /// answers are unavailability.
@@ -232,6 +249,7 @@ mod tests {
             cancel_url: "https://shop.test/cancel".into(),
             expires_at: 1_700_003_600,
             metadata: vec![("shop".into(), "7".into()), ("buyer".into(), "99".into())],
+            shipping_countries: vec![],
         }
     }
 

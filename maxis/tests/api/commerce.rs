@@ -508,3 +508,23 @@ async fn partial_refunds_of_10_then_15_on_a_29_99_sale_leave_4_99_net_in_analyti
     assert!(gross > 100.0, "the gross bar is {gross} px");
     assert!((f64::from(net) - gross * 499.0 / 2999.0).abs() <= 2.0, "net {net} px of gross {gross} px");
 }
+
+#[tokio::test]
+async fn with_200_ms_between_the_shop_and_a_strict_stripe_fifty_checkouts_in_a_row_all_succeed() {
+    let shop = Shop::start().await;
+    shop.stripe.set_latency(Duration::from_millis(200));
+
+    for i in 0..50 {
+        let buyer = format!("buyer{i}");
+        if let Err(e) = shop.buy(&buyer, "vip", None).await {
+            panic!("checkout {i} failed: {e:?}");
+        }
+    }
+
+    let sessions = shop.stripe.sessions();
+    assert_eq!(sessions.len(), 50);
+    for s in &sessions {
+        let (created, expires) = (s["created"].as_i64().unwrap(), s["expires_at"].as_i64().unwrap());
+        assert!(expires >= created + 1800, "{s}");
+    }
+}

@@ -317,3 +317,51 @@ async fn two_members_race_for_the_last_unit_and_the_losers_next_buy_of_another_p
     let cart = g.app.commerce.cart(&loser.to_string()).await.unwrap();
     assert!(cart.is_empty(), "nothing sold out stays behind: {cart:?}");
 }
+
+#[tokio::test]
+async fn a_physical_products_checkout_asks_for_a_shipping_address_which_reaches_the_admin_channel() {
+    let g = Guild::start().await;
+    let countries = subjects::params::ConfigParams { key: "shipping.countries".into(), value: Some("fr, be".into()) };
+    assert!(send(&g.fleet, "shop1", &Order::new(Command::Config(countries), "shellia:test")).await.ok);
+
+    let window = g.slash(g.buyer, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+    let answer = g.click(g.buyer, window.id, "buy:poster").await;
+    assert!(answer.content.contains("💳 Pay 15.00 EUR"), "{}", answer.content);
+    let request = g.stripe.requests().into_iter().rfind(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert_eq!(request.form["shipping_address_collection"], json!({"allowed_countries": ["BE", "FR"]}));
+    let session = g.stripe.sessions().last().unwrap().clone();
+    assert_eq!(session["shipping_address_collection"]["allowed_countries"], json!(["BE", "FR"]));
+    g.pay_latest_session().await;
+
+    let notice = g.discord.wait_for_message(g.admin_channel, |m| m.content.contains("To ship"), WAIT).await.unwrap();
+    for part in ["1 × Poster", "Test Buyer", "12 rue de la République", "69002 Lyon", "BE", &format!("<@{}>", g.buyer)] {
+        assert!(notice.content.contains(part), "{part} missing from {}", notice.content);
+    }
+    let checkout = session["client_reference_id"].as_str().unwrap();
+    let store = maxis::store::Store::open(&g._dir.path().join("shop1.db")).await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let stored = maxis::store::checkouts::shipping(&mut conn, checkout).await.unwrap().expect("stored with the order");
+    assert_eq!((stored.country.as_str(), stored.city.as_deref()), ("BE", Some("Lyon")));
+
+    // A role alone ships nothing: no address is asked.
+    g.click(g.buyer, window.id, "buy:vip").await;
+    let request = g.stripe.requests().into_iter().rfind(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert!(request.form.get("shipping_address_collection").is_none(), "{:?}", request.form);
+}
+
+#[tokio::test]
+async fn when_stripe_fails_the_buyer_reads_a_plain_sentence_and_buys_once_it_is_back() {
+    let g = Guild::start().await;
+    let window = g.slash(g.buyer, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+    g.stripe.fail_with(Some(500));
+
+    let failed = g.click(g.buyer, window.id, "buy:vip").await;
+
+    assert!(failed.content.contains("could not be opened: please try again in a minute"), "{}", failed.content);
+    for internal in ["HTTP", "500", "unknown error", "api_error", "create checkout session"] {
+        assert!(!failed.content.contains(internal), "{internal} shown to the buyer: {}", failed.content);
+    }
+    g.stripe.fail_with(None);
+    let again = g.click(g.buyer, window.id, "buy:vip").await;
+    assert!(again.content.contains("💳 Pay 49.00 EUR"), "{}", again.content);
+}

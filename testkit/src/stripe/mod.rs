@@ -12,9 +12,19 @@
 //!
 //! Like Stripe, the session's `metadata` is not copied onto charges or subscriptions: those carry
 //! `payment_intent_data[metadata]` and `subscription_data[metadata]` from the create request.
+//!
+//! It is as strict as Stripe where the shop could get it wrong: `expires_at` must lie between
+//! 30 minutes and 24 hours after the session's `created`, which is the moment the stand-in
+//! receives the request (after any latency added by [`StripeStandIn::set_latency`]), with no
+//! slack; `shipping_address_collection[allowed_countries]` must list countries Stripe ships to
+//! ([`SHIPPING_COUNTRIES`]). [`StripeStandIn::fail_with`] makes it answer as Stripe does when it
+//! fails on its side.
 
 mod events;
+mod shipping;
 mod webhook;
+
+pub use shipping::SHIPPING_COUNTRIES;
 
 pub use webhook::{deliver, deliver_with, sign};
 
@@ -22,7 +32,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
@@ -92,6 +102,10 @@ struct Inner {
     /// Idempotency key → (path, form, response) of a successful POST.
     replays: HashMap<String, (String, Value, Value)>,
     requests: Vec<RecordedRequest>,
+    /// Added before each request is received (the network between the shop and Stripe).
+    latency: Duration,
+    /// While set, every API request is answered with this HTTP status and Stripe's `api_error`.
+    failure: Option<u16>,
 }
 
 /// A Stripe error response.
@@ -109,6 +123,8 @@ impl StripeStandIn {
             refund_events: HashMap::new(),
             replays: HashMap::new(),
             requests: Vec::new(),
+            latency: Duration::ZERO,
+            failure: None,
         }));
         let app = axum::Router::new().fallback(handle).with_state(state.clone());
         let task = tokio::spawn(async move {
@@ -137,6 +153,18 @@ impl StripeStandIn {
         self.lock().sessions.iter().find(|s| s.session["id"] == id).map(|s| s.session.clone())
     }
 
+    /// Delays every request by `latency` before the stand-in receives it, as a slow network
+    /// would: timestamps such as a session's `created` are taken after the delay.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// While `Some(status)`, answers every API request with that HTTP status and Stripe's own
+    /// failure body (`api_error`, "An unknown error occurred"), as during a Stripe incident.
+    pub fn fail_with(&self, status: Option<u16>) {
+        self.lock().failure = status;
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -155,6 +183,10 @@ async fn handle(
     headers: HeaderMap,
     body: String,
 ) -> Response {
+    let latency = state.lock().unwrap_or_else(|e| e.into_inner()).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let form = parse_form(if method == Method::GET { uri.query().unwrap_or("") } else { &body });
     let path = uri.path().to_owned();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -175,6 +207,10 @@ async fn handle(
     if header("authorization").as_deref() != Some(&format!("Bearer {}", inner.api_key)) {
         let message = "Invalid API Key provided: the stand-in expects `Authorization: Bearer <its key>`.";
         return respond(Err(error(StatusCode::UNAUTHORIZED, None, None, message.into())), false);
+    }
+    if let Some(status) = inner.failure.and_then(|s| StatusCode::from_u16(s).ok()) {
+        let body = json!({"error": {"type": "api_error", "message": "An unknown error occurred"}});
+        return respond(Err((status, body)), false);
     }
     let key = header("idempotency-key").filter(|_| method == Method::POST);
     if let Some((p, f, response)) = key.as_ref().and_then(|k| inner.replays.get(k)) {
@@ -385,8 +421,8 @@ impl Inner {
             Value::Null => now + 24 * 3600,
             value => int(value).ok_or_else(|| invalid("expires_at", "Invalid integer."))?,
         };
-        // Stripe allows 30 min to 24 h; a minute of slack keeps tests with a boundary value stable.
-        if expires_at < now + 30 * 60 - 60 || expires_at > now + 24 * 3600 + 60 {
+        // Stripe allows 30 min to 24 h after the session's creation, the moment it got the request.
+        if expires_at < now + 30 * 60 || expires_at > now + 24 * 3600 {
             let message =
                 "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.";
             return Err(invalid("expires_at", message));
@@ -403,6 +439,7 @@ impl Inner {
         if form["client_reference_id"].as_str().is_some_and(|r| r.chars().count() > 200) {
             return Err(invalid("client_reference_id", "client_reference_id holds up to 200 characters."));
         }
+        let shipping = shipping::collection(form, mode)?;
         let id = random_id("cs_test_", 58);
         // Two halves: one json! of every field is past the macro's recursion limit.
         let mut session = json!({
@@ -430,7 +467,7 @@ impl Inner {
             "payment_status": if mode == "setup" { "no_payment_required" } else { "unpaid" },
             "phone_number_collection": {"enabled": false}, "recovered_from": null,
             "redirect_on_completion": (!hosted).then_some("always"), "return_url": form["return_url"],
-            "saved_payment_method_options": null, "setup_intent": null, "shipping_address_collection": null,
+            "saved_payment_method_options": null, "setup_intent": null, "shipping_address_collection": shipping,
             "shipping_cost": null, "shipping_options": [], "status": "open", "submit_type": null,
             "subscription": null, "success_url": form["success_url"],
             "tax_id_collection": {"enabled": false, "required": "never"},
