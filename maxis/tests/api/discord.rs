@@ -365,3 +365,74 @@ async fn when_stripe_fails_the_buyer_reads_a_plain_sentence_and_buys_once_it_is_
     let again = g.click(g.buyer, window.id, "buy:vip").await;
     assert!(again.content.contains("💳 Pay 49.00 EUR"), "{}", again.content);
 }
+
+/// The script of docs/giveaway-draw.md, as a member copies it from the page.
+fn docs_script() -> String {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/giveaway-draw.md")).unwrap();
+    let start = docs.find("```python\n").expect("the docs hold a Python script") + "```python\n".len();
+    let end = start + docs[start..].find("```").unwrap();
+    docs[start..end].to_owned()
+}
+
+/// The first `code` span of `text` after `label`.
+fn code_after(text: &str, label: &str) -> String {
+    let at = text.find(label).unwrap_or_else(|| panic!("no {label:?} in {text}"));
+    let rest = &text[at + label.len()..];
+    let rest = &rest[rest.find('`').unwrap() + 1..];
+    rest[..rest.find('`').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn members_recompute_a_giveaways_winners_from_its_discord_posts_with_the_docs_script() {
+    let g = Guild::start().await;
+    let members: Vec<u64> = (0..5).map(|i| g.discord.add_member(&format!("m{i}"), &[])).collect();
+    let start = Order::new(
+        Command::from_parts(
+            "giveaway",
+            json!({"prize": "a mug", "winners": 2, "duration_secs": 3600, "channel": g.shop_channel.to_string()}),
+        )
+        .unwrap(),
+        "shellia:test",
+    );
+    assert!(send(&g.fleet, "shop1", &start).await.ok);
+    let enter = format!("enter:{}", start.id);
+    let post = g.discord.wait_for_message(g.shop_channel, |m| m.custom_ids().contains(&enter), WAIT).await.unwrap();
+    for m in &members {
+        g.click(*m, post.id, &enter).await;
+    }
+    let end = Order::new(
+        Command::from_parts("giveaways", json!({"op": "end", "id": start.id.to_string()})).unwrap(),
+        "shellia:test",
+    );
+    assert!(send(&g.fleet, "shop1", &end).await.ok);
+    let announced =
+        g.discord.wait_for_message(g.shop_channel, |m| m.content.contains("congratulations"), WAIT).await.unwrap();
+
+    // What members see: the commitment on the post, the seed, digest, list and command at the end.
+    let commitment = code_after(&post.content, "commitment");
+    let (seed, digest) = (code_after(&announced.content, "seed"), code_after(&announced.content, "digest"));
+    let (file, list) = announced.attachments.first().expect("the entry list is attached").clone();
+    let text = String::from_utf8(list.clone()).unwrap();
+    assert!(members.iter().all(|m| text.contains(&format!("{m} 1\n"))), "every member finds their line: {text}");
+    let at = announced.content.find("`python3 draw.py").expect("the command to run") + 1;
+    let command = announced.content[at..].split('`').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("draw.py"), docs_script()).unwrap();
+    std::fs::write(dir.path().join(&file), &list).unwrap();
+    let args: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(&args[..2], ["python3", "draw.py"], "{command}");
+    let run = std::process::Command::new(args[0]).args(&args[1..]).current_dir(dir.path()).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let printed = String::from_utf8(run.stdout).unwrap();
+    let field = |name: &str| {
+        let line = printed.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}: {printed}"));
+        line[name.len()..].trim().to_owned()
+    };
+
+    assert_eq!(field("commitment"), commitment);
+    assert_eq!(field("list digest"), digest);
+    assert!(command.contains(&seed), "{command}");
+    let winners: Vec<String> = field("winners").split_whitespace().map(|w| format!("<@{w}>")).collect();
+    assert_eq!(winners.len(), 2);
+    assert!(announced.content.contains(&format!("congratulations {}!", winners.join(", "))), "{}", announced.content);
+}
