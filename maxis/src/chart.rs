@@ -405,7 +405,8 @@ mod tests {
         let mut refunded = product("pro", vec![money("eur", 499)]);
         refunded.gross = vec![money("eur", 2999)];
         let products = vec![refunded, product("vip", vec![money("eur", 2999)])];
-        let picture = Picture::decode(&weekly_png(&report(&[1], vec![money("eur", 3498)], products), 800, 600).unwrap());
+        let picture =
+            Picture::decode(&weekly_png(&report(&[1], vec![money("eur", 3498)], products), 800, 600).unwrap());
         let net = picture.bars(REVENUE_BAR_COLOR, 300..600);
         let refunds = picture.bars(REFUNDED_BAR_COLOR, 300..600);
         assert_proportional(&net, &[4.99, 29.99]);

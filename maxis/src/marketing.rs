@@ -172,10 +172,8 @@ pub async fn announce_giveaway(tx: &mut Tx, g: &GiveawayInfo) -> anyhow::Result<
         .as_deref()
         .map(|c| format!("\n🔒 Fair draw: commitment `{c}`. The winners come from a secret seed whose SHA-256 is this commitment; the seed and the entry list are shown when the giveaway ends, so you can recompute the winners (see docs/giveaway-draw.md)."))
         .unwrap_or_default();
-    let text = format!(
-        "🎉 **Giveaway: {}**: {} winner(s){ends}. Click **Enter** to take part.{proof}",
-        g.prize, g.winners
-    );
+    let text =
+        format!("🎉 **Giveaway: {}**: {} winner(s){ends}. Click **Enter** to take part.{proof}", g.prize, g.winners);
     let enter = Button::new(&ButtonAction::EnterGiveaway(g.id.clone()), "Enter");
     let everyone = subjects::params::Audience::Everyone;
     announcements::insert_with_buttons(tx, &format!("giveaway-open:{}", g.id), &text, channel, &everyone, &[enter])

@@ -36,7 +36,8 @@ fn address_of(session: &Value) -> Option<ShippingAddress> {
 /// One line of an address label: `Name, line1, line2, 69002 Lyon, state, FR`.
 pub fn label(a: &ShippingAddress) -> String {
     let town = [a.postal_code.as_deref(), a.city.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    let parts = [Some(a.name.as_str()), a.line1.as_deref(), a.line2.as_deref(), Some(town.as_str()), a.state.as_deref()];
+    let parts =
+        [Some(a.name.as_str()), a.line1.as_deref(), a.line2.as_deref(), Some(town.as_str()), a.state.as_deref()];
     let mut out: Vec<&str> = parts.into_iter().flatten().filter(|p| !p.trim().is_empty()).collect();
     out.push(&a.country);
     out.join(", ")

@@ -366,5 +366,4 @@ pub async fn shipping(conn: &mut SqliteConnection, checkout_id: &str) -> anyhow:
     }))
 }
 
-type ShippingRow =
-    (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, String);
+type ShippingRow = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, String);

@@ -63,11 +63,7 @@ pub async fn refund(conn: &mut SqliteConnection, id: &str, at: DateTime<Utc>) ->
 ///
 /// The checkout's own sales are its lines (`<checkout>:<product>`); a subscription renewal is a
 /// sale of its own, see [`record_refunded_sale`].
-pub async fn record_refunded(
-    conn: &mut SqliteConnection,
-    checkout_id: &str,
-    cumulative: i64,
-) -> anyhow::Result<i64> {
+pub async fn record_refunded(conn: &mut SqliteConnection, checkout_id: &str, cumulative: i64) -> anyhow::Result<i64> {
     let sales: Vec<(String, i64)> = sqlx::query_as(
         "SELECT id, amount FROM sales WHERE checkout_id = ? AND id = checkout_id || ':' || product_id ORDER BY id",
     )

@@ -472,7 +472,10 @@ fn tallest(rgb: &[u8], width: u32, rows: std::ops::Range<u32>, color: [u8; 3]) -
 #[tokio::test]
 async fn partial_refunds_of_10_then_15_on_a_29_99_sale_leave_4_99_net_in_analytics_and_in_the_chart() {
     let shop = Shop::start().await;
-    let price = Order::new(Command::Config(subjects::params::ConfigParams { key: "price_vip".into(), value: Some("29.99".into()) }), "t");
+    let price = Order::new(
+        Command::Config(subjects::params::ConfigParams { key: "price_vip".into(), value: Some("29.99".into()) }),
+        "t",
+    );
     assert!(send(&shop.fleet, "shop1", &price).await.ok);
     let (_, session) = shop.buy("42", "vip", None).await.unwrap();
     shop.webhook(&shop.stripe.complete(&session, true).unwrap()).await;
@@ -492,7 +495,8 @@ async fn partial_refunds_of_10_then_15_on_a_29_99_sale_leave_4_99_net_in_analyti
     assert_eq!((a.revenue[0].amount, a.gross[0].amount, a.refunded[0].amount), (499, 2999, 2500));
     assert_eq!((a.sales, a.refunds), (1, 1));
     assert_eq!((a.top_products[0].revenue[0].amount, a.top_products[0].gross[0].amount), (499, 2999));
-    let report = Order::new(Command::Report(subjects::params::ReportParams { period: Period::Today, chart: true }), "t");
+    let report =
+        Order::new(Command::Report(subjects::params::ReportParams { period: Period::Today, chart: true }), "t");
     let report: subjects::results::ReportResult =
         send(&shop.fleet, "shop1", &report).await.result_as().unwrap().unwrap();
     assert_eq!(report.current.revenue[0].amount, 499);

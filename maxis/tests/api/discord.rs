@@ -334,7 +334,8 @@ async fn a_physical_products_checkout_asks_for_a_shipping_address_which_reaches_
     g.pay_latest_session().await;
 
     let notice = g.discord.wait_for_message(g.admin_channel, |m| m.content.contains("To ship"), WAIT).await.unwrap();
-    for part in ["1 × Poster", "Test Buyer", "12 rue de la République", "69002 Lyon", "BE", &format!("<@{}>", g.buyer)] {
+    for part in ["1 × Poster", "Test Buyer", "12 rue de la République", "69002 Lyon", "BE", &format!("<@{}>", g.buyer)]
+    {
         assert!(notice.content.contains(part), "{part} missing from {}", notice.content);
     }
     let checkout = session["client_reference_id"].as_str().unwrap();

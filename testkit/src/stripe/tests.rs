@@ -456,7 +456,8 @@ async fn shipping_address_collection_is_checked_and_the_address_comes_back_in_co
 
     let (cuba, body) = post(&stand_in, "v1/checkout/sessions", None, &ship("&shipping_address_collection[allowed_countries][0]=FR&shipping_address_collection[allowed_countries][1]=CU")).await;
     assert_eq!((cuba, &body["error"]["param"]), (400, &json!(param)), "{body}");
-    let (missing, body) = post(&stand_in, "v1/checkout/sessions", None, &ship("&shipping_address_collection[x]=1")).await;
+    let (missing, body) =
+        post(&stand_in, "v1/checkout/sessions", None, &ship("&shipping_address_collection[x]=1")).await;
     assert_eq!(missing, 400, "{body}");
     let (status, session) = post(&stand_in, "v1/checkout/sessions", None, &ship("&shipping_address_collection[allowed_countries][0]=FR&shipping_address_collection[allowed_countries][1]=BE")).await;
     assert_eq!(status, 200, "{session}");
