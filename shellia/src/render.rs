@@ -365,3 +365,30 @@ pub fn order_line(event: &subjects::Event) -> String {
     let order = event.order_id.as_ref().map_or("-".to_owned(), ToString::to_string);
     format!("{} {} {order} {outcome} {action}{who}{why}", event.at.format("%Y-%m-%d %H:%M:%S"), event.instance)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use subjects::results::Revenue;
+
+    fn eur(amount: i64) -> Vec<Revenue> {
+        vec![Revenue { currency: "eur".into(), amount }]
+    }
+
+    #[test]
+    fn analytics_show_net_gross_and_refunded_once_something_was_refunded() {
+        let mut a: AnalyticsResult = serde_json::from_value(serde_json::json!({
+            "from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z", "revenue": [], "sales": 1,
+            "refunds": 1, "checkouts": 1, "conversion": 1.0, "top_products": []
+        }))
+        .unwrap();
+        (a.revenue, a.gross, a.refunded) = (eur(499), eur(2999), eur(2500));
+        assert!(
+            analytics_line(&a).starts_with("net 4.99 eur (gross 29.99 eur, refunded 25.00 eur)"),
+            "{}",
+            analytics_line(&a)
+        );
+        (a.revenue, a.gross, a.refunded) = (eur(2999), eur(2999), vec![]);
+        assert!(analytics_line(&a).starts_with("29.99 eur · 1 sale(s)"), "{}", analytics_line(&a));
+    }
+}
