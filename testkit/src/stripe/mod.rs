@@ -20,9 +20,14 @@
 //! ([`SHIPPING_COUNTRIES`]). [`StripeStandIn::fail_with`] makes it answer as Stripe does when it
 //! fails on its side.
 
+mod answers;
 mod events;
+mod form;
 mod shipping;
 mod webhook;
+
+use answers::{error, int, invalid, missing, respond};
+pub use form::parse_form;
 
 pub use shipping::SHIPPING_COUNTRIES;
 
@@ -35,9 +40,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 /// The API version stamped on events: the one async-stripe 1.0.0-rc.10 is generated from.
@@ -237,43 +242,6 @@ async fn handle(
         inner.replays.insert(key, (path, form, response.clone()));
     }
     respond(result, false)
-}
-
-fn respond(result: Result<Value, ApiError>, replayed: bool) -> Response {
-    let (status, body) = result.map_or_else(|e| e, |body| (StatusCode::OK, body));
-    let mut response = (status, axum::Json(body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert("request-id", random_id("req_", 14).parse().expect("a header value"));
-    if replayed {
-        headers.insert("idempotent-replayed", header::HeaderValue::from_static("true"));
-    }
-    response
-}
-
-/// Stripe's error body: `{"error": {"type": "invalid_request_error", "message": …}}`.
-fn error(status: StatusCode, code: Option<&str>, param: Option<&str>, message: String) -> ApiError {
-    let mut error = json!({"type": "invalid_request_error", "message": message});
-    if let Some(code) = code {
-        error["code"] = code.into();
-        error["doc_url"] = format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")).into();
-    }
-    if let Some(param) = param {
-        error["param"] = param.into();
-    }
-    (status, json!({ "error": error }))
-}
-
-fn missing(param: &str) -> ApiError {
-    error(StatusCode::BAD_REQUEST, Some("parameter_missing"), Some(param), format!("Missing required param: {param}."))
-}
-
-fn invalid(param: &str, message: impl Into<String>) -> ApiError {
-    error(StatusCode::BAD_REQUEST, Some("parameter_invalid_string"), Some(param), message.into())
-}
-
-/// A form value as an integer.
-fn int(value: &Value) -> Option<i64> {
-    value.as_str().and_then(|s| s.parse().ok()).or_else(|| value.as_i64())
 }
 
 impl Inner {
@@ -480,70 +448,6 @@ impl Inner {
         self.sessions.push(Stored { session: session.clone(), form: form.clone(), payment: None });
         Ok(session)
     }
-}
-
-/// Parses an `application/x-www-form-urlencoded` body with Stripe's nested brackets
-/// (`line_items[0][price_data][unit_amount]=2999`) into JSON: objects for names, arrays for
-/// numeric indexes (and `[]`), every value a string. `metadata` keys are always object keys.
-pub fn parse_form(body: &str) -> Value {
-    let mut root = Value::Object(Map::new());
-    for pair in body.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode(key);
-        let (head, rest) = key.split_once('[').unwrap_or((&key, ""));
-        let mut path = vec![head];
-        path.extend(rest.split('[').filter(|_| !rest.is_empty()).map(|s| s.trim_end_matches(']')));
-        insert(&mut root, "", &path, Value::String(decode(value)));
-    }
-    root
-}
-
-fn insert(node: &mut Value, parent: &str, path: &[&str], value: Value) {
-    let Some((segment, rest)) = path.split_first() else {
-        *node = value;
-        return;
-    };
-    let index = segment.is_empty()
-        || (segment.bytes().all(|b| b.is_ascii_digit()) && parent != "metadata" && !node.is_object());
-    let child = if index {
-        if !node.is_array() {
-            *node = Value::Array(Vec::new());
-        }
-        let items = node.as_array_mut().expect("an array");
-        let i = segment.parse().unwrap_or(items.len());
-        if items.len() <= i {
-            items.resize(i + 1, Value::Null);
-        }
-        &mut items[i]
-    } else {
-        if !node.is_object() {
-            *node = Value::Object(Map::new());
-        }
-        node.as_object_mut().expect("an object").entry(*segment).or_insert(Value::Null)
-    };
-    insert(child, segment, rest, value);
-}
-
-/// Percent-decoding, `+` as a space.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match bytes.get(i + 1..i + 3).and_then(|h| hex::decode(h).ok()) {
-                Some(byte) => {
-                    out.extend(byte);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Unix time now.
