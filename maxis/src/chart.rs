@@ -6,7 +6,9 @@
 //! The bars are solid rectangles of fixed colors, [`SALES_BAR_COLOR`] and [`REVENUE_BAR_COLOR`],
 //! that nothing else in the picture uses (the text and grid are gray shades), so the figures can be
 //! read back from the pixels: a bar's height in pixels is proportional to its value, a value of 0
-//! draws no bar, and the bars stand in the order of the report.
+//! draws no bar, and the bars stand in the order of the report. In the revenue panel both figures
+//! show: the net bar (refunds deducted) stands at the bottom of its slot and the refunded part,
+//! in [`REFUNDED_BAR_COLOR`], sits on top of it up to the gross revenue.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -20,8 +22,10 @@ use subjects::results::ReportResult;
 
 /// Color of the "sales per day" bars (top panel): `#1f77b4`.
 pub const SALES_BAR_COLOR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
-/// Color of the "revenue by product" bars (bottom panel): `#ff7f0e`.
+/// Color of the "revenue by product" bars (bottom panel), net of refunds: `#ff7f0e`.
 pub const REVENUE_BAR_COLOR: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
+/// Color of the refunded part stacked on a product's net bar, up to its gross revenue: `#ffd0a0`.
+pub const REFUNDED_BAR_COLOR: RGBColor = RGBColor(0xff, 0xd0, 0xa0);
 /// Background of the whole picture: white.
 pub const BACKGROUND_COLOR: RGBColor = RGBColor(0xff, 0xff, 0xff);
 /// Horizontal grid lines: light gray, `#dddddd`.
@@ -94,6 +98,8 @@ struct Panel {
     /// Whether the values are counts (integer axis labels).
     counts: bool,
     color: RGBColor,
+    /// Per slot, the part stacked on the bar in [`REFUNDED_BAR_COLOR`] (empty: none).
+    stacked: Vec<f64>,
 }
 
 /// Registers the embedded font with plotters, once per process.
@@ -119,25 +125,27 @@ fn draw(report: &ReportResult, rgb: &mut [u8], width: u32, height: u32) -> anyho
         values: report.days.iter().map(|d| d.sales as f64).collect(),
         counts: true,
         color: SALES_BAR_COLOR,
+        stacked: vec![],
     };
     let currency = main_currency(report);
+    let in_currency = |list: &[subjects::results::Revenue]| {
+        list.iter().find(|r| Some(r.currency.as_str()) == currency).map_or(0, |r| r.amount).max(0)
+    };
+    let products = &report.current.top_products;
     let revenue = Panel {
         title: match currency {
-            Some(c) => format!("revenue by product ({})", c.to_ascii_uppercase()),
+            Some(c) => format!("revenue by product ({}), net; light: refunded", c.to_ascii_uppercase()),
             None => "revenue by product".to_owned(),
         },
-        labels: report.current.top_products.iter().map(|p| short(&p.product, 14)).collect(),
-        values: report
-            .current
-            .top_products
-            .iter()
-            .map(|p| {
-                let amount = p.revenue.iter().find(|r| Some(r.currency.as_str()) == currency).map_or(0, |r| r.amount);
-                amount.max(0) as f64 / 100.0
-            })
-            .collect(),
+        labels: products.iter().map(|p| short(&p.product, 14)).collect(),
+        values: products.iter().map(|p| in_currency(&p.revenue) as f64 / 100.0).collect(),
         counts: false,
         color: REVENUE_BAR_COLOR,
+        // A product without a gross figure (older results) has nothing refunded to show.
+        stacked: products
+            .iter()
+            .map(|p| (in_currency(&p.gross) - in_currency(&p.revenue)).max(0) as f64 / 100.0)
+            .collect(),
     };
     let root = BitMapBackend::with_buffer(rgb, (width, height)).into_drawing_area();
     root.fill(&BACKGROUND_COLOR)?;
@@ -155,7 +163,8 @@ fn draw_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, panel: &Panel) -> an
     let text = w >= 160 && h >= 100;
     let font_size = f64::from(h / 14).clamp(9.0, 18.0);
     let n = panel.values.len();
-    let top = panel.values.iter().copied().fold(0.0, f64::max);
+    let stacked = |i: usize| panel.stacked.get(i).copied().unwrap_or(0.0);
+    let top = panel.values.iter().enumerate().map(|(i, v)| v + stacked(i)).fold(0.0, f64::max);
     // Counts get whole-number ticks; an empty panel still gets an axis from 0 to 1.
     let y_max = match (top > 0.0, panel.counts) {
         (false, _) => 1.0,
@@ -202,6 +211,10 @@ fn draw_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, panel: &Panel) -> an
         let x = i * SLOT + left;
         Rectangle::new([(x, 0.0), (x + BAR, *v)], panel.color.filled())
     }))?;
+    chart.draw_series(panel.values.iter().enumerate().filter(|(i, _)| stacked(*i) > 0.0).map(|(i, v)| {
+        let x = i as i32 * SLOT + left;
+        Rectangle::new([(x, *v), (x + BAR, v + stacked(i))], REFUNDED_BAR_COLOR.filled())
+    }))?;
     if text && top <= 0.0 {
         let style = (FONT_FAMILY, font_size).into_font().color(&NOTE_COLOR).pos(Pos::new(HPos::Center, VPos::Center));
         chart.plotting_area().draw(&Text::new("no sales", (slots * SLOT / 2, y_max / 2.0), style))?;
@@ -235,6 +248,8 @@ mod tests {
             from: Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
             to: Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).unwrap(),
             revenue,
+            gross: vec![],
+            refunded: vec![],
             sales: 0,
             refunds: 0,
             checkouts: 0,
@@ -263,7 +278,7 @@ mod tests {
     }
 
     fn product(id: &str, revenue: Vec<Revenue>) -> TopProduct {
-        TopProduct { product: id.to_owned(), sales: 1, revenue }
+        TopProduct { product: id.to_owned(), sales: 1, revenue, gross: vec![] }
     }
 
     /// A decoded RGB picture.
@@ -383,6 +398,22 @@ mod tests {
         let bars = picture.bars(REVENUE_BAR_COLOR, 300..600);
         assert_proportional(&bars, &[120.0, 30.0, 0.0, 0.0, 60.0]);
         assert_eq!(picture.bars(REVENUE_BAR_COLOR, 0..600), bars, "revenue bars only in the bottom panel");
+    }
+
+    #[test]
+    fn a_partly_refunded_product_shows_its_net_bar_and_the_refunded_part_on_top() {
+        let mut refunded = product("pro", vec![money("eur", 499)]);
+        refunded.gross = vec![money("eur", 2999)];
+        let products = vec![refunded, product("vip", vec![money("eur", 2999)])];
+        let picture =
+            Picture::decode(&weekly_png(&report(&[1], vec![money("eur", 3498)], products), 800, 600).unwrap());
+        let net = picture.bars(REVENUE_BAR_COLOR, 300..600);
+        let refunds = picture.bars(REFUNDED_BAR_COLOR, 300..600);
+        assert_proportional(&net, &[4.99, 29.99]);
+        assert_eq!(refunds.len(), 1, "{refunds:?}");
+        assert!((refunds[0].0 - net[0].0).abs() <= 1.0, "stacked on the first bar: {refunds:?} {net:?}");
+        let gross = f64::from(net[0].1 + refunds[0].1);
+        assert!((gross - f64::from(net[1].1)).abs() <= 2.0, "net + refunded = gross: {gross} vs {:?}", net[1]);
     }
 
     #[test]

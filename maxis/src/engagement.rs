@@ -32,8 +32,8 @@ pub enum EnterError {
     /// A requirement is not met; the message says which.
     #[error("{0}")]
     Requirement(String),
-    /// The shop failed.
-    #[error(transparent)]
+    /// The shop failed (the details are logged, not shown to the member).
+    #[error("something went wrong on the shop's side: please try again in a minute")]
     Unexpected(#[from] anyhow::Error),
 }
 
@@ -199,8 +199,8 @@ pub async fn end(tx: &mut Tx, ctx: &ShopContext, g: &Giveaway) -> anyhow::Result
     let picked = draw::draw(&seed, &entries, g.info.winners as usize, &[], &label)?;
     let round = DrawRound { round: label, winners: g.info.winners, exclude: vec![], picked: picked.clone() };
     giveaways::add_round(tx, &g.info.id, 0, &round, None).await?;
+    notify_winners(tx, g, &entries, &round).await?;
     let proof = publish_proof(tx, ctx, g, &entries, vec![round]).await?;
-    notify_winners(tx, g, &picked).await?;
     execute::enqueue(tx, ctx, None, "giveaway.ended", json!(proof)).await?;
     Ok(Some(proof))
 }
@@ -232,10 +232,10 @@ pub async fn reroll(
     let picked = draw::draw(&Seed::from_hex(&g.seed)?, &entries, wanted as usize, &exclude, &label)?;
     let round = DrawRound { round: label, winners: wanted, exclude, picked: picked.clone() };
     giveaways::add_round(tx, &g.info.id, i64::from(n), &round, replace).await?;
+    notify_winners(tx, g, &entries, &round).await?;
     let mut all: Vec<DrawRound> = rounds.into_iter().map(|(r, _)| r).collect();
     all.push(round);
     let proof = proof_of(g, &entries, all);
-    notify_winners(tx, g, &picked).await?;
     execute::enqueue(tx, ctx, None, "giveaway.rerolled", json!({"proof": proof, "replaced": replace})).await?;
     Ok(Ok(proof))
 }
@@ -287,8 +287,12 @@ async fn publish_proof(
     Ok(proof_of(g, entries, rounds))
 }
 
-/// Winners are told by DM (the prize named) and announced in the giveaway's channel.
-async fn notify_winners(tx: &mut Tx, g: &Giveaway, winners: &[String]) -> anyhow::Result<()> {
+/// Winners are told by DM (the prize named) and announced in the giveaway's channel with what a
+/// member needs to check the draw: the seed, the entry list (attached, canonical text) and its
+/// digest, the commitment shown when the giveaway opened, and the command of
+/// docs/giveaway-draw.md that recomputes the winners.
+async fn notify_winners(tx: &mut Tx, g: &Giveaway, entries: &[Entry], round: &DrawRound) -> anyhow::Result<()> {
+    let winners = &round.picked;
     for w in winners {
         let text = format!(
             "🎉 You won **{}** in giveaway {}! An admin will contact you to hand it over.",
@@ -298,13 +302,43 @@ async fn notify_winners(tx: &mut Tx, g: &Giveaway, winners: &[String]) -> anyhow
     }
     if let Some(channel) = &g.info.channel {
         let mentions: Vec<String> = winners.iter().map(|w| format!("<@{w}>")).collect();
-        let message = if winners.is_empty() {
+        let headline = if winners.is_empty() {
             format!("Giveaway **{}** ended with no entries.", g.info.prize)
         } else {
             format!("Giveaway **{}**: congratulations {}!", g.info.prize, mentions.join(", "))
         };
         let id = format!("giveaway:{}:{}", g.info.id, giveaways::rounds(tx, &g.info.id).await?.len());
-        crate::store::announcements::insert(tx, &id, &message, channel, &subjects::params::Audience::Everyone).await?;
+        let file = format!("entries-{}.txt", g.info.id);
+        let message = format!("{headline}\n{}", check_text(g, entries, round, &file));
+        if entries.is_empty() {
+            crate::store::announcements::insert(tx, &id, &message, channel, &subjects::params::Audience::Everyone)
+                .await?;
+        } else {
+            let list = draw::entry_list_text(entries);
+            crate::store::announcements::insert_with_file(tx, &id, &message, channel, (&file, &list)).await?;
+        }
     }
     Ok(())
+}
+
+/// How members check a round from what the announcement shows (docs/giveaway-draw.md).
+fn check_text(g: &Giveaway, entries: &[Entry], round: &DrawRound, file: &str) -> String {
+    let commitment = g.info.commitment.as_deref().unwrap_or_default();
+    let mut command = format!("python3 draw.py {} {file} {}", g.seed, round.winners);
+    if round.round != draw::FIRST_ROUND {
+        command.push_str(&format!(" {}", round.round));
+        for member in &round.exclude {
+            command.push_str(&format!(" {member}"));
+        }
+    }
+    format!(
+        "🔎 Check the draw yourself: seed `{}`, entry list digest `{}` ({} entrant(s), the list is attached as \
+         `{file}`), round `{}`, commitment shown when it opened `{commitment}`.\n\
+         `{command}` prints the commitment, the digest and the winners (the script and the steps: \
+         docs/giveaway-draw.md).",
+        g.seed,
+        draw::entry_list_digest(entries),
+        entries.len(),
+        round.round,
+    )
 }

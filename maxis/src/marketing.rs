@@ -82,7 +82,7 @@ impl Commerce {
             announcements::queued(&mut conn).await?
         };
         let mut done = Vec::new();
-        for announcements::Queued { id, message, channel, audience, buttons } in queued {
+        for announcements::Queued { id, message, channel, audience, buttons, file } in queued {
             let (role, audience_members) = {
                 let mut conn = self.store.pool().acquire().await?;
                 if !announcements::claim(&mut conn, &id).await? {
@@ -98,13 +98,19 @@ impl Commerce {
                 _ => None,
             };
             match post {
-                Some(text) => match self.members.post(&channel, &text, &buttons).await {
-                    Ok(()) => d.reached = audience_members.iter().filter(|(_, out)| !out).count() as u64,
-                    Err(e) => {
-                        tracing::warn!(announcement = %id, error.message = %e, "Failed to post an announcement");
-                        d.failed = 1;
+                Some(text) => {
+                    let sent = match &file {
+                        Some((name, body)) => self.members.post_file(&channel, &text, name, body.as_bytes()).await,
+                        None => self.members.post(&channel, &text, &buttons).await,
+                    };
+                    match sent {
+                        Ok(()) => d.reached = audience_members.iter().filter(|(_, out)| !out).count() as u64,
+                        Err(e) => {
+                            tracing::warn!(announcement = %id, error.message = %e, "Failed to post an announcement");
+                            d.failed = 1;
+                        }
                     }
-                },
+                }
                 None => {
                     for (member, opted_out) in &audience_members {
                         if *opted_out {
@@ -161,7 +167,13 @@ pub async fn announce_promo(tx: &mut Tx, p: &PromoInfo) -> anyhow::Result<()> {
 pub async fn announce_giveaway(tx: &mut Tx, g: &GiveawayInfo) -> anyhow::Result<()> {
     let Some(channel) = &g.channel else { return Ok(()) };
     let ends = g.ends_at.map(|t| format!(", ends <t:{}:R>", t.timestamp())).unwrap_or_default();
-    let text = format!("🎉 **Giveaway: {}**: {} winner(s){ends}. Click **Enter** to take part.", g.prize, g.winners);
+    let proof = g
+        .commitment
+        .as_deref()
+        .map(|c| format!("\n🔒 Fair draw: commitment `{c}`. The winners come from a secret seed whose SHA-256 is this commitment; the seed and the entry list are shown when the giveaway ends, so you can recompute the winners (see docs/giveaway-draw.md)."))
+        .unwrap_or_default();
+    let text =
+        format!("🎉 **Giveaway: {}**: {} winner(s){ends}. Click **Enter** to take part.{proof}", g.prize, g.winners);
     let enter = Button::new(&ButtonAction::EnterGiveaway(g.id.clone()), "Enter");
     let everyone = subjects::params::Audience::Everyone;
     announcements::insert_with_buttons(tx, &format!("giveaway-open:{}", g.id), &text, channel, &everyone, &[enter])

@@ -84,6 +84,18 @@ pub trait Members: Send + Sync {
         text: &'a str,
         buttons: &'a [Button],
     ) -> BoxFuture<'a, Result<(), MemberError>>;
+    /// Posts `text` in a channel with a file attached (`name`, `body`). A port that cannot
+    /// attach files refuses (the post waits), rather than posting without the file.
+    fn post_file<'a>(
+        &'a self,
+        channel: &'a str,
+        text: &'a str,
+        name: &'a str,
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), MemberError>> {
+        let _ = (channel, text, name, body);
+        Box::pin(async { Err(MemberError::Unavailable("this member port cannot attach files".into())) })
+    }
 }
 
 /// No Discord connection: nothing can be delivered yet, so everything waits.

@@ -138,6 +138,7 @@ impl Application {
                     .as_ref()
                     .map(|s| s.expose_secret().to_owned())
                     .filter(|s| !s.is_empty()),
+                admin_channel: Some(settings.discord.admin_channel.trim().to_owned()).filter(|c| !c.is_empty()),
             },
             reconcile: crate::entitlements::ReconcileSettings {
                 drift_every: std::time::Duration::from_secs(settings.roles.drift_check_secs.max(1)),

@@ -264,9 +264,21 @@ fn money(amount: i64, currency: &str) -> String {
 }
 
 fn analytics_line(a: &AnalyticsResult) -> String {
-    let revenue: Vec<String> =
-        a.revenue.iter().map(|r| format!("{}.{:02} {}", r.amount / 100, r.amount % 100, r.currency)).collect();
-    let revenue = if revenue.is_empty() { "0".to_owned() } else { revenue.join(" + ") };
+    let sum = |list: &[subjects::results::Revenue]| {
+        let parts: Vec<String> =
+            list.iter().map(|r| format!("{}.{:02} {}", r.amount / 100, r.amount % 100, r.currency)).collect();
+        if parts.is_empty() {
+            "0".to_owned()
+        } else {
+            parts.join(" + ")
+        }
+    };
+    // Net first; gross and refunds beside it when something was refunded.
+    let revenue = if a.refunded.iter().any(|r| r.amount != 0) {
+        format!("net {} (gross {}, refunded {})", sum(&a.revenue), sum(&a.gross), sum(&a.refunded))
+    } else {
+        sum(&a.revenue)
+    };
     let top = a.top_products.first().map(|t| format!(" · top {} ({})", t.product, t.sales)).unwrap_or_default();
     format!("{revenue} · {} sale(s) · {} refund(s) · conversion {:.0}%{top}", a.sales, a.refunds, a.conversion * 100.0)
 }
@@ -352,4 +364,31 @@ pub fn order_line(event: &subjects::Event) -> String {
         event.data.pointer("/error/message").and_then(Value::as_str).map(|m| format!(": {m}")).unwrap_or_default();
     let order = event.order_id.as_ref().map_or("-".to_owned(), ToString::to_string);
     format!("{} {} {order} {outcome} {action}{who}{why}", event.at.format("%Y-%m-%d %H:%M:%S"), event.instance)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use subjects::results::Revenue;
+
+    fn eur(amount: i64) -> Vec<Revenue> {
+        vec![Revenue { currency: "eur".into(), amount }]
+    }
+
+    #[test]
+    fn analytics_show_net_gross_and_refunded_once_something_was_refunded() {
+        let mut a: AnalyticsResult = serde_json::from_value(serde_json::json!({
+            "from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z", "revenue": [], "sales": 1,
+            "refunds": 1, "checkouts": 1, "conversion": 1.0, "top_products": []
+        }))
+        .unwrap();
+        (a.revenue, a.gross, a.refunded) = (eur(499), eur(2999), eur(2500));
+        assert!(
+            analytics_line(&a).starts_with("net 4.99 eur (gross 29.99 eur, refunded 25.00 eur)"),
+            "{}",
+            analytics_line(&a)
+        );
+        (a.revenue, a.gross, a.refunded) = (eur(2999), eur(2999), vec![]);
+        assert!(analytics_line(&a).starts_with("29.99 eur · 1 sale(s)"), "{}", analytics_line(&a));
+    }
 }

@@ -195,8 +195,11 @@ pub struct TopProduct {
     pub product: String,
     /// Sales count.
     pub sales: u64,
-    /// Revenue.
+    /// Net revenue (partial refunds deducted).
     pub revenue: Vec<Revenue>,
+    /// Gross revenue, before refunds.
+    #[serde(default)]
+    pub gross: Vec<Revenue>,
 }
 
 /// Result of `analytics`: figures computed from the stored sales of a period.
@@ -206,11 +209,17 @@ pub struct AnalyticsResult {
     pub from: DateTime<Utc>,
     /// End (exclusive).
     pub to: DateTime<Utc>,
-    /// Paid sales, refunds deducted.
+    /// Net revenue: `gross` less `refunded`, by currency.
     pub revenue: Vec<Revenue>,
-    /// Number of paid sales.
+    /// Gross revenue: everything the period's sales paid, before refunds.
+    #[serde(default)]
+    pub gross: Vec<Revenue>,
+    /// What was refunded of the period's sales (full and partial refunds).
+    #[serde(default)]
+    pub refunded: Vec<Revenue>,
+    /// Number of paid sales (not refunded in full).
     pub sales: u64,
-    /// Number of refunded sales.
+    /// Number of sales refunded in full or in part.
     pub refunds: u64,
     /// Checkouts started.
     pub checkouts: u64,

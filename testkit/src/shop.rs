@@ -354,4 +354,17 @@ impl maxis::members::Members for RecordingMembers {
             Ok(())
         })
     }
+    fn post_file<'a>(
+        &'a self,
+        channel: &'a str,
+        text: &'a str,
+        name: &'a str,
+        body: &'a [u8],
+    ) -> maxis::payments::BoxFuture<'a, Result<(), maxis::members::MemberError>> {
+        Box::pin(async move {
+            let text = format!("{text}\n[attached {name}: {} bytes]", body.len());
+            self.posts.lock().unwrap().push((channel.to_owned(), text));
+            Ok(())
+        })
+    }
 }

@@ -22,6 +22,8 @@ pub async fn apply(tx: &mut Tx, p: &CatalogParams) -> Result<Applied, ExecuteErr
             let products = file.products().map_err(|e| rejected(ErrorCode::InvalidParams, e.to_string()))?;
             for product in &products {
                 catalog::upsert(tx, product).await?;
+                // A price given here is the admin's latest word: it replaces a `config price.<id>`.
+                settings::unset(tx, &catalog::price_key(&product.id)).await?;
             }
             Some(product.id.clone())
         }

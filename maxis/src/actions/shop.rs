@@ -1,6 +1,7 @@
 //! status, config, start, stop, restart.
 
 use chrono::Utc;
+use serde_json::json;
 use subjects::event::EventKind;
 use subjects::params::{ConfigParams, StopParams};
 use subjects::reply::{StatusCounts, StatusReport};
@@ -11,7 +12,7 @@ use super::{event, rejected, Applied};
 use crate::domain::config::{ConfigError, ConfigKey};
 use crate::domain::shop::Transition;
 use crate::execute::{ExecuteError, ShopContext};
-use crate::store::{giveaways, promos, sales, settings, Tx};
+use crate::store::{catalog, giveaways, promos, sales, settings, Tx};
 
 /// The `status` report.
 pub async fn status(tx: &mut Tx, ctx: &ShopContext) -> anyhow::Result<StatusReport> {
@@ -46,11 +47,22 @@ pub async fn config(tx: &mut Tx, p: &ConfigParams) -> Result<Applied, ExecuteErr
     };
     let value = key.normalize(raw).map_err(|e: ConfigError| rejected(ErrorCode::InvalidParams, e.to_string()))?;
     let changed = current.as_deref() != Some(value.as_str());
+    let before = match &key {
+        ConfigKey::Price(product) => catalog::get(tx, product).await?,
+        _ => None,
+    };
     if changed {
         settings::set(tx, &name, &value).await?;
     }
     let result = ConfigResult { key: name, value: Some(value), previous: current, changed };
-    let events = if changed { vec![event(EventKind::CONFIG_CHANGED, &result)] } else { vec![] };
+    let mut events = if changed { vec![event(EventKind::CONFIG_CHANGED, &result)] } else { vec![] };
+    // `/shop` and checkout read the price in effect from the same setting (store::catalog).
+    if let (true, Some(before)) = (changed, before) {
+        if let Some(after) = catalog::get(tx, &before.id).await? {
+            let data = json!({"product": after.id, "price": after.price, "previous": before.price, "currency": after.currency});
+            events.push(event("product.price_changed", data));
+        }
+    }
     Ok(Applied::new(result, events))
 }
 

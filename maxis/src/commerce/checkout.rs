@@ -11,17 +11,19 @@ use crate::payments::{self, Line, Mode, PaymentError, SessionRequest};
 use crate::store::checkouts::{self, Checkout, CheckoutLine, Redeem};
 use crate::store::{catalog, promos, settings, Tx};
 
-/// Why a buyer cannot do it; every message says what to do.
+/// Why a buyer cannot do it; every message is a plain sentence that says what to do. Provider
+/// and shop failures show no internals (they are logged where they happen, see
+/// [`CommerceError::is_internal`]).
 #[derive(Debug, thiserror::Error)]
 pub enum CommerceError {
     /// The shop is closed.
     #[error("the shop is closed: {0}")]
     ShopClosed(String),
     /// No such product, or hidden.
-    #[error("there is no product `{0}` in this shop")]
+    #[error("there is no product `{0}` in this shop: `/shop` lists what is for sale")]
     UnknownProduct(String),
-    /// Not enough stock.
-    #[error("`{0}` is sold out")]
+    /// Not enough stock (taken out of the member's cart by a checkout, see [`Commerce::checkout`]).
+    #[error("`{0}` is sold out: choose something else, or come back after a restock")]
     OutOfStock(String),
     /// Over the per-member limit.
     #[error("you can hold at most {limit} of `{product}`")]
@@ -46,14 +48,32 @@ pub enum CommerceError {
         reason: &'static str,
     },
     /// No payment provider configured.
-    #[error("payments are not set up in this shop (MAXIS_STRIPE__SECRET_KEY)")]
+    #[error("payments are not set up in this shop yet: please tell the shop's staff")]
     NoPayments,
-    /// The provider failed.
-    #[error(transparent)]
+    /// The provider failed (the details are in the shop's log).
+    #[error("the payment page could not be opened: please try again in a minute, and tell the shop's staff if it keeps failing")]
     Payment(#[from] PaymentError),
-    /// The shop failed.
-    #[error(transparent)]
+    /// The shop failed (the details are in the shop's log).
+    #[error("something went wrong on the shop's side: please try again in a minute")]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl CommerceError {
+    /// True for failures of the provider or the shop, whose details belong in the log, not in
+    /// front of the buyer.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Payment(_) | Self::Unexpected(_) | Self::NoPayments)
+    }
+
+    /// Logs the details of an internal failure (see [`Self::is_internal`]).
+    pub fn log(&self, what: &str) {
+        match self {
+            Self::Payment(e) => tracing::warn!(what, error.message = %e, "payment provider failure shown to a buyer"),
+            Self::Unexpected(e) => tracing::error!(what, error.cause_chain = ?e, "shop failure shown to a buyer"),
+            Self::NoPayments => tracing::warn!(what, "no Stripe key (MAXIS_STRIPE__SECRET_KEY): checkout refused"),
+            _ => {}
+        }
+    }
 }
 
 impl From<sqlx::Error> for CommerceError {
@@ -77,7 +97,34 @@ pub struct CheckoutView {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A reserved checkout: the checkout, its lines, each line's (name, billing period), and the
+/// countries to ask a shipping address in (empty when nothing is physical).
+type Reserved = (Checkout, Vec<CheckoutLine>, Vec<(String, Option<Interval>)>, Vec<String>);
+
+/// Stripe's shortest Checkout Session: `expires_at` at least 30 min after the session's creation.
+const STRIPE_MIN_EXPIRY: chrono::Duration = chrono::Duration::minutes(30);
+/// What `expires_at` keeps above Stripe's minimum. Stripe measures from the moment it receives
+/// the request; a request slower than the adapter's 30 s timeout is abandoned, so five minutes
+/// cover any latency a session can be created with.
+const EXPIRY_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
+
+/// When a checkout opened at `now` with a hold of `hold` expires: the hold, but never less than
+/// Stripe's minimum plus [`EXPIRY_MARGIN`].
+pub(crate) fn expiry(now: DateTime<Utc>, hold: std::time::Duration) -> DateTime<Utc> {
+    let hold = chrono::Duration::from_std(hold).unwrap_or(STRIPE_MIN_EXPIRY);
+    now + hold.max(STRIPE_MIN_EXPIRY + EXPIRY_MARGIN)
+}
+
 impl Commerce {
+    /// The Buy button: checks out the member's cart with one `product` in it (one unit unless it
+    /// is there already: a second click must not add a second one).
+    pub async fn buy(&self, buyer: &str, product: &str) -> Result<CheckoutView, CommerceError> {
+        if !self.cart(buyer).await?.iter().any(|(p, _)| p.id == product) {
+            self.set_cart(buyer, product, 1).await?;
+        }
+        self.checkout(buyer, None).await
+    }
+
     /// Sets the quantity of a product in a member's cart (0 removes it).
     pub async fn set_cart(&self, buyer: &str, product: &str, quantity: i64) -> Result<(), CommerceError> {
         let mut tx = self.store.begin().await?;
@@ -141,12 +188,21 @@ impl Commerce {
         let customer = self.customer_for(payments.as_ref(), buyer).await?;
         let id = uuid_like();
         let now = Utc::now();
-        let expires_at = now + chrono::Duration::from_std(self.settings.hold).unwrap_or(chrono::Duration::minutes(30));
-        let (checkout, lines, names) = {
+        let expires_at = expiry(now, self.settings.hold);
+        let (checkout, lines, names, shipping_countries) = {
             let mut tx = self.store.begin().await?;
-            let reserved = self.reserve(&mut tx, &id, buyer, code, expires_at).await?;
-            tx.commit().await?;
-            reserved
+            match self.reserve(&mut tx, &id, buyer, code, expires_at).await {
+                Ok(reserved) => {
+                    tx.commit().await?;
+                    reserved
+                }
+                Err(CommerceError::OutOfStock(product)) => {
+                    tx.rollback().await?;
+                    self.drop_sold_out(buyer, &product).await?;
+                    return Err(CommerceError::OutOfStock(product));
+                }
+                Err(e) => return Err(e),
+            }
         };
         let request = SessionRequest {
             idempotency_key: id.clone(),
@@ -175,6 +231,7 @@ impl Commerce {
                 ("checkout".into(), id.clone()),
             ],
             customer: Some(customer),
+            shipping_countries,
         };
         match payments.create_session(request).await {
             Ok(session) => {
@@ -229,6 +286,18 @@ impl Commerce {
         Ok(customer)
     }
 
+    /// Takes a sold-out product out of a member's cart, so that it does not block their next
+    /// checkout (the failed one changed nothing else).
+    async fn drop_sold_out(&self, buyer: &str, product: &str) -> Result<(), CommerceError> {
+        let mut tx = self.store.begin().await?;
+        catalog::set_cart(&mut tx, buyer, product, 0).await?;
+        let data = json!({"buyer": buyer, "product_id": product});
+        execute::enqueue(&mut tx, &self.ctx, None, "cart.sold_out_removed", data).await?;
+        tx.commit().await?;
+        self.flush().await;
+        Ok(())
+    }
+
     /// Everything that must hold for the checkout, in one transaction.
     async fn reserve(
         &self,
@@ -237,7 +306,7 @@ impl Commerce {
         buyer: &str,
         code: Option<&str>,
         expires_at: DateTime<Utc>,
-    ) -> Result<(Checkout, Vec<CheckoutLine>, Vec<(String, Option<Interval>)>), CommerceError> {
+    ) -> Result<Reserved, CommerceError> {
         let state = settings::shop_state(tx).await?;
         if !state.open {
             let message = match state.closed_reason {
@@ -328,11 +397,16 @@ impl Commerce {
             reserved: true,
             kind: "cart".into(),
         };
+        let shipping = if cart.iter().any(|(p, _)| p.kind == ProductKind::Physical) {
+            super::shipping::countries(tx).await?
+        } else {
+            Vec::new()
+        };
         checkouts::insert(tx, &checkout, &lines).await?;
         catalog::clear_cart(tx, buyer).await?;
         let data = json!({"checkout_id": id, "buyer": buyer, "amount_total": checkout.amount_total, "currency": checkout.currency, "promo_id": checkout.promo_id});
         execute::enqueue(tx, &self.ctx, None, "checkout.started", data).await?;
-        Ok((checkout, lines, names))
+        Ok((checkout, lines, names, shipping))
     }
 
     /// Releases the stock of checkouts whose hold lapsed (also expiring their Stripe session).

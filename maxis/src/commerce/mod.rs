@@ -7,6 +7,7 @@ mod checkout;
 pub mod fulfil;
 pub mod preorder;
 mod reversals;
+pub mod shipping;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct CheckoutSettings {
     pub cancel_url: String,
     /// Stripe webhook signing secret (`whsec_…`); webhooks are refused without it.
     pub webhook_secret: Option<String>,
+    /// The Discord channel where the admins are told what needs them ("to ship"…), if any.
+    pub admin_channel: Option<String>,
 }
 
 /// The shop's commerce.

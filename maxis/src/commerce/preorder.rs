@@ -19,7 +19,7 @@ impl Commerce {
     pub async fn preorder(&self, buyer: &str, product: &str) -> Result<CheckoutView, CommerceError> {
         let now = Utc::now();
         let id = subjects::OrderId::generate().to_string();
-        let expires_at = now + chrono::Duration::from_std(self.settings.hold).unwrap_or(chrono::Duration::minutes(30));
+        let expires_at = super::checkout::expiry(now, self.settings.hold);
         let (checkout, name) = {
             let mut tx = self.store.begin().await?;
             let p = catalog::get(&mut tx, product)
@@ -66,7 +66,9 @@ impl Commerce {
     async fn open_session(&self, c: Checkout, name: String) -> Result<CheckoutView, CommerceError> {
         let payments = self.payments.clone().ok_or(CommerceError::NoPayments)?;
         let customer = self.customer_for(payments.as_ref(), &c.buyer).await?;
-        let expires_at = c.expires_at.unwrap_or_else(Utc::now);
+        // Never below Stripe's minimum and its margin at the moment the session is asked for.
+        let floor = super::checkout::expiry(Utc::now(), std::time::Duration::ZERO);
+        let expires_at = c.expires_at.map_or(floor, |e| e.max(floor));
         let request = SessionRequest {
             idempotency_key: c.id.clone(),
             mode: Mode::Payment,
@@ -87,6 +89,7 @@ impl Commerce {
                 ("checkout".into(), c.id.clone()),
             ],
             customer: Some(customer),
+            shipping_countries: vec![],
         };
         match payments.create_session(request).await {
             Ok(session) => {

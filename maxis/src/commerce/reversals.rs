@@ -57,6 +57,7 @@ impl Commerce {
         let kind = if full { "refund.full" } else { "refund.partial" };
         match self.paid_by(tx, pi).await? {
             Paid::Checkout(c) => {
+                sales::record_refunded(tx, &c.id, refunded).await?;
                 if full {
                     self.revoke_checkout(tx, &c, "refunded", "fully refunded").await?;
                 }
@@ -68,7 +69,23 @@ impl Commerce {
                 let at = Utc::now().timestamp();
                 let status = pay::subscription(tx, &sub).await?.unwrap_or_else(|| "active".to_owned());
                 self.subscription_status(tx, &sub, &status, at).await?;
-                let buyer = checkouts::by_subscription(tx, &sub).await?.into_iter().next().map(|c| c.buyer);
+                let checkout = checkouts::by_subscription(tx, &sub).await?.into_iter().next();
+                // A renewal is a sale of its own (its id is the invoice's); the first invoice is
+                // the checkout's sale.
+                let invoice = pay::invoice_of_payment(tx, pi).await?.unwrap_or_default();
+                let renewal = sqlx::query_scalar!("SELECT COUNT(*) FROM sales WHERE id = ?", invoice)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                match &checkout {
+                    _ if renewal > 0 => {
+                        sales::record_refunded_sale(tx, &invoice, refunded).await?;
+                    }
+                    Some(c) => {
+                        sales::record_refunded(tx, &c.id, refunded).await?;
+                    }
+                    None => {}
+                }
+                let buyer = checkout.map(|c| c.buyer);
                 let data =
                     json!({"subscription": sub, "buyer": buyer, "amount_refunded": refunded, "payment_intent": pi});
                 execute::enqueue(tx, &self.ctx, None, kind, data).await?;

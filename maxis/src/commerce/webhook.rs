@@ -238,6 +238,9 @@ impl Commerce {
                 ledger::set(tx, &self.ctx, &spec, active, state, note).await?;
             }
         }
+        if reversal.refunded > 0 {
+            sales::record_refunded(tx, &c.id, reversal.refunded).await?;
+        }
         if !reversal.revokes() {
             let shop = settings::get(tx, "shop.name").await?.unwrap_or_else(|| "Maxis shop".to_owned());
             let text = format!(
@@ -254,6 +257,7 @@ impl Commerce {
             "lines": lines.iter().map(|l| json!({"product_id": l.product_id, "quantity": l.quantity, "unit_amount": l.unit_amount})).collect::<Vec<_>>(),
         });
         execute::enqueue(tx, &self.ctx, None, "sale.completed", data).await?;
+        self.record_shipping(tx, &c, session).await?;
         if c.kind != "cart" {
             super::preorder::paid(tx, &self.ctx, &c).await?;
         }

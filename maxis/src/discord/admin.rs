@@ -22,7 +22,13 @@ async fn is_admin(ctx: Context<'_>) -> Result<bool, Error> {
 
 /// Runs `action` with `params` as an order of this admin's, and answers with its result.
 async fn order(ctx: Context<'_>, action: &str, params: Value) -> Result<(), Error> {
-    let command = Command::from_parts(action, params).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let command = match Command::from_parts(action, params) {
+        Ok(command) => command,
+        Err(e) => {
+            ctx.say(format!("❌ `{action}` refused: {e}")).await?;
+            return Ok(());
+        }
+    };
     let order = Order::new(command, format!("discord:{}", ctx.author().id));
     let data = ctx.data();
     let commerce = &data.commerce;

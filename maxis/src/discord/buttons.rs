@@ -41,25 +41,22 @@ pub(super) async fn handle(ctx: &serenity::Context, data: &Data, click: &Compone
             // Stripe may take a while: defer first (Discord wants an answer within 3 s).
             let defer = CreateInteractionResponseMessage::new().ephemeral(true);
             click.create_response(ctx, CreateInteractionResponse::Defer(defer)).await?;
-            let outcome = async {
-                // Buy checks out the cart with this product in it: one unit unless it is there already
-                // (a second click on Buy must not put a second unit in the cart).
-                if !commerce.cart(&buyer).await?.iter().any(|(p, _)| p.id == product) {
-                    commerce.set_cart(&buyer, &product, 1).await?;
-                }
-                commerce.checkout(&buyer, None).await
-            }
-            .await;
-            let text = match outcome {
+            let text = match commerce.buy(&buyer, &product).await {
                 Ok(view) => pay_text(&view),
-                Err(e) => format!("❌ {e}"),
+                Err(e) => {
+                    e.log("buy");
+                    format!("❌ {e}")
+                }
             };
             click.edit_response(ctx, EditInteractionResponse::new().content(text)).await?;
         }
         ButtonAction::AddToCart(product) => {
             let text = match commerce.add_to_cart(&buyer, &product, 1).await {
                 Ok(n) => format!("🛒 You have {n} × `{product}` in your cart. `/checkout` to pay."),
-                Err(e) => format!("❌ {e}"),
+                Err(e) => {
+                    e.log("add to cart");
+                    format!("❌ {e}")
+                }
             };
             reply(ctx, click, text).await?;
         }
@@ -72,7 +69,12 @@ pub(super) async fn handle(ctx: &serenity::Context, data: &Data, click: &Compone
                     if e.weight == 1 { "y" } else { "ies" }
                 ),
                 Ok(_) => "You are already in this giveaway.".to_owned(),
-                Err(e) => format!("❌ {e}"),
+                Err(e) => {
+                    if let crate::engagement::EnterError::Unexpected(cause) = &e {
+                        tracing::error!(error.cause_chain = ?cause, "Failed to enter a member in a giveaway");
+                    }
+                    format!("❌ {e}")
+                }
             };
             reply(ctx, click, text).await?;
         }

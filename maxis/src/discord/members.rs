@@ -156,4 +156,20 @@ impl Members for DiscordMembers {
             Ok(())
         })
     }
+
+    fn post_file<'a>(
+        &'a self,
+        channel: &'a str,
+        text: &'a str,
+        name: &'a str,
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), MemberError>> {
+        Box::pin(async move {
+            let channel = ChannelId::new(id("channel", channel)?);
+            let file = serenity::all::CreateAttachment::bytes(body.to_vec(), name);
+            let message = CreateMessage::new().content(text).add_file(file);
+            channel.send_message(self.http()?, message).await.map_err(classify)?;
+            Ok(())
+        })
+    }
 }

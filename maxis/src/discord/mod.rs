@@ -150,12 +150,25 @@ fn commands() -> Vec<poise::Command<Data, Error>> {
     ]
 }
 
+/// What a member reads of a command's error: the shop's own errors are plain sentences that say
+/// what to do; anything else (Discord, the database…) is only in the log.
+fn shown(error: &Error) -> String {
+    if let Some(e) = error.downcast_ref::<crate::commerce::CommerceError>() {
+        return e.to_string();
+    }
+    if let Some(e) = error.downcast_ref::<crate::engagement::EnterError>() {
+        return e.to_string();
+    }
+    "something went wrong on the shop's side: please try again in a minute".to_owned()
+}
+
 /// Command errors are the member's to read (they say what to do); the rest is logged.
 async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
-            tracing::warn!(command = %ctx.command().qualified_name, error.message = %error, "command failed");
-            let reply = poise::CreateReply::default().content(format!("❌ {error}")).ephemeral(true);
+            let command = ctx.command().qualified_name.clone();
+            tracing::warn!(%command, error.cause_chain = ?error, error.message = %error, "command failed");
+            let reply = poise::CreateReply::default().content(format!("❌ {}", shown(&error))).ephemeral(true);
             if let Err(e) = ctx.send(reply).await {
                 tracing::warn!(error.message = %e, "Failed to report a command error");
             }

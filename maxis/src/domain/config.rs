@@ -23,6 +23,8 @@ pub enum ConfigKey {
     PromoDefaultHours,
     /// `marketing.promo_ping_role`: the role members opt in to for promotion pings.
     PromoPingRole,
+    /// `shipping.countries`: where physical products ship (two-letter codes, `FR,BE,DE`).
+    ShippingCountries,
 }
 
 /// Why a key or value was refused.
@@ -46,7 +48,8 @@ pub enum ConfigError {
 impl ConfigKey {
     /// The keys, for error messages.
     pub const HELP: &'static str = "price.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, \
-                                    giveaway.channel, promo.max_discount, promo.default_hours, marketing.promo_ping_role";
+                                    giveaway.channel, promo.max_discount, promo.default_hours, marketing.promo_ping_role, \
+                                    shipping.countries";
 
     /// Parses a key; `price_pro` (the seed's form) is read as `price.pro`.
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
@@ -68,6 +71,7 @@ impl ConfigKey {
             "promo.max_discount" => Self::PromoMaxDiscount,
             "promo.default_hours" => Self::PromoDefaultHours,
             "marketing.promo_ping_role" => Self::PromoPingRole,
+            "shipping.countries" => Self::ShippingCountries,
             _ => return Err(ConfigError::UnknownKey(raw.to_owned())),
         })
     }
@@ -80,6 +84,7 @@ impl ConfigKey {
             Self::PromoDefaultHours => Some("48"),
             Self::Name => Some("Maxis shop"),
             Self::ClosedMessage => Some("The shop is closed for now."),
+            Self::ShippingCountries => Some(super::shipping::DEFAULT_COUNTRIES),
             Self::Price(_) | Self::AnnounceChannel | Self::GiveawayChannel | Self::PromoPingRole => None,
         }
     }
@@ -112,6 +117,9 @@ impl ConfigKey {
                 Ok(h) if (1..=24 * 365).contains(&h) => Ok(h.to_string()),
                 _ => Err(bad("a number of hours from 1 to 8760")),
             },
+            Self::ShippingCountries => super::shipping::parse_countries(v)
+                .map(|list| list.join(","))
+                .map_err(|_| bad("two-letter country codes Stripe ships to, such as FR,BE,DE")),
         }
     }
 }
@@ -128,6 +136,7 @@ impl fmt::Display for ConfigKey {
             Self::PromoMaxDiscount => f.write_str("promo.max_discount"),
             Self::PromoDefaultHours => f.write_str("promo.default_hours"),
             Self::PromoPingRole => f.write_str("marketing.promo_ping_role"),
+            Self::ShippingCountries => f.write_str("shipping.countries"),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod draw;
 pub mod giveaway;
 pub mod period;
 pub mod promo;
+pub mod shipping;
 pub mod shop;
 
 pub use shop::{ShopState, Uptime};

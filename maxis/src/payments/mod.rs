@@ -67,6 +67,9 @@ pub struct SessionRequest {
     pub metadata: Vec<(String, String)>,
     /// The member's Stripe Customer (`cus_…`), reused across their checkouts.
     pub customer: Option<String>,
+    /// Countries (two-letter codes) the payment page asks a shipping address in; empty: no
+    /// shipping address is asked (nothing physical is bought).
+    pub shipping_countries: Vec<String>,
 }
 
 /// A Stripe Customer to create for a member (idempotent on `idempotency_key`).

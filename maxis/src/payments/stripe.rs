@@ -18,7 +18,9 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring, CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
-    CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSubscriptionData, ExpireCheckoutSession, ProductData,
+    CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionShippingAddressCollection,
+    CreateCheckoutSessionShippingAddressCollectionAllowedCountries, CreateCheckoutSessionSubscriptionData,
+    ExpireCheckoutSession, ProductData,
 };
 use stripe_checkout::CheckoutSessionMode;
 use stripe_client_core::{RequestBuilder, StripeMethod};
@@ -83,14 +85,18 @@ impl StripePayments {
         if let Some(customer) = &request.customer {
             create = create.customer(customer.as_str());
         }
-        let session = create
+        create = create
             .mode(mode)
             .line_items(request.lines.iter().map(line_item).collect::<Vec<_>>())
             .client_reference_id(request.client_reference_id.as_str())
             .success_url(request.success_url)
             .cancel_url(request.cancel_url)
             .expires_at(request.expires_at)
-            .metadata(metadata)
+            .metadata(metadata);
+        if !request.shipping_countries.is_empty() {
+            create = create.shipping_address_collection(shipping(&request.shipping_countries));
+        }
+        let session = create
             .customize()
             .request_strategy(RequestStrategy::Idempotent(key))
             .send(&self.client)
@@ -226,6 +232,18 @@ fn line_item(line: &Line) -> CreateCheckoutSessionLineItems {
     item
 }
 
+/// `shipping_address_collection[allowed_countries]`: the countries the payment page offers.
+fn shipping(countries: &[String]) -> CreateCheckoutSessionShippingAddressCollection {
+    let allowed: Vec<CreateCheckoutSessionShippingAddressCollectionAllowedCountries> = countries
+        .iter()
+        .map(|c| match c.parse() {
+            Ok(country) => country,
+            Err(never) => match never {},
+        })
+        .collect();
+    CreateCheckoutSessionShippingAddressCollection::new(allowed)
+}
+
 /// Stripe's transient statuses (conflict, failed dependency, rate limit, server errors) may be
 /// retried; any other API error is a refusal. Transport failures, timeouts and unreadable
 /// answers are unavailability.
@@ -305,6 +323,7 @@ mod tests {
             expires_at: 1_700_003_600,
             metadata: vec![("shop".into(), "7".into()), ("buyer".into(), "99".into())],
             customer: Some("cus_42".into()),
+            shipping_countries: vec![],
         }
     }
 

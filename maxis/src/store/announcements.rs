@@ -19,6 +19,8 @@ pub struct Queued {
     pub audience: Audience,
     /// Buttons under the post.
     pub buttons: Vec<Button>,
+    /// A file attached to the post: (name, text).
+    pub file: Option<(String, String)>,
 }
 
 /// Stores an announcement, queued for delivery.
@@ -57,11 +59,31 @@ pub async fn insert_with_buttons(
     Ok(())
 }
 
+/// Stores a channel post with a text file attached (e.g. a giveaway's entry list), queued for
+/// delivery; an id stored before is left as it is.
+pub async fn insert_with_file(
+    conn: &mut SqliteConnection,
+    id: &str,
+    message: &str,
+    channel: &str,
+    file: (&str, &str),
+) -> anyhow::Result<()> {
+    insert(&mut *conn, id, message, channel, &Audience::Everyone).await?;
+    sqlx::query("UPDATE announcements SET file_name = ?, file_body = ? WHERE id = ? AND status = 'queued'")
+        .bind(file.0)
+        .bind(file.1)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The announcements waiting for delivery, oldest first.
 pub async fn queued(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Queued>> {
     use sqlx::Row;
     let rows = sqlx::query(
-        "SELECT id, message, channel, audience, buttons FROM announcements WHERE status = 'queued' ORDER BY created_at",
+        "SELECT id, message, channel, audience, buttons, file_name, file_body FROM announcements
+         WHERE status = 'queued' ORDER BY created_at",
     )
     .fetch_all(conn)
     .await?;
@@ -73,6 +95,10 @@ pub async fn queued(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Queued>> 
                 channel: r.try_get(2)?,
                 audience: serde_json::from_str(r.try_get(3)?)?,
                 buttons: serde_json::from_str(r.try_get(4)?)?,
+                file: match (r.try_get::<Option<String>, _>(5)?, r.try_get::<Option<String>, _>(6)?) {
+                    (Some(name), Some(body)) => Some((name, body)),
+                    _ => None,
+                },
             })
         })
         .collect()

@@ -34,10 +34,16 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Product> {
     })
 }
 
+/// The products columns, with `price` the price in effect: the owner's `config price.<id>` when
+/// set, else the catalog's. `config` stores that setting in its canonical form, always two
+/// decimals (`29.99`, `30.00`), so dropping the dot gives the minor units exactly.
 macro_rules! select {
     ($rest:literal) => {
         concat!(
-            "SELECT id, name, description, kind, price, currency, role_id, stock, per_user_limit, interval, visible ",
+            "SELECT id, name, description, kind, ",
+            "COALESCE((SELECT CAST(REPLACE(s.value, '.', '') AS INTEGER) FROM settings s ",
+            "WHERE s.key = 'price.' || products.id), price) AS price, ",
+            "currency, role_id, stock, per_user_limit, interval, visible ",
             $rest
         )
     };
@@ -77,6 +83,11 @@ pub async fn upsert(conn: &mut SqliteConnection, p: &Product) -> anyhow::Result<
         crate::store::settings::set(&mut *conn, &key, &file).await?;
     }
     Ok(())
+}
+
+/// The settings key of a product's price set by `config` (`price.<id>`).
+pub fn price_key(product: &str) -> String {
+    format!("price.{product}")
 }
 
 /// One product.

@@ -307,3 +307,69 @@ pub enum Redeem {
     /// No redemption left.
     SoldOut,
 }
+
+/// A shipping address, as the buyer gave it on the payment page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShippingAddress {
+    /// Recipient.
+    pub name: String,
+    /// Street line.
+    pub line1: Option<String>,
+    /// Apartment, building.
+    pub line2: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State or region.
+    pub state: Option<String>,
+    /// Two-letter country code.
+    pub country: String,
+}
+
+/// Stores where a checkout ships, `to_ship`; false when it was stored before (nothing changes).
+pub async fn save_shipping(
+    conn: &mut SqliteConnection,
+    checkout_id: &str,
+    buyer: &str,
+    a: &ShippingAddress,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO shipments (checkout_id, buyer, name, line1, line2, postal_code, city, state, country, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (checkout_id) DO NOTHING",
+    )
+    .bind(checkout_id)
+    .bind(buyer)
+    .bind(&a.name)
+    .bind(&a.line1)
+    .bind(&a.line2)
+    .bind(&a.postal_code)
+    .bind(&a.city)
+    .bind(&a.state)
+    .bind(&a.country)
+    .bind(Utc::now())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Where a checkout ships, if it does.
+pub async fn shipping(conn: &mut SqliteConnection, checkout_id: &str) -> anyhow::Result<Option<ShippingAddress>> {
+    let row: Option<ShippingRow> = sqlx::query_as(
+        "SELECT name, line1, line2, postal_code, city, state, country FROM shipments WHERE checkout_id = ?",
+    )
+    .bind(checkout_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(name, line1, line2, postal_code, city, state, country)| ShippingAddress {
+        name,
+        line1,
+        line2,
+        postal_code,
+        city,
+        state,
+        country,
+    }))
+}
+
+type ShippingRow = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, String);

@@ -200,6 +200,13 @@ pub async fn subscription_of_payment(
         .await?)
 }
 
+/// The invoice a payment intent paid.
+pub async fn invoice_of_payment(conn: &mut SqliteConnection, payment_intent: &str) -> anyhow::Result<Option<String>> {
+    Ok(sqlx::query_scalar!("SELECT invoice_id FROM invoice_payments WHERE payment_intent = ?", payment_intent)
+        .fetch_optional(conn)
+        .await?)
+}
+
 /// Every payment intent of a subscription's invoices.
 pub async fn payments_of_subscription(conn: &mut SqliteConnection, subscription: &str) -> anyhow::Result<Vec<String>> {
     Ok(sqlx::query_scalar!(

@@ -459,3 +459,75 @@ async fn a_preorder_releases_by_itself_at_its_time() {
     assert_eq!(released.data["complete"], 1, "paid in full: complete at release");
     assert!(shop.members.holds("42", VIP_ROLE));
 }
+
+/// The tallest run of `color` pixels in any column of rows `rows` of a decoded RGB picture.
+fn tallest(rgb: &[u8], width: u32, rows: std::ops::Range<u32>, color: [u8; 3]) -> u32 {
+    (0..width)
+        .map(|x| rows.clone().filter(|y| rgb[((y * width + x) * 3) as usize..][..3] == color).count() as u32)
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn partial_refunds_of_10_then_15_on_a_29_99_sale_leave_4_99_net_in_analytics_and_in_the_chart() {
+    let shop = Shop::start().await;
+    let price = Order::new(
+        Command::Config(subjects::params::ConfigParams { key: "price_vip".into(), value: Some("29.99".into()) }),
+        "t",
+    );
+    assert!(send(&shop.fleet, "shop1", &price).await.ok);
+    let (_, session) = shop.buy("42", "vip", None).await.unwrap();
+    shop.webhook(&shop.stripe.complete(&session, true).unwrap()).await;
+    let first = shop.stripe.refund(&session, Some(1000)).unwrap();
+    let second = shop.stripe.refund(&session, Some(1500)).unwrap();
+
+    // Out of order, redelivered, and the same cumulative figure under another event id.
+    let mut echo = second.clone();
+    echo["id"] = "evt_same_charge_again".into();
+    for event in [&second, &first, &second, &echo, &first] {
+        assert_eq!(shop.webhook(event).await, 200);
+    }
+    shop.settle().await;
+
+    assert!(shop.members.holds("42", VIP_ROLE), "a partial refund keeps the role");
+    let a = shop.analytics().await;
+    assert_eq!((a.revenue[0].amount, a.gross[0].amount, a.refunded[0].amount), (499, 2999, 2500));
+    assert_eq!((a.sales, a.refunds), (1, 1));
+    assert_eq!((a.top_products[0].revenue[0].amount, a.top_products[0].gross[0].amount), (499, 2999));
+    let report =
+        Order::new(Command::Report(subjects::params::ReportParams { period: Period::Today, chart: true }), "t");
+    let report: subjects::results::ReportResult =
+        send(&shop.fleet, "shop1", &report).await.result_as().unwrap().unwrap();
+    assert_eq!(report.current.revenue[0].amount, 499);
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD.decode(report.chart_png.unwrap()).unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut rgb).unwrap();
+    let rgb_of = |c: plotters::style::RGBColor| [c.0, c.1, c.2];
+    let net = tallest(&rgb, info.width, info.height / 2..info.height, rgb_of(maxis::chart::REVENUE_BAR_COLOR));
+    let refunded = tallest(&rgb, info.width, info.height / 2..info.height, rgb_of(maxis::chart::REFUNDED_BAR_COLOR));
+    let gross = f64::from(net + refunded);
+    assert!(gross > 100.0, "the gross bar is {gross} px");
+    assert!((f64::from(net) - gross * 499.0 / 2999.0).abs() <= 2.0, "net {net} px of gross {gross} px");
+}
+
+#[tokio::test]
+async fn with_200_ms_between_the_shop_and_a_strict_stripe_fifty_checkouts_in_a_row_all_succeed() {
+    let shop = Shop::start().await;
+    shop.stripe.set_latency(Duration::from_millis(200));
+
+    for i in 0..50 {
+        let buyer = format!("buyer{i}");
+        if let Err(e) = shop.buy(&buyer, "vip", None).await {
+            panic!("checkout {i} failed: {e:?}");
+        }
+    }
+
+    let sessions = shop.stripe.sessions();
+    assert_eq!(sessions.len(), 50);
+    for s in &sessions {
+        let (created, expires) = (s["created"].as_i64().unwrap(), s["expires_at"].as_i64().unwrap());
+        assert!(expires >= created + 1800, "{s}");
+    }
+}

@@ -55,7 +55,8 @@ impl Guild {
             format!(
                 "currency = \"eur\"\n\
                  [[product]]\nid = \"pro\"\nname = \"Pro\"\nkind = \"plan\"\nprice = \"9.99\"\ninterval = \"month\"\nrole = \"{pro_role}\"\n\
-                 [[product]]\nid = \"vip\"\nname = \"VIP\"\nkind = \"role\"\nprice = \"49.00\"\nrole = \"{vip_role}\"\n"
+                 [[product]]\nid = \"vip\"\nname = \"VIP\"\nkind = \"role\"\nprice = \"49.00\"\nrole = \"{vip_role}\"\n\
+                 [[product]]\nid = \"poster\"\nname = \"Poster\"\nkind = \"physical\"\nprice = \"15.00\"\nstock = 1\n"
             ),
         )
         .unwrap();
@@ -264,4 +265,175 @@ async fn members_joining_the_server_open_a_milestone_giveaway_with_its_enter_but
     assert!(post.content.contains("a mug"));
     let started = wait_for_event(&g.fleet, |e| e.kind.as_ref() == "giveaway.started").await;
     assert_eq!(started.data["id"], milestone.id.to_string());
+}
+
+/// The value of the field `name` of the embed titled `title` in `message`.
+fn embed_field(message: &Message, title: &str, name: &str) -> Option<String> {
+    let embeds = message.embeds.as_array()?;
+    let embed = embeds.iter().find(|e| e["title"] == title)?;
+    let fields = embed["fields"].as_array()?;
+    fields.iter().find(|f| f["name"] == name).and_then(|f| f["value"].as_str()).map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_price_set_by_config_price_pro_is_what_shop_shows_and_checkout_charges() {
+    let g = Guild::start().await;
+    let bang = subjects::params::ExecuteParams { command: "!config price_pro 29.99".into() };
+    let reply = send(&g.fleet, "shop1", &Order::new(Command::Execute(bang), "shellia:test")).await;
+    assert!(reply.ok, "{reply:?}");
+
+    let window = g.slash(g.buyer, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+    let answer = g.click(g.buyer, window.id, "buy:pro").await;
+
+    assert_eq!(embed_field(&window, "Pro", "Price").as_deref(), Some("29.99 EUR / month"));
+    assert!(answer.content.contains("💳 Pay 29.99 EUR"), "{}", answer.content);
+    let request = g.stripe.requests().into_iter().rfind(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert_eq!(request.form["line_items"][0]["price_data"]["unit_amount"], "2999");
+    let changed = wait_for_event(&g.fleet, |e| e.kind.as_ref() == "product.price_changed").await;
+    assert_eq!((changed.data["price"].as_i64(), changed.data["previous"].as_i64()), (Some(2999), Some(999)));
+    // Persisted: the shop's database gives the same price to whoever reads it next.
+    let store = maxis::store::Store::open(&g._dir.path().join("shop1.db")).await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    assert_eq!(maxis::store::catalog::get(&mut conn, "pro").await.unwrap().unwrap().price, 2999);
+}
+
+#[tokio::test]
+async fn two_members_race_for_the_last_unit_and_the_losers_next_buy_of_another_product_succeeds() {
+    let g = Guild::start().await;
+    let rival = g.discord.add_member("carol", &[]);
+    let mine = g.slash(g.buyer, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+    let theirs = g.slash(rival, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+
+    let (a, b) = tokio::join!(g.click(g.buyer, mine.id, "buy:poster"), g.click(rival, theirs.id, "buy:poster"));
+
+    let (loser, window, lost) = match (a.content.contains("💳"), b.content.contains("💳")) {
+        (true, false) => (rival, theirs.id, b),
+        (false, true) => (g.buyer, mine.id, a),
+        other => panic!("exactly one member gets the last unit: {other:?} {} / {}", a.content, b.content),
+    };
+    assert!(lost.content.contains("`poster` is sold out"), "{}", lost.content);
+    let next = g.click(loser, window, "buy:vip").await;
+    assert!(next.content.contains("💳 Pay 49.00 EUR"), "{}", next.content);
+    let cart = g.app.commerce.cart(&loser.to_string()).await.unwrap();
+    assert!(cart.is_empty(), "nothing sold out stays behind: {cart:?}");
+}
+
+#[tokio::test]
+async fn a_physical_products_checkout_asks_for_a_shipping_address_which_reaches_the_admin_channel() {
+    let g = Guild::start().await;
+    let countries = subjects::params::ConfigParams { key: "shipping.countries".into(), value: Some("fr, be".into()) };
+    assert!(send(&g.fleet, "shop1", &Order::new(Command::Config(countries), "shellia:test")).await.ok);
+
+    let window = g.slash(g.buyer, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+    let answer = g.click(g.buyer, window.id, "buy:poster").await;
+    assert!(answer.content.contains("💳 Pay 15.00 EUR"), "{}", answer.content);
+    let request = g.stripe.requests().into_iter().rfind(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert_eq!(request.form["shipping_address_collection"], json!({"allowed_countries": ["BE", "FR"]}));
+    let session = g.stripe.sessions().last().unwrap().clone();
+    assert_eq!(session["shipping_address_collection"]["allowed_countries"], json!(["BE", "FR"]));
+    g.pay_latest_session().await;
+
+    let notice = g.discord.wait_for_message(g.admin_channel, |m| m.content.contains("To ship"), WAIT).await.unwrap();
+    for part in ["1 × Poster", "Test Buyer", "12 rue de la République", "69002 Lyon", "BE", &format!("<@{}>", g.buyer)]
+    {
+        assert!(notice.content.contains(part), "{part} missing from {}", notice.content);
+    }
+    let checkout = session["client_reference_id"].as_str().unwrap();
+    let store = maxis::store::Store::open(&g._dir.path().join("shop1.db")).await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let stored = maxis::store::checkouts::shipping(&mut conn, checkout).await.unwrap().expect("stored with the order");
+    assert_eq!((stored.country.as_str(), stored.city.as_deref()), ("BE", Some("Lyon")));
+
+    // A role alone ships nothing: no address is asked.
+    g.click(g.buyer, window.id, "buy:vip").await;
+    let request = g.stripe.requests().into_iter().rfind(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert!(request.form.get("shipping_address_collection").is_none(), "{:?}", request.form);
+}
+
+#[tokio::test]
+async fn when_stripe_fails_the_buyer_reads_a_plain_sentence_and_buys_once_it_is_back() {
+    let g = Guild::start().await;
+    let window = g.slash(g.buyer, "shop", json!([])).await.final_message(WAIT).await.unwrap();
+    g.stripe.fail_with(Some(500));
+
+    let failed = g.click(g.buyer, window.id, "buy:vip").await;
+
+    assert!(failed.content.contains("could not be opened: please try again in a minute"), "{}", failed.content);
+    for internal in ["HTTP", "500", "unknown error", "api_error", "create checkout session"] {
+        assert!(!failed.content.contains(internal), "{internal} shown to the buyer: {}", failed.content);
+    }
+    g.stripe.fail_with(None);
+    let again = g.click(g.buyer, window.id, "buy:vip").await;
+    assert!(again.content.contains("💳 Pay 49.00 EUR"), "{}", again.content);
+}
+
+/// The script of docs/giveaway-draw.md, as a member copies it from the page.
+fn docs_script() -> String {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/giveaway-draw.md")).unwrap();
+    let start = docs.find("```python\n").expect("the docs hold a Python script") + "```python\n".len();
+    let end = start + docs[start..].find("```").unwrap();
+    docs[start..end].to_owned()
+}
+
+/// The first `code` span of `text` after `label`.
+fn code_after(text: &str, label: &str) -> String {
+    let at = text.find(label).unwrap_or_else(|| panic!("no {label:?} in {text}"));
+    let rest = &text[at + label.len()..];
+    let rest = &rest[rest.find('`').unwrap() + 1..];
+    rest[..rest.find('`').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn members_recompute_a_giveaways_winners_from_its_discord_posts_with_the_docs_script() {
+    let g = Guild::start().await;
+    let members: Vec<u64> = (0..5).map(|i| g.discord.add_member(&format!("m{i}"), &[])).collect();
+    let start = Order::new(
+        Command::from_parts(
+            "giveaway",
+            json!({"prize": "a mug", "winners": 2, "duration_secs": 3600, "channel": g.shop_channel.to_string()}),
+        )
+        .unwrap(),
+        "shellia:test",
+    );
+    assert!(send(&g.fleet, "shop1", &start).await.ok);
+    let enter = format!("enter:{}", start.id);
+    let post = g.discord.wait_for_message(g.shop_channel, |m| m.custom_ids().contains(&enter), WAIT).await.unwrap();
+    for m in &members {
+        g.click(*m, post.id, &enter).await;
+    }
+    let end = Order::new(
+        Command::from_parts("giveaways", json!({"op": "end", "id": start.id.to_string()})).unwrap(),
+        "shellia:test",
+    );
+    assert!(send(&g.fleet, "shop1", &end).await.ok);
+    let announced =
+        g.discord.wait_for_message(g.shop_channel, |m| m.content.contains("congratulations"), WAIT).await.unwrap();
+
+    // What members see: the commitment on the post, the seed, digest, list and command at the end.
+    let commitment = code_after(&post.content, "commitment");
+    let (seed, digest) = (code_after(&announced.content, "seed"), code_after(&announced.content, "digest"));
+    let (file, list) = announced.attachments.first().expect("the entry list is attached").clone();
+    let text = String::from_utf8(list.clone()).unwrap();
+    assert!(members.iter().all(|m| text.contains(&format!("{m} 1\n"))), "every member finds their line: {text}");
+    let at = announced.content.find("`python3 draw.py").expect("the command to run") + 1;
+    let command = announced.content[at..].split('`').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("draw.py"), docs_script()).unwrap();
+    std::fs::write(dir.path().join(&file), &list).unwrap();
+    let args: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(&args[..2], ["python3", "draw.py"], "{command}");
+    let run = std::process::Command::new(args[0]).args(&args[1..]).current_dir(dir.path()).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let printed = String::from_utf8(run.stdout).unwrap();
+    let field = |name: &str| {
+        let line = printed.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}: {printed}"));
+        line[name.len()..].trim().to_owned()
+    };
+
+    assert_eq!(field("commitment"), commitment);
+    assert_eq!(field("list digest"), digest);
+    assert!(command.contains(&seed), "{command}");
+    let winners: Vec<String> = field("winners").split_whitespace().map(|w| format!("<@{w}>")).collect();
+    assert_eq!(winners.len(), 2);
+    assert!(announced.content.contains(&format!("congratulations {}!", winners.join(", "))), "{}", announced.content);
 }

@@ -126,6 +126,7 @@ impl StripeStandIn {
             };
             session["status"] = "complete".into();
             session["payment_status"] = if paid { "paid" } else { "unpaid" }.into();
+            session["collected_information"] = super::shipping::collected(session);
             session["customer_details"] = json!({
                 "address": null, "business_name": null, "email": "buyer@example.com", "individual_name": null,
                 "name": "Test Buyer", "phone": null, "tax_exempt": "none", "tax_ids": [],

@@ -12,11 +12,26 @@
 //!
 //! Like Stripe, the session's `metadata` is not copied onto charges or subscriptions: those carry
 //! `payment_intent_data[metadata]` and `subscription_data[metadata]` from the create request.
+//!
+//! It is as strict as Stripe where the shop could get it wrong: `expires_at` must lie between
+//! 30 minutes and 24 hours after the session's `created`, which is the moment the stand-in
+//! receives the request (after any latency added by [`StripeStandIn::set_latency`]), with no
+//! slack; `shipping_address_collection[allowed_countries]` must list countries Stripe ships to
+//! ([`SHIPPING_COUNTRIES`]). [`StripeStandIn::fail_with`] makes it answer as Stripe does when it
+//! fails on its side.
 
+mod answers;
 mod billing;
 mod events;
+mod form;
 mod objects;
+mod shipping;
 mod webhook;
+
+use answers::{error, int, invalid, missing, respond};
+pub use form::parse_form;
+
+pub use shipping::SHIPPING_COUNTRIES;
 
 pub use webhook::{deliver, deliver_with, sign};
 
@@ -24,12 +39,12 @@ use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 /// The API version stamped on events: the one async-stripe 1.0.0-rc.10 is generated from.
@@ -113,6 +128,10 @@ struct Inner {
     /// Idempotency key → (path, form, response) of a successful POST.
     replays: HashMap<String, (String, Value, Value)>,
     requests: Vec<RecordedRequest>,
+    /// Added before each request is received (the network between the shop and Stripe).
+    latency: Duration,
+    /// While set, every API request is answered with this HTTP status and Stripe's `api_error`.
+    failure: Option<u16>,
 }
 
 /// A Stripe error response.
@@ -131,6 +150,8 @@ impl StripeStandIn {
             refund_events: HashMap::new(),
             replays: HashMap::new(),
             requests: Vec::new(),
+            latency: Duration::ZERO,
+            failure: None,
         }));
         let app = axum::Router::new().fallback(handle).with_state(state.clone());
         let task = tokio::spawn(async move {
@@ -159,6 +180,18 @@ impl StripeStandIn {
         self.lock().sessions.iter().find(|s| s.session["id"] == id).map(|s| s.session.clone())
     }
 
+    /// Delays every request by `latency` before the stand-in receives it, as a slow network
+    /// would: timestamps such as a session's `created` are taken after the delay.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// While `Some(status)`, answers every API request with that HTTP status and Stripe's own
+    /// failure body (`api_error`, "An unknown error occurred"), as during a Stripe incident.
+    pub fn fail_with(&self, status: Option<u16>) {
+        self.lock().failure = status;
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -177,6 +210,10 @@ async fn handle(
     headers: HeaderMap,
     body: String,
 ) -> Response {
+    let latency = state.lock().unwrap_or_else(|e| e.into_inner()).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let form = parse_form(if method == Method::GET { uri.query().unwrap_or("") } else { &body });
     let path = uri.path().to_owned();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -197,6 +234,10 @@ async fn handle(
     if header("authorization").as_deref() != Some(&format!("Bearer {}", inner.api_key)) {
         let message = "Invalid API Key provided: the stand-in expects `Authorization: Bearer <its key>`.";
         return respond(Err(error(StatusCode::UNAUTHORIZED, None, None, message.into())), false);
+    }
+    if let Some(status) = inner.failure.and_then(|s| StatusCode::from_u16(s).ok()) {
+        let body = json!({"error": {"type": "api_error", "message": "An unknown error occurred"}});
+        return respond(Err((status, body)), false);
     }
     let key = header("idempotency-key").filter(|_| method == Method::POST);
     if let Some((p, f, response)) = key.as_ref().and_then(|k| inner.replays.get(k)) {
@@ -226,43 +267,6 @@ async fn handle(
         inner.replays.insert(key, (path, form, response.clone()));
     }
     respond(result, false)
-}
-
-fn respond(result: Result<Value, ApiError>, replayed: bool) -> Response {
-    let (status, body) = result.map_or_else(|e| e, |body| (StatusCode::OK, body));
-    let mut response = (status, axum::Json(body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert("request-id", random_id("req_", 14).parse().expect("a header value"));
-    if replayed {
-        headers.insert("idempotent-replayed", header::HeaderValue::from_static("true"));
-    }
-    response
-}
-
-/// Stripe's error body: `{"error": {"type": "invalid_request_error", "message": …}}`.
-fn error(status: StatusCode, code: Option<&str>, param: Option<&str>, message: String) -> ApiError {
-    let mut error = json!({"type": "invalid_request_error", "message": message});
-    if let Some(code) = code {
-        error["code"] = code.into();
-        error["doc_url"] = format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")).into();
-    }
-    if let Some(param) = param {
-        error["param"] = param.into();
-    }
-    (status, json!({ "error": error }))
-}
-
-fn missing(param: &str) -> ApiError {
-    error(StatusCode::BAD_REQUEST, Some("parameter_missing"), Some(param), format!("Missing required param: {param}."))
-}
-
-fn invalid(param: &str, message: impl Into<String>) -> ApiError {
-    error(StatusCode::BAD_REQUEST, Some("parameter_invalid_string"), Some(param), message.into())
-}
-
-/// A form value as an integer.
-fn int(value: &Value) -> Option<i64> {
-    value.as_str().and_then(|s| s.parse().ok()).or_else(|| value.as_i64())
 }
 
 impl Inner {
@@ -410,8 +414,8 @@ impl Inner {
             Value::Null => now + 24 * 3600,
             value => int(value).ok_or_else(|| invalid("expires_at", "Invalid integer."))?,
         };
-        // Stripe allows 30 min to 24 h; a minute of slack keeps tests with a boundary value stable.
-        if expires_at < now + 30 * 60 - 60 || expires_at > now + 24 * 3600 + 60 {
+        // Stripe allows 30 min to 24 h after the session's creation, the moment it got the request.
+        if expires_at < now + 30 * 60 || expires_at > now + 24 * 3600 {
             let message =
                 "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.";
             return Err(invalid("expires_at", message));
@@ -447,6 +451,7 @@ impl Inner {
         if form["client_reference_id"].as_str().is_some_and(|r| r.chars().count() > 200) {
             return Err(invalid("client_reference_id", "client_reference_id holds up to 200 characters."));
         }
+        let shipping = shipping::collection(form, mode)?;
         let id = random_id("cs_test_", 58);
         // Two halves: one json! of every field is past the macro's recursion limit.
         let mut session = json!({
@@ -474,7 +479,7 @@ impl Inner {
             "payment_status": if mode == "setup" { "no_payment_required" } else { "unpaid" },
             "phone_number_collection": {"enabled": false}, "recovered_from": null,
             "redirect_on_completion": (!hosted).then_some("always"), "return_url": form["return_url"],
-            "saved_payment_method_options": null, "setup_intent": null, "shipping_address_collection": null,
+            "saved_payment_method_options": null, "setup_intent": null, "shipping_address_collection": shipping,
             "shipping_cost": null, "shipping_options": [], "status": "open", "submit_type": null,
             "subscription": null, "success_url": form["success_url"],
             "tax_id_collection": {"enabled": false, "required": "never"},
@@ -487,70 +492,6 @@ impl Inner {
         self.sessions.push(Stored { session: session.clone(), form: form.clone(), payment: None });
         Ok(session)
     }
-}
-
-/// Parses an `application/x-www-form-urlencoded` body with Stripe's nested brackets
-/// (`line_items[0][price_data][unit_amount]=2999`) into JSON: objects for names, arrays for
-/// numeric indexes (and `[]`), every value a string. `metadata` keys are always object keys.
-pub fn parse_form(body: &str) -> Value {
-    let mut root = Value::Object(Map::new());
-    for pair in body.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode(key);
-        let (head, rest) = key.split_once('[').unwrap_or((&key, ""));
-        let mut path = vec![head];
-        path.extend(rest.split('[').filter(|_| !rest.is_empty()).map(|s| s.trim_end_matches(']')));
-        insert(&mut root, "", &path, Value::String(decode(value)));
-    }
-    root
-}
-
-fn insert(node: &mut Value, parent: &str, path: &[&str], value: Value) {
-    let Some((segment, rest)) = path.split_first() else {
-        *node = value;
-        return;
-    };
-    let index = segment.is_empty()
-        || (segment.bytes().all(|b| b.is_ascii_digit()) && parent != "metadata" && !node.is_object());
-    let child = if index {
-        if !node.is_array() {
-            *node = Value::Array(Vec::new());
-        }
-        let items = node.as_array_mut().expect("an array");
-        let i = segment.parse().unwrap_or(items.len());
-        if items.len() <= i {
-            items.resize(i + 1, Value::Null);
-        }
-        &mut items[i]
-    } else {
-        if !node.is_object() {
-            *node = Value::Object(Map::new());
-        }
-        node.as_object_mut().expect("an object").entry(*segment).or_insert(Value::Null)
-    };
-    insert(child, segment, rest, value);
-}
-
-/// Percent-decoding, `+` as a space.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match bytes.get(i + 1..i + 3).and_then(|h| hex::decode(h).ok()) {
-                Some(byte) => {
-                    out.extend(byte);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Unix time now.

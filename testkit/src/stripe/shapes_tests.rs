@@ -25,6 +25,7 @@ fn request(mode: Mode, customer: Option<String>) -> SessionRequest {
         expires_at: now() + 3600,
         metadata: vec![("shop".into(), "shop1".into()), ("member".into(), "42".into())],
         customer,
+        shipping_countries: vec![],
     }
 }
 

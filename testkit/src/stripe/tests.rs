@@ -130,6 +130,7 @@ async fn async_stripe_parses_the_answers() {
         expires_at: now() + 3600,
         metadata: vec![("shop".into(), "shop1".into())],
         customer: None,
+        shipping_countries: vec![],
     };
     let plan = vec![line("Gold", Some(maxis::payments::Interval::Month))];
     let session = payments.create_session(request("k1", Mode::Subscription, plan)).await.unwrap();
@@ -430,4 +431,48 @@ async fn async_stripe_refunds() {
     assert_eq!(rest, RefundInfo { amount: 2 * 2999, ..rest.clone() });
     let charge = &stand_in.refund_event_for(&rest.id).unwrap()["data"]["object"];
     assert_eq!((&charge["amount_refunded"], &charge["refunded"]), (&json!(2 * 2999 + 500), &json!(true)));
+}
+
+#[tokio::test]
+async fn expires_at_is_checked_from_the_moment_the_request_arrives_with_no_slack() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let at = |secs: i64| format!("{FORM}&expires_at={}", now() + secs);
+
+    let (short, body) = post(&stand_in, "v1/checkout/sessions", None, &at(1799)).await;
+    assert_eq!((short, &body["error"]["param"]), (400, &json!("expires_at")), "{body}");
+    let (long, _) = post(&stand_in, "v1/checkout/sessions", None, &at(24 * 3600 + 1)).await;
+    assert_eq!(long, 400);
+    let (ok, body) = post(&stand_in, "v1/checkout/sessions", None, &at(1800 + 5)).await;
+    assert_eq!(ok, 200, "{body}");
+
+    // Computed before a slow request: by the time Stripe gets it, 30 min have not yet lapsed.
+    stand_in.set_latency(std::time::Duration::from_millis(1100));
+    let (late, body) = post(&stand_in, "v1/checkout/sessions", None, &at(1800)).await;
+    assert_eq!((late, &body["error"]["param"]), (400, &json!("expires_at")), "{body}");
+}
+
+#[tokio::test]
+async fn shipping_address_collection_is_checked_and_the_address_comes_back_in_collected_information() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let ship = |extra: &str| format!("{FORM}{extra}");
+    let param = "shipping_address_collection[allowed_countries][1]";
+
+    let (cuba, body) = post(&stand_in, "v1/checkout/sessions", None, &ship("&shipping_address_collection[allowed_countries][0]=FR&shipping_address_collection[allowed_countries][1]=CU")).await;
+    assert_eq!((cuba, &body["error"]["param"]), (400, &json!(param)), "{body}");
+    let (missing, body) =
+        post(&stand_in, "v1/checkout/sessions", None, &ship("&shipping_address_collection[x]=1")).await;
+    assert_eq!(missing, 400, "{body}");
+    let (status, session) = post(&stand_in, "v1/checkout/sessions", None, &ship("&shipping_address_collection[allowed_countries][0]=FR&shipping_address_collection[allowed_countries][1]=BE")).await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["shipping_address_collection"], json!({"allowed_countries": ["FR", "BE"]}));
+
+    let id = session["id"].as_str().unwrap();
+    let completed = stand_in.complete(id, true).unwrap();
+    let object = &completed["data"]["object"];
+    assert_eq!(object["collected_information"]["shipping_details"]["address"]["country"], "FR");
+    assert!(object.get("shipping_details").is_none(), "no top-level shipping_details since API 2025-03-31");
+    let client = ::stripe::ClientBuilder::new(KEY).url(stand_in.base_url()).build().unwrap();
+    let read = stripe_checkout::checkout_session::RetrieveCheckoutSession::new(id).send(&client).await.unwrap();
+    let details = read.collected_information.and_then(|c| c.shipping_details).expect("async-stripe reads the address");
+    assert_eq!((details.address.country.as_deref(), details.name.as_str()), (Some("FR"), "Test Buyer"));
 }
