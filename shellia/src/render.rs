@@ -222,7 +222,17 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
                 list.join("; ")
             }
         }
-        Action::Resync => format!("{} role(s) queued for a check", r.get("requeued")?.as_u64()?),
+        Action::Resync => format!("{} member(s) queued for a role check", r.get("requeued")?.as_u64()?),
+        Action::Why => {
+            let w: subjects::results::WhyResult = serde_json::from_value(r).ok()?;
+            w.summary.join(" ")
+        }
+        Action::Grant => {
+            let g: subjects::results::GrantResult = serde_json::from_value(r).ok()?;
+            let what = if g.granted { "given by hand" } else { "manual grant taken back" };
+            let holds = if g.should_hold { "holds the role" } else { "no longer holds the role" };
+            format!("{} role <@&{}>: {what}; <@{}> {holds}", g.product, g.role_id, g.member)
+        }
         Action::Estimate => estimate_line(&serde_json::from_value(r).ok()?),
         Action::Execute => {
             let e: ExecuteResult = serde_json::from_value(r).ok()?;

@@ -134,6 +134,27 @@ fn positional(action: &str, free: &[&String]) -> Result<Map<String, Value>, Comm
                 out.insert("value".into(), json!(rest(1)));
             }
         }
+        // `why @member`, `grant @member vip`, `grant @member vip revoke`.
+        "why" => {
+            if let Some(member) = free.first() {
+                out.insert("member".into(), json!(member));
+            }
+        }
+        "grant" => {
+            for (i, w) in free.iter().enumerate() {
+                match (i, w.as_str()) {
+                    (_, "revoke" | "off" | "retire" | "remove") => {
+                        out.insert("revoke".into(), json!(true));
+                    }
+                    (0, _) => {
+                        out.insert("member".into(), json!(w));
+                    }
+                    _ => {
+                        out.insert("product".into(), json!(w.to_ascii_lowercase()));
+                    }
+                }
+            }
+        }
         "execute" if !free.is_empty() => {
             out.insert("command".into(), json!(rest(0)));
         }
@@ -204,5 +225,14 @@ mod tests {
         assert_eq!(duration_secs("1sem"), Some(604_800));
         assert_eq!(duration_secs("0h"), None);
         assert!(params("status", &["now".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn why_and_grant_read_a_member_and_a_product() {
+        assert_eq!(read("why", "<@123>"), json!({"member": "<@123>"}));
+        assert!(Command::from_parts("why", read("why", "<@!123>")).is_ok());
+        assert_eq!(read("grant", "<@123> VIP"), json!({"member": "<@123>", "product": "vip"}));
+        assert_eq!(read("grant", "123 vip revoke"), json!({"member": "123", "product": "vip", "revoke": true}));
+        assert!(Command::from_parts("why", read("why", "bob")).is_err(), "a member is an id or a mention");
     }
 }

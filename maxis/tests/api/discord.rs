@@ -437,3 +437,37 @@ async fn members_recompute_a_giveaways_winners_from_its_discord_posts_with_the_d
     assert_eq!(winners.len(), 2);
     assert!(announced.content.contains(&format!("congratulations {}!", winners.join(", "))), "{}", announced.content);
 }
+
+#[tokio::test]
+async fn a_paid_role_removed_by_hand_or_lost_by_leaving_comes_back_and_admin_why_explains_it() {
+    let g = Guild::start().await;
+    g.app.commerce.set_cart(&g.buyer.to_string(), "pro", 1).await.unwrap();
+    g.app.commerce.checkout(&g.buyer.to_string(), None).await.unwrap();
+    g.pay_latest_session().await;
+    g.wait_for_role(g.buyer, g.pro_role).await;
+    let unmanaged = g.discord.add_role("Artist", 1);
+
+    // An admin takes the paid role away in Discord's UI (and gives an unrelated one).
+    g.discord.update_member_roles(g.buyer, &[unmanaged]).await;
+    g.wait_for_role(g.buyer, g.pro_role).await;
+    assert!(g.discord.member_roles(g.buyer).contains(&unmanaged), "a role the shop does not sell stays");
+
+    // The member leaves (Discord drops their roles) and comes back.
+    g.discord.member_leave(g.buyer).await;
+    g.discord.member_rejoin(g.buyer).await;
+    g.wait_for_role(g.buyer, g.pro_role).await;
+
+    let why =
+        g.slash(g.admin, "admin", sub("why", json!([{"name": "member", "type": 6, "value": g.buyer.to_string()}])));
+    let why = why.await;
+    let response = why.response(WAIT).await.unwrap();
+    assert!(response.elapsed < THREE_SECONDS, "answered in {:?}", response.elapsed);
+    let text = why.final_message(WAIT).await.unwrap().content;
+    assert!(text.contains(&format!("<@&{}>", g.pro_role)) && text.contains("holds it, as paid for"), "{text}");
+    assert!(text.contains("subscription to Pro"), "{text}");
+
+    let refused =
+        g.slash(g.buyer, "admin", sub("why", json!([{"name": "member", "type": 6, "value": g.buyer.to_string()}])));
+    let refused = refused.await.final_message(WAIT).await;
+    assert!(refused.map_or(true, |m| !m.content.contains("as paid for")), "a member cannot read the ledger");
+}

@@ -90,6 +90,20 @@ impl FakeDiscord {
         id
     }
 
+    /// A member leaves the guild (their roles go with them): GUILD_MEMBER_REMOVE to the bots with the
+    /// GUILD_MEMBERS intent.
+    pub async fn member_leave(&self, user: u64) {
+        self.shared().update(|world| guild::member_removed(world, user));
+    }
+
+    /// A user who left joins again, with no roles (Discord keeps none): GUILD_MEMBER_ADD.
+    pub async fn member_rejoin(&self, user: u64) {
+        self.shared().update(|world| {
+            world.members.insert(user, Member { user_id: user, roles: Vec::new(), joined_at: Utc::now() });
+            guild::member_added(world, user);
+        });
+    }
+
     /// Replaces a member's roles (as an admin would in Discord's UI): GUILD_MEMBER_UPDATE.
     pub async fn update_member_roles(&self, user: u64, roles: &[u64]) {
         self.shared().update(|world| guild::set_roles(world, user, roles.to_vec()));

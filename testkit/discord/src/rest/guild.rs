@@ -86,6 +86,15 @@ pub(crate) fn set_roles(world: &mut World, user: u64, roles: Vec<u64>) {
     gateway::dispatch_with_intent(world, INTENT_GUILD_MEMBERS, "GUILD_MEMBER_UPDATE", &member);
 }
 
+/// Removes a member and dispatches GUILD_MEMBER_REMOVE (`guild_id` and `user`, as Discord sends it).
+pub(crate) fn member_removed(world: &mut World, user: u64) {
+    if world.members.remove(&user).is_none() {
+        return;
+    }
+    let payload = json!({"guild_id": world.guild_id.to_string(), "user": model::user(world, user)});
+    gateway::dispatch_with_intent(world, INTENT_GUILD_MEMBERS, "GUILD_MEMBER_REMOVE", &payload);
+}
+
 /// GUILD_MEMBER_ADD for a member that just joined.
 pub(crate) fn member_added(world: &mut World, user: u64) {
     let Some(member) = world.members.get(&user) else { return };
