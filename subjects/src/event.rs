@@ -51,6 +51,12 @@ impl EventKind {
     pub const GIVEAWAY_CREATED: &'static str = "giveaway.created";
     /// An announcement was stored for delivery (data: [`AnnouncementCreated`]).
     pub const ANNOUNCEMENT_CREATED: &'static str = "announcement.created";
+    /// An outbox event could never be published and was set aside (data: [`OutboxDead`]).
+    pub const OUTBOX_DEAD: &'static str = "outbox.dead";
+    /// The shop cannot write to its database: orders wait (data: [`ShopDegraded`]).
+    pub const SHOP_DEGRADED: &'static str = "shop.degraded";
+    /// The shop writes to its database again (data: [`ShopDegraded`]).
+    pub const SHOP_RECOVERED: &'static str = "shop.recovered";
 
     /// Validates a kind.
     pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
@@ -205,4 +211,29 @@ pub struct AnnouncementCreated {
     pub channel: String,
     /// Who is reached.
     pub audience: crate::params::Audience,
+}
+
+/// Data of `outbox.dead`: an event the broker can never accept (too large, refused by the
+/// stream), set aside in the shop's database so that the events after it are published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OutboxDead {
+    /// The id of the event set aside.
+    pub event_id: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Why it cannot be published.
+    pub reason: String,
+}
+
+/// Data of `shop.degraded` and `shop.recovered`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShopDegraded {
+    /// What fails (`database`).
+    pub component: String,
+    /// The last failure (empty once recovered).
+    pub reason: String,
+    /// Since when, RFC 3339.
+    pub since: DateTime<Utc>,
 }

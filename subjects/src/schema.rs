@@ -3,7 +3,9 @@
 
 use schemars::{schema_for, Schema};
 
-use crate::event::{AnnouncementCreated, Event, OrderDead, OrderExecuted, OrderRejected, ShopLifecycle};
+use crate::event::{
+    AnnouncementCreated, Event, OrderDead, OrderExecuted, OrderRejected, OutboxDead, ShopDegraded, ShopLifecycle,
+};
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};
 use crate::results::*;
@@ -45,6 +47,9 @@ pub fn all() -> Vec<(String, Schema)> {
         ("events/promo.ended.json".to_owned(), schema_for!(PromoInfo)),
         ("events/giveaway.created.json".to_owned(), schema_for!(GiveawayInfo)),
         ("events/announcement.created.json".to_owned(), schema_for!(AnnouncementCreated)),
+        ("events/outbox.dead.json".to_owned(), schema_for!(OutboxDead)),
+        ("events/shop.degraded.json".to_owned(), schema_for!(ShopDegraded)),
+        ("events/shop.recovered.json".to_owned(), schema_for!(ShopDegraded)),
     ];
     out.extend(Command::params_schemas().into_iter().map(|(name, s)| (format!("params/{name}.json"), s)));
     out

@@ -104,6 +104,17 @@ pub fn parse_reply(subject: &str) -> Option<(ShopId, OrderId)> {
     Some((Name::parse(shop).ok()?, OrderId::parse(order).ok()?))
 }
 
+/// Parses an event subject `maxis.<shop>.events.<kind>` into the shop (the identity the broker
+/// let publish it) and the kind.
+pub fn parse_event(subject: &str) -> Option<(ShopId, EventKind)> {
+    let mut parts = subject.splitn(4, '.');
+    let (root, shop, events, kind) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if root != ROOT || events != "events" {
+        return None;
+    }
+    Some((Name::parse(shop).ok()?, EventKind::parse(kind).ok()?))
+}
+
 /// Parses a consumer filter `maxis.<target>.control.>` back into its target.
 pub fn parse_control_filter(filter: &str) -> Option<Target> {
     let rest = filter.strip_prefix(ROOT)?.strip_prefix('.')?;

@@ -1,5 +1,6 @@
 //! Maxis against a real broker with the generated config: orders in, replies and events out.
 mod actions;
+mod bounds;
 mod clock;
 mod commerce;
 mod discord;
