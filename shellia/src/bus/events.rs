@@ -265,8 +265,9 @@ mod tests {
     fn a_shop_filter_keeps_that_shops_events_whole_and_drops_the_others() {
         let shop2 = EventFilter { shop: Some(ShopId::parse("shop2").unwrap()), kind: None };
         let theirs = payload("shop2", "order.executed");
+        let subject = "maxis.shop2.events.order.executed";
 
-        let kept = pick(&shop2, "shop2", "order.executed");
+        let kept = shop2.select(subject, &theirs, &Forgeries::default());
 
         assert_eq!(kept, Some(serde_json::from_slice::<Event>(&theirs).unwrap()));
         assert!(pick(&shop2, "shop1", "order.executed").is_none());

@@ -83,11 +83,14 @@ async fn a_discovery_answer_in_shop2s_name_from_shop1s_credential_does_not_show_
     let shellia = shellia(&fleet).await;
     // shop1's credential registers a second `maxis` service claiming to be shop2, version 6.6.6,
     // once signed with its own key and once with a made-up key.
-    let attacker = fleet.connect(&fleet.shop("shop1")).await.unwrap();
     let seed = fleet.fleet.seed(&fleet.shop("shop1")).unwrap();
     let stranger = nkeys::KeyPair::new_user().seed().unwrap();
     let mut services = Vec::new();
+    let mut errors = Vec::new();
     for seed in [seed, stranger] {
+        // One connection per answer: a credential may answer each request once.
+        let (attacker, watch) = fleet.connect_watching(&fleet.shop("shop1")).await.unwrap();
+        errors.push(watch);
         let claim = subjects::signature::discovery_claim("shop2", "", "1.0", "6.6.6");
         let (key, signature) = subjects::signature::sign_claim(&seed, &claim).unwrap();
         let metadata = HashMap::from([
@@ -98,9 +101,13 @@ async fn a_discovery_answer_in_shop2s_name_from_shop1s_credential_does_not_show_
             ("signature".to_owned(), signature),
         ]);
         services.push(attacker.service_builder().metadata(metadata).start("maxis", "6.6.6").await.unwrap());
+        attacker.flush().await.unwrap();
     }
 
     let members = shellia.fleet(Duration::from_secs(1)).await.unwrap();
+    for watch in &mut errors {
+        assert!(watch.try_recv().is_err(), "the forged answers reached Shellia");
+    }
 
     let by_id: HashMap<String, Option<String>> = members.into_iter().map(|m| (m.id.to_string(), m.version)).collect();
     assert_eq!(by_id["shop2"], None, "shop2 is offline");
