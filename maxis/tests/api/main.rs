@@ -10,5 +10,6 @@ mod helpers;
 mod http;
 mod marketing;
 mod orders;
+mod quotas;
 mod reliability;
 mod security;
