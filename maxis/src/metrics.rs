@@ -26,6 +26,7 @@ pub struct Metrics {
     lag: Gauge,
     pending_acks: Gauge,
     outbox_dead: Counter,
+    foreign_events: Counter,
 }
 
 impl Default for Metrics {
@@ -47,7 +48,13 @@ impl Default for Metrics {
             "Outbox events set aside because the broker can never accept them (outbox.dead)",
             outbox_dead.clone(),
         );
-        Self { registry, orders, latency, lag, pending_acks, outbox_dead }
+        let foreign_events = Counter::default();
+        registry.register(
+            "foreign_events",
+            "Messages on this shop's events subjects that it did not send: its credential is used elsewhere",
+            foreign_events.clone(),
+        );
+        Self { registry, orders, latency, lag, pending_acks, outbox_dead, foreign_events }
     }
 }
 
@@ -67,6 +74,11 @@ impl Metrics {
     /// The counter of outbox events set aside, for the publisher.
     pub fn outbox_dead(&self) -> Counter {
         self.outbox_dead.clone()
+    }
+
+    /// The counter of foreign messages on the shop's events subjects, for the misuse watch.
+    pub fn foreign_events(&self) -> Counter {
+        self.foreign_events.clone()
     }
 
     /// The text exposition format.

@@ -211,6 +211,8 @@ impl Application {
             stopped(),
         ));
         let worker = tokio::spawn(commerce.clone().run_worker(stopped()));
+        let watch =
+            tokio::spawn(crate::bus::watch::run(handler.clone(), client.clone(), handler.metrics.foreign_events()));
         let discord = discord.map(|(config, port)| {
             let data = crate::discord::Data { commerce: commerce.clone(), signals: handler.signals.clone(), config: config.clone() };
             let run = crate::discord::run(config, data, port, stopped());
@@ -247,6 +249,7 @@ impl Application {
             tracing::warn!(error.message = %e, "Failed to announce the stop");
         }
         let _ = service.stop().await;
+        watch.abort();
         client.drain().await.context("Failed to drain the NATS connection")?;
         Ok(exit)
     }

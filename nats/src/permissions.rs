@@ -47,7 +47,8 @@ pub fn of(identity: &Identity) -> Permissions {
         }
         Identity::Shop(shop) => {
             let consumer = subject::shop_consumer(&shop.id);
-            let mut subscribe = vec![inbox];
+            // Its own events too: one it did not send means its credential is used elsewhere.
+            let mut subscribe = vec![inbox, subject::events_of(&shop.id)];
             subscribe.extend(api::service_discovery_listen());
             Permissions {
                 publish: vec![

@@ -55,6 +55,9 @@ impl EventKind {
     pub const OUTBOX_DEAD: &'static str = "outbox.dead";
     /// The shop cannot write to its database: orders wait (data: [`ShopDegraded`]).
     pub const SHOP_DEGRADED: &'static str = "shop.degraded";
+    /// Events the shop did not send arrived on its subjects: its credential is used elsewhere
+    /// (data: [`CredentialMisused`]).
+    pub const CREDENTIAL_MISUSED: &'static str = "credential.misused";
     /// The shop writes to its database again (data: [`ShopDegraded`]).
     pub const SHOP_RECOVERED: &'static str = "shop.recovered";
 
@@ -235,5 +238,19 @@ pub struct ShopDegraded {
     /// The last failure (empty once recovered).
     pub reason: String,
     /// Since when, RFC 3339.
+    pub since: DateTime<Utc>,
+}
+
+/// Data of `credential.misused`: messages the shop did not publish arrived on its own events
+/// subjects, so someone else holds its credential (rotate it: `broker` keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CredentialMisused {
+    /// The NATS identity whose credential is misused, e.g. `shop-shop1`.
+    pub identity: String,
+    /// Foreign messages seen since the shop started.
+    pub foreign_messages: u64,
+    /// Their bytes.
+    pub foreign_bytes: u64,
+    /// When the first one was seen.
     pub since: DateTime<Utc>,
 }

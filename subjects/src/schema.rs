@@ -4,7 +4,8 @@
 use schemars::{schema_for, Schema};
 
 use crate::event::{
-    AnnouncementCreated, Event, OrderDead, OrderExecuted, OrderRejected, OutboxDead, ShopDegraded, ShopLifecycle,
+    AnnouncementCreated, CredentialMisused, Event, OrderDead, OrderExecuted, OrderRejected, OutboxDead, ShopDegraded,
+    ShopLifecycle,
 };
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};
@@ -48,6 +49,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("events/giveaway.created.json".to_owned(), schema_for!(GiveawayInfo)),
         ("events/announcement.created.json".to_owned(), schema_for!(AnnouncementCreated)),
         ("events/outbox.dead.json".to_owned(), schema_for!(OutboxDead)),
+        ("events/credential.misused.json".to_owned(), schema_for!(CredentialMisused)),
         ("events/shop.degraded.json".to_owned(), schema_for!(ShopDegraded)),
         ("events/shop.recovered.json".to_owned(), schema_for!(ShopDegraded)),
     ];

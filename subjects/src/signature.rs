@@ -24,7 +24,9 @@ pub enum SignatureError {
     #[error("the order is signed by a key this shop does not trust")]
     UnknownSigner,
     /// The signature does not match the payload (forged or altered).
-    #[error("the order's signature does not match its content and subject (forged, altered or sent to another subject)")]
+    #[error(
+        "the order's signature does not match its content and subject (forged, altered or sent to another subject)"
+    )]
     Invalid,
     /// A seed that is not a valid nkey seed.
     #[error("invalid nkey seed")]

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use async_nats::jetstream;
-use async_nats::HeaderMap;
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
+use async_nats::HeaderMap;
 use prometheus_client::metrics::counter::Counter;
 use subjects::event::OutboxDead;
 use subjects::limits::{clip, MAX_ERROR_CHARS, MAX_MESSAGE_BYTES};
@@ -39,6 +39,8 @@ pub struct Publisher {
     marked_through: Arc<AtomicI64>,
     /// Outbox events set aside because the broker can never accept them.
     dead: Counter,
+    /// Ids of the events this process published lately, so the misuse watch knows its own.
+    pub(crate) sent: Arc<super::watch::Sent>,
 }
 
 impl Publisher {
@@ -52,6 +54,7 @@ impl Publisher {
             stored_through: Arc::default(),
             marked_through: Arc::default(),
             dead: Counter::default(),
+            sent: Arc::default(),
         }
     }
 
@@ -72,6 +75,7 @@ impl Publisher {
     pub async fn event(&self, event: &Event) -> anyhow::Result<()> {
         let mut headers = HeaderMap::new();
         headers.insert(subject::MSG_ID_HEADER, event.id.as_str());
+        self.sent.remember(&event.id);
         self.js
             .publish_with_headers(subject::event(&event.instance, &event.kind), headers, event.to_json().into())
             .await
@@ -117,6 +121,7 @@ impl Publisher {
                 }
                 let mut headers = HeaderMap::new();
                 headers.insert(subject::MSG_ID_HEADER, event.event_id.as_str());
+                self.sent.remember(&event.event_id);
                 match self.js.publish_with_headers(event.subject.clone(), headers, event.payload.clone().into()).await {
                     Ok(ack) => acks.push((event, std::future::IntoFuture::into_future(ack))),
                     Err(e) if e.kind() == PublishErrorKind::MaxPayloadExceeded => dead.push((event, e.to_string())),
@@ -191,6 +196,8 @@ fn never_stored(e: &PublishError) -> bool {
     let code = e.source().and_then(|s| s.downcast_ref::<jetstream::Error>()).map(jetstream::Error::error_code);
     matches!(
         code,
-        Some(jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM | jetstream::ErrorCode::STREAM_HEADER_EXCEEDS_MAXIMUM)
+        Some(
+            jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM | jetstream::ErrorCode::STREAM_HEADER_EXCEEDS_MAXIMUM
+        )
     )
 }

@@ -23,5 +23,7 @@ pub async fn can_commit(store: &Store) -> anyhow::Result<()> {
         tx.commit().await?;
         anyhow::Ok(())
     };
-    tokio::time::timeout(CHECK_TIMEOUT, check).await.map_err(|_| anyhow::anyhow!("the database did not commit within 3 s"))?
+    tokio::time::timeout(CHECK_TIMEOUT, check)
+        .await
+        .map_err(|_| anyhow::anyhow!("the database did not commit within 3 s"))?
 }

@@ -101,7 +101,8 @@ async fn params_sent_as_an_array_are_invalid_params() {
     let payload = json!({"v": "1.0", "id": id, "action": "config", "params": ["shop.name", "Evil"],
         "issued_by": "shellia:admin", "issued_at": chrono::Utc::now()});
 
-    let reply = request(&fleet, "maxis.shop1.control.config", &id, payload.to_string().into_bytes(), "shop1", &id).await;
+    let reply =
+        request(&fleet, "maxis.shop1.control.config", &id, payload.to_string().into_bytes(), "shop1", &id).await;
 
     assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::InvalidParams));
 }
@@ -115,7 +116,8 @@ async fn an_outbox_event_the_broker_cannot_carry_is_set_aside_and_neither_blocks
     // A 1.5 MB event in the outbox, as a path without the order's check could leave one.
     let store = maxis::store::Store::open(&dir.path().join("shop1.db")).await.unwrap();
     let kind = EventKind::parse("giveaway.entries").unwrap();
-    let huge = subjects::Event::new("shop1".parse().unwrap(), kind.clone(), None, json!({"entries": "e".repeat(1_500_000)}));
+    let huge =
+        subjects::Event::new("shop1".parse().unwrap(), kind.clone(), None, json!({"entries": "e".repeat(1_500_000)}));
     let mut tx = store.begin().await.unwrap();
     maxis::store::orders::enqueue(&mut tx, "maxis.shop1.events.giveaway.entries", &huge).await.unwrap();
     tx.commit().await.unwrap();

@@ -48,8 +48,15 @@ async fn a_shop_credential_flooding_junk_is_capped_while_the_other_shops_keep_ex
     let dir = tempfile::tempdir().unwrap();
     let _shop2 = spawn_app(&fleet, "shop2", dir.path()).await;
     let _shop3 = spawn_app(&fleet, "shop3", dir.path()).await;
+    // shop1 runs too: its own credential is the one leaked.
+    let shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
     let mut before = orders(&fleet, 40).await;
 
+    // Admins follow the alerts live (`shellia events tail`): the flood may push them out of the
+    // stream's retention soon after.
+    let watcher = fleet.connect(&fleet.shellia()).await.unwrap();
+    let mut alerts = watcher.subscribe("maxis.*.events.credential.misused").await.unwrap();
+    watcher.flush().await.unwrap();
     // shop1's credential publishes 512 KB of junk events as fast as the connection takes them.
     let attacker = fleet.connect(&fleet.shop("shop1")).await.unwrap();
     let (stop, sent) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
@@ -88,7 +95,20 @@ async fn a_shop_credential_flooding_junk_is_capped_while_the_other_shops_keep_ex
     assert!(events.bytes <= CAP as u64, "capped: {} bytes", events.bytes);
     assert_eq!(control.messages, 61, "every order stored, none dropped");
     assert_eq!(last.len(), 1);
+    let (_, metrics) = testkit::shop::http_get(shop1.http, "/metrics").await;
+    let foreign: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("maxis_foreign_events_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    eprintln!("alert: shop1 saw {foreign} foreign messages on its events subjects");
+    assert!(foreign > 0, "{metrics}");
+    let alert =
+        tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut alerts)).await.unwrap().unwrap();
+    let alert: subjects::Event = serde_json::from_slice(&alert.payload).unwrap();
     let stream = js.get_stream(EVENTS_STREAM).await.unwrap();
+    assert_eq!(alert.instance.as_ref(), "shop1");
+    assert_eq!(alert.data["identity"], serde_json::json!("shop-shop1"), "the alert names the shop");
     let stored = stream.get_last_raw_message_by_subject("maxis.shop2.events.order.executed").await.unwrap();
     let event: subjects::Event = serde_json::from_slice(&stored.payload).unwrap();
     assert!(event.at > chrono::Utc::now() - chrono::Duration::seconds(5), "shop2's events are still stored");

@@ -12,10 +12,7 @@ async fn shellia_refuses_to_send_an_order_over_the_contracts_bound_and_the_broke
     let shellia = shellia(&fleet).await;
     let client = fleet.connect(&fleet.shellia()).await.unwrap();
     for size in [100_000, 2_000_000] {
-        let order = Order::new(
-            Command::Stop(StopParams { reason: Some("x".repeat(size)) }),
-            "shellia:admin",
-        );
+        let order = Order::new(Command::Stop(StopParams { reason: Some("x".repeat(size)) }), "shellia:admin");
         let sent = shellia.send(&"shop1".parse().unwrap(), order, std::time::Duration::from_secs(1)).await;
         assert!(matches!(sent, Err(shellia::bus::SendError::TooLarge(..))), "{size}: {sent:?}");
     }
@@ -23,4 +20,3 @@ async fn shellia_refuses_to_send_an_order_over_the_contracts_bound_and_the_broke
     let refused = async_nats::jetstream::new(client).publish("maxis.shop1.control.stop", payload.into()).await;
     assert!(refused.is_err(), "the client refuses a payload over the broker's max_payload before sending");
 }
-
