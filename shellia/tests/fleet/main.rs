@@ -9,5 +9,6 @@ mod forgeries;
 mod helpers;
 mod llm;
 mod ops;
+mod python;
 mod send;
 mod strategies;
