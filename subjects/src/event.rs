@@ -53,13 +53,9 @@ impl EventKind {
     pub const ANNOUNCEMENT_CREATED: &'static str = "announcement.created";
     /// An outbox event could never be published and was set aside (data: [`OutboxDead`]).
     pub const OUTBOX_DEAD: &'static str = "outbox.dead";
-    /// The shop cannot write to its database: orders wait (data: [`ShopDegraded`]).
-    pub const SHOP_DEGRADED: &'static str = "shop.degraded";
     /// Events the shop did not send arrived on its subjects: its credential is used elsewhere
     /// (data: [`CredentialMisused`]).
     pub const CREDENTIAL_MISUSED: &'static str = "credential.misused";
-    /// The shop writes to its database again (data: [`ShopDegraded`]).
-    pub const SHOP_RECOVERED: &'static str = "shop.recovered";
 
     /// Validates a kind.
     pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
@@ -228,17 +224,6 @@ pub struct OutboxDead {
     pub bytes: u64,
     /// Why it cannot be published.
     pub reason: String,
-}
-
-/// Data of `shop.degraded` and `shop.recovered`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ShopDegraded {
-    /// What fails (`database`).
-    pub component: String,
-    /// The last failure (empty once recovered).
-    pub reason: String,
-    /// Since when, RFC 3339.
-    pub since: DateTime<Utc>,
 }
 
 /// Data of `credential.misused`: messages the shop did not publish arrived on its own events
