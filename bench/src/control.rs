@@ -81,13 +81,14 @@ impl Direct {
         let pairs = ["shop.name".to_owned(), format!("Bench shop {i}")];
         let (target, order) = build_order(shop, "config", &pairs, &self.issuer)?;
         let payload = order.to_json();
-        let (signer, signed) = signature::sign(&self.seed, &payload)?;
+        let control = subject::control(&target, order.action());
+        let (signer, signed) = signature::sign(&self.seed, &control, &payload)?;
         let mut headers = HeaderMap::new();
         headers.insert(subject::MSG_ID_HEADER, order.id.as_ref());
         headers.insert(SIGNER_HEADER, signer.as_str());
         headers.insert(SIGNATURE_HEADER, signed.as_str());
         let mut replies = self.client.subscribe(subject::reply(&shop.parse()?, &order.id)).await?;
-        self.js.publish_with_headers(subject::control(&target, order.action()), headers, payload.into()).await?.await?;
+        self.js.publish_with_headers(control, headers, payload.into()).await?.await?;
         let message = tokio::time::timeout(Duration::from_secs(10), replies.next())
             .await?
             .ok_or_else(|| anyhow::anyhow!("the reply subscription ended"))?;

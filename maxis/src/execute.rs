@@ -78,6 +78,7 @@ pub async fn execute_in(tx: &mut Tx, ctx: &ShopContext, order: &Order) -> anyhow
         for e in applied.events {
             events.push(event(ctx, Some(&order.id), e.kind, e.data)?);
         }
+        publishable(&reply, &events)?;
         orders::record_with_events(tx, &reply, Some(order.action().as_str()), Some(&order.issued_by), &events).await?;
         Ok(reply)
     }
@@ -109,6 +110,21 @@ pub async fn record_rejection(
     .await;
     settle(tx, result.as_ref().err().map(ToString::to_string)).await?;
     Ok(result)
+}
+
+/// Refuses (as `malformed`, before anything commits) an order whose reply or one of whose events
+/// the broker could not carry: nothing unpublishable enters the outbox from the order path.
+fn publishable(reply: &Reply, events: &[(String, Event)]) -> Result<(), ExecuteError> {
+    use subjects::limits::MAX_MESSAGE_BYTES;
+    let sizes = std::iter::once(("its reply", reply.to_json().len()))
+        .chain(events.iter().map(|(_, e)| ("an event", e.to_json().len())));
+    for (what, bytes) in sizes {
+        if bytes > MAX_MESSAGE_BYTES {
+            let message = format!("the order would produce {what} of {bytes} bytes, over the {MAX_MESSAGE_BYTES} a message may have; nothing was applied");
+            return Err(ExecuteError::Rejected(ErrorBody::new(ErrorCode::Malformed, message)));
+        }
+    }
+    Ok(())
 }
 
 /// Keeps the order's savepoint open (committed with the transaction), or undoes the order when

@@ -56,9 +56,15 @@ pub async fn serve(
 
 async fn healthz(State(s): State<HttpState>) -> impl IntoResponse {
     let nats = s.client.connection_state() == async_nats::connection::State::Connected;
-    let db = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(s.store.pool()).await.is_ok();
+    // The database must commit, not only answer a read: a read-only file or a full disk reads.
+    let committed = crate::store::health::can_commit(&s.store).await;
+    let db = committed.is_ok();
     let status = if nats && db { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({ "shop": s.shop, "nats": nats, "database": db, "version": crate::VERSION })))
+    let mut body = json!({ "shop": s.shop, "nats": nats, "database": db, "version": crate::VERSION });
+    if let Err(e) = committed {
+        body["database_error"] = json!(subjects::limits::clip(&format!("{e:#}"), 200));
+    }
+    (status, Json(body))
 }
 
 async fn metrics(State(s): State<HttpState>) -> impl IntoResponse {

@@ -25,6 +25,8 @@ pub struct Metrics {
     latency: Family<ActionLabels, Histogram>,
     lag: Gauge,
     pending_acks: Gauge,
+    outbox_dead: Counter,
+    foreign_events: Counter,
 }
 
 impl Default for Metrics {
@@ -40,7 +42,19 @@ impl Default for Metrics {
         registry.register("order_duration_seconds", "Time from delivery to ack, by action", latency.clone());
         registry.register("consumer_lag", "Orders waiting in the shop's consumer, not yet delivered", lag.clone());
         registry.register("consumer_ack_pending", "Orders delivered and not yet acknowledged", pending_acks.clone());
-        Self { registry, orders, latency, lag, pending_acks }
+        let outbox_dead = Counter::default();
+        registry.register(
+            "outbox_dead",
+            "Outbox events set aside because the broker can never accept them (outbox.dead)",
+            outbox_dead.clone(),
+        );
+        let foreign_events = Counter::default();
+        registry.register(
+            "foreign_events",
+            "Messages on this shop's events subjects that it did not send: its credential is used elsewhere",
+            foreign_events.clone(),
+        );
+        Self { registry, orders, latency, lag, pending_acks, outbox_dead, foreign_events }
     }
 }
 
@@ -55,6 +69,16 @@ impl Metrics {
     pub fn set_consumer(&self, lag: u64, ack_pending: usize) {
         self.lag.set(i64::try_from(lag).unwrap_or(i64::MAX));
         self.pending_acks.set(i64::try_from(ack_pending).unwrap_or(i64::MAX));
+    }
+
+    /// The counter of outbox events set aside, for the publisher.
+    pub fn outbox_dead(&self) -> Counter {
+        self.outbox_dead.clone()
+    }
+
+    /// The counter of foreign messages on the shop's events subjects, for the misuse watch.
+    pub fn foreign_events(&self) -> Counter {
+        self.foreign_events.clone()
     }
 
     /// The text exposition format.

@@ -58,6 +58,7 @@ pub struct Application {
     batch: usize,
     listen: String,
     discord: Option<(DiscordConfig, DiscordMembers)>,
+    proof: discovery::Proof,
 }
 
 impl Application {
@@ -103,14 +104,16 @@ impl Application {
         let groups = groups_from_filters(&id, &info.config.filter_subjects);
         let redelivery = Redelivery { max_deliver: info.config.max_deliver, backoff: info.config.backoff.clone() };
         let ctx = ShopContext { id, groups, uptime: Uptime::now() };
+        let proof = discovery::Proof::sign(seed.expose_secret(), &ctx)?;
+        let metrics = Arc::new(Metrics::default());
         let handler = OrderHandler {
             ctx,
             store,
-            publisher: Publisher::new(client.clone()),
+            publisher: Publisher::new(client.clone()).counting_dead(metrics.outbox_dead()),
             trusted: trusted.into(),
             redelivery,
             signals: Signals::default(),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
         };
         let payments: Option<Arc<dyn Payments>> = match &settings.stripe.secret_key {
             Some(key) if !key.expose_secret().is_empty() => {
@@ -154,6 +157,7 @@ impl Application {
             batch: settings.nats.batch.max(1),
             listen: settings.http.listen,
             discord: None,
+            proof,
         })
     }
 
@@ -180,7 +184,7 @@ impl Application {
         shutdown: impl Future<Output = ()>,
         on_http: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<Exit> {
-        let Self { handler, commerce, client, consumer, batch, listen, discord } = self;
+        let Self { handler, commerce, client, consumer, batch, listen, discord, proof } = self;
         let ctx = handler.ctx.clone();
         let (stop_tx, stop_rx) = watch::channel(false);
         let stopped = move || {
@@ -211,6 +215,8 @@ impl Application {
             stopped(),
         ));
         let worker = tokio::spawn(commerce.clone().run_worker(stopped()));
+        let watch =
+            tokio::spawn(crate::bus::watch::run(handler.clone(), client.clone(), handler.metrics.foreign_events()));
         let discord = discord.map(|(config, port)| {
             let data = crate::discord::Data { commerce: commerce.clone(), signals: handler.signals.clone(), config: config.clone() };
             let run = crate::discord::run(config, data, port, stopped());
@@ -220,7 +226,7 @@ impl Application {
                 }
             })
         });
-        let service = discovery::register(&client, &ctx).await?;
+        let service = discovery::register(&client, &ctx, &proof).await?;
         lifecycle(&handler, EventKind::SHOP_STARTED).await?;
         tracing::info!(shop = %ctx.id, groups = ?ctx.groups, "Maxis is running");
 
@@ -247,6 +253,7 @@ impl Application {
             tracing::warn!(error.message = %e, "Failed to announce the stop");
         }
         let _ = service.stop().await;
+        watch.abort();
         client.drain().await.context("Failed to drain the NATS connection")?;
         Ok(exit)
     }

@@ -49,6 +49,17 @@ pub struct StreamSettings {
     pub events_max_age_secs: u64,
     /// De-duplication window of events, in seconds (default 1 hour).
     pub events_dedupe_secs: u64,
+    /// Most bytes the orders stream keeps (default 1 GiB); full, a new order is refused (never
+    /// an old one dropped).
+    pub control_max_bytes: i64,
+    /// Most bytes of one stored order, headers included (default 128 KiB; an order's payload is
+    /// at most 64 KiB).
+    pub control_max_msg_size: i32,
+    /// Most bytes the events stream keeps (default 2 GiB); full, the oldest events go first.
+    /// Both streams together stay under the server's `max_file_store` (4 GB).
+    pub events_max_bytes: i64,
+    /// Most bytes of one stored event, headers included (default 1 MiB, the broker's payload limit).
+    pub events_max_msg_size: i32,
     /// Replicas of each stream: 1 for one server, 3 for a cluster.
     pub replicas: usize,
     /// Deliveries of one order before the broker gives up on it.
@@ -65,6 +76,10 @@ impl Default for StreamSettings {
             control_dedupe_secs: 86_400,
             events_max_age_secs: 90 * 86_400,
             events_dedupe_secs: 3_600,
+            control_max_bytes: 1 << 30,
+            control_max_msg_size: 128 * 1024,
+            events_max_bytes: 2 << 30,
+            events_max_msg_size: 1 << 20,
             replicas: 1,
             max_deliver: 8,
             backoff_secs: vec![30, 60, 300, 900, 1_800, 3_600, 7_200],

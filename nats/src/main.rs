@@ -162,7 +162,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Provision { url } => {
             let fleet = Fleet::load(&cli.dir)?;
             let js = provisioner(&fleet, url).await?;
-            for step in provision::provision(&js, &fleet.manifest).await? {
+            for step in provision::provision(&js, &fleet).await? {
                 println!("{step}");
             }
         }

@@ -47,7 +47,8 @@ pub fn of(identity: &Identity) -> Permissions {
         }
         Identity::Shop(shop) => {
             let consumer = subject::shop_consumer(&shop.id);
-            let mut subscribe = vec![inbox];
+            // Its own events too: one it did not send means its credential is used elsewhere.
+            let mut subscribe = vec![inbox, subject::events_of(&shop.id)];
             subscribe.extend(api::service_discovery_listen());
             Permissions {
                 publish: vec![
@@ -64,11 +65,17 @@ pub fn of(identity: &Identity) -> Permissions {
                 allow_responses: true,
             }
         }
-        Identity::Ops(_) => Permissions {
-            publish: event_reader(),
-            subscribe: vec![subject::events_all(), inbox],
-            allow_responses: false,
-        },
+        Identity::Ops(name) => {
+            // The official clients' standard flows: an ordered push consumer delivering to its
+            // own inbox (flow control answered), and one named durable pull consumer of its own.
+            let durable = subject::ops_consumer(name);
+            let mut publish = event_reader();
+            publish.extend(api::durable_create(EVENTS_STREAM, &durable));
+            publish.push(api::acks(EVENTS_STREAM, &durable));
+            publish.push(api::flow_control(EVENTS_STREAM));
+            publish.push(api::stream_names());
+            Permissions { publish, subscribe: vec![subject::events_all(), inbox], allow_responses: false }
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use async_nats::jetstream::stream::ConsumerErrorKind;
 use async_nats::jetstream::{self, consumer, stream, ErrorCode};
 use subjects::subject::{self, CONTROL_STREAM, EVENTS_STREAM};
 
-use crate::fleet::{Manifest, ShopSpec, StreamSettings};
+use crate::fleet::{Fleet, Identity, ShopSpec, StreamSettings};
 
 /// What provisioning did to one stream or consumer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,11 @@ pub fn control_stream(settings: &StreamSettings) -> stream::Config {
         num_replicas: settings.replicas,
         // Orders are an audit trail: no message is deleted one by one.
         deny_delete: true,
+        // Bounded, and full means "refuse the new order" (Shellia is told): a stored order is
+        // never dropped to make room.
+        max_bytes: settings.control_max_bytes,
+        max_message_size: settings.control_max_msg_size,
+        discard: stream::DiscardPolicy::New,
         ..Default::default()
     }
 }
@@ -75,12 +80,18 @@ pub fn events_stream(settings: &StreamSettings) -> stream::Config {
         duplicate_window: Duration::from_secs(settings.events_dedupe_secs),
         num_replicas: settings.replicas,
         deny_delete: true,
+        // Bounded below the server's store, so no identity filling it can starve the orders;
+        // full, the oldest events go first and every shop's new events keep flowing.
+        max_bytes: settings.events_max_bytes,
+        max_message_size: settings.events_max_msg_size,
+        discard: stream::DiscardPolicy::Old,
         ..Default::default()
     }
 }
 
-/// The durable pull consumer of one shop.
-pub fn shop_consumer(settings: &StreamSettings, shop: &ShopSpec) -> consumer::pull::Config {
+/// The durable pull consumer of one shop, with the shop's public nkey in its metadata (`nkey`):
+/// only the provisioner writes consumers, so readers take the fleet's keys from there.
+pub fn shop_consumer(settings: &StreamSettings, shop: &ShopSpec, key: &str) -> consumer::pull::Config {
     let name = subject::shop_consumer(&shop.id);
     consumer::pull::Config {
         durable_name: Some(name.clone()),
@@ -93,18 +104,24 @@ pub fn shop_consumer(settings: &StreamSettings, shop: &ShopSpec) -> consumer::pu
         backoff: settings.backoff(),
         max_ack_pending: 256,
         num_replicas: settings.replicas,
+        metadata: [(SHOP_KEY_METADATA.to_owned(), key.to_owned())].into(),
         ..Default::default()
     }
 }
 
+/// Consumer metadata key holding the shop's public nkey.
+pub const SHOP_KEY_METADATA: &str = subjects::signature::DISCOVERY_KEY;
+
 /// Creates or updates both streams and every shop's consumer.
-pub async fn provision(js: &jetstream::Context, manifest: &Manifest) -> anyhow::Result<Vec<Step>> {
+pub async fn provision(js: &jetstream::Context, fleet: &Fleet) -> anyhow::Result<Vec<Step>> {
+    let manifest = &fleet.manifest;
     let mut steps = vec![
         ensure_stream(js, control_stream(&manifest.streams)).await?,
         ensure_stream(js, events_stream(&manifest.streams)).await?,
     ];
     for shop in &manifest.shops {
-        steps.push(ensure_shop_consumer(js, &manifest.streams, shop).await?);
+        let key = fleet.public_key(&Identity::Shop(shop.clone()))?;
+        steps.push(ensure_shop_consumer(js, &manifest.streams, shop, &key).await?);
     }
     Ok(steps)
 }
@@ -139,6 +156,9 @@ fn stream_matches(have: &stream::Config, want: &stream::Config) -> bool {
         && have.num_replicas.max(1) == want.num_replicas.max(1)
         && have.deny_delete == want.deny_delete
         && have.description == want.description
+        && have.max_bytes == want.max_bytes
+        && have.max_message_size == want.max_message_size
+        && have.discard == want.discard
 }
 
 /// Creates or updates one shop's durable consumer (used when a shop joins a running fleet).
@@ -146,8 +166,9 @@ pub async fn ensure_shop_consumer(
     js: &jetstream::Context,
     settings: &StreamSettings,
     shop: &ShopSpec,
+    key: &str,
 ) -> anyhow::Result<Step> {
-    let want = shop_consumer(settings, shop);
+    let want = shop_consumer(settings, shop, key);
     let name = subject::shop_consumer(&shop.id);
     let what = format!("consumer {CONTROL_STREAM}/{name}");
     let existing: Result<consumer::Consumer<consumer::pull::Config>, _> =
@@ -166,7 +187,8 @@ pub async fn ensure_shop_consumer(
                 && have.max_deliver == want.max_deliver
                 && have.backoff == want.backoff
                 && have.max_ack_pending == want.max_ack_pending
-                && have.description == want.description;
+                && have.description == want.description
+                && have.metadata.get(SHOP_KEY_METADATA) == want.metadata.get(SHOP_KEY_METADATA);
             if same {
                 Change::Unchanged
             } else {

@@ -69,5 +69,6 @@ pub async fn add_shop(fleet: &mut Fleet, spec: crate::ShopSpec, url: &str) -> an
     wait_until_accepted(fleet, &identity, url, Duration::from_secs(10)).await?;
     let client = crate::connect::connect_identity(fleet, &Identity::Provisioner, url, "provisioner").await?;
     let js = async_nats::jetstream::new(client);
-    crate::provision::ensure_shop_consumer(&js, &fleet.manifest.streams, &spec).await
+    let key = fleet.public_key(&identity)?;
+    crate::provision::ensure_shop_consumer(&js, &fleet.manifest.streams, &spec, &key).await
 }

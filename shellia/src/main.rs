@@ -92,7 +92,8 @@ enum EventsCmd {
         #[command(flatten)]
         filter: FilterArgs,
     },
-    /// Print every stored event of a period, oldest first.
+    /// Print every stored event of a period in stream order (the order the broker stored them: an
+    /// event published late from a shop's outbox can carry an earlier `at` than the one before it).
     Replay {
         /// How far back: `30m`, `24h`, `7d`.
         #[arg(long, default_value = "24h")]

@@ -51,6 +51,11 @@ impl EventKind {
     pub const GIVEAWAY_CREATED: &'static str = "giveaway.created";
     /// An announcement was stored for delivery (data: [`AnnouncementCreated`]).
     pub const ANNOUNCEMENT_CREATED: &'static str = "announcement.created";
+    /// An outbox event could never be published and was set aside (data: [`OutboxDead`]).
+    pub const OUTBOX_DEAD: &'static str = "outbox.dead";
+    /// Events the shop did not send arrived on its subjects: its credential is used elsewhere
+    /// (data: [`CredentialMisused`]).
+    pub const CREDENTIAL_MISUSED: &'static str = "credential.misused";
 
     /// Validates a kind.
     pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
@@ -205,4 +210,32 @@ pub struct AnnouncementCreated {
     pub channel: String,
     /// Who is reached.
     pub audience: crate::params::Audience,
+}
+
+/// Data of `outbox.dead`: an event the broker can never accept (too large, refused by the
+/// stream), set aside in the shop's database so that the events after it are published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OutboxDead {
+    /// The id of the event set aside.
+    pub event_id: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Why it cannot be published.
+    pub reason: String,
+}
+
+/// Data of `credential.misused`: messages the shop did not publish arrived on its own events
+/// subjects, so someone else holds its credential (rotate it: `broker` keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CredentialMisused {
+    /// The NATS identity whose credential is misused, e.g. `shop-shop1`.
+    pub identity: String,
+    /// Foreign messages seen since the shop started.
+    pub foreign_messages: u64,
+    /// Their bytes.
+    pub foreign_bytes: u64,
+    /// When the first one was seen.
+    pub since: DateTime<Utc>,
 }

@@ -7,6 +7,7 @@
 //! formats or parses a subject. See `subjects/README.md` for the wire protocol.
 
 pub mod event;
+pub mod limits;
 pub mod name;
 pub mod order;
 pub mod params;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::limits::{clip, MAX_ERROR_CHARS, MAX_ISSUER_CHARS, MAX_ORDER_BYTES, MAX_QUOTED_CHARS};
 use crate::params::*;
 use crate::reply::ErrorCode;
 use crate::version::ContractVersion;
@@ -92,7 +93,7 @@ macro_rules! actions {
                     $($name => Ok(Action::$variant),)+
                     other => Err(OrderError::new(
                         OrderErrorKind::UnknownAction,
-                        format!("unknown action {other:?}; known actions: {}", Action::names()),
+                        format!("unknown action {:?}; known actions: {}", clip(other, MAX_QUOTED_CHARS), Action::names()),
                     )),
                 }
             }
@@ -118,7 +119,12 @@ macro_rules! actions {
             /// Builds a command from an action name and its JSON parameters, checking types and values.
             pub fn from_parts(action: &str, params: Value) -> Result<Self, OrderError> {
                 let action: Action = action.parse()?;
-                let params = if params.is_null() { Value::Object(Default::default()) } else { params };
+                let params = match params {
+                    Value::Null => Value::Object(Default::default()),
+                    Value::Object(_) => params,
+                    // serde reads a struct from an array too: the contract says object.
+                    _ => return Err(invalid(action, "params must be a JSON object".to_owned())),
+                };
                 match action {
                     $(Action::$variant => {
                         let p: $params = serde_json::from_value(params).map_err(|e| invalid(action, e.to_string()))?;
@@ -214,7 +220,7 @@ pub struct OrderError {
 
 impl OrderError {
     fn new(kind: OrderErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), order_id: None, action: None }
+        Self { kind, message: clip(&message.into(), MAX_ERROR_CHARS), order_id: None, action: None }
     }
 }
 
@@ -240,7 +246,7 @@ pub struct Order {
 /// The JSON form of an [`Order`].
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "Order")]
+#[schemars(title = "Order", description = "A signed order; its whole payload is at most 65536 bytes.")]
 pub struct OrderWire {
     /// Contract version, `major.minor`.
     pub v: ContractVersion,
@@ -248,13 +254,17 @@ pub struct OrderWire {
     pub id: OrderId,
     /// The action; equal to the last token of the subject.
     pub action: Action,
-    /// Parameters of the action (see `schema/params/<action>.json`).
+    /// Parameters of the action (see `schema/params/<action>.json`): an object; absent or `null`
+    /// is read as `{}`.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     pub params: Value,
-    /// Who asked.
+    /// Who asked (1 to 256 characters, no control character).
+    #[schemars(length(min = 1, max = 256))]
     pub issued_by: String,
-    /// Who confirmed, when the order came from a confirmed plan.
+    /// Who confirmed, when the order came from a confirmed plan (1 to 256 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 256))]
     pub confirmed_by: Option<String>,
     /// RFC 3339 instant of issue.
     pub issued_at: DateTime<Utc>,
@@ -316,12 +326,20 @@ impl Order {
             .as_object()
             .ok_or_else(|| OrderError::new(OrderErrorKind::Malformed, "order is not a JSON object"))?;
         let order_id = object.get("id").and_then(Value::as_str).and_then(|s| OrderId::parse(s).ok());
-        let action = object.get("action").and_then(Value::as_str).map(str::to_owned);
+        // An action name longer than any known one is not repeated anywhere (replies, events).
+        let action =
+            object.get("action").and_then(Value::as_str).filter(|a| a.len() <= MAX_QUOTED_CHARS).map(str::to_owned);
         let with_context = |mut e: OrderError| {
             e.order_id = order_id.clone();
             e.action = action.clone();
             e
         };
+        if bytes.len() > MAX_ORDER_BYTES {
+            return Err(with_context(OrderError::new(
+                OrderErrorKind::Malformed,
+                format!("the order is {} bytes; an order may have at most {MAX_ORDER_BYTES}", bytes.len()),
+            )));
+        }
         let version = match object.get("v").and_then(Value::as_str) {
             Some(v) => ContractVersion::parse(v).ok_or_else(|| {
                 OrderError::new(OrderErrorKind::Malformed, format!("`v` {v:?} is not a version like \"1.0\""))
@@ -338,8 +356,19 @@ impl Order {
                 ),
             )));
         }
-        if let Some(name) = &action {
+        if let Some(name) = object.get("action").and_then(Value::as_str) {
             name.parse::<Action>().map_err(with_context)?;
+        }
+        for field in ["issued_by", "confirmed_by"] {
+            if let Some(text) = object.get(field).and_then(Value::as_str) {
+                let chars = text.chars().count();
+                if chars == 0 || chars > MAX_ISSUER_CHARS || text.chars().any(char::is_control) {
+                    return Err(with_context(OrderError::new(
+                        OrderErrorKind::Malformed,
+                        format!("`{field}` must be 1 to {MAX_ISSUER_CHARS} characters without control characters ({chars} given)"),
+                    )));
+                }
+            }
         }
         let wire: OrderWire = serde_json::from_value(value.clone())
             .map_err(|e| with_context(OrderError::new(OrderErrorKind::Malformed, format!("malformed order: {e}"))))?;

@@ -77,9 +77,10 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
-    /// A new error body.
+    /// A new error body; a message over [`crate::limits::MAX_ERROR_CHARS`] is cut, so an error
+    /// never repeats an unbounded input whole.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: crate::limits::clip(&message.into(), crate::limits::MAX_ERROR_CHARS) }
     }
 }
 

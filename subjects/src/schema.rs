@@ -3,7 +3,9 @@
 
 use schemars::{schema_for, Schema};
 
-use crate::event::{AnnouncementCreated, Event, OrderDead, OrderExecuted, OrderRejected, ShopLifecycle};
+use crate::event::{
+    AnnouncementCreated, CredentialMisused, Event, OrderDead, OrderExecuted, OrderRejected, OutboxDead, ShopLifecycle,
+};
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};
 use crate::results::*;
@@ -47,6 +49,8 @@ pub fn all() -> Vec<(String, Schema)> {
         ("events/promo.ended.json".to_owned(), schema_for!(PromoInfo)),
         ("events/giveaway.created.json".to_owned(), schema_for!(GiveawayInfo)),
         ("events/announcement.created.json".to_owned(), schema_for!(AnnouncementCreated)),
+        ("events/outbox.dead.json".to_owned(), schema_for!(OutboxDead)),
+        ("events/credential.misused.json".to_owned(), schema_for!(CredentialMisused)),
     ];
     out.extend(Command::params_schemas().into_iter().map(|(name, s)| (format!("params/{name}.json"), s)));
     out

@@ -104,6 +104,22 @@ pub fn parse_reply(subject: &str) -> Option<(ShopId, OrderId)> {
     Some((Name::parse(shop).ok()?, OrderId::parse(order).ok()?))
 }
 
+/// The one durable consumer of `MAXIS_EVENTS` an ops identity may create and own, e.g. `ops_jane`.
+pub fn ops_consumer(identity: &Name) -> String {
+    format!("ops_{identity}")
+}
+
+/// Parses an event subject `maxis.<shop>.events.<kind>` into the shop (the identity the broker
+/// let publish it) and the kind.
+pub fn parse_event(subject: &str) -> Option<(ShopId, EventKind)> {
+    let mut parts = subject.splitn(4, '.');
+    let (root, shop, events, kind) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if root != ROOT || events != "events" {
+        return None;
+    }
+    Some((Name::parse(shop).ok()?, EventKind::parse(kind).ok()?))
+}
+
 /// Parses a consumer filter `maxis.<target>.control.>` back into its target.
 pub fn parse_control_filter(filter: &str) -> Option<Target> {
     let rest = filter.strip_prefix(ROOT)?.strip_prefix('.')?;
@@ -181,6 +197,22 @@ pub mod api {
     /// `$JS.API.STREAM.INFO.<stream>`.
     pub fn stream_info(stream: &str) -> String {
         format!("$JS.API.STREAM.INFO.{stream}")
+    }
+    /// The create subjects of one named consumer (legacy durable form and the 2.9+ named forms).
+    pub fn durable_create(stream: &str, consumer: &str) -> Vec<String> {
+        vec![
+            format!("$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{consumer}"),
+            format!("$JS.API.CONSUMER.CREATE.{stream}.{consumer}"),
+            format!("$JS.API.CONSUMER.CREATE.{stream}.{consumer}.>"),
+        ]
+    }
+    /// Flow-control answers of push consumers on a stream (ordered consumers use them).
+    pub fn flow_control(stream: &str) -> String {
+        format!("$JS.FC.{stream}.>")
+    }
+    /// The stream names lookup (clients use it to find the stream of a subject).
+    pub fn stream_names() -> String {
+        "$JS.API.STREAM.NAMES".to_owned()
     }
     /// `$JS.API.CONSUMER.CREATE.<stream>`: creates an unnamed (ephemeral) consumer only.
     pub fn ephemeral_create(stream: &str) -> String {

@@ -13,16 +13,17 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct ContractVersion {
     /// Incompatible changes.
-    pub major: u16,
+    pub major: u32,
     /// Additions only.
-    pub minor: u16,
+    pub minor: u32,
 }
 
 impl ContractVersion {
     /// The version this crate speaks.
     pub const CURRENT: Self = Self { major: 1, minor: 0 };
 
-    /// Parses `"<major>.<minor>"`.
+    /// Parses `"<major>.<minor>"`, exactly the grammar `^[0-9]{1,5}\.[0-9]{1,5}$`: every string
+    /// that matches it is a version (`"99999.0"` too, judged by its major), nothing else is.
     pub fn parse(input: &str) -> Option<Self> {
         let (major, minor) = input.split_once('.')?;
         let digits = |s: &str| !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit());

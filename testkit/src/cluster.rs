@@ -100,7 +100,7 @@ impl NatsCluster {
         loop {
             let attempt = async {
                 let js = jetstream::new(self.connect(&Identity::Provisioner).await?);
-                broker::provision::provision(&js, &self.fleet.manifest).await
+                broker::provision::provision(&js, &self.fleet).await
             };
             match attempt.await {
                 Ok(_) => return Ok(()),

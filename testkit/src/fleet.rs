@@ -34,7 +34,7 @@ impl TestFleet {
         let server = NatsServer::start(&fleet.server_config_path())?;
         let this = Self { fleet, server, _dir: dir };
         let js = async_nats::jetstream::new(this.connect(&Identity::Provisioner).await?);
-        broker::provision::provision(&js, &this.fleet.manifest).await?;
+        broker::provision::provision(&js, &this.fleet).await?;
         Ok(this)
     }
 

@@ -124,7 +124,7 @@ pub async fn request(
     order_id: &str,
 ) -> Reply {
     let seed = fleet.fleet.seed(&fleet.shellia()).unwrap();
-    let (signer, signature) = subjects::signature::sign(&seed, &payload).unwrap();
+    let (signer, signature) = subjects::signature::sign(&seed, subject, &payload).unwrap();
     let mut headers = HeaderMap::new();
     headers.insert(subjects::signature::SIGNER_HEADER, signer.as_str());
     headers.insert(subjects::signature::SIGNATURE_HEADER, signature.as_str());
@@ -193,7 +193,7 @@ pub async fn wait_for_event(fleet: &TestFleet, pred: impl Fn(&Event) -> bool) ->
 /// Publishes `payload` on `subject` signed by Shellia `admin`, without waiting for a reply.
 pub async fn publish_signed(fleet: &TestFleet, subject: &str, payload: Vec<u8>) {
     let seed = fleet.fleet.seed(&fleet.shellia()).unwrap();
-    let (signer, signature) = subjects::signature::sign(&seed, &payload).unwrap();
+    let (signer, signature) = subjects::signature::sign(&seed, subject, &payload).unwrap();
     let mut headers = HeaderMap::new();
     headers.insert(subjects::signature::SIGNER_HEADER, signer.as_str());
     headers.insert(subjects::signature::SIGNATURE_HEADER, signature.as_str());

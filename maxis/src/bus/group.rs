@@ -34,8 +34,13 @@ impl OrderHandler {
     /// Authenticates and reads one message.
     pub(crate) fn plan(&self, message: &jetstream::Message) -> (Option<Action>, Plan) {
         let header = |name: &str| message.headers.as_ref().and_then(|h| h.get(name)).map(|v| v.as_str());
-        let signed =
-            signature::verify(&self.trusted, header(SIGNER_HEADER), header(SIGNATURE_HEADER), &message.payload);
+        let signed = signature::verify(
+            &self.trusted,
+            header(SIGNER_HEADER),
+            header(SIGNATURE_HEADER),
+            &message.subject,
+            &message.payload,
+        );
         if let Err(e) = signed {
             let error = ErrorBody::new(ErrorCode::Unauthorized, e.to_string());
             return (None, Plan::Refuse { id: read_id(&message.payload), error });

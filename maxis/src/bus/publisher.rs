@@ -5,8 +5,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use async_nats::jetstream;
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::HeaderMap;
-use subjects::{subject, Event, Reply};
+use prometheus_client::metrics::counter::Counter;
+use subjects::event::OutboxDead;
+use subjects::limits::{clip, MAX_ERROR_CHARS, MAX_MESSAGE_BYTES};
+use subjects::{subject, Event, EventKind, Reply};
 use tokio::sync::Mutex;
 
 use crate::store::{orders, Store};
@@ -33,13 +37,31 @@ pub struct Publisher {
     stored_through: Arc<AtomicI64>,
     /// The outbox sequence up to which events are marked published in the database.
     marked_through: Arc<AtomicI64>,
+    /// Outbox events set aside because the broker can never accept them.
+    dead: Counter,
+    /// Ids of the events this process published lately, so the misuse watch knows its own.
+    pub(crate) sent: Arc<super::watch::Sent>,
 }
 
 impl Publisher {
     /// A publisher on `client`.
     pub fn new(client: async_nats::Client) -> Self {
         let js = jetstream::new(client.clone());
-        Self { client, js, flushing: Arc::default(), stored_through: Arc::default(), marked_through: Arc::default() }
+        Self {
+            client,
+            js,
+            flushing: Arc::default(),
+            stored_through: Arc::default(),
+            marked_through: Arc::default(),
+            dead: Counter::default(),
+            sent: Arc::default(),
+        }
+    }
+
+    /// Counts the outbox events set aside on `counter` (`maxis_outbox_dead_total`).
+    pub fn counting_dead(mut self, counter: Counter) -> Self {
+        self.dead = counter;
+        self
     }
 
     /// Publishes a reply on `maxis.<shop>.reply.<order-id>`.
@@ -53,6 +75,7 @@ impl Publisher {
     pub async fn event(&self, event: &Event) -> anyhow::Result<()> {
         let mut headers = HeaderMap::new();
         headers.insert(subject::MSG_ID_HEADER, event.id.as_str());
+        self.sent.remember(&event.id);
         self.js
             .publish_with_headers(subject::event(&event.instance, &event.kind), headers, event.to_json().into())
             .await
@@ -89,23 +112,68 @@ impl Publisher {
                 return Ok(published);
             };
             let mut acks = Vec::with_capacity(batch.len());
+            let mut dead = Vec::new();
             for event in &batch {
+                if event.payload.len() > MAX_MESSAGE_BYTES {
+                    let reason = format!("{} bytes, over the contract's {MAX_MESSAGE_BYTES}", event.payload.len());
+                    dead.push((event, reason));
+                    continue;
+                }
                 let mut headers = HeaderMap::new();
                 headers.insert(subject::MSG_ID_HEADER, event.event_id.as_str());
-                let ack = self
-                    .js
-                    .publish_with_headers(event.subject.clone(), headers, event.payload.clone().into())
-                    .await
-                    .context("Failed to publish an event")?;
-                acks.push(std::future::IntoFuture::into_future(ack));
+                self.sent.remember(&event.event_id);
+                match self.js.publish_with_headers(event.subject.clone(), headers, event.payload.clone().into()).await {
+                    Ok(ack) => acks.push((event, std::future::IntoFuture::into_future(ack))),
+                    Err(e) if e.kind() == PublishErrorKind::MaxPayloadExceeded => dead.push((event, e.to_string())),
+                    Err(e) => return Err(e).context("Failed to publish an event"),
+                }
             }
-            futures::future::try_join_all(acks).await.context("The events stream did not store an event")?;
+            let (events, futures): (Vec<_>, Vec<_>) = acks.into_iter().unzip();
+            let mut failed = None;
+            for (event, stored) in events.into_iter().zip(futures::future::join_all(futures).await) {
+                match stored {
+                    Ok(_) => {}
+                    Err(e) if never_stored(&e) => dead.push((event, e.to_string())),
+                    Err(e) => failed = Some(e),
+                }
+            }
+            if !dead.is_empty() {
+                self.set_aside(store, &dead).await?;
+            }
+            if let Some(e) = failed {
+                return Err(e).context("The events stream did not store an event");
+            }
             self.stored_through.store(through, Ordering::Release);
-            published += batch.len();
-            if (batch.len() as i64) < OUTBOX_BATCH {
+            published += batch.len() - dead.len();
+            if (batch.len() as i64) < OUTBOX_BATCH && dead.is_empty() {
                 return Ok(published);
             }
         }
+    }
+
+    /// Sets aside outbox events the broker can never accept, each with an `outbox.dead` event
+    /// (queued behind them, so the next round publishes it), in one transaction.
+    async fn set_aside(&self, store: &Store, dead: &[(&orders::Pending, String)]) -> anyhow::Result<()> {
+        let mut tx = store.begin().await?;
+        for (event, reason) in dead {
+            let reason = clip(reason, MAX_ERROR_CHARS);
+            tracing::error!(event_id = %event.event_id, subject = %event.subject, bytes = event.payload.len(), %reason,
+                "An outbox event can never be published; set aside (outbox.dead)");
+            orders::set_aside(&mut tx, event.seq, &reason).await?;
+            let Some(shop) = subject::parse_event(&event.subject).map(|(shop, _)| shop) else { continue };
+            let data = OutboxDead {
+                event_id: event.event_id.clone(),
+                subject: event.subject.clone(),
+                bytes: event.payload.len() as u64,
+                reason,
+            };
+            let notice = Event::new(shop.clone(), EventKind::known(EventKind::OUTBOX_DEAD), None, data);
+            let kind = EventKind::known(EventKind::OUTBOX_DEAD);
+            orders::enqueue(&mut tx, &subject::event(&shop, &kind), &notice).await?;
+        }
+        tx.commit().await?;
+        self.dead.inc_by(dead.len() as u64);
+        Ok(())
     }
 
     /// Marks published in the database every event the stream stored (one statement, on the
@@ -119,4 +187,17 @@ impl Publisher {
         self.marked_through.fetch_max(through, Ordering::AcqRel);
         Ok(())
     }
+}
+
+/// Whether the stream refused an event for good (too large for it): publishing it again would
+/// fail again. Full storage and timeouts are not: they pass.
+fn never_stored(e: &PublishError) -> bool {
+    use std::error::Error as _;
+    let code = e.source().and_then(|s| s.downcast_ref::<jetstream::Error>()).map(jetstream::Error::error_code);
+    matches!(
+        code,
+        Some(
+            jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM | jetstream::ErrorCode::STREAM_HEADER_EXCEEDS_MAXIMUM
+        )
+    )
 }

@@ -4,6 +4,7 @@ pub mod announcements;
 pub mod catalog;
 pub mod checkouts;
 pub mod giveaways;
+pub mod health;
 pub mod members;
 pub mod orders;
 pub mod payments;

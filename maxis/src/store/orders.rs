@@ -95,8 +95,8 @@ pub struct Pending {
 /// Unpublished events after `after` (an outbox sequence), oldest first.
 pub async fn unpublished(conn: &mut SqliteConnection, after: i64, limit: i64) -> anyhow::Result<Vec<Pending>> {
     let rows = sqlx::query(
-        "SELECT seq, event_id, subject, payload FROM outbox WHERE published_at IS NULL AND seq > ?
-         ORDER BY seq LIMIT ?",
+        "SELECT seq, event_id, subject, payload FROM outbox
+         WHERE published_at IS NULL AND dead_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
     )
     .bind(after)
     .bind(limit)
@@ -111,9 +111,20 @@ pub async fn unpublished(conn: &mut SqliteConnection, after: i64, limit: i64) ->
 
 /// Marks published every unpublished event up to `through` (an outbox sequence), in one statement.
 pub async fn mark_published(conn: &mut SqliteConnection, through: i64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE outbox SET published_at = ? WHERE published_at IS NULL AND seq <= ?")
+    sqlx::query("UPDATE outbox SET published_at = ? WHERE published_at IS NULL AND dead_at IS NULL AND seq <= ?")
         .bind(Utc::now().to_rfc3339())
         .bind(through)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets aside the outbox event `seq`, which the broker can never accept, with the reason.
+pub async fn set_aside(conn: &mut SqliteConnection, seq: i64, reason: &str) -> anyhow::Result<()> {
+    sqlx::query("UPDATE outbox SET dead_at = ?, dead_reason = ? WHERE seq = ?")
+        .bind(Utc::now().to_rfc3339())
+        .bind(reason)
+        .bind(seq)
         .execute(conn)
         .await?;
     Ok(())

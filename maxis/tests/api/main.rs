@@ -1,5 +1,6 @@
 //! Maxis against a real broker with the generated config: orders in, replies and events out.
 mod actions;
+mod bounds;
 mod clock;
 mod commerce;
 mod discord;
@@ -10,5 +11,6 @@ mod helpers;
 mod http;
 mod marketing;
 mod orders;
+mod quotas;
 mod reliability;
 mod security;

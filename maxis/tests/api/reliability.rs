@@ -74,7 +74,7 @@ async fn the_same_order_id_published_twice_executes_once() {
 
     let first = send(&fleet, "shop1", &order).await;
     let seed = fleet.fleet.seed(&fleet.shellia()).unwrap();
-    let (signer, signature) = subjects::signature::sign(&seed, &order.to_json()).unwrap();
+    let (signer, signature) = subjects::signature::sign(&seed, "maxis.shop1.control.promo", &order.to_json()).unwrap();
     let mut headers = async_nats::HeaderMap::new();
     headers.insert(subjects::subject::MSG_ID_HEADER, order.id.as_ref());
     headers.insert(subjects::signature::SIGNER_HEADER, signer.as_str());
@@ -179,7 +179,7 @@ async fn a_thousand_malformed_orders_get_a_thousand_typed_rejections() {
     let mut rng = 0x9E37_79B9_7F4A_7C15_u64;
     for i in 0..1000 {
         let (subject, payload) = malformed(i, &mut rng);
-        let (signer, signature) = subjects::signature::sign(&seed, &payload).unwrap();
+        let (signer, signature) = subjects::signature::sign(&seed, subject, &payload).unwrap();
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(subjects::signature::SIGNER_HEADER, signer.as_str());
         headers.insert(subjects::signature::SIGNATURE_HEADER, signature.as_str());

@@ -46,7 +46,7 @@ async fn unsigned_forged_and_altered_orders_are_refused_without_effect() {
 
     let forged = stop();
     let stranger = nkeys::KeyPair::new_user().seed().unwrap();
-    let (signer, signature) = sign(&stranger, &forged.to_json()).unwrap();
+    let (signer, signature) = sign(&stranger, subject, &forged.to_json()).unwrap();
     let r2 = request_with(
         &fleet,
         subject,
@@ -60,7 +60,7 @@ async fn unsigned_forged_and_altered_orders_are_refused_without_effect() {
     let altered = stop();
     let shellia_seed = fleet.fleet.seed(&fleet.shellia()).unwrap();
     let mut payload = altered.to_json();
-    let (signer, signature) = sign(&shellia_seed, &payload).unwrap();
+    let (signer, signature) = sign(&shellia_seed, subject, &payload).unwrap();
     let at = payload.windows(7).position(|w| w == b"mallory").unwrap();
     payload[at + 6] = b'x';
     let r3 = request_with(

@@ -140,7 +140,7 @@ async fn ops_reads_events_and_publishes_nothing_else() {
 }
 
 #[tokio::test]
-async fn ops_cannot_create_a_durable_consumer_on_the_events_stream() {
+async fn ops_creates_only_its_own_durable_consumer_on_the_events_stream() {
     let fleet = fleet().await;
     let (client, mut errors) = fleet.connect_watching(&fleet.ops()).await.unwrap();
     let mut js = jetstream::new(client);
@@ -149,6 +149,9 @@ async fn ops_cannot_create_a_durable_consumer_on_the_events_stream() {
     let durable = jetstream::consumer::pull::Config { durable_name: Some("mine".into()), ..Default::default() };
     assert!(stream.create_consumer(durable).await.is_err(), "ops created a durable consumer");
     expect_violation(&mut errors, "Publish", &format!("$JS.API.CONSUMER.CREATE.{EVENTS_STREAM}.mine")).await;
+    let own = jetstream::consumer::pull::Config { durable_name: Some("ops_ops".into()), ..Default::default() };
+    stream.create_consumer(own).await.expect("its own `ops_<name>` durable");
+    expect_no_error(&mut errors).await;
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ async fn provisioning_twice_changes_nothing() {
     let mut before: PullConsumer = js.get_consumer_from_stream("shop1", CONTROL_STREAM).await.unwrap();
     let created = before.info().await.unwrap().created;
 
-    let steps = provision::provision(&js, &fleet.fleet.manifest).await.unwrap();
+    let steps = provision::provision(&js, &fleet.fleet).await.unwrap();
 
     assert_eq!(steps.len(), 4);
     assert!(steps.iter().all(|s| s.change == Change::Unchanged), "{steps:?}");
@@ -43,7 +43,7 @@ async fn changing_a_shops_groups_updates_its_consumer_in_place() {
     let mut fleet = TestFleet::start(&["shop1:eu"]).await.unwrap();
     let js = jetstream::new(fleet.connect(&Identity::Provisioner).await.unwrap());
     fleet.fleet.upsert_shop(broker::ShopSpec::parse("shop1:eu,vip").unwrap());
-    let steps = provision::provision(&js, &fleet.fleet.manifest).await.unwrap();
+    let steps = provision::provision(&js, &fleet.fleet).await.unwrap();
     let shop_step = steps.iter().find(|s| s.what.ends_with("/shop1")).unwrap();
     assert_eq!(shop_step.change, Change::Updated);
 }

@@ -89,6 +89,9 @@ impl Assistant {
                 super::Refusal::UnknownTarget,
                 format!("campaign `{name}`: no shop receives orders for `{target}` (known shops: {known})"),
             ),
+            Err(e @ SendError::TooLarge(..)) => {
+                Answer::refused(super::Refusal::Invalid, format!("campaign `{name}`: {e}"))
+            }
             Err(SendError::Unexpected(e)) => Answer::failed(&e),
         }
     }

@@ -65,6 +65,7 @@ async fn impact(
         Err(SendError::UnknownTarget(t, known)) => {
             return Err(PreviewError::UnknownTarget(SendError::UnknownTarget(t, known)))
         }
+        Err(e @ SendError::TooLarge(..)) => return Err(anyhow::Error::from(e).into()),
         Err(SendError::Unexpected(e)) => return Err(e.into()),
     };
     let title = plan.lang.pick("    impact (7 derniers jours de ventes) :\n", "    impact (last 7 days of sales):\n");

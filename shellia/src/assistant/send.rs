@@ -33,6 +33,7 @@ impl Assistant {
             Err(SendError::UnknownTarget(..)) => {
                 return Ok(Answer::refused(Refusal::UnknownTarget, dispatch_error(&target, self).await))
             }
+            Err(e @ SendError::TooLarge(..)) => return Ok(Answer::refused(Refusal::Invalid, e.to_string())),
             Err(SendError::Unexpected(e)) => return Err(e),
         };
         let mut answer = Answer::new(render::table(&dispatch), outcome(std::slice::from_ref(&dispatch)));
@@ -51,6 +52,7 @@ impl Assistant {
                 Err(SendError::UnknownTarget(..)) => {
                     return Ok(Answer::refused(Refusal::UnknownTarget, dispatch_error(&plan.target, self).await))
                 }
+                Err(e @ SendError::TooLarge(..)) => return Ok(Answer::refused(Refusal::Invalid, e.to_string())),
                 Err(SendError::Unexpected(e)) => return Err(e),
             }
         }

@@ -23,7 +23,7 @@ use subjects::subject::{self, EVENTS_STREAM};
 use subjects::{Event, EventKind, ShopId};
 use tokio::sync::mpsc;
 
-use super::FleetClient;
+use super::{FleetClient, Forgeries};
 
 /// Without a message for this long, a replay ends with what it has (the stream lost messages
 /// to its limits while we read, or the broker went quiet).
@@ -71,18 +71,22 @@ impl EventFilter {
         kind_ok && self.shop.as_ref().is_none_or(|s| instance == s.as_ref())
     }
 
-    /// The event in `payload` if it passes; unreadable events are logged and skipped.
-    fn select(&self, subject: &str, payload: &[u8]) -> Option<Event> {
+    /// The event in `payload` if it passes and its subject attributes it to the shop it names
+    /// (else a forgery, counted in `forgeries`); unreadable events are logged and skipped.
+    fn select(&self, subject: &str, payload: &[u8], forgeries: &Forgeries) -> Option<Event> {
         if !self.is_everything() {
             // A payload whose head does not parse goes on to the full parse, which says why.
             if let Ok(head) = serde_json::from_slice::<Head>(payload) {
+                if !forgeries.head(subject, &head.instance, &head.kind) {
+                    return None;
+                }
                 if !self.matches_parts(&head.instance, &head.kind) {
                     return None;
                 }
             }
         }
         match serde_json::from_slice::<Event>(payload) {
-            Ok(event) => self.matches(&event).then_some(event),
+            Ok(event) => forgeries.event(subject, event).filter(|e| self.matches(e)),
             Err(e) => {
                 tracing::warn!(subject, error.message = %e, "unreadable event skipped");
                 None
@@ -142,7 +146,7 @@ impl FleetClient {
                 if seen.is_multiple_of(PROGRESS_EVERY) {
                     progress(seen, pending);
                 }
-                if let Some(event) = filter.select(message.subject.as_str(), &message.payload) {
+                if let Some(event) = filter.select(message.subject.as_str(), &message.payload, &self.forgeries) {
                     if !sink(event) {
                         // Stopped early: the reader may be waiting on the broker; nobody needs it.
                         receiver.abort();
@@ -161,8 +165,12 @@ impl FleetClient {
         let subscriber =
             self.client.subscribe(subject::events_all()).await.context("Failed to subscribe to the events")?;
         let filter = filter.clone();
+        let forgeries = self.forgeries.clone();
         Ok(subscriber.filter_map(move |m| {
-            let event = serde_json::from_slice::<Event>(&m.payload).ok().filter(|e| filter.matches(e));
+            let event = serde_json::from_slice::<Event>(&m.payload)
+                .ok()
+                .and_then(|e| forgeries.event(m.subject.as_str(), e))
+                .filter(|e| filter.matches(e));
             async move { event }
         }))
     }
@@ -227,11 +235,16 @@ mod tests {
     use serde_json::json;
     use subjects::{Event, EventKind, ShopId};
 
-    use super::EventFilter;
+    use super::{EventFilter, Forgeries};
 
     fn payload(shop: &str, kind: &str) -> Vec<u8> {
         let (shop, kind) = (ShopId::parse(shop).unwrap(), EventKind::parse(kind).unwrap());
         Event::new(shop, kind, None, json!({"open": true})).to_json()
+    }
+
+    /// `filter` applied to an event of `shop` and `kind` on its own subject.
+    fn pick(filter: &EventFilter, shop: &str, kind: &str) -> Option<Event> {
+        filter.select(&format!("maxis.{shop}.events.{kind}"), &payload(shop, kind), &Forgeries::default())
     }
 
     fn kind(kind: &str) -> EventFilter {
@@ -242,32 +255,45 @@ mod tests {
     fn a_kind_filter_keeps_that_kind_and_the_kinds_under_it_only() {
         let giveaways = kind("giveaway");
 
-        assert!(giveaways.select("s", &payload("shop1", "giveaway")).is_some());
-        assert!(giveaways.select("s", &payload("shop1", "giveaway.created")).is_some());
-        assert!(giveaways.select("s", &payload("shop1", "giveaways.created")).is_none());
-        assert!(giveaways.select("s", &payload("shop1", "order.executed")).is_none());
+        assert!(pick(&giveaways, "shop1", "giveaway").is_some());
+        assert!(pick(&giveaways, "shop1", "giveaway.created").is_some());
+        assert!(pick(&giveaways, "shop1", "giveaways.created").is_none());
+        assert!(pick(&giveaways, "shop1", "order.executed").is_none());
     }
 
     #[test]
     fn a_shop_filter_keeps_that_shops_events_whole_and_drops_the_others() {
         let shop2 = EventFilter { shop: Some(ShopId::parse("shop2").unwrap()), kind: None };
         let theirs = payload("shop2", "order.executed");
+        let subject = "maxis.shop2.events.order.executed";
 
-        let kept = shop2.select("s", &theirs);
+        let kept = shop2.select(subject, &theirs, &Forgeries::default());
 
         assert_eq!(kept, Some(serde_json::from_slice::<Event>(&theirs).unwrap()));
-        assert!(shop2.select("s", &payload("shop1", "order.executed")).is_none());
+        assert!(pick(&shop2, "shop1", "order.executed").is_none());
+    }
+
+    #[test]
+    fn an_event_on_another_shops_subject_is_dropped_and_counted_with_or_without_a_filter() {
+        let shop2 = EventFilter { shop: Some(ShopId::parse("shop2").unwrap()), kind: None };
+        let forged = payload("shop2", "order.executed");
+        let forgeries = Forgeries::default();
+        for filter in [EventFilter::default(), shop2] {
+            assert!(filter.select("maxis.shop1.events.order.executed", &forged, &forgeries).is_none());
+        }
+        assert_eq!(forgeries.count(), 2);
     }
 
     #[test]
     fn unreadable_events_are_skipped_with_or_without_a_filter() {
         // The fields a filter reads are there and match; the rest of an event is not.
         let headless = br#"{"instance":"shop1","kind":"order.executed"}"#;
+        let subject = "maxis.shop1.events.order.executed";
 
         for filter in [EventFilter::default(), kind("order")] {
-            assert!(filter.select("s", headless).is_none());
-            assert!(filter.select("s", b"not json").is_none());
-            assert!(filter.select("s", &payload("shop1", "order.executed")).is_some());
+            assert!(filter.select(subject, headless, &Forgeries::default()).is_none());
+            assert!(filter.select(subject, b"not json", &Forgeries::default()).is_none());
+            assert!(pick(&filter, "shop1", "order.executed").is_some());
         }
     }
 }

@@ -14,6 +14,7 @@ use subjects::subject::{self, CONTROL_STREAM};
 use subjects::{Action, EventKind, Name, Order, Reply, ShopId, Target};
 use tokio::sync::OnceCell;
 
+use super::attribution::Forgeries;
 use super::replies::Replies;
 
 /// What became of the order for one shop.
@@ -70,6 +71,9 @@ pub enum SendError {
     /// No shop's consumer reads orders for this target.
     #[error("no shop receives orders for `{0}`: it is neither a shop id nor a group of one (known shops: {1})")]
     UnknownTarget(Target, String),
+    /// The order is larger than the contract allows (`subjects::limits::MAX_ORDER_BYTES`).
+    #[error("the order is {0} bytes; an order may have at most {1}: shorten its text")]
+    TooLarge(usize, usize),
     /// The broker failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -85,6 +89,8 @@ pub struct FleetClient {
     ttl: Duration,
     /// The shared reply subscription, made at the first send.
     replies: Arc<OnceCell<Replies>>,
+    /// Replies, events and discovery answers dropped for speaking in another shop's name.
+    pub(super) forgeries: Arc<Forgeries>,
 }
 
 impl FleetClient {
@@ -101,7 +107,15 @@ impl FleetClient {
     /// Wraps an existing connection; `seed` signs the orders.
     pub fn from_client(client: async_nats::Client, identity: Name, seed: SecretString) -> Self {
         let js = jetstream::new(client.clone());
-        Self { client, js, identity, seed, ttl: Duration::from_secs(86_400), replies: Arc::default() }
+        Self {
+            client,
+            js,
+            identity,
+            seed,
+            ttl: Duration::from_secs(86_400),
+            replies: Arc::default(),
+            forgeries: Arc::default(),
+        }
     }
 
     /// Orders sent without an expiry get `ttl` (default one day): an order queued for an offline
@@ -109,6 +123,12 @@ impl FleetClient {
     pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
         self
+    }
+
+    /// Replies, events and discovery answers dropped so far because a shop credential spoke in
+    /// another shop's name (each offending identity is logged once).
+    pub fn forgeries(&self) -> u64 {
+        self.forgeries.count()
     }
 
     /// This Shellia's identity, as recorded in orders (`shellia:<identity>`).
@@ -167,13 +187,21 @@ impl FleetClient {
             .publish_with_reply(subject::api::service_info(), inbox, "".into())
             .await
             .context("Failed to ask the shops")?;
+        let keys: BTreeMap<String, String> = infos
+            .iter()
+            .filter_map(|i| Some((i.name.clone(), i.config.metadata.get(signature::DISCOVERY_KEY)?.clone())))
+            .collect();
         let mut online: BTreeMap<String, String> = BTreeMap::new();
         let deadline = tokio::time::Instant::now() + wait;
         while online.len() < infos.len() {
             let Ok(Some(message)) = tokio::time::timeout_at(deadline, answers.next()).await else { break };
             if let Ok(info) = serde_json::from_slice::<serde_json::Value>(&message.payload) {
-                let instance = info["metadata"]["instance"].as_str().unwrap_or_default().to_owned();
-                online.insert(instance, info["version"].as_str().unwrap_or_default().to_owned());
+                match self.attested(&keys, &info) {
+                    Some(instance) => {
+                        online.insert(instance, info["version"].as_str().unwrap_or_default().to_owned());
+                    }
+                    None => tracing::debug!("discovery answer without a valid shop signature dropped"),
+                }
             }
         }
         let mut members: Vec<Member> = infos
@@ -193,6 +221,29 @@ impl FleetClient {
             .collect();
         members.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(members)
+    }
+
+    /// The shop a discovery answer is from, when it is signed by that shop's key (`keys`: from
+    /// the consumers' metadata, written by the provisioner). A forged one is counted.
+    fn attested(&self, keys: &BTreeMap<String, String>, info: &serde_json::Value) -> Option<String> {
+        let meta = &info["metadata"];
+        let field = |name: &str| meta[name].as_str().unwrap_or_default();
+        let instance = field("instance");
+        let claim = signature::discovery_claim(
+            instance,
+            field("groups"),
+            field("contract"),
+            info["version"].as_str().unwrap_or_default(),
+        );
+        let key = field(signature::DISCOVERY_KEY);
+        let signed = signature::verify_claim(key, field(signature::DISCOVERY_SIGNATURE), &claim).is_ok();
+        if signed && keys.get(instance).is_some_and(|k| k == key) {
+            return Some(instance.to_owned());
+        }
+        // Signed by another shop of the fleet: that shop's credential answered in `instance`'s name.
+        let by = keys.iter().find(|(_, k)| signed && *k == key).map(|(shop, _)| format!("shop-{shop}"));
+        self.forgeries.record(by.as_deref().unwrap_or("unknown"), "discovery answer", instance);
+        None
     }
 
     /// Publishes `order` for `target`, signed, and waits up to `wait` for every addressed shop's
@@ -231,8 +282,12 @@ impl FleetClient {
             _ => None,
         };
         let payload = order.to_json();
+        if payload.len() > subjects::limits::MAX_ORDER_BYTES {
+            return Err(SendError::TooLarge(payload.len(), subjects::limits::MAX_ORDER_BYTES));
+        }
+        let control = subject::control(target, order.action());
         let (signer, signed) =
-            signature::sign(self.seed.expose_secret(), &payload).context("Failed to sign the order")?;
+            signature::sign(self.seed.expose_secret(), &control, &payload).context("Failed to sign the order")?;
         let mut headers = HeaderMap::new();
         headers.insert(subject::MSG_ID_HEADER, order.id.as_ref());
         headers.insert(SIGNER_HEADER, signer.as_str());
@@ -240,7 +295,7 @@ impl FleetClient {
         let sent_at = tokio::time::Instant::now();
         let ack = self
             .js
-            .publish_with_headers(subject::control(target, order.action()), headers, payload.into())
+            .publish_with_headers(control, headers, payload.into())
             .await
             .context("Failed to publish the order")?
             .await
@@ -250,7 +305,15 @@ impl FleetClient {
         let deadline = tokio::time::Instant::now() + wait;
         while shops.len() < addressed.len() {
             let Ok(Some(message)) = tokio::time::timeout_at(deadline, replies.next()).await else { break };
-            match serde_json::from_slice::<Reply>(&message.payload) {
+            let reply = serde_json::from_slice::<Reply>(&message.payload);
+            let reply = match reply {
+                Ok(reply) => match self.forgeries.reply(&message.subject, reply) {
+                    Some(reply) => Ok(reply),
+                    None => continue,
+                },
+                Err(e) => Err(e),
+            };
+            match reply {
                 Ok(reply) if addressed.contains(&reply.instance) => {
                     shops.insert(reply.instance.clone(), Delivery::Replied(reply));
                 }
@@ -284,7 +347,8 @@ impl FleetClient {
             let deadline = tokio::time::Instant::now() + wait.max(Duration::from_secs(30));
             while back.values().any(Option::is_none) {
                 let Ok(Some(message)) = tokio::time::timeout_at(deadline, started.next()).await else { break };
-                if let Ok(event) = serde_json::from_slice::<subjects::Event>(&message.payload) {
+                let event = serde_json::from_slice::<subjects::Event>(&message.payload).ok();
+                if let Some(event) = event.and_then(|e| self.forgeries.event(&message.subject, e)) {
                     if event.kind.as_ref() == EventKind::SHOP_STARTED {
                         if let Some(slot) = back.get_mut(&event.instance) {
                             slot.get_or_insert(sent_at.elapsed());

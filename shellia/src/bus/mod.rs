@@ -1,8 +1,10 @@
 //! The fleet client: publishes orders to the control stream and gathers the shops' replies.
 
+mod attribution;
 mod events;
 mod fleet;
 mod replies;
 
+pub use attribution::Forgeries;
 pub use events::EventFilter;
 pub use fleet::{Delivery, Dispatch, FleetClient, Member, SendError};

@@ -200,3 +200,55 @@ fn defaults_are_not_written_so_older_shops_accept_them() {
     let wire: Value = serde_json::from_slice(&order.to_json()).unwrap();
     assert_eq!(wire["params"], json!({"discount": {"percent": 20}, "target": "all", "duration_secs": 60}));
 }
+
+#[test]
+fn every_version_of_the_grammar_is_judged_by_its_major_and_nothing_else_is_a_version() {
+    let with_version = |v: &str| {
+        let mut order = order_json("status", json!({}));
+        order["v"] = json!(v);
+        Order::from_json(order.to_string().as_bytes()).map(|_| ())
+    };
+    assert_eq!(with_version("99999.0").unwrap_err().kind, OrderErrorKind::UnsupportedVersion);
+    assert_eq!(with_version("65536.0").unwrap_err().kind, OrderErrorKind::UnsupportedVersion);
+    assert!(with_version("1.99999").is_ok(), "a newer minor of major 1");
+    assert!(with_version("00001.0").is_ok(), "leading zeros match the grammar");
+    for bad in ["1", "1.", ".0", "1.0.0", "100000.0", "1.100000", "+1.0", "1.-0", " 1.0", "1.0 ", "١.0", "v1.0"] {
+        assert_eq!(with_version(bad).unwrap_err().kind, OrderErrorKind::Malformed, "{bad:?}");
+    }
+}
+
+#[test]
+fn params_given_as_an_array_or_a_scalar_are_invalid_params() {
+    assert_eq!(kind_of(order_json("status", json!([]))), OrderErrorKind::InvalidParams);
+    assert_eq!(kind_of(order_json("config", json!(["price.pro", "9.99"]))), OrderErrorKind::InvalidParams);
+    assert_eq!(kind_of(order_json("stop", json!("inventory"))), OrderErrorKind::InvalidParams);
+    assert_eq!(kind_of(order_json("status", json!(0))), OrderErrorKind::InvalidParams);
+}
+
+#[test]
+fn an_order_over_the_size_bound_is_malformed_with_its_id_and_no_echo() {
+    let big = "x".repeat(subjects::limits::MAX_ORDER_BYTES);
+    let err = Order::from_json(order_json("announce", json!({ "message": big })).to_string().as_bytes()).unwrap_err();
+    assert_eq!(err.kind, OrderErrorKind::Malformed);
+    assert_eq!(err.order_id.unwrap().as_ref(), "o1");
+    assert!(err.message.len() < 200, "{}", err.message);
+}
+
+#[test]
+fn long_issuers_and_actions_are_refused_without_repeating_them() {
+    let long = "y".repeat(600 * 1024);
+    let mut order = order_json("status", json!({}));
+    order["issued_by"] = json!(long.clone()[..300].to_owned());
+    assert_eq!(kind_of(order), OrderErrorKind::Malformed);
+    let mut order = order_json("status", json!({}));
+    order["confirmed_by"] = json!("");
+    assert_eq!(kind_of(order), OrderErrorKind::Malformed);
+    let err = Order::from_json(order_json(&long, json!({})).to_string().as_bytes()).unwrap_err();
+    assert_eq!(err.kind, OrderErrorKind::Malformed, "over the size bound before anything else");
+    let err = Order::from_json(order_json(&long[..60_000], json!({})).to_string().as_bytes()).unwrap_err();
+    assert_eq!(err.kind, OrderErrorKind::UnknownAction);
+    assert_eq!(err.action, None, "an action longer than any name is not carried");
+    assert!(err.message.chars().count() <= subjects::limits::MAX_ERROR_CHARS, "{}", err.message.len());
+    let body = ErrorBody::new(ErrorCode::InvalidParams, long);
+    assert_eq!(body.message.chars().count(), subjects::limits::MAX_ERROR_CHARS);
+}

@@ -1,0 +1,115 @@
+//! Quotas: a leaked shop credential flooding the events stream with junk is capped by the
+//! stream's limits, and the other shops keep executing orders meanwhile.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use broker::fleet::StreamSettings;
+use subjects::params::StatusParams;
+use subjects::subject::{CONTROL_STREAM, EVENTS_STREAM};
+use subjects::{Command, Order};
+use testkit::TestFleet;
+
+use crate::helpers::{send, spawn_app};
+
+const CAP: i64 = 32 << 20;
+
+/// `rounds` status orders, alternately to shop2 and shop3: each latency, all answered ok.
+async fn orders(fleet: &TestFleet, rounds: usize) -> Vec<Duration> {
+    let mut latencies = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let shop = if i % 2 == 0 { "shop2" } else { "shop3" };
+        let started = Instant::now();
+        let reply = send(fleet, shop, &Order::new(Command::Status(StatusParams {}), "shellia:admin")).await;
+        latencies.push(started.elapsed());
+        assert!(reply.ok, "{shop}: {reply:?}");
+    }
+    latencies
+}
+
+fn summary(latencies: &mut [Duration]) -> String {
+    latencies.sort();
+    let total: Duration = latencies.iter().sum();
+    let p = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    format!(
+        "{} orders, {:.0}/s, p50 {:?}, p99 {:?}",
+        latencies.len(),
+        latencies.len() as f64 / total.as_secs_f64(),
+        p(0.5),
+        p(0.99)
+    )
+}
+
+#[tokio::test]
+async fn a_shop_credential_flooding_junk_is_capped_while_the_other_shops_keep_executing_orders() {
+    let settings = StreamSettings { events_max_bytes: CAP, ..StreamSettings::default() };
+    let fleet = TestFleet::start_with(&["shop1", "shop2", "shop3"], settings).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _shop2 = spawn_app(&fleet, "shop2", dir.path()).await;
+    let _shop3 = spawn_app(&fleet, "shop3", dir.path()).await;
+    // shop1 runs too: its own credential is the one leaked.
+    let shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let mut before = orders(&fleet, 40).await;
+
+    // Admins follow the alerts live (`shellia events tail`): the flood may push them out of the
+    // stream's retention soon after.
+    let watcher = fleet.connect(&fleet.shellia()).await.unwrap();
+    let mut alerts = watcher.subscribe("maxis.*.events.credential.misused").await.unwrap();
+    watcher.flush().await.unwrap();
+    // shop1's credential publishes 512 KB of junk events as fast as the connection takes them.
+    let attacker = fleet.connect(&fleet.shop("shop1")).await.unwrap();
+    let (stop, sent) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
+    let flood = tokio::spawn({
+        let (stop, sent) = (stop.clone(), sent.clone());
+        async move {
+            let junk = vec![b'j'; 512 * 1024];
+            while !stop.load(Ordering::Relaxed) {
+                attacker.publish("maxis.shop1.events.junk", junk.clone().into()).await.unwrap();
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
+            attacker.flush().await.unwrap();
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let flooding = Instant::now();
+    let mut during = orders(&fleet, 20).await;
+    let flood_secs = flooding.elapsed().as_secs_f64() + 0.5;
+    stop.store(true, Ordering::Relaxed);
+    flood.await.unwrap();
+    let last = orders(&fleet, 1).await;
+
+    let js = async_nats::jetstream::new(fleet.connect(&testkit::fleet::provisioner()).await.unwrap());
+    let events = js.get_stream(EVENTS_STREAM).await.unwrap().info().await.unwrap().state.clone();
+    let control = js.get_stream(CONTROL_STREAM).await.unwrap().info().await.unwrap().state.clone();
+    let junk_mb = sent.load(Ordering::Relaxed) as f64 * 0.5;
+    eprintln!(
+        "flood: {junk_mb:.0} MB of junk offered in {flood_secs:.1} s; events stream holds {} MB (cap {} MB)",
+        events.bytes >> 20,
+        CAP >> 20
+    );
+    eprintln!("other shops before the flood: {}", summary(&mut before));
+    eprintln!("other shops during the flood: {}", summary(&mut during));
+
+    assert!(junk_mb > (CAP >> 20) as f64, "the flood went past the cap");
+    assert!(events.bytes <= CAP as u64, "capped: {} bytes", events.bytes);
+    assert_eq!(control.messages, 61, "every order stored, none dropped");
+    assert_eq!(last.len(), 1);
+    let (_, metrics) = testkit::shop::http_get(shop1.http, "/metrics").await;
+    let foreign: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("maxis_foreign_events_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    eprintln!("alert: shop1 saw {foreign} foreign messages on its events subjects");
+    assert!(foreign > 0, "{metrics}");
+    let alert =
+        tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut alerts)).await.unwrap().unwrap();
+    let alert: subjects::Event = serde_json::from_slice(&alert.payload).unwrap();
+    let stream = js.get_stream(EVENTS_STREAM).await.unwrap();
+    assert_eq!(alert.instance.as_ref(), "shop1");
+    assert_eq!(alert.data["identity"], serde_json::json!("shop-shop1"), "the alert names the shop");
+    let stored = stream.get_last_raw_message_by_subject("maxis.shop2.events.order.executed").await.unwrap();
+    let event: subjects::Event = serde_json::from_slice(&stored.payload).unwrap();
+    assert!(event.at > chrono::Utc::now() - chrono::Duration::seconds(5), "shop2's events are still stored");
+}
