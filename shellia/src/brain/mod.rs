@@ -13,7 +13,9 @@
 //! `time` read amounts and durations, and `promo`, `giveaway`, `config`, `figures` and `ops` build
 //! the command with what it will do (`summary`) and the reply once done (`done_text`).
 
+pub mod catalog;
 mod config;
+pub mod explicit;
 mod figures;
 mod giveaway;
 mod lexicon;
@@ -65,6 +67,7 @@ use subjects::params::Audience;
 use subjects::{Command, Name, Target};
 
 use lexicon::Intent;
+pub use catalog::Catalog;
 pub use trouble::Trouble;
 
 /// The admin's defaults: what a request leaves unsaid.
@@ -82,6 +85,9 @@ pub struct Strategy {
     pub default_target: Target,
     /// The fleet's shops and groups; when not empty, any other name is refused as unknown.
     pub known_targets: Vec<Name>,
+    /// Each shop's plans, products and settings; when not empty, a plan or product that the
+    /// addressed shops do not have is asked back with the real names.
+    pub catalog: Catalog,
 }
 
 impl Default for Strategy {
@@ -95,6 +101,7 @@ impl Default for Strategy {
             giveaway_hours: 24,
             default_target: Target::All,
             known_targets: Vec::new(),
+            catalog: Catalog::default(),
         }
     }
 }
