@@ -18,7 +18,9 @@ mod config;
 pub mod explicit;
 mod figures;
 mod giveaway;
+mod items;
 mod lexicon;
+mod normalize;
 pub mod llm;
 mod numbers;
 mod ops;
@@ -190,8 +192,14 @@ impl Built {
 
 /// Reads `text` (leading mentions such as `@Shellia` or `<@123>` are ignored) at `now`.
 pub fn understand(text: &str, strategy: &Strategy, now: DateTime<Utc>) -> Understood {
-    let mut req = text::Request::new(text);
+    let normalized = normalize::normalize(text);
+    let mut req = text::Request::new(&normalized.text);
     let lang = lexicon::language(&req);
+    if let Some(negative) = normalized.negatives.first() {
+        if !matches!(lexicon::intent(&req), Err(Trouble::Destructive(_) | Trouble::Unsupported(_))) {
+            return Trouble::Negative(negative.clone()).answer(lang);
+        }
+    }
     match plan(&mut req, strategy, now, lang) {
         Ok(plan) => Understood::Plan(plan),
         Err(trouble) => trouble.answer(lang),

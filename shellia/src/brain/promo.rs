@@ -5,6 +5,8 @@
 use subjects::params::{Audience, Discount, PromoParams, PromoTarget};
 use subjects::Command;
 
+use super::catalog::Kind;
+use super::items;
 use super::lexicon::is_name_like;
 use super::numbers::{money_at, number_at, percent_at, show_money};
 use super::text::{role_id, Request};
@@ -119,14 +121,18 @@ fn join_words(words: &[String], and: &str) -> String {
 }
 
 /// Finds and claims what the promotion applies to: everything, or plans or products by name
-/// (`les plans Pro et Max`: one promotion each).
-fn take_applies(req: &mut Request) -> Result<Applies, Trouble> {
+/// (`les plans Pro et Max`: one promotion each). With a known catalog, names are compared with
+/// the addressed shops' plans and products wherever they are in the sentence.
+fn take_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
     if EVERYTHING.iter().any(|p| req.take_pattern(p).is_some()) {
         return Ok(Applies {
             targets: vec![PromoTarget::All],
             fr: "tout le catalogue".into(),
             en: "everything".into(),
         });
+    }
+    if !ctx.strategy.catalog.is_empty() {
+        return catalog_applies(req, ctx);
     }
     for (words, plan) in [(PLAN, true), (PRODUCT, false)] {
         let Some(i) = req.find(words) else { continue };
@@ -177,6 +183,55 @@ fn take_applies(req: &mut Request) -> Result<Applies, Trouble> {
     }
 }
 
+/// What the promotion applies to, read against the catalog: every plan or product named, in the
+/// order written; a name after `plan`/`produit` that fits none (or several) is asked back.
+pub(crate) fn catalog_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
+    let found = items::take_items(req, ctx)?;
+    if found.is_empty() {
+        return Err(Trouble::NoPromoTarget);
+    }
+    let (mut fr_plans, mut en_plans, mut fr_products, mut en_products) = (vec![], vec![], vec![], vec![]);
+    let targets = found
+        .into_iter()
+        .map(|(kind, id)| match kind {
+            Kind::Plan => {
+                fr_plans.push(id.clone());
+                en_plans.push(id.clone());
+                PromoTarget::Plan(id)
+            }
+            Kind::Product => {
+                fr_products.push(id.clone());
+                en_products.push(id.clone());
+                PromoTarget::Product(id)
+            }
+        })
+        .collect();
+    let say = |plans: &[String], products: &[String], fr: bool| {
+        let mut parts = Vec::new();
+        let and = if fr { "et" } else { "and" };
+        match (plans.len(), fr) {
+            (0, _) => {}
+            (1, true) => parts.push(format!("le plan {}", plans[0])),
+            (_, true) => parts.push(format!("les plans {}", join_words(plans, and))),
+            (1, false) => parts.push(format!("the {} plan", plans[0])),
+            (_, false) => parts.push(format!("the {} plans", join_words(plans, and))),
+        }
+        match (products.len(), fr) {
+            (0, _) => {}
+            (1, true) => parts.push(format!("le produit {}", products[0])),
+            (_, true) => parts.push(format!("les produits {}", join_words(products, and))),
+            (1, false) => parts.push(format!("product {}", products[0])),
+            (_, false) => parts.push(format!("products {}", join_words(products, and))),
+        }
+        parts.join(&format!(" {and} "))
+    };
+    Ok(Applies {
+        fr: say(&fr_plans, &fr_products, true),
+        en: say(&en_plans, &en_products, false),
+        targets,
+    })
+}
+
 /// Finds and claims a promo code (`code NOEL20`, `avec le code X`).
 fn take_code(req: &mut Request) -> Option<String> {
     let range = req.find_pattern("code|coupon promo|:|~")?;
@@ -214,7 +269,7 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let replace = req
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
         .is_some();
-    let applies = take_applies(req)?;
+    let applies = take_applies(req, ctx)?;
     let french = lang.is_fr();
     let shown = match &discount {
         Discount::Percent(p) => format!("{p}%"),
