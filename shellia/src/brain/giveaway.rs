@@ -12,7 +12,8 @@ use super::time::{show_secs, show_until, take_span, Span};
 use super::trouble::Trouble;
 use super::{Built, Ctx};
 
-const WINNERS: &[&str] = &["gagnant", "gagnants", "gagnante", "gagnantes", "winner", "winners"];
+const WINNERS: &[&str] =
+    &["gagnant", "gagnants", "gagnante", "gagnantes", "winner", "winners", "personne", "personnes", "people", "persons"];
 const MEMBERS: &[&str] = &["membre", "membres", "member", "members"];
 /// Words before a member count: `à`, `dès`, `quand on atteint`, `when we reach`.
 const REACH: &[&str] = &[
@@ -85,7 +86,9 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
         return Some(payload.to_owned());
     }
     let trimmed = |req: &Request, (a, b): (usize, usize)| {
-        let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE))?;
+        // "un mois de Premium": "un" counts there.
+        let counted = |k: usize| req.is(k, &["un", "une", "one"]) && super::time::unit_secs(req.norm(k + 1)).is_some();
+        let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE) || counted(k))?;
         let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE))?;
         Some((a, b))
     };
@@ -123,9 +126,18 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     }
     let winners = take_winners(req).unwrap_or(1);
     let members = take_trigger(req);
-    let span = take_span(req, ctx.now).unwrap_or(Span::For(ctx.strategy.giveaway_hours.saturating_mul(3600)));
+    let span = take_span(req, ctx.now);
+    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, ctx.now)) {
+        if a != b {
+            return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
+        }
+    }
+    let span = span.unwrap_or(Span::For(ctx.strategy.giveaway_hours.saturating_mul(3600)));
     let prize = take_prize(req, keyword).ok_or(Trouble::NoPrize)?;
     let winners = u32::try_from(winners).unwrap_or(u32::MAX);
+    if winners == 0 {
+        return Err(Trouble::NoWinners);
+    }
     let members = members.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
     let how_long = match span {
         Span::For(secs) => {

@@ -56,7 +56,7 @@ const ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
     "post", "broadcast",
 ];
-const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw"];
+const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw", "prize"];
 #[rustfmt::skip]
 const PROMO: &[&str] = &[
     "promo", "promos", "promotion", "promotions", "reduction", "reductions", "remise", "rabais", "discount",
@@ -91,7 +91,7 @@ const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "arti
 const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*"];
 const STATUS: &[&str] = &[
     "etat", "statut", "status", "sante", "health", "online", "ligne", "uptime", "version", "versions", "ping", "how",
-    "comment", "va", "vont", "marche", "tourne", "doing", "up",
+    "comment", "va", "vont", "marche", "tourne", "doing", "up", "ok", "okay", "fine", "alive",
 ];
 
 /// Common words of requests that no list above holds.
@@ -122,7 +122,8 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "then", "puis", "ensuite", "est", "sont", "ont", "has", "have", "avant", "apres", "after", "before", "abonnement",
     "abonnements", "do", "go", "so", "up", "as", "hi", "ok", "ne", "se", "sa", "ta", "te", "ni", "off",
     "you", "vous", "toi", "lui", "eux", "them", "him", "her", "real", "sure", "fun", "last", "past", "next",
-    "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains",
+    "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains", "bot", "bots", "yo", "hey",
+    "re", "ll", "ve", "s", "t", "m",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).
@@ -195,6 +196,15 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     if let Some(i) = req.find(UNSUPPORTED).or_else(|| req.find_pattern("mot de passe").map(|r| r.start)) {
         return Err(Trouble::Unsupported(req.raw(i).to_owned()));
+    }
+    let admin = [
+        "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
+        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces",
+        "make|rends|rend|mets|passe|promote|promeus me|moi|-moi|myself ~ an|un|~ admin|administrateur|administrator|mod|modo|op",
+        "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
+    ];
+    if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {
+        return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
     }
     if req.find(&["!*"]).is_some() || req.has(EXECUTE) {
         return Ok(Intent::Execute);

@@ -215,7 +215,8 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         }
         other => other?,
     };
-    let takes_payload = matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute);
+    let takes_payload = matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute)
+        || (intent == Intent::Giveaway && req.payload_is_quoted());
     if !takes_payload {
         req.release_payload();
     }

@@ -8,7 +8,7 @@ use subjects::params::{
 };
 use subjects::Command;
 
-use super::lexicon::{is_announce, is_giveaway, GiveawaysOp, Intent};
+use super::lexicon::{is_announce, is_giveaway, is_known_word, GiveawaysOp, Intent};
 use super::promo::{show_audience, take_audience};
 use super::target::show_target;
 use super::text::{channel_id, Request};
@@ -95,6 +95,14 @@ fn stop(req: &mut Request, lang: Lang) -> Built {
         let i = req.find(REASON)?;
         take_text(req, i + 1).map(|r| r.trim_end_matches(['!', '.', ' ']).to_owned())
     });
+    // The seed's short form: `stop inventaire` (the words right after the verb).
+    let reason = reason.or_else(|| {
+        let first = (0..req.len()).find(|&i| !req.is_used(i))?;
+        let next = first + 1;
+        let plain = ["inventaire", "inventory", "maintenance", "travaux", "vacances", "holidays"];
+        let readable = !req.is_used(next) && (!is_known_word(req.norm(next)) || req.is(next, &plain));
+        (req.is(first, &["stop", "close", "ferme"]) && readable).then(|| take_text(req, next)).flatten()
+    });
     let reason = reason.or_else(|| req.has(&["maintenance"]).then(|| "maintenance".to_owned()));
     let done = match &reason {
         Some(r) => (format!("⛔ Boutique fermée ({r})."), format!("⛔ Shop closed ({r}).")),
@@ -139,6 +147,12 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
         Some(payload) => payload.to_owned(),
         None => take_text(req, keyword + 1).ok_or(Trouble::NoMessage)?,
     };
+    let filler = ["stp", "svp", "please", "merci", "thanks", "something", "quelque", "chose", "qqch", "now", "maintenant"];
+    let words: Vec<String> =
+        message.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    if words.iter().all(|w| filler.contains(&w.as_str())) {
+        return Err(Trouble::NoMessage);
+    }
     let who = show_audience(&audience, lang.is_fr());
     let summary = lang.pick(format!("Annoncer « {message} » {who}"), format!("Announce \"{message}\" to {who}"));
     let done =

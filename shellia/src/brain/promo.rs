@@ -31,7 +31,10 @@ const EVERYTHING: &[&str] = &[
 /// a role, or everyone.
 pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Audience> {
     if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && role_id(req.norm(i)).is_some()) {
-        req.take(i..i + 1);
+        // "pour le rôle <@&1>", "for the <@&1> role": the words around the mention go with it.
+        let before = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the role|roles").filter(|r| r.end == i);
+        let after = usize::from(req.is(i + 1, &["role", "roles"]));
+        req.take(before.map_or(i, |r| r.start)..i + 1 + after);
         return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
     }
     let pings = "ceux|those|people|members|membres|aux|to|the|~ qui|who|with|~ ont|have|~ active|activated|enabled|opted|turned|~ in|on|~ les|the|their|~ promo|~ pings|ping|promo-ping|promo-pings|promoping";
@@ -185,7 +188,7 @@ fn take_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
 
 /// What the promotion applies to, read against the catalog: every plan or product named, in the
 /// order written; a name after `plan`/`produit` that fits none (or several) is asked back.
-pub(crate) fn catalog_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
+fn catalog_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
     let found = items::take_items(req, ctx)?;
     if found.is_empty() {
         return Err(Trouble::NoPromoTarget);
@@ -264,7 +267,13 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
     let discount = take_discount(req, strategy)?;
-    let span = take_span(req, now).unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
+    let span = take_span(req, now);
+    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now)) {
+        if a != b {
+            return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
+        }
+    }
+    let span = span.unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
     let starts_at = take_start(req, now);
     let replace = req
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")

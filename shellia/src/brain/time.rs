@@ -93,7 +93,10 @@ pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
         req.take_pattern("seulement|only|uniquement");
         return Some(Span::Until(midnight(now) + Duration::days(1) - Duration::minutes(1)));
     }
-    let (i, (secs, end)) = (0..req.len()).find_map(|i| duration_at(req, i).map(|d| (i, d)))?;
+    // "un mois de Premium", "a month of Nitro": a prize, not a duration.
+    let prize = |end: usize| req.is(end, &["de", "d", "of"]) && !req.is(end + 1, &["plus", "more"]);
+    let (i, (secs, end)) =
+        (0..req.len()).find_map(|i| duration_at(req, i).filter(|&(_, end)| !prize(end)).map(|d| (i, d)))?;
     let lead = i.checked_sub(1).filter(|&p| req.is(p, &["pendant", "durant", "for", "during", "sur", "over"]));
     req.take(lead.unwrap_or(i)..end);
     Some(Span::For(secs))
