@@ -55,7 +55,7 @@ const WEAK: &[(&str, &str)] = &[
     ("shop|store name", "shop.name"),
     ("renomme|renommer|rename", "shop.name"),
 ];
-const PRICE: &[&str] = &["prix", "price", "tarif", "cost"];
+const PRICE: &[&str] = &["prix", "price", "tarif"];
 const SETTING: &[&str] = &["config", "configure", "configuration", "reglage*", "setting*", "parametre*"];
 const WRITE: &[&str] = &[
     "mets", "met", "mettre", "passe", "passer", "change", "changer", "modifie", "modifier", "regle", "regler", "fixe",
@@ -241,6 +241,10 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let (key, last) = take_key(req)?;
     let key = known_plan(key, ctx)?;
     let value = take_value(req, &key, last + 1)?.map(|v| canonical(&key, v)).transpose()?;
+    let channel_key = matches!(key.as_str(), "announce.channel" | "giveaway.channel");
+    if let Some(name) = req.channel_name().filter(|_| value.is_none() && channel_key) {
+        return Err(Trouble::ChannelName(name));
+    }
     if value.is_none() && writes {
         return Err(Trouble::NoSettingValue(key));
     }

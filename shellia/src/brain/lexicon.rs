@@ -27,6 +27,8 @@ pub(crate) enum Intent {
     Catalog,
     Giveaways(GiveawaysOp),
     Preorders,
+    Restock,
+    Hide,
 }
 
 /// What is done to an existing giveaway.
@@ -54,7 +56,8 @@ const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "
 #[rustfmt::skip]
 const ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
-    "post", "broadcast",
+    "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
+    "notify", "previens", "prevenir", "informe", "informer", "message", "messages",
 ];
 const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw", "prize"];
 #[rustfmt::skip]
@@ -248,6 +251,12 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     let asking = ["is", "are", "est", "est-elle", "est-il", "sont", "sont-elles", "sont-ils"];
     if req.has(&state) && req.has(&asking) {
         return Ok(Intent::Status);
+    }
+    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) {
+        return Ok(Intent::Restock);
+    }
+    if req.has(&["hide", "cache", "cacher", "masque", "masquer", "unlist", "delist"]) {
+        return Ok(Intent::Hide);
     }
     let table: [(&[&str], Intent); 8] = [
         (REPORT, Intent::Report),

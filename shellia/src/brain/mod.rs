@@ -240,6 +240,7 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         Intent::Report => figures::report(req, &ctx),
         other => ops::build(other, req, &ctx)?,
     };
+    let built = if intent == Intent::Promo && req.has(ESTIMATE) { estimate(built, lang) } else { built };
     let changes_shops = matches!(intent, Intent::Start | Intent::Stop | Intent::Restart | Intent::Resync);
     let unread = if changes_shops { target::leftover(req, strategy) } else { None };
     if let Some(trouble) = unread.or_else(|| target::dangling(req, strategy)) {
@@ -253,4 +254,27 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
     let summary =
         lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
     Ok(Plan { lang, target, commands: built.commands, summary, done_text: built.done })
+}
+
+/// Words that ask what a promotion would do rather than to start it.
+const ESTIMATE: &[&str] = &[
+    "estimate", "estime", "estimer", "estimation", "simulate", "simule", "simuler", "cost", "couterait", "coute",
+    "couter", "impact", "would",
+];
+
+/// The promotions of `built`, asked as read-only estimates (`estimate`) instead.
+fn estimate(built: Built, lang: Lang) -> Built {
+    let commands = built
+        .commands
+        .into_iter()
+        .map(|c| match c {
+            Command::Promo(promo) => Command::Estimate(subjects::params::EstimateParams { promo, days: 7 }),
+            other => other,
+        })
+        .collect();
+    Built {
+        commands,
+        summary: lang.pick(format!("Estimer sans rien lancer : {}", built.summary), format!("Estimate, without starting it: {}", built.summary)),
+        done: lang.pick("📐 Voici l'estimation.", "📐 Here is the estimate.").to_owned(),
+    }
 }

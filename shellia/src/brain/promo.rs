@@ -37,6 +37,9 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
         req.take(before.map_or(i, |r| r.start)..i + 1 + after);
         return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
     }
+    if req.take_pattern("promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes").is_some() {
+        return Some(Audience::PromoPing);
+    }
     let pings = "ceux|those|people|members|membres|aux|to|the|~ qui|who|with|~ ont|have|~ active|activated|enabled|opted|turned|~ in|on|~ les|the|their|~ promo|~ pings|ping|promo-ping|promo-pings|promoping";
     if req.take_pattern(pings).is_some() {
         return Some(Audience::PromoPing);
@@ -67,6 +70,24 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
     }
     let everyone = ["tout le monde", "everyone|everybody|@everyone", "tous|all les|~ membres|members"];
     everyone.iter().find_map(|p| req.take_pattern(p)).map(|_| Audience::Everyone)
+}
+
+/// A role named by its name (`for the Boosters role`, `pour le rôle VIP`) rather than mentioned:
+/// its id is unknown, so the request is asked back.
+pub(crate) fn role_named(req: &Request) -> Option<String> {
+    let role = ["role", "roles"];
+    (0..req.len()).find_map(|i| {
+        if !req.is(i, &role) {
+            return None;
+        }
+        let after = i + 1;
+        if !req.is_used(after) && is_name_like(req.norm(after)) && !req.is(after, &["des", "de", "du"]) {
+            return Some(req.raw(after).to_owned());
+        }
+        let before = i.checked_sub(1)?;
+        (!req.is_used(before) && is_name_like(req.norm(before)) && !super::lexicon::is_known_word(req.norm(before)))
+            .then(|| req.raw(before).to_owned())
+    })
 }
 
 /// The audience as said to the admin.
@@ -264,6 +285,9 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let (lang, strategy, now) = (ctx.lang, ctx.strategy, ctx.now);
     let audience = take_audience(req, strategy).unwrap_or_else(|| strategy.promo_audience.clone());
+    if let Some(name) = role_named(req) {
+        return Err(Trouble::RoleName(name));
+    }
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
     let discount = take_discount(req, strategy)?;

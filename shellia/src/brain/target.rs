@@ -89,8 +89,17 @@ pub(crate) fn take_target(req: &mut Request, strategy: &Strategy, loose: bool) -
         let word = req.norm(i);
         let english = i > 0 && req.is(i - 1, &["the", "on", "for", "in", "at", "of", "to"]);
         let before_group = english && req.is(i + 1, GROUPS) && is_name_like(word);
-        let known = strategy.known_targets.iter().any(|n| n.as_ref() == word);
-        let code = loose && names_itself(word, strategy) && !is_known_word(word);
+        // "us" is also the English pronoun ("what would it cost us"): a group only where a
+        // shop could stand.
+        let pronoun = word == "us"
+            && !(i == 0
+                || req.is(i - 1, PREPS)
+                || req.is(i - 1, ARTICLES)
+                || req.is(i - 1, NOUNS)
+                || req.is(i + 1, NOUNS)
+                || req.is_used(i - 1));
+        let known = strategy.known_targets.iter().any(|n| n.as_ref() == word) && !pronoun;
+        let code = loose && names_itself(word, strategy) && !is_known_word(word) && !pronoun;
         if !req.is_used(i) && (before_group || known || code || is_shop_id(word)) {
             found.push(named(req, i, strategy)?);
             req.take(i..if before_group { i + 2 } else { i + 1 });

@@ -130,6 +130,20 @@ impl Request {
         self.payload.as_deref()
     }
 
+    /// A channel named by its name (`#news`) rather than mentioned (`<#123>`): its id is unknown.
+    pub(crate) fn channel_name(&self) -> Option<String> {
+        let bytes = self.text.as_bytes();
+        self.text.match_indices('#').find_map(|(at, _)| {
+            let before = at.checked_sub(1).map(|b| bytes[b]);
+            if before == Some(b'<') || before.is_some_and(|b| b.is_ascii_alphanumeric()) {
+                return None;
+            }
+            let name: String =
+                self.text[at + 1..].chars().take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_').collect();
+            (!name.is_empty() && !name.chars().all(|c| c.is_ascii_digit())).then(|| format!("#{name}"))
+        })
+    }
+
     /// Whether the payload is between quotes (rather than after a colon).
     pub(crate) fn payload_is_quoted(&self) -> bool {
         self.quoted

@@ -114,6 +114,12 @@ pub enum Trouble {
     /// Two values for one thing (two durations).
     #[error("two values: {0} and {1}")]
     Contradiction(String, String),
+    /// A channel named by its name: Shellia needs the mention (its id).
+    #[error("channel {0} named without its id")]
+    ChannelName(String),
+    /// A role named by its name: Shellia needs the mention (its id).
+    #[error("role {0} named without its id")]
+    RoleName(String),
     /// A giveaway with no winner.
     #[error("no winner")]
     NoWinners,
@@ -173,6 +179,8 @@ impl Trouble {
             Self::AmbiguousItem { name, candidates } => format!("« {name} » peut être {candidates} : lequel ?"),
             Self::Contradiction(a, b) => format!("« {a} » ou « {b} » ? Les deux se contredisent : lequel ?"),
             Self::NoWinners => "Combien de gagnants ? Au moins un.".into(),
+            Self::ChannelName(c) => format!("Quel salon est « {c} » ? Mentionne-le (tape # et choisis-le dans la liste) pour que j'aie son identifiant."),
+            Self::RoleName(r) => format!("Quel rôle est « {r} » ? Mentionne-le (@{r} choisi dans la liste) pour que j'aie son identifiant."),
             Self::Invalid(m) => format!("Je refuse : l'ordre serait invalide ({m})."),
         }
     }
@@ -209,6 +217,8 @@ impl Trouble {
             Self::AmbiguousItem { name, candidates } => format!("\"{name}\" could be {candidates}: which one?"),
             Self::Contradiction(a, b) => format!("\"{a}\" or \"{b}\"? They contradict each other: which one?"),
             Self::NoWinners => "How many winners? At least one.".into(),
+            Self::ChannelName(c) => format!("Which channel is \"{c}\"? Mention it (type # and pick it) so I get its id."),
+            Self::RoleName(r) => format!("Which role is \"{r}\"? Mention it (@{r} picked from the list) so I get its id."),
             Self::Invalid(m) => format!("I won't: the order would be invalid ({m})."),
         }
     }

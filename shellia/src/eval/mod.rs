@@ -154,3 +154,43 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn eval_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval")
+    }
+
+    fn assert_thresholds(corpus: &str) {
+        let report = run(&eval_dir().join(corpus), &eval_dir().join("fleet.toml")).expect("the corpus reads");
+        // The held-out corpus' failures are never printed: nobody tunes on them.
+        let shown = report.render(corpus == "dev.jsonl");
+        assert!(report.total.plan_pct() >= 95.0, "{corpus}: exact plans below 95%\n{shown}");
+        assert!(report.total.guarded_pct() >= 100.0, "{corpus}: a question or refusal missed\n{shown}");
+    }
+
+    #[test]
+    fn the_dev_corpus_has_enough_requests_in_both_languages() {
+        let cases = corpus::load(&eval_dir().join("dev.jsonl")).expect("the corpus reads");
+        assert!(cases.len() >= 220, "{} requests", cases.len());
+        for lang in ["fr", "en"] {
+            assert!(cases.iter().filter(|c| c.lang == lang).count() >= 100, "too few {lang} requests");
+        }
+    }
+
+    #[test]
+    fn the_dev_corpus_reaches_95_percent_exact_plans_and_every_refusal() {
+        assert_thresholds("dev.jsonl");
+    }
+
+    #[test]
+    fn the_held_out_corpus_reaches_95_percent_exact_plans_and_every_refusal_when_present() {
+        if eval_dir().join("heldout.jsonl").exists() {
+            assert_thresholds("heldout.jsonl");
+        }
+    }
+}

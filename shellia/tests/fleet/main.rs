@@ -3,6 +3,7 @@ mod ask;
 mod assistant;
 mod console;
 mod discord;
+mod eval;
 mod events;
 mod helpers;
 mod llm;
