@@ -11,7 +11,8 @@ use subjects::Command;
 use super::lexicon::{is_announce, is_giveaway, is_known_word, GiveawaysOp, Intent};
 use super::promo::{show_audience, take_audience};
 use super::target::show_target;
-use super::text::{channel_id, Request};
+use super::lexicon::STOP_WORDS;
+use super::text::{channel_id, word_in, Request};
 use super::trouble::Trouble;
 use super::{Built, Ctx, Lang};
 
@@ -169,8 +170,18 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     let filler = ["stp", "svp", "please", "merci", "thanks", "something", "quelque", "chose", "qqch", "now", "maintenant"];
     let words: Vec<String> =
         message.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-    let empty = words.iter().all(|w| filler.contains(&w.as_str()) || is_announce(w) || w == "an" || w == "une");
-    if req.payload().is_none() && empty {
+    // Typed without quotes or a colon, a message has at least two words of its own once the
+    // structure words are set aside ("announce to inactive members" has none).
+    let own = words
+        .iter()
+        .filter(|w| {
+            !(filler.contains(&w.as_str())
+                || is_announce(w)
+                || word_in(w, STOP_WORDS)
+                || matches!(w.as_str(), "an" | "une" | "annonce" | "announcement" | "announcements" | "annonces"))
+        })
+        .count();
+    if req.payload().is_none() && own < 2 {
         return Err(Trouble::NoMessage);
     }
     let who = show_audience(&audience, lang.is_fr());

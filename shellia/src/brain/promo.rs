@@ -258,12 +258,19 @@ fn catalog_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
 
 /// Finds and claims a promo code (`code NOEL20`, `avec le code X`).
 fn take_code(req: &mut Request) -> Option<String> {
-    let range = req.find_pattern("code|coupon promo|:|~")?;
-    let j = range.end;
+    let start = req.find(&["code", "codes", "coupon", "coupons", "voucher"])?;
+    let skip = ["code", "promo", "called", "named", "nomme", "appele", "discount", "reduction", "de", "du", ":", "="];
+    let mut j = start + 1;
+    while req.is(j, &skip) && j < start + 4 {
+        j += 1;
+    }
     let raw = req.raw(j);
     let ok = !req.is_used(j) && !raw.is_empty() && raw.len() <= 32;
     let ok = ok && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    ok.then(|| raw.to_owned()).inspect(|_| req.take(range.start..j + 1))
+    // A code is written as one: capitals or digits (`NOEL20`, `X`), not a plain word.
+    let looks = raw.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        || (is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j)));
+    (ok && looks).then(|| raw.to_owned()).inspect(|_| req.take(start..j + 1))
 }
 
 /// Finds and claims the most redemptions (`100 utilisations`, `limited to 100`, `first 50`).
@@ -272,7 +279,7 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
         let at = req.match_at(i, "limite|limitee|limited|max|maximum|first a|to|de|~").unwrap_or(i);
         let discount = percent_at(req, at).is_some() || money_at(req, at).is_some() || duration_at(req, at).is_some();
         let Some((n, end)) = number_at(req, at).filter(|_| !discount) else { continue };
-        let uses = req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|premiers|premieres");
+        let uses = req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres");
         if at > i || uses.is_some() {
             req.take(i..uses.unwrap_or(end));
             return n.whole.and_then(|v| u32::try_from(v).ok());
