@@ -126,7 +126,8 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "abonnements", "do", "go", "so", "up", "as", "hi", "ok", "ne", "se", "sa", "ta", "te", "ni", "off",
     "you", "vous", "toi", "lui", "eux", "them", "him", "her", "real", "sure", "fun", "last", "past", "next",
     "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains", "bot", "bots", "yo", "hey",
-    "re", "ll", "ve", "s", "t", "m",
+    "re", "ll", "ve", "s", "t", "m", "users", "utilisateurs", "folks", "people", "buyers", "customers", "clients",
+    "gens", "personnes",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).

@@ -46,18 +46,26 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
     }
     if let Some(i) = req.find(&["inacti*", "dormant*"]) {
         let lead = (i.saturating_sub(3)..i)
-            .find(|&j| (j..i).all(|k| req.is(k, &["aux", "a", "to", "les", "the", "membres", "members", "all"])));
+            .find(|&j| {
+            let lead = ["aux", "a", "to", "les", "the", "membres", "members", "all", "users", "people", "folks", "ceux"];
+            (j..i).all(|k| req.is(k, &lead))
+        });
         req.take(lead.unwrap_or(i)..i + 1);
         let default = match strategy.promo_audience {
             Audience::InactiveDays(days) => days,
             _ => 30,
         };
-        let marked = req.match_at(i + 1, "depuis|for|since|de|d|over|of|pendant|during");
+        let mut k = i + 1;
+        while k < i + 4 && req.is(k, &["users", "members", "membres", "people", "folks", "utilisateurs", "clients", "customers", "buyers", "acheteurs"]) {
+            k += 1;
+        }
+        let marked = req.match_at(k, "depuis|for|since|de|d|over|of|pendant|during|in|~ the|~ last|past|derniers|~");
         let before =
             (i.saturating_sub(3)..i).find_map(|j| duration_at(req, j).filter(|&(_, end)| end == i).map(|d| (j, d)));
         let days = match (marked.and_then(|m| duration_at(req, m)), before) {
             (Some((secs, end)), _) => {
                 req.take(i + 1..end);
+                req.take_pattern("derniers|dernieres|passes");
                 secs / 86_400
             }
             (None, Some((j, (secs, end)))) => {
@@ -292,9 +300,6 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let (lang, strategy, now) = (ctx.lang, ctx.strategy, ctx.now);
     let audience = take_audience(req, strategy).unwrap_or_else(|| strategy.promo_audience.clone());
-    if let Some(name) = role_named(req) {
-        return Err(Trouble::RoleName(name));
-    }
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
     let discount = take_discount(req, strategy)?;
@@ -310,6 +315,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
         .is_some();
     let applies = take_applies(req, ctx)?;
+    if let Some(name) = role_named(req) {
+        return Err(Trouble::RoleName(name));
+    }
     let french = lang.is_fr();
     let shown = match &discount {
         Discount::Percent(p) => format!("{p}%"),

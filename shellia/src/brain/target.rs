@@ -96,6 +96,7 @@ pub(crate) fn take_target(req: &mut Request, strategy: &Strategy, loose: bool) -
                 || req.is(i - 1, PREPS)
                 || req.is(i - 1, ARTICLES)
                 || req.is(i - 1, NOUNS)
+                || req.is(i - 1, &["et", "and", "&"])
                 || req.is(i + 1, NOUNS)
                 || req.is_used(i - 1));
         let known = strategy.known_targets.iter().any(|n| n.as_ref() == word) && !pronoun;
