@@ -98,7 +98,7 @@ pub(crate) fn names_setting(req: &Request) -> bool {
 }
 
 /// Finds and claims the key; the index of its last token.
-fn take_key(req: &mut Request) -> Result<(String, usize), Trouble> {
+fn take_key(req: &mut Request, ctx: &Ctx) -> Result<(String, usize), Trouble> {
     if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && key_token(req.norm(i)).is_some()) {
         let key = key_token(req.norm(i)).unwrap_or_default();
         if !allowed(&key) {
@@ -118,8 +118,15 @@ fn take_key(req: &mut Request) -> Result<(String, usize), Trouble> {
     let i = req.find(PRICE).ok_or(Trouble::Unknown)?;
     let skip = ["du", "de", "d", "des", "of", "the", "le", "la", "l", "for", "pour", "plan", "offre", "abonnement"];
     let after = (i + 1..req.len()).find(|&j| !req.is(j, &skip));
-    let before = (0..i).rev().find(|&j| !req.is(j, &["plan", "offre"]));
-    let plan = [after, before].into_iter().flatten().find(|&j| !req.is_used(j) && is_name_like(req.norm(j)));
+    let before = (0..i).rev().find(|&j| !req.is(j, &["plan", "offre", "s", "the", "le", "la", "l"]));
+    let named = |j: &usize| !req.is_used(*j) && is_name_like(req.norm(*j));
+    let candidates: Vec<usize> = [after, before].into_iter().flatten().filter(named).collect();
+    // With a known catalog, the word that is one of the plans wins ("le premium coûte désormais 24,99").
+    let in_catalog = |j: &usize| {
+        let plans = catalog_plans(ctx);
+        !plans.is_empty() && matches!(resolve_in(&plans, req.norm(*j)), Resolved::One(_))
+    };
+    let plan = candidates.iter().copied().find(in_catalog).or_else(|| candidates.first().copied());
     let j = plan.ok_or(Trouble::NoPlanForPrice)?;
     req.take(i.min(j)..i.max(j) + 1);
     Ok((format!("price.{}", req.norm(j)), i.max(j)))
@@ -169,6 +176,11 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
         }
     };
     Ok(value)
+}
+
+/// The plans every addressed shop has (empty when the catalog is unknown).
+fn catalog_plans(ctx: &Ctx) -> Vec<String> {
+    ctx.strategy.catalog.ids(Kind::Plan, ctx.target)
 }
 
 /// `price.<plan>` checked against the addressed shops' plans (a typo or a unique prefix is
@@ -238,7 +250,7 @@ fn currency_code(word: &str) -> Option<String> {
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let lang = ctx.lang;
     let writes = req.has(WRITE);
-    let (key, last) = take_key(req)?;
+    let (key, last) = take_key(req, ctx)?;
     let key = known_plan(key, ctx)?;
     let value = take_value(req, &key, last + 1)?.map(|v| canonical(&key, v)).transpose()?;
     let channel_key = matches!(key.as_str(), "announce.channel" | "giveaway.channel");

@@ -127,7 +127,7 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "you", "vous", "toi", "lui", "eux", "them", "him", "her", "real", "sure", "fun", "last", "past", "next",
     "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains", "bot", "bots", "yo", "hey",
     "re", "ll", "ve", "s", "t", "m", "users", "utilisateurs", "folks", "people", "buyers", "customers", "clients",
-    "gens", "personnes",
+    "gens", "personnes", "desormais", "dorenavant", "maintenant",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).
