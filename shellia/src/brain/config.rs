@@ -119,7 +119,7 @@ fn take_key(req: &mut Request, ctx: &Ctx) -> Result<(String, usize), Trouble> {
     let skip = ["du", "de", "d", "des", "of", "the", "le", "la", "l", "for", "pour", "plan", "offre", "abonnement"];
     let after = (i + 1..req.len()).find(|&j| !req.is(j, &skip));
     let before = (0..i).rev().find(|&j| !req.is(j, &["plan", "offre", "s", "the", "le", "la", "l"]));
-    let named = |j: &usize| !req.is_used(*j) && is_name_like(req.norm(*j));
+    let named = |j: &usize| !req.is_used(*j) && is_name_like(req.norm(*j)) && !req.is(*j, WRITE);
     let candidates: Vec<usize> = [after, before].into_iter().flatten().filter(named).collect();
     // With a known catalog, the word that is one of the plans wins ("le premium coûte désormais 24,99").
     let in_catalog = |j: &usize| {
