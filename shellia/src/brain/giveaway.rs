@@ -5,7 +5,9 @@
 use subjects::params::{GiveawayParams, GiveawayTrigger, Requirements};
 use subjects::Command;
 
-use super::lexicon::is_giveaway;
+use super::catalog::Kind;
+use super::items::{unknown, PLAN_WORDS};
+use super::lexicon::{is_giveaway, is_known_word, is_name_like};
 use super::numbers::{number_at, split_unit};
 use super::text::{channel_id, word_in, Request};
 use super::time::{show_secs, show_until, take_span, Span};
@@ -124,7 +126,13 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     if let Some((i, _)) = channel {
         req.take(i..i + 1);
     }
-    let winners = take_winners(req).unwrap_or(1);
+    let winners = take_winners(req);
+    if let (Some(a), Some(b)) = (winners, take_winners(req)) {
+        if a != b {
+            return Err(Trouble::Contradiction(a.to_string(), b.to_string()));
+        }
+    }
+    let winners = winners.unwrap_or(1);
     let members = take_trigger(req);
     let span = take_span(req, ctx.now);
     if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, ctx.now)) {
@@ -134,6 +142,7 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     }
     let span = span.unwrap_or(Span::For(ctx.strategy.giveaway_hours.saturating_mul(3600)));
     let prize = take_prize(req, keyword).ok_or(Trouble::NoPrize)?;
+    prize_plan_exists(&prize, ctx)?;
     let winners = u32::try_from(winners).unwrap_or(u32::MAX);
     if winners == 0 {
         return Err(Trouble::NoWinners);
@@ -170,4 +179,33 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         bonus: Vec::new(),
     };
     Ok(Built::one(Command::Giveaway(params), summary, done))
+}
+
+/// A prize that names a plan (`the Gold plan`, `un abonnement Platinum`) must name one the
+/// addressed shops have; otherwise the real plans are asked for.
+fn prize_plan_exists(prize: &str, ctx: &Ctx) -> Result<(), Trouble> {
+    let catalog = &ctx.strategy.catalog;
+    if catalog.is_empty() {
+        return Ok(());
+    }
+    let words: Vec<String> =
+        prize.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let plans = catalog.ids(Kind::Plan, ctx.target);
+    let products = catalog.ids(Kind::Product, ctx.target);
+    let known = |w: &str| {
+        plans.iter().chain(&products).any(|id| id == w || format!("{id}s") == w)
+            || is_known_word(w)
+            || w.chars().all(|c| c.is_ascii_digit())
+    };
+    for (i, w) in words.iter().enumerate() {
+        if !word_in(w, PLAN_WORDS) {
+            continue;
+        }
+        let around = [i.checked_sub(1), Some(i + 1)];
+        let named = around.into_iter().flatten().filter_map(|j| words.get(j)).find(|n| is_name_like(n) && !word_in(n, &["of", "de", "du", "d"]));
+        if let Some(name) = named.filter(|n| !known(n)) {
+            return Err(unknown(Kind::Plan, name, &plans, &products));
+        }
+    }
+    Ok(())
 }
