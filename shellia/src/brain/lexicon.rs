@@ -94,7 +94,7 @@ const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "arti
 const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*"];
 const STATUS: &[&str] = &[
     "etat", "statut", "status", "sante", "health", "online", "ligne", "uptime", "version", "versions", "ping", "how",
-    "comment", "va", "vont", "marche", "tourne", "doing", "up", "ok", "okay", "fine", "alive",
+    "comment", "va", "vont", "marche", "tourne", "doing", "up", "ok", "okay", "fine", "alive", "check", "checkup",
 ];
 
 /// Common words of requests that no list above holds.
@@ -127,7 +127,7 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "you", "vous", "toi", "lui", "eux", "them", "him", "her", "real", "sure", "fun", "last", "past", "next",
     "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains", "bot", "bots", "yo", "hey",
     "re", "ll", "ve", "s", "t", "m", "users", "utilisateurs", "folks", "people", "buyers", "customers", "clients",
-    "gens", "personnes", "desormais", "dorenavant", "maintenant",
+    "gens", "personnes", "desormais", "dorenavant", "maintenant", "back", "again", "stuck", "lagging",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).

@@ -91,14 +91,9 @@ pub(crate) fn take_target(req: &mut Request, strategy: &Strategy, loose: bool) -
         let before_group = english && req.is(i + 1, GROUPS) && is_name_like(word);
         // "us" is also the English pronoun ("what would it cost us"): a group only where a
         // shop could stand.
-        let pronoun = word == "us"
-            && !(i == 0
-                || req.is(i - 1, PREPS)
-                || req.is(i - 1, ARTICLES)
-                || req.is(i - 1, NOUNS)
-                || req.is(i - 1, &["et", "and", "&"])
-                || req.is(i + 1, NOUNS)
-                || req.is_used(i - 1));
+        let object_of = ["cost", "costs", "give", "gives", "tell", "send", "let", "help", "show", "owe", "make",
+            "get", "bring", "told", "gave", "sent", "pay", "charge", "brought", "would", "cut", "save", "saves"];
+        let pronoun = word == "us" && i > 0 && req.is(i - 1, &object_of) && !req.is(i + 1, NOUNS);
         let known = strategy.known_targets.iter().any(|n| n.as_ref() == word) && !pronoun;
         let code = loose && names_itself(word, strategy) && !is_known_word(word) && !pronoun;
         if !req.is_used(i) && (before_group || known || code || is_shop_id(word)) {
