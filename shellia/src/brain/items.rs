@@ -95,6 +95,20 @@ pub(crate) fn take_items(req: &mut Request, ctx: &Ctx) -> Result<Vec<(Kind, Stri
             return Err(unknown(Kind::Plan, req.raw(j), &plans, &products));
         }
     }
+    // "le pro et le gold": a name listed with a known one is one too, and must exist.
+    for &(at, _, _) in &found {
+        let mut j = at + 1;
+        if !req.is(j, &["et", "and", "ou", "or", "&", "plus"]) {
+            continue;
+        }
+        j += 1;
+        while req.is(j, &["le", "la", "les", "l", "the", "plan", "produit", "product"]) {
+            j += 1;
+        }
+        if !req.is_used(j) && is_name_like(req.norm(j)) && !is_known_word(req.norm(j)) {
+            return Err(unknown(Kind::Plan, req.raw(j), &plans, &products));
+        }
+    }
     found.sort_by_key(|(at, _, _)| *at);
     let mut items: Vec<(Kind, String)> = Vec::new();
     for (_, kind, id) in found {

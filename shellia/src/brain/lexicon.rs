@@ -203,7 +203,8 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     let admin = [
         "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
-        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces",
+        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces|role|roles",
+        "make|rends|promote|promeus|nomme ~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
         "make|rends|rend|mets|passe|promote|promeus me|moi|-moi|myself ~ an|un|~ admin|administrateur|administrator|mod|modo|op",
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
     ];

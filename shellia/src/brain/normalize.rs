@@ -80,7 +80,7 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\bqui\s+(?:dure|durera|se\s+termine\s+dans|finit\s+dans)\b", "pendant"),
     (r"\b(?:se\s+termine|finit|termine)\s+dans\b", "pendant"),
     (r"\b(?:should|will|must)\s+cost\b|\bcosts\b|\bco[uû]te(?:ra|nt)?\b", "price"),
-    (r"\b(?:bump|raise|lower|increase|decrease|reprice|change)\s+(?:the\s+)?([a-z0-9_-]+)(?:\s+plan)?\s+(?:price\s+)?to\b", "set $1 price to"),
+    (r"\b(?:bump|raise|lower|increase|decrease|reprice)\s+(?:the\s+)?([a-z0-9_-]+)(?:\s+plan)?\s+(?:price\s+)?to\b", "set $1 price to"),
     (r"\bswitch\s+(?:the\s+)?(?:currency\s+)?to\s+(dollars?|euros?|usd|eur|gbp|pounds?)\b", "set currency to $1"),
     (r"\bpasse\s+(?:la\s+boutique\s+|le\s+shop\s+)?en\s+(dollars?|euros?|usd|eur|gbp|livres?)\b", "passe la devise en $1"),
     (r"\bpromos?\s+(?:should\s+|must\s+|will\s+)?last\s+(.+?)\s+by\s+default\b", "default promo duration $1"),

@@ -303,6 +303,15 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
     let discount = take_discount(req, strategy)?;
+    if let Ok(other) = take_discount(req, strategy) {
+        if other != discount {
+            let show = |d: &Discount| match d {
+                Discount::Percent(p) => format!("{p}%"),
+                Discount::Fixed(money) => show_money(money, lang.is_fr()),
+            };
+            return Err(Trouble::Contradiction(show(&discount), show(&other)));
+        }
+    }
     let span = take_span(req, now);
     if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now)) {
         if a != b {
