@@ -220,7 +220,8 @@ async fn run() -> anyhow::Result<()> {
                     Understood::Refuse { reason, .. } => anyhow::bail!("{reason}"),
                 };
                 if json {
-                    println!("{}", shellia::ask::plan_json(&plan));
+                    let shops = assistant.addressed(&plan.target).await?;
+                    println!("{}", shellia::ask::plan_json(&plan, &shops));
                 } else {
                     print!("{}", assistant.preview(&plan).await?);
                 }

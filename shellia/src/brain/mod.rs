@@ -127,7 +127,7 @@ impl Lang {
     }
 
     /// Whether this is French.
-    pub(crate) fn is_fr(self) -> bool {
+    pub fn is_fr(self) -> bool {
         self == Self::Fr
     }
 }
