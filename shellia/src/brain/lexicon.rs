@@ -59,6 +59,12 @@ const ANNOUNCE: &[&str] = &[
     "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
     "notify", "previens", "prevenir", "informe", "informer", "message", "messages",
 ];
+/// Words that always mean an announcement (the others of [`ANNOUNCE`] need a message after them).
+#[rustfmt::skip]
+const STRONG_ANNOUNCE: &[&str] = &[
+    "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
+    "post", "broadcast",
+];
 const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw", "prize"];
 #[rustfmt::skip]
 const PROMO: &[&str] = &[
@@ -220,7 +226,13 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     let (promo, giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
     let first = (0..req.len()).find(|&i| !req.is_used(i));
     let leads = first.is_some_and(|i| req.is(i, ANNOUNCE));
-    if req.has(ANNOUNCE) && (leads || req.payload().is_some() || !(promo || giveaway)) {
+    // "send", "tell", "dis", "message"… announce only a message: one after a colon or in quotes,
+    // or after "que"/"that", and never in a request for figures ("send me the weekly report").
+    let strong = req.has(STRONG_ANNOUNCE);
+    let message_follows = req.payload().is_some() || req.has(&["que", "qu", "that", "saying", "disant"]);
+    let figures = req.has(REPORT) || req.has(ANALYTICS) || req.has(STATUS);
+    let announcing = strong || (message_follows && !figures);
+    if req.has(ANNOUNCE) && announcing && (leads || req.payload().is_some() || !(promo || giveaway)) {
         return Ok(Intent::Announce);
     }
     if giveaway {
