@@ -46,7 +46,8 @@ async fn a_promo_a_prize_or_a_price_on_a_plan_the_shop_lacks_is_refused_naming_w
     let fleet = TestFleet::start(&["shop1:eu"]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let _app = spawn_app(&fleet, "shop1", dir.path()).await;
-    for added in [send(&fleet, "shop1", &upsert("pro", "plan")).await, send(&fleet, "shop1", &upsert("mug", "physical")).await]
+    for added in
+        [send(&fleet, "shop1", &upsert("pro", "plan")).await, send(&fleet, "shop1", &upsert("mug", "physical")).await]
     {
         assert!(added.ok, "{added:?}");
     }

@@ -9,7 +9,9 @@ use subjects::Command;
 /// The defaults of each action's optional fields, as the contract states them.
 fn defaults(action: &str) -> Value {
     match action {
-        "promo" => json!({"audience": "everyone", "code": null, "max_redemptions": null, "starts_at": null, "replace": false}),
+        "promo" => {
+            json!({"audience": "everyone", "code": null, "max_redemptions": null, "starts_at": null, "replace": false})
+        }
         "giveaway" => json!({"winners": 1, "trigger": "now", "channel": null, "requirements": {}, "bonus": []}),
         "analytics" => json!({"period": "week", "from": null, "to": null}),
         "report" => json!({"period": "week", "chart": false}),

@@ -14,8 +14,18 @@ use super::time::{show_secs, show_until, take_span, Span};
 use super::trouble::Trouble;
 use super::{Built, Ctx};
 
-const WINNERS: &[&str] =
-    &["gagnant", "gagnants", "gagnante", "gagnantes", "winner", "winners", "personne", "personnes", "people", "persons"];
+const WINNERS: &[&str] = &[
+    "gagnant",
+    "gagnants",
+    "gagnante",
+    "gagnantes",
+    "winner",
+    "winners",
+    "personne",
+    "personnes",
+    "people",
+    "persons",
+];
 const MEMBERS: &[&str] = &["membre", "membres", "member", "members"];
 /// Words before a member count: `à`, `dès`, `quand on atteint`, `when we reach`.
 const REACH: &[&str] = &[
@@ -202,7 +212,11 @@ fn prize_plan_exists(prize: &str, ctx: &Ctx) -> Result<(), Trouble> {
             continue;
         }
         let around = [i.checked_sub(1), Some(i + 1)];
-        let named = around.into_iter().flatten().filter_map(|j| words.get(j)).find(|n| is_name_like(n) && !word_in(n, &["of", "de", "du", "d"]));
+        let named = around
+            .into_iter()
+            .flatten()
+            .filter_map(|j| words.get(j))
+            .find(|n| is_name_like(n) && !word_in(n, &["of", "de", "du", "d"]));
         if let Some(name) = named.filter(|n| !known(n)) {
             return Err(unknown(Kind::Plan, name, &plans, &products));
         }

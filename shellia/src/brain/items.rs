@@ -11,8 +11,22 @@ use super::Ctx;
 
 /// Words that announce a plan.
 pub(crate) const PLAN_WORDS: &[&str] = &[
-    "plan", "plans", "offre", "offres", "abonnement", "abonnements", "formule", "formules", "subscription",
-    "subscriptions", "tier", "tiers", "pack", "packs", "sub", "subs",
+    "plan",
+    "plans",
+    "offre",
+    "offres",
+    "abonnement",
+    "abonnements",
+    "formule",
+    "formules",
+    "subscription",
+    "subscriptions",
+    "tier",
+    "tiers",
+    "pack",
+    "packs",
+    "sub",
+    "subs",
 ];
 /// Words that announce a product.
 pub(crate) const PRODUCT_WORDS: &[&str] =
@@ -47,7 +61,9 @@ pub(crate) fn take_items(req: &mut Request, ctx: &Ctx) -> Result<Vec<(Kind, Stri
             continue;
         }
         let word = req.norm(i).to_owned();
-        let hit = plainly(&plans, &word).map(|id| (Kind::Plan, id)).or_else(|| plainly(&products, &word).map(|id| (Kind::Product, id)));
+        let hit = plainly(&plans, &word)
+            .map(|id| (Kind::Plan, id))
+            .or_else(|| plainly(&products, &word).map(|id| (Kind::Product, id)));
         if let Some((kind, id)) = hit {
             req.take(i..i + 1);
             found.push((i, kind, id));
@@ -67,7 +83,8 @@ pub(crate) fn take_items(req: &mut Request, ctx: &Ctx) -> Result<Vec<(Kind, Stri
             j += 1;
         }
         let after = (!req.is_used(j) && is_name_like(req.norm(j))).then_some(j);
-        let before = i.checked_sub(1).filter(|&k| !req.is_used(k) && is_name_like(req.norm(k)) && !is_known_word(req.norm(k)));
+        let before =
+            i.checked_sub(1).filter(|&k| !req.is_used(k) && is_name_like(req.norm(k)) && !is_known_word(req.norm(k)));
         let Some(k) = after.or(before) else { continue };
         if found.iter().any(|(at, _, _)| at + 1 == i || *at == i + 1) && after.is_none() {
             continue;

@@ -20,8 +20,8 @@ mod figures;
 mod giveaway;
 mod items;
 mod lexicon;
-mod normalize;
 pub mod llm;
+mod normalize;
 mod numbers;
 mod ops;
 mod promo;
@@ -68,8 +68,8 @@ use chrono::{DateTime, Utc};
 use subjects::params::Audience;
 use subjects::{Command, Name, Target};
 
-use lexicon::Intent;
 pub use catalog::Catalog;
+use lexicon::Intent;
 pub use trouble::Trouble;
 
 /// The admin's defaults: what a request leaves unsaid.
@@ -258,8 +258,19 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
 
 /// Words that ask what a promotion would do rather than to start it.
 const ESTIMATE: &[&str] = &[
-    "estimate", "estime", "estimer", "estimation", "simulate", "simule", "simuler", "cost", "couterait", "coute",
-    "couter", "impact", "would",
+    "estimate",
+    "estime",
+    "estimer",
+    "estimation",
+    "simulate",
+    "simule",
+    "simuler",
+    "cost",
+    "couterait",
+    "coute",
+    "couter",
+    "impact",
+    "would",
 ];
 
 /// The promotions of `built`, asked as read-only estimates (`estimate`) instead.
@@ -274,7 +285,10 @@ fn estimate(built: Built, lang: Lang) -> Built {
         .collect();
     Built {
         commands,
-        summary: lang.pick(format!("Estimer sans rien lancer : {}", built.summary), format!("Estimate, without starting it: {}", built.summary)),
+        summary: lang.pick(
+            format!("Estimer sans rien lancer : {}", built.summary),
+            format!("Estimate, without starting it: {}", built.summary),
+        ),
         done: lang.pick("📐 Voici l'estimation.", "📐 Here is the estimate.").to_owned(),
     }
 }

@@ -71,10 +71,19 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\b(?:take|put)\s+(.+?)\s+offline\b", "close $1"),
     (r"\bgo\s+offline\b", "close"),
     (r"\bl'ensemble\s+des\b", "tous les"),
-    (r"\bcombien\s+(?:on\s+a|avons-nous|a-t-on|j'ai|on\s+a\s+d[ée]j[àa])\s+(?:fait|gagn[ée]|vendu|encaiss[ée]|rapport[ée])\b", "ventes"),
+    (
+        r"\bcombien\s+(?:on\s+a|avons-nous|a-t-on|j'ai|on\s+a\s+d[ée]j[àa])\s+(?:fait|gagn[ée]|vendu|encaiss[ée]|rapport[ée])\b",
+        "ventes",
+    ),
     (r"\bhow\s+(?:did|are|were)\s+(?:we|sales)\s+(?:do|doing|going)\b", "sales"),
-    (r"\bse\s+vendent\s+le\s+(?:mieux|plus)\b|\b(?:sell|sells|selling)\s+(?:the\s+)?best\b|\bbest[\s-]selling\b", "top ventes"),
-    (r"\b(?:kill|stop|shut\s+down)\s+(.+?)\s+and\s+(?:re)?start\s+(?:them|it)(?:\s+(?:again|back\s+up))?", "restart $1"),
+    (
+        r"\bse\s+vendent\s+le\s+(?:mieux|plus)\b|\b(?:sell|sells|selling)\s+(?:the\s+)?best\b|\bbest[\s-]selling\b",
+        "top ventes",
+    ),
+    (
+        r"\b(?:kill|stop|shut\s+down)\s+(.+?)\s+and\s+(?:re)?start\s+(?:them|it)(?:\s+(?:again|back\s+up))?",
+        "restart $1",
+    ),
     (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
     (r"\bre-?sync(?:hroni[sz]e)?\b", "resync"),
     (r"\bx\s?(\d+)\s+(winners?|gagnants?)\b", "$1 $2"),
@@ -83,23 +92,47 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\bqui\s+(?:dure|durera|se\s+termine\s+dans|finit\s+dans)\b", "pendant"),
     (r"\b(?:se\s+termine|finit|termine)\s+dans\b", "pendant"),
     (r"\b(?:should|will|must)\s+cost\b|\bcosts\b|\bco[uû]te(?:ra|nt)?\b", "price"),
-    (r"\b(?:bump|raise|lower|increase|decrease|reprice)\s+(?:the\s+)?([a-z0-9_-]+)(?:\s+plan)?\s+(?:price\s+)?to\b", "set $1 price to"),
+    (
+        r"\b(?:bump|raise|lower|increase|decrease|reprice)\s+(?:the\s+)?([a-z0-9_-]+)(?:\s+plan)?\s+(?:price\s+)?to\b",
+        "set $1 price to",
+    ),
     (r"\bswitch\s+(?:the\s+)?(?:currency\s+)?to\s+(dollars?|euros?|usd|eur|gbp|pounds?)\b", "set currency to $1"),
-    (r"\bpasse\s+(?:la\s+boutique\s+|le\s+shop\s+)?en\s+(dollars?|euros?|usd|eur|gbp|livres?)\b", "passe la devise en $1"),
+    (
+        r"\bpasse\s+(?:la\s+boutique\s+|le\s+shop\s+)?en\s+(dollars?|euros?|usd|eur|gbp|livres?)\b",
+        "passe la devise en $1",
+    ),
     (r"\bpromos?\s+(?:should\s+|must\s+|will\s+)?last\s+(.+?)\s+by\s+default\b", "default promo duration $1"),
     (r"\bby\s+default\s+promos?\s+(?:should\s+|must\s+|will\s+)?last\s+", "default promo duration "),
     (r"\bles\s+promos?\s+(?:doivent\s+)?dur(?:ent|er)\s+(.+?)\s+par\s+d[ée]faut\b", "durée par défaut des promos $1"),
-    (r"\b(?:who\s+|that\s+)?(?:haven't|have\s+not|hasn't|has\s+not|didn't|did\s+not|weren't)\s+(?:been\s+)?(?:active|around|seen|online|bought\s+anything|bought|purchased\s+anything|purchased|shown\s+up|logged\s+in|posted)\s+(?:in|for|since|during|over)\b", "inactive for"),
-    (r"\b(?:qui\s+)?(?:ne\s+sont\s+pas\s+(?:actifs?|venus?|connectés?)|n'ont\s+pas\s+été\s+actifs?|n'ont\s+rien\s+acheté|n'ont\s+pas\s+acheté|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b", "inactifs depuis"),
+    (
+        r"\b(?:who\s+|that\s+)?(?:haven't|have\s+not|hasn't|has\s+not|didn't|did\s+not|weren't)\s+(?:been\s+)?(?:active|around|seen|online|bought\s+anything|bought|purchased\s+anything|purchased|shown\s+up|logged\s+in|posted)\s+(?:in|for|since|during|over)\b",
+        "inactive for",
+    ),
+    (
+        r"\b(?:qui\s+)?(?:ne\s+sont\s+pas\s+(?:actifs?|venus?|connectés?)|n'ont\s+pas\s+été\s+actifs?|n'ont\s+rien\s+acheté|n'ont\s+pas\s+acheté|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b",
+        "inactifs depuis",
+    ),
     (r"\((\d+)\s*\+?\s*(days?|jours?|d|j)\)", "for $1 $2"),
     (r"\b(\d+)\s*\+\s*(days?|jours?)", "$1 $2"),
-    (r"\b(?:fais\s+gagner|give\s+away|giving\s+away|raffle\s+off|tirage\s+au\s+sort(?:\s+(?:de|d'|du))?)\b", "giveaway"),
+    (
+        r"\b(?:fais\s+gagner|give\s+away|giving\s+away|raffle\s+off|tirage\s+au\s+sort(?:\s+(?:de|d'|du))?)\b",
+        "giveaway",
+    ),
     (r"\b(?:fais|faites)\s+giveaway\b", "giveaway"),
     (r"\bmois-ci\b", "mois"),
     (r"\bsemaine-ci\b", "semaine"),
-    (r"\b(?:single|one)[\s-]+(?:use|time|shot)\b|\busage\s+unique\b|\butilisable\s+une\s+(?:seule\s+)?fois\b", "limited to 1 uses"),
-    (r"\b(announcements?|annonces?|promos?|promotions?)\s+(?:should|must|will|doivent|devront|vont)\s+(?:go|aller|être\s+postées|be\s+posted|partir)\s+(?:to|in|into|dans|sur|vers|en)\b", "announce channel"),
-    (r"\b(giveaways?|concours)\s+(?:should|must|will|doivent|devront|vont)\s+(?:go|aller|être\s+postés|be\s+posted|partir)\s+(?:to|in|into|dans|sur|vers|en)\b", "giveaway channel"),
+    (
+        r"\b(?:single|one)[\s-]+(?:use|time|shot)\b|\busage\s+unique\b|\butilisable\s+une\s+(?:seule\s+)?fois\b",
+        "limited to 1 uses",
+    ),
+    (
+        r"\b(announcements?|annonces?|promos?|promotions?)\s+(?:should|must|will|doivent|devront|vont)\s+(?:go|aller|être\s+postées|be\s+posted|partir)\s+(?:to|in|into|dans|sur|vers|en)\b",
+        "announce channel",
+    ),
+    (
+        r"\b(giveaways?|concours)\s+(?:should|must|will|doivent|devront|vont)\s+(?:go|aller|être\s+postés|be\s+posted|partir)\s+(?:to|in|into|dans|sur|vers|en)\b",
+        "giveaway channel",
+    ),
     (r"\b(?:giveaway|concours)\s+channel\s+(?:is|est)\b", "giveaway channel"),
     (r"\bà\s+nouvel\s+ordre\b", ""),
     (r"\bjusqu'à\s+nouvel\s+ordre\b", ""),
@@ -112,10 +145,42 @@ static PHRASE_RES: LazyLock<Vec<(Regex, &'static str)>> =
 /// Words that carry an intent, and the spelling their typos are corrected to (one edit away,
 /// five letters at least).
 const VOCABULARY: &[&str] = &[
-    "promo", "promotion", "giveaway", "discount", "réduction", "annonce", "announce", "announcement", "redémarre",
-    "restart", "status", "statut", "rapport", "report", "members", "membres", "winners", "gagnants", "premium",
-    "weekly", "monthly", "everything", "everyone", "inactive", "inactifs", "boutique", "boutiques", "analytics",
-    "revenue", "catalog", "catalogue", "maintenance", "inventory", "inventaire", "channel", "setting",
+    "promo",
+    "promotion",
+    "giveaway",
+    "discount",
+    "réduction",
+    "annonce",
+    "announce",
+    "announcement",
+    "redémarre",
+    "restart",
+    "status",
+    "statut",
+    "rapport",
+    "report",
+    "members",
+    "membres",
+    "winners",
+    "gagnants",
+    "premium",
+    "weekly",
+    "monthly",
+    "everything",
+    "everyone",
+    "inactive",
+    "inactifs",
+    "boutique",
+    "boutiques",
+    "analytics",
+    "revenue",
+    "catalog",
+    "catalogue",
+    "maintenance",
+    "inventory",
+    "inventaire",
+    "channel",
+    "setting",
 ];
 
 /// Corrects one word when it is one edit from a word of [`VOCABULARY`] (and is not one itself).
@@ -166,7 +231,12 @@ pub(crate) fn normalize(text: &str) -> Normalized {
             }
             let (lead, tail) = (whole.chars().next().filter(|c| !c.is_ascii_digit()), whole.chars().last());
             let tail = tail.filter(|c| !c.is_ascii_digit());
-            format!("{}{}%{}", lead.map(String::from).unwrap_or_default(), 100 * a / b, tail.map(String::from).unwrap_or_default())
+            format!(
+                "{}{}%{}",
+                lead.map(String::from).unwrap_or_default(),
+                100 * a / b,
+                tail.map(String::from).unwrap_or_default()
+            )
         })
         .into_owned();
     let mut negatives = Vec::new();

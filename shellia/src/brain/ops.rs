@@ -8,10 +8,10 @@ use subjects::params::{
 };
 use subjects::Command;
 
+use super::lexicon::STOP_WORDS;
 use super::lexicon::{is_announce, is_giveaway, is_known_word, GiveawaysOp, Intent};
 use super::promo::{show_audience, take_audience};
 use super::target::show_target;
-use super::lexicon::STOP_WORDS;
 use super::text::{channel_id, word_in, Request};
 use super::trouble::Trouble;
 use super::{Built, Ctx, Lang};
@@ -167,7 +167,8 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
         Some(payload) => payload.to_owned(),
         None => take_message(req, keyword + 1).ok_or(Trouble::NoMessage)?,
     };
-    let filler = ["stp", "svp", "please", "merci", "thanks", "something", "quelque", "chose", "qqch", "now", "maintenant"];
+    let filler =
+        ["stp", "svp", "please", "merci", "thanks", "something", "quelque", "chose", "qqch", "now", "maintenant"];
     let words: Vec<String> =
         message.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
     // Typed without quotes or a colon, a message has at least two words of its own once the
@@ -234,7 +235,10 @@ fn catalog_change(intent: Intent, req: &mut Request, ctx: &Ctx) -> Result<Built,
     let id = if ctx.strategy.catalog.is_empty() {
         let word = ["product", "produit", "the", "le", "la", "les"];
         let i = (0..req.len()).find(|&i| {
-            !req.is_used(i) && super::lexicon::is_name_like(req.norm(i)) && !is_known_word(req.norm(i)) && !req.is(i, &word)
+            !req.is_used(i)
+                && super::lexicon::is_name_like(req.norm(i))
+                && !is_known_word(req.norm(i))
+                && !req.is(i, &word)
         });
         i.map(|i| req.norm(i).to_owned()).ok_or(Trouble::NoPromoTarget)?
     } else {

@@ -45,9 +45,9 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
         return Some(Audience::PromoPing);
     }
     if let Some(i) = req.find(&["inacti*", "dormant*"]) {
-        let lead = (i.saturating_sub(3)..i)
-            .find(|&j| {
-            let lead = ["aux", "a", "to", "les", "the", "membres", "members", "all", "users", "people", "folks", "ceux"];
+        let lead = (i.saturating_sub(3)..i).find(|&j| {
+            let lead =
+                ["aux", "a", "to", "les", "the", "membres", "members", "all", "users", "people", "folks", "ceux"];
             (j..i).all(|k| req.is(k, &lead))
         });
         req.take(lead.unwrap_or(i)..i + 1);
@@ -56,7 +56,23 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
             _ => 30,
         };
         let mut k = i + 1;
-        while k < i + 4 && req.is(k, &["users", "members", "membres", "people", "folks", "utilisateurs", "clients", "customers", "buyers", "acheteurs"]) {
+        while k < i + 4
+            && req.is(
+                k,
+                &[
+                    "users",
+                    "members",
+                    "membres",
+                    "people",
+                    "folks",
+                    "utilisateurs",
+                    "clients",
+                    "customers",
+                    "buyers",
+                    "acheteurs",
+                ],
+            )
+        {
             k += 1;
         }
         let marked = req.match_at(k, "depuis|for|since|de|d|over|of|pendant|during|in|~ the|~ last|past|derniers|~");
@@ -257,11 +273,7 @@ fn catalog_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
         }
         parts.join(&format!(" {and} "))
     };
-    Ok(Applies {
-        fr: say(&fr_plans, &fr_products, true),
-        en: say(&en_plans, &en_products, false),
-        targets,
-    })
+    Ok(Applies { fr: say(&fr_plans, &fr_products, true), en: say(&en_plans, &en_products, false), targets })
 }
 
 /// Finds and claims a promo code (`code NOEL20`, `avec le code X`).
@@ -287,7 +299,8 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
         let at = req.match_at(i, "limite|limitee|limited|max|maximum|first a|to|de|~").unwrap_or(i);
         let discount = percent_at(req, at).is_some() || money_at(req, at).is_some() || duration_at(req, at).is_some();
         let Some((n, end)) = number_at(req, at).filter(|_| !discount) else { continue };
-        let uses = req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres");
+        let uses =
+            req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres");
         if at > i || uses.is_some() {
             req.take(i..uses.unwrap_or(end));
             return n.whole.and_then(|v| u32::try_from(v).ok());

@@ -91,8 +91,10 @@ pub(crate) fn take_target(req: &mut Request, strategy: &Strategy, loose: bool) -
         let before_group = english && req.is(i + 1, GROUPS) && is_name_like(word);
         // "us" is also the English pronoun ("what would it cost us"): a group only where a
         // shop could stand.
-        let object_of = ["cost", "costs", "give", "gives", "tell", "send", "let", "help", "show", "owe", "make",
-            "get", "bring", "told", "gave", "sent", "pay", "charge", "brought", "would", "cut", "save", "saves"];
+        let object_of = [
+            "cost", "costs", "give", "gives", "tell", "send", "let", "help", "show", "owe", "make", "get", "bring",
+            "told", "gave", "sent", "pay", "charge", "brought", "would", "cut", "save", "saves",
+        ];
         let pronoun = word == "us" && i > 0 && req.is(i - 1, &object_of) && !req.is(i + 1, NOUNS);
         let known = strategy.known_targets.iter().any(|n| n.as_ref() == word) && !pronoun;
         let code = loose && names_itself(word, strategy) && !is_known_word(word) && !pronoun;
@@ -127,15 +129,34 @@ pub(crate) fn dangling(req: &Request, strategy: &Strategy) -> Option<Trouble> {
 /// A name no reader took in a request that changes shops (`restart asia`): asked about rather
 /// than sent to the default target.
 pub(crate) fn leftover(req: &Request, strategy: &Strategy) -> Option<Trouble> {
-    let verbs = ["restart*", "reboot*", "redemarre*", "relance*", "ferme*", "close", "open", "ouvre*", "rouvre*",
-        "reopen", "stop", "start", "resync*", "demarre*", "shut", "arrete*"];
+    let verbs = [
+        "restart*",
+        "reboot*",
+        "redemarre*",
+        "relance*",
+        "ferme*",
+        "close",
+        "open",
+        "ouvre*",
+        "rouvre*",
+        "reopen",
+        "stop",
+        "start",
+        "resync*",
+        "demarre*",
+        "shut",
+        "arrete*",
+    ];
     let where_a_shop_stands = |i: usize| {
         strategy.known_targets.is_empty()
             || req.norm(i).chars().any(|c| c.is_ascii_digit())
-            || (i > 0 && (super::text::word_in(req.norm(i - 1), &verbs) || req.is(i - 1, PREPS) || req.is(i - 1, ARTICLES)))
+            || (i > 0
+                && (super::text::word_in(req.norm(i - 1), &verbs) || req.is(i - 1, PREPS) || req.is(i - 1, ARTICLES)))
     };
     (0..req.len())
-        .find(|&i| !req.is_used(i) && is_name_like(req.norm(i)) && !is_known_word(req.norm(i)) && where_a_shop_stands(i))
+        .find(|&i| {
+            !req.is_used(i) && is_name_like(req.norm(i)) && !is_known_word(req.norm(i)) && where_a_shop_stands(i)
+        })
         .map(|i| unknown(req.raw(i), strategy))
 }
 

@@ -88,6 +88,8 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Case>> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, l)| serde_json::from_str(l).with_context(|| format!("{}:{}: not a corpus line", path.display(), n + 1)))
+        .map(|(n, l)| {
+            serde_json::from_str(l).with_context(|| format!("{}:{}: not a corpus line", path.display(), n + 1))
+        })
         .collect()
 }

@@ -49,8 +49,11 @@ fn class(expect: &Expect) -> String {
 pub fn show(got: &Understood) -> String {
     match got {
         Understood::Plan(p) => {
-            let orders: Vec<String> =
-                p.commands.iter().map(|c| format!("{} {} {}", p.target.as_str(), c.action(), c.params_json())).collect();
+            let orders: Vec<String> = p
+                .commands
+                .iter()
+                .map(|c| format!("{} {} {}", p.target.as_str(), c.action(), c.params_json()))
+                .collect();
             format!("plan [{}]", orders.join("; "))
         }
         Understood::Ask { question, .. } => format!("ask: {question}"),

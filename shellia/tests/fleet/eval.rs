@@ -13,7 +13,8 @@ fn shellia_eval_scores_the_dev_corpus_by_category_above_the_thresholds() {
         .expect("shellia runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    for category in ["promo", "code", "giveaway", "config", "ops", "analytics", "report", "announce", "status", "other"] {
+    for category in ["promo", "code", "giveaway", "config", "ops", "analytics", "report", "announce", "status", "other"]
+    {
         assert!(stdout.lines().any(|l| l.starts_with(category)), "no line for {category}:\n{stdout}");
     }
     assert!(stdout.contains("exact plans: ") && stdout.contains("refusals/ask-backs: 100.0%"), "{stdout}");

@@ -126,8 +126,15 @@ async fn a_promo_sent_on_a_plan_the_shop_lacks_is_refused_by_the_shop_naming_its
     let (fleet, dir) = fleet_with_two_shops().await;
     let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
     let client = shellia(&fleet).await;
-    let plan = ["op=upsert", "product.id=pro", "product.name=Pro", "product.kind=plan", "product.price=\"9.99\"",
-        "product.role=\"100000000000000001\"", "product.interval=month"];
+    let plan = [
+        "op=upsert",
+        "product.id=pro",
+        "product.name=Pro",
+        "product.kind=plan",
+        "product.price=\"9.99\"",
+        "product.role=\"100000000000000001\"",
+        "product.interval=month",
+    ];
     assert_eq!(answered(&send(&client, "shop1", "catalog", &plan, WAIT).await), vec!["shop1"]);
 
     // The seed's short form, as typed after `shellia send shop1`.
