@@ -7,12 +7,21 @@ use crate::brain::Plan;
 use crate::bus::Dispatch;
 use crate::render;
 
-/// The plan as JSON: what would be sent, to whom, with which parameters.
-pub fn plan_json(plan: &Plan) -> Value {
+/// The plan as JSON: what would be sent, to whom (the target and the shops it reaches), with
+/// every parameter stated, defaults included (`audience`, `period`, `winners`…), so a script can
+/// check a plan without knowing the contract's defaults.
+pub fn plan_json(plan: &Plan, shops: &[String]) -> Value {
+    let lang = if plan.lang.is_fr() { "fr" } else { "en" };
     json!({
         "target": plan.target.as_str(),
+        "shops": shops,
+        "lang": lang,
         "summary": plan.summary,
-        "orders": plan.commands.iter().map(|c| json!({"action": c.action(), "params": c.params_json()})).collect::<Vec<_>>(),
+        "orders": plan.commands.iter().map(|c| json!({
+            "target": plan.target.as_str(),
+            "action": c.action(),
+            "params": crate::brain::explicit::params(c),
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -13,6 +13,7 @@ pub mod command;
 pub mod configuration;
 pub mod console;
 pub mod discord;
+pub mod eval;
 pub mod render;
 pub mod store;
 pub mod strategy;

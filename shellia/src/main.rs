@@ -77,6 +77,24 @@ enum Cmd {
         #[command(subcommand)]
         what: OrdersCmd,
     },
+    /// Scores the brain on a JSONL corpus (by category: exact plans, rightful questions and
+    /// refusals), against a fixed fleet. Needs no broker. Exits 1 below the thresholds.
+    Eval {
+        /// The corpus, e.g. `shellia/eval/dev.jsonl`.
+        corpus: PathBuf,
+        /// The fleet file (shops, catalog, settings, clock).
+        #[arg(long, default_value = "shellia/eval/fleet.toml")]
+        fleet: PathBuf,
+        /// Also print each failed request (for the dev corpus only: never tune on the held-out one).
+        #[arg(long)]
+        failures: bool,
+        /// The least share of exact plans, in percent.
+        #[arg(long, default_value_t = 95.0)]
+        min_plans: f64,
+        /// The least share of rightful questions and refusals, in percent.
+        #[arg(long, default_value_t = 100.0)]
+        min_guarded: f64,
+    },
     /// The fleet: every shop, its groups, its queue, and whether it is online.
     Fleet {
         /// One JSON object per shop and line.
@@ -163,6 +181,14 @@ fn main() -> std::process::ExitCode {
 async fn run() -> anyhow::Result<()> {
     shellia::telemetry::init("warn");
     let cli = Cli::parse();
+    if let Cmd::Eval { corpus, fleet, failures, min_plans, min_guarded } = &cli.command {
+        let report = shellia::eval::run(corpus, fleet)?;
+        print!("{}", report.render(*failures));
+        if report.total.plan_pct() < *min_plans || report.total.guarded_pct() < *min_guarded {
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     let settings = Settings::load(cli.config.as_deref())?;
     let seed = settings.nats_seed()?;
     let fleet =
@@ -195,7 +221,8 @@ async fn run() -> anyhow::Result<()> {
                     Understood::Refuse { reason, .. } => anyhow::bail!("{reason}"),
                 };
                 if json {
-                    println!("{}", shellia::ask::plan_json(&plan));
+                    let shops = assistant.addressed(&plan.target).await?;
+                    println!("{}", shellia::ask::plan_json(&plan, &shops));
                 } else {
                     print!("{}", assistant.preview(&plan).await?);
                 }
@@ -319,6 +346,7 @@ async fn run() -> anyhow::Result<()> {
             let members = fleet.fleet(Duration::from_millis(500)).await?;
             print!("{}", if json { render::fleet_json(&members) } else { render::fleet_table(&members) });
         }
+        Cmd::Eval { .. } => unreachable!("handled before connecting"),
         Cmd::Shops => {
             for shop in fleet.shops().await? {
                 println!("{shop}");

@@ -5,6 +5,7 @@ mod catalog;
 mod estimate;
 mod giveaways;
 mod insights;
+mod known;
 mod preorder;
 mod promo;
 mod shop;

@@ -28,6 +28,7 @@ pub async fn start(tx: &mut Tx, id: &str, p: &PromoParams) -> Result<Applied, Ex
             "the shop is closed: open it (`start`) before running a promotion",
         ));
     }
+    super::known::promo_target(tx, &p.target).await?;
     let cap = setting(tx, ConfigKey::PromoMaxDiscount).await?.and_then(|v| v.parse().ok()).unwrap_or(50);
     let plan_price = match &p.target {
         PromoTarget::Plan(plan) => setting(tx, ConfigKey::Price(plan.clone())).await?.as_deref().and_then(parse_price),
@@ -71,6 +72,7 @@ pub async fn start(tx: &mut Tx, id: &str, p: &PromoParams) -> Result<Applied, Ex
 
 /// Creates a giveaway: open now, or waiting for a member count.
 pub async fn giveaway(tx: &mut Tx, id: &str, p: &GiveawayParams) -> Result<Applied, ExecuteError> {
+    super::known::prize(tx, &p.prize).await?;
     let channel = match &p.channel {
         Some(c) => Some(
             ConfigKey::GiveawayChannel.normalize(c).map_err(|e| rejected(ErrorCode::InvalidParams, e.to_string()))?,

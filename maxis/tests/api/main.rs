@@ -9,6 +9,7 @@ mod giveaways;
 mod group;
 mod helpers;
 mod http;
+mod known;
 mod marketing;
 mod orders;
 mod quotas;

@@ -280,6 +280,11 @@ impl Assistant {
         self.inner.brain.understand(request, &strategy, Utc::now()).await
     }
 
+    /// The shops a target reaches now (their ids, sorted).
+    pub async fn addressed(&self, target: &Target) -> anyhow::Result<Vec<String>> {
+        Ok(self.inner.fleet.addressed_shops(target).await?.keys().map(ToString::to_string).collect())
+    }
+
     /// The preview of a plan (the shops it reaches, its orders, its impact), ending with the
     /// confirmation question.
     pub async fn preview(&self, plan: &Plan) -> anyhow::Result<String> {

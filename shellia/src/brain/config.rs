@@ -5,6 +5,7 @@
 use subjects::params::ConfigParams;
 use subjects::Command;
 
+use super::catalog::{resolve_in, Kind, Resolved};
 use super::lexicon::is_name_like;
 use super::numbers::{cents, money_at, number_at};
 use super::text::{channel_id, role_id, word_in, Request};
@@ -36,6 +37,7 @@ const STRONG: &[(&str, &str)] = &[
     ),
     ("max|maximum discount|reduction|remise", "promo.max_discount"),
     ("plafond", "promo.max_discount"),
+    ("plafonne|plafonner|plafonnez|cap|caps|limit|limite|limiter les|the|~ promos|promo|promotions|reductions|discounts|remises", "promo.max_discount"),
     ("salon|canal|channel des|du|de|d|for|~ annonces|annonce|announcements|announcement|announce", "announce.channel"),
     ("announce|announcement|announcements channel", "announce.channel"),
     ("salon|canal|channel des|du|de|for|~ giveaways|giveaway|concours", "giveaway.channel"),
@@ -53,7 +55,7 @@ const WEAK: &[(&str, &str)] = &[
     ("shop|store name", "shop.name"),
     ("renomme|renommer|rename", "shop.name"),
 ];
-const PRICE: &[&str] = &["prix", "price", "tarif", "cost"];
+const PRICE: &[&str] = &["prix", "price", "tarif"];
 const SETTING: &[&str] = &["config", "configure", "configuration", "reglage*", "setting*", "parametre*"];
 const WRITE: &[&str] = &[
     "mets", "met", "mettre", "passe", "passer", "change", "changer", "modifie", "modifier", "regle", "regler", "fixe",
@@ -96,7 +98,7 @@ pub(crate) fn names_setting(req: &Request) -> bool {
 }
 
 /// Finds and claims the key; the index of its last token.
-fn take_key(req: &mut Request) -> Result<(String, usize), Trouble> {
+fn take_key(req: &mut Request, ctx: &Ctx) -> Result<(String, usize), Trouble> {
     if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && key_token(req.norm(i)).is_some()) {
         let key = key_token(req.norm(i)).unwrap_or_default();
         if !allowed(&key) {
@@ -116,8 +118,15 @@ fn take_key(req: &mut Request) -> Result<(String, usize), Trouble> {
     let i = req.find(PRICE).ok_or(Trouble::Unknown)?;
     let skip = ["du", "de", "d", "des", "of", "the", "le", "la", "l", "for", "pour", "plan", "offre", "abonnement"];
     let after = (i + 1..req.len()).find(|&j| !req.is(j, &skip));
-    let before = (0..i).rev().find(|&j| !req.is(j, &["plan", "offre"]));
-    let plan = [after, before].into_iter().flatten().find(|&j| !req.is_used(j) && is_name_like(req.norm(j)));
+    let before = (0..i).rev().find(|&j| !req.is(j, &["plan", "offre", "s", "the", "le", "la", "l"]));
+    let named = |j: &usize| !req.is_used(*j) && is_name_like(req.norm(*j)) && !req.is(*j, WRITE);
+    let candidates: Vec<usize> = [after, before].into_iter().flatten().filter(named).collect();
+    // With a known catalog, the word that is one of the plans wins ("le premium coûte désormais 24,99").
+    let in_catalog = |j: &usize| {
+        let plans = catalog_plans(ctx);
+        !plans.is_empty() && matches!(resolve_in(&plans, req.norm(*j)), Resolved::One(_))
+    };
+    let plan = candidates.iter().copied().find(in_catalog).or_else(|| candidates.first().copied());
     let j = plan.ok_or(Trouble::NoPlanForPrice)?;
     req.take(i.min(j)..i.max(j) + 1);
     Ok((format!("price.{}", req.norm(j)), i.max(j)))
@@ -138,7 +147,7 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
             found.map(|c| format!("{}.{:02}", c / 100, c % 100))
         }
         "promo.max_discount" => match free.iter().find_map(|&i| number_at(req, i)) {
-            Some((n, _)) => Some(n.whole.filter(|p| (1..=100).contains(p)).ok_or_else(|| bad(&n.text))?.to_string()),
+            Some((n, _)) => Some(n.whole.ok_or_else(|| bad(&n.text))?.to_string()),
             None => None,
         },
         "promo.default_hours" => {
@@ -156,6 +165,9 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
         }),
         _ => {
             let mut start = from;
+            while start < req.len() && req.is_used(start) {
+                start += 1;
+            }
             while req.is(start, &["la", "le", "l", "the", "boutique", "shop", "store", "magasin", "ma", "my", "our"]) {
                 start += 1;
             }
@@ -164,6 +176,61 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
         }
     };
     Ok(value)
+}
+
+/// The plans every addressed shop has (empty when the catalog is unknown).
+fn catalog_plans(ctx: &Ctx) -> Vec<String> {
+    ctx.strategy.catalog.ids(Kind::Plan, ctx.target)
+}
+
+/// `price.<plan>` checked against the addressed shops' plans (a typo or a unique prefix is
+/// corrected; an unknown plan is asked back with the real ones).
+fn known_plan(key: String, ctx: &Ctx) -> Result<String, Trouble> {
+    let Some(plan) = key.strip_prefix("price.") else { return Ok(key) };
+    let catalog = &ctx.strategy.catalog;
+    if catalog.is_empty() {
+        return Ok(key);
+    }
+    let plans = catalog.ids(Kind::Plan, ctx.target);
+    match resolve_in(&plans, plan) {
+        Resolved::One(id) => Ok(format!("price.{id}")),
+        Resolved::Several(ids) => Err(Trouble::AmbiguousItem { name: plan.to_owned(), candidates: ids.join(", ") }),
+        Resolved::None(_) => {
+            Err(super::items::unknown(Kind::Plan, plan, &plans, &catalog.ids(Kind::Product, ctx.target)))
+        }
+    }
+}
+
+/// A value in the form the shop stores, refused when out of any sensible range: a price up to
+/// 1,000,000, a cap from 1 to 100 (`40%` → `40`), hours from 1 to 8760 (`24h` → `24`).
+fn canonical(key: &str, value: String) -> Result<String, Trouble> {
+    let absurd = || Trouble::Absurd(value.clone());
+    let number = |v: &str| v.trim().trim_end_matches('%').trim().replace(',', ".").parse::<f64>().ok();
+    if key.starts_with("price.") {
+        return match number(&value) {
+            Some(p) if p > 1_000_000.0 => Err(absurd()),
+            Some(p) => Ok(format!("{p:.2}")),
+            None => Err(Trouble::BadSettingValue { key: key.to_owned(), value }),
+        };
+    }
+    match key {
+        "promo.max_discount" => match number(&value) {
+            Some(p) if (1.0..=100.0).contains(&p) && p.fract() == 0.0 => Ok(format!("{p}")),
+            Some(_) => Err(absurd()),
+            None => Err(Trouble::BadSettingValue { key: key.to_owned(), value }),
+        },
+        "promo.default_hours" => {
+            let hours = number(&value)
+                .map(|h| h as u64)
+                .or_else(|| crate::syntax::duration_secs(value.trim()).map(|s| s / 3600));
+            match hours {
+                Some(h) if (1..=8760).contains(&h) => Ok(h.to_string()),
+                Some(_) => Err(absurd()),
+                None => Err(Trouble::BadSettingValue { key: key.to_owned(), value }),
+            }
+        }
+        _ => Ok(value),
+    }
 }
 
 /// A currency code from a word: `usd`, `euros` → `eur`, `$` → `usd`.
@@ -183,8 +250,13 @@ fn currency_code(word: &str) -> Option<String> {
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let lang = ctx.lang;
     let writes = req.has(WRITE);
-    let (key, last) = take_key(req)?;
-    let value = take_value(req, &key, last + 1)?;
+    let (key, last) = take_key(req, ctx)?;
+    let key = known_plan(key, ctx)?;
+    let value = take_value(req, &key, last + 1)?.map(|v| canonical(&key, v)).transpose()?;
+    let channel_key = matches!(key.as_str(), "announce.channel" | "giveaway.channel");
+    if let Some(name) = req.channel_name().filter(|_| value.is_none() && channel_key) {
+        return Err(Trouble::ChannelName(name));
+    }
     if value.is_none() && writes {
         return Err(Trouble::NoSettingValue(key));
     }

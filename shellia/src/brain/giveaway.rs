@@ -5,14 +5,27 @@
 use subjects::params::{GiveawayParams, GiveawayTrigger, Requirements};
 use subjects::Command;
 
-use super::lexicon::is_giveaway;
+use super::catalog::Kind;
+use super::items::{unknown, PLAN_WORDS};
+use super::lexicon::{is_giveaway, is_known_word, is_name_like};
 use super::numbers::{number_at, split_unit};
 use super::text::{channel_id, word_in, Request};
 use super::time::{show_secs, show_until, take_span, Span};
 use super::trouble::Trouble;
 use super::{Built, Ctx};
 
-const WINNERS: &[&str] = &["gagnant", "gagnants", "gagnante", "gagnantes", "winner", "winners"];
+const WINNERS: &[&str] = &[
+    "gagnant",
+    "gagnants",
+    "gagnante",
+    "gagnantes",
+    "winner",
+    "winners",
+    "personne",
+    "personnes",
+    "people",
+    "persons",
+];
 const MEMBERS: &[&str] = &["membre", "membres", "member", "members"];
 /// Words before a member count: `à`, `dès`, `quand on atteint`, `when we reach`.
 const REACH: &[&str] = &[
@@ -85,7 +98,9 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
         return Some(payload.to_owned());
     }
     let trimmed = |req: &Request, (a, b): (usize, usize)| {
-        let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE))?;
+        // "un mois de Premium": "un" counts there.
+        let counted = |k: usize| req.is(k, &["un", "une", "one"]) && super::time::unit_secs(req.norm(k + 1)).is_some();
+        let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE) || counted(k))?;
         let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE))?;
         Some((a, b))
     };
@@ -121,11 +136,27 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     if let Some((i, _)) = channel {
         req.take(i..i + 1);
     }
-    let winners = take_winners(req).unwrap_or(1);
+    let winners = take_winners(req);
+    if let (Some(a), Some(b)) = (winners, take_winners(req)) {
+        if a != b {
+            return Err(Trouble::Contradiction(a.to_string(), b.to_string()));
+        }
+    }
+    let winners = winners.unwrap_or(1);
     let members = take_trigger(req);
-    let span = take_span(req, ctx.now).unwrap_or(Span::For(ctx.strategy.giveaway_hours.saturating_mul(3600)));
+    let span = take_span(req, ctx.now);
+    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, ctx.now)) {
+        if a != b {
+            return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
+        }
+    }
+    let span = span.unwrap_or(Span::For(ctx.strategy.giveaway_hours.saturating_mul(3600)));
     let prize = take_prize(req, keyword).ok_or(Trouble::NoPrize)?;
+    prize_plan_exists(&prize, ctx)?;
     let winners = u32::try_from(winners).unwrap_or(u32::MAX);
+    if winners == 0 {
+        return Err(Trouble::NoWinners);
+    }
     let members = members.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
     let how_long = match span {
         Span::For(secs) => {
@@ -158,4 +189,37 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         bonus: Vec::new(),
     };
     Ok(Built::one(Command::Giveaway(params), summary, done))
+}
+
+/// A prize that names a plan (`the Gold plan`, `un abonnement Platinum`) must name one the
+/// addressed shops have; otherwise the real plans are asked for.
+fn prize_plan_exists(prize: &str, ctx: &Ctx) -> Result<(), Trouble> {
+    let catalog = &ctx.strategy.catalog;
+    if catalog.is_empty() {
+        return Ok(());
+    }
+    let words: Vec<String> =
+        prize.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let plans = catalog.ids(Kind::Plan, ctx.target);
+    let products = catalog.ids(Kind::Product, ctx.target);
+    let known = |w: &str| {
+        plans.iter().chain(&products).any(|id| id == w || format!("{id}s") == w)
+            || is_known_word(w)
+            || w.chars().all(|c| c.is_ascii_digit())
+    };
+    for (i, w) in words.iter().enumerate() {
+        if !word_in(w, PLAN_WORDS) {
+            continue;
+        }
+        let around = [i.checked_sub(1), Some(i + 1)];
+        let named = around
+            .into_iter()
+            .flatten()
+            .filter_map(|j| words.get(j))
+            .find(|n| is_name_like(n) && !word_in(n, &["of", "de", "du", "d"]));
+        if let Some(name) = named.filter(|n| !known(n)) {
+            return Err(unknown(Kind::Plan, name, &plans, &products));
+        }
+    }
+    Ok(())
 }

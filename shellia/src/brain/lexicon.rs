@@ -27,6 +27,8 @@ pub(crate) enum Intent {
     Catalog,
     Giveaways(GiveawaysOp),
     Preorders,
+    Restock,
+    Hide,
 }
 
 /// What is done to an existing giveaway.
@@ -54,9 +56,16 @@ const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "
 #[rustfmt::skip]
 const ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
+    "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
+    "notify", "previens", "prevenir", "informe", "informer", "message", "messages",
+];
+/// Words that always mean an announcement (the others of [`ANNOUNCE`] need a message after them).
+#[rustfmt::skip]
+const STRONG_ANNOUNCE: &[&str] = &[
+    "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
     "post", "broadcast",
 ];
-const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw"];
+const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw", "prize"];
 #[rustfmt::skip]
 const PROMO: &[&str] = &[
     "promo", "promos", "promotion", "promotions", "reduction", "reductions", "remise", "rabais", "discount",
@@ -91,7 +100,7 @@ const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "arti
 const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*"];
 const STATUS: &[&str] = &[
     "etat", "statut", "status", "sante", "health", "online", "ligne", "uptime", "version", "versions", "ping", "how",
-    "comment", "va", "vont", "marche", "tourne", "doing", "up",
+    "comment", "va", "vont", "marche", "tourne", "doing", "up", "ok", "okay", "fine", "alive", "check", "checkup",
 ];
 
 /// Common words of requests that no list above holds.
@@ -122,7 +131,9 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "then", "puis", "ensuite", "est", "sont", "ont", "has", "have", "avant", "apres", "after", "before", "abonnement",
     "abonnements", "do", "go", "so", "up", "as", "hi", "ok", "ne", "se", "sa", "ta", "te", "ni", "off",
     "you", "vous", "toi", "lui", "eux", "them", "him", "her", "real", "sure", "fun", "last", "past", "next",
-    "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains",
+    "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains", "bot", "bots", "yo", "hey",
+    "re", "ll", "ve", "s", "t", "m", "users", "utilisateurs", "folks", "people", "buyers", "customers", "clients",
+    "gens", "personnes", "desormais", "dorenavant", "maintenant", "back", "again", "stuck", "lagging",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).
@@ -196,6 +207,16 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if let Some(i) = req.find(UNSUPPORTED).or_else(|| req.find_pattern("mot de passe").map(|r| r.start)) {
         return Err(Trouble::Unsupported(req.raw(i).to_owned()));
     }
+    let admin = [
+        "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
+        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces|role|roles",
+        "make|rends|promote|promeus|nomme ~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
+        "make|rends|rend|mets|passe|promote|promeus me|moi|-moi|myself ~ an|un|~ admin|administrateur|administrator|mod|modo|op",
+        "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
+    ];
+    if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {
+        return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
+    }
     if req.find(&["!*"]).is_some() || req.has(EXECUTE) {
         return Ok(Intent::Execute);
     }
@@ -205,7 +226,13 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     let (promo, giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
     let first = (0..req.len()).find(|&i| !req.is_used(i));
     let leads = first.is_some_and(|i| req.is(i, ANNOUNCE));
-    if req.has(ANNOUNCE) && (leads || req.payload().is_some() || !(promo || giveaway)) {
+    // "send", "tell", "dis", "message"… announce only a message: one after a colon or in quotes,
+    // or after "que"/"that", and never in a request for figures ("send me the weekly report").
+    let strong = req.has(STRONG_ANNOUNCE);
+    let message_follows = req.payload().is_some() || req.has(&["que", "qu", "that", "saying", "disant"]);
+    let figures = req.has(REPORT) || req.has(ANALYTICS) || req.has(STATUS);
+    let announcing = strong || (message_follows && !figures);
+    if req.has(ANNOUNCE) && announcing && (leads || req.payload().is_some() || !(promo || giveaway)) {
         return Ok(Intent::Announce);
     }
     if giveaway {
@@ -238,6 +265,12 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     let asking = ["is", "are", "est", "est-elle", "est-il", "sont", "sont-elles", "sont-ils"];
     if req.has(&state) && req.has(&asking) {
         return Ok(Intent::Status);
+    }
+    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) {
+        return Ok(Intent::Restock);
+    }
+    if req.has(&["hide", "cache", "cacher", "masque", "masquer", "unlist", "delist"]) {
+        return Ok(Intent::Hide);
     }
     let table: [(&[&str], Intent); 8] = [
         (REPORT, Intent::Report),

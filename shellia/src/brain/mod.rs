@@ -13,11 +13,15 @@
 //! `time` read amounts and durations, and `promo`, `giveaway`, `config`, `figures` and `ops` build
 //! the command with what it will do (`summary`) and the reply once done (`done_text`).
 
+pub mod catalog;
 mod config;
+pub mod explicit;
 mod figures;
 mod giveaway;
+mod items;
 mod lexicon;
 pub mod llm;
+mod normalize;
 mod numbers;
 mod ops;
 mod promo;
@@ -64,6 +68,7 @@ use chrono::{DateTime, Utc};
 use subjects::params::Audience;
 use subjects::{Command, Name, Target};
 
+pub use catalog::Catalog;
 use lexicon::Intent;
 pub use trouble::Trouble;
 
@@ -82,6 +87,9 @@ pub struct Strategy {
     pub default_target: Target,
     /// The fleet's shops and groups; when not empty, any other name is refused as unknown.
     pub known_targets: Vec<Name>,
+    /// Each shop's plans, products and settings; when not empty, a plan or product that the
+    /// addressed shops do not have is asked back with the real names.
+    pub catalog: Catalog,
 }
 
 impl Default for Strategy {
@@ -95,6 +103,7 @@ impl Default for Strategy {
             giveaway_hours: 24,
             default_target: Target::All,
             known_targets: Vec::new(),
+            catalog: Catalog::default(),
         }
     }
 }
@@ -118,7 +127,7 @@ impl Lang {
     }
 
     /// Whether this is French.
-    pub(crate) fn is_fr(self) -> bool {
+    pub fn is_fr(self) -> bool {
         self == Self::Fr
     }
 }
@@ -183,8 +192,14 @@ impl Built {
 
 /// Reads `text` (leading mentions such as `@Shellia` or `<@123>` are ignored) at `now`.
 pub fn understand(text: &str, strategy: &Strategy, now: DateTime<Utc>) -> Understood {
-    let mut req = text::Request::new(text);
+    let normalized = normalize::normalize(text);
+    let mut req = text::Request::new(&normalized.text);
     let lang = lexicon::language(&req);
+    if let Some(negative) = normalized.negatives.first() {
+        if !matches!(lexicon::intent(&req), Err(Trouble::Destructive(_) | Trouble::Unsupported(_))) {
+            return Trouble::Negative(negative.clone()).answer(lang);
+        }
+    }
     match plan(&mut req, strategy, now, lang) {
         Ok(plan) => Understood::Plan(plan),
         Err(trouble) => trouble.answer(lang),
@@ -200,7 +215,8 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         }
         other => other?,
     };
-    let takes_payload = matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute);
+    let takes_payload = matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute)
+        || (intent == Intent::Giveaway && req.payload_is_quoted());
     if !takes_payload {
         req.release_payload();
     }
@@ -224,6 +240,7 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         Intent::Report => figures::report(req, &ctx),
         other => ops::build(other, req, &ctx)?,
     };
+    let built = if intent == Intent::Promo && req.has(ESTIMATE) { estimate(built, lang) } else { built };
     let changes_shops = matches!(intent, Intent::Start | Intent::Stop | Intent::Restart | Intent::Resync);
     let unread = if changes_shops { target::leftover(req, strategy) } else { None };
     if let Some(trouble) = unread.or_else(|| target::dangling(req, strategy)) {
@@ -237,4 +254,41 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
     let summary =
         lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
     Ok(Plan { lang, target, commands: built.commands, summary, done_text: built.done })
+}
+
+/// Words that ask what a promotion would do rather than to start it.
+const ESTIMATE: &[&str] = &[
+    "estimate",
+    "estime",
+    "estimer",
+    "estimation",
+    "simulate",
+    "simule",
+    "simuler",
+    "cost",
+    "couterait",
+    "coute",
+    "couter",
+    "impact",
+    "would",
+];
+
+/// The promotions of `built`, asked as read-only estimates (`estimate`) instead.
+fn estimate(built: Built, lang: Lang) -> Built {
+    let commands = built
+        .commands
+        .into_iter()
+        .map(|c| match c {
+            Command::Promo(promo) => Command::Estimate(subjects::params::EstimateParams { promo, days: 7 }),
+            other => other,
+        })
+        .collect();
+    Built {
+        commands,
+        summary: lang.pick(
+            format!("Estimer sans rien lancer : {}", built.summary),
+            format!("Estimate, without starting it: {}", built.summary),
+        ),
+        done: lang.pick("📐 Voici l'estimation.", "📐 Here is the estimate.").to_owned(),
+    }
 }

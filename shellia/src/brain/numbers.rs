@@ -159,7 +159,7 @@ pub(crate) fn money_at(req: &Request, i: usize) -> Option<(Money, usize)> {
     if req.is_used(i) {
         return None;
     }
-    if let Some(code) = currency(req.norm(i)).filter(|_| req.norm(i).len() <= 2) {
+    if let Some(code) = currency(req.norm(i)).filter(|_| req.norm(i).chars().count() <= 2) {
         let (n, j) = number_at(req, i + 1)?;
         return Some((money(&n, code)?, j));
     }

@@ -8,10 +8,11 @@ use subjects::params::{
 };
 use subjects::Command;
 
-use super::lexicon::{is_announce, is_giveaway, GiveawaysOp, Intent};
+use super::lexicon::STOP_WORDS;
+use super::lexicon::{is_announce, is_giveaway, is_known_word, GiveawaysOp, Intent};
 use super::promo::{show_audience, take_audience};
 use super::target::show_target;
-use super::text::{channel_id, Request};
+use super::text::{channel_id, word_in, Request};
 use super::trouble::Trouble;
 use super::{Built, Ctx, Lang};
 
@@ -30,7 +31,19 @@ fn built(command: Command, lang: Lang, summary: (&str, &str), done: (String, Str
 
 /// Finds and claims the free text from token `i` on, leading filler words skipped.
 fn take_text(req: &mut Request, mut i: usize) -> Option<String> {
-    while req.is(i, LEAD) {
+    while i < req.len() && (req.is_used(i) || req.is(i, LEAD)) {
+        i += 1;
+    }
+    let (a, b) = req.free_run(i, &[])?;
+    let text = req.span(a, b).to_owned();
+    req.take(a..b + 1);
+    Some(text)
+}
+
+/// Finds and claims an announcement's words from token `i` on: only the connecting words are
+/// skipped (`que`, `that`, `saying`), never the message's own articles.
+fn take_message(req: &mut Request, mut i: usize) -> Option<String> {
+    while i < req.len() && (req.is_used(i) || req.is(i, &["que", "qu", "that", "saying", "disant", "a", "to"])) {
         i += 1;
     }
     let (a, b) = req.free_run(i, &[])?;
@@ -82,6 +95,7 @@ pub(crate) fn build(intent: Intent, req: &mut Request, ctx: &Ctx) -> Result<Buil
             ("📦 Voici les précommandes.".to_owned(), "📦 Here are the preorders.".to_owned()),
         ),
         Intent::Giveaways(op) => giveaways(op, req, lang)?,
+        Intent::Restock | Intent::Hide => catalog_change(intent, req, ctx)?,
         Intent::Execute => execute(req, lang)?,
         Intent::Announce => announce(req, lang)?,
         Intent::Promo | Intent::Giveaway | Intent::Config | Intent::Analytics | Intent::Report => {
@@ -94,6 +108,14 @@ fn stop(req: &mut Request, lang: Lang) -> Built {
     let reason = req.payload().map(str::to_owned).or_else(|| {
         let i = req.find(REASON)?;
         take_text(req, i + 1).map(|r| r.trim_end_matches(['!', '.', ' ']).to_owned())
+    });
+    // The seed's short form: `stop inventaire` (the words right after the verb).
+    let reason = reason.or_else(|| {
+        let first = (0..req.len()).find(|&i| !req.is_used(i))?;
+        let next = first + 1;
+        let plain = ["inventaire", "inventory", "maintenance", "travaux", "vacances", "holidays"];
+        let readable = !req.is_used(next) && (!is_known_word(req.norm(next)) || req.is(next, &plain));
+        (req.is(first, &["stop", "close", "ferme"]) && readable).then(|| take_text(req, next)).flatten()
     });
     let reason = reason.or_else(|| req.has(&["maintenance"]).then(|| "maintenance".to_owned()));
     let done = match &reason {
@@ -127,6 +149,12 @@ fn execute(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
 }
 
 fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
+    if let Some(name) = req.channel_name() {
+        return Err(Trouble::ChannelName(name));
+    }
+    if let Some(name) = super::promo::role_named(req) {
+        return Err(Trouble::RoleName(name));
+    }
     let channel =
         (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
     if let Some((i, _)) = channel {
@@ -137,8 +165,26 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     let audience = take_audience(req, &super::Strategy::default()).unwrap_or(Audience::Everyone);
     let message = match req.payload() {
         Some(payload) => payload.to_owned(),
-        None => take_text(req, keyword + 1).ok_or(Trouble::NoMessage)?,
+        None => take_message(req, keyword + 1).ok_or(Trouble::NoMessage)?,
     };
+    let filler =
+        ["stp", "svp", "please", "merci", "thanks", "something", "quelque", "chose", "qqch", "now", "maintenant"];
+    let words: Vec<String> =
+        message.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    // Typed without quotes or a colon, a message has at least two words of its own once the
+    // structure words are set aside ("announce to inactive members" has none).
+    let own = words
+        .iter()
+        .filter(|w| {
+            !(filler.contains(&w.as_str())
+                || is_announce(w)
+                || word_in(w, STOP_WORDS)
+                || matches!(w.as_str(), "an" | "une" | "annonce" | "announcement" | "announcements" | "annonces"))
+        })
+        .count();
+    if req.payload().is_none() && own < 2 {
+        return Err(Trouble::NoMessage);
+    }
     let who = show_audience(&audience, lang.is_fr());
     let summary = lang.pick(format!("Annoncer « {message} » {who}"), format!("Announce \"{message}\" to {who}"));
     let done =
@@ -181,4 +227,39 @@ fn giveaways(op: GiveawaysOp, req: &mut Request, lang: Lang) -> Result<Built, Tr
     let summary = lang.pick(format!("{fr} {id}"), format!("{en} {id}"));
     let done = lang.pick(format!("🎁 {fr} {id} : fait."), format!("🎁 {en} {id}: done."));
     Ok(Built::one(Command::Giveaways(params), summary, done))
+}
+
+/// `restock the mug to 50`, `cache le produit mug`: a product of the catalog, its new stock.
+fn catalog_change(intent: Intent, req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
+    let lang = ctx.lang;
+    let id = if ctx.strategy.catalog.is_empty() {
+        let word = ["product", "produit", "the", "le", "la", "les"];
+        let i = (0..req.len()).find(|&i| {
+            !req.is_used(i)
+                && super::lexicon::is_name_like(req.norm(i))
+                && !is_known_word(req.norm(i))
+                && !req.is(i, &word)
+        });
+        i.map(|i| req.norm(i).to_owned()).ok_or(Trouble::NoPromoTarget)?
+    } else {
+        match super::items::take_items(req, ctx)?.as_slice() {
+            [(_, id)] => id.clone(),
+            [] => return Err(Trouble::NoPromoTarget),
+            several => {
+                let ids: Vec<&str> = several.iter().map(|(_, id)| id.as_str()).collect();
+                return Err(Trouble::AmbiguousItem { name: ids.join(" / "), candidates: ids.join(", ") });
+            }
+        }
+    };
+    if intent == Intent::Hide {
+        let summary = lang.pick(format!("Retirer {id} de la vente"), format!("Hide {id} from sale"));
+        let done = lang.pick(format!("🙈 {id} n'est plus en vente."), format!("🙈 {id} is hidden."));
+        return Ok(Built::one(Command::Catalog(CatalogParams::Hide { id }), summary, done));
+    }
+    let stock = (0..req.len()).find_map(|i| super::numbers::number_at(req, i)).and_then(|(n, _)| n.whole);
+    let stock = stock.ok_or(Trouble::NoSettingValue("stock".to_owned()))?;
+    let units = i64::try_from(stock).map_err(|_| Trouble::Absurd(stock.to_string()))?;
+    let summary = lang.pick(format!("Mettre le stock de {id} à {units}"), format!("Set the stock of {id} to {units}"));
+    let done = lang.pick(format!("📦 Stock de {id} : {units}."), format!("📦 Stock of {id}: {units}."));
+    Ok(Built::one(Command::Catalog(CatalogParams::Stock { id, stock: Some(units) }), summary, done))
 }

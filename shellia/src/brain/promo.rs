@@ -5,6 +5,8 @@
 use subjects::params::{Audience, Discount, PromoParams, PromoTarget};
 use subjects::Command;
 
+use super::catalog::Kind;
+use super::items;
 use super::lexicon::is_name_like;
 use super::numbers::{money_at, number_at, percent_at, show_money};
 use super::text::{role_id, Request};
@@ -29,27 +31,57 @@ const EVERYTHING: &[&str] = &[
 /// a role, or everyone.
 pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Audience> {
     if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && role_id(req.norm(i)).is_some()) {
-        req.take(i..i + 1);
+        // "pour le rôle <@&1>", "for the <@&1> role": the words around the mention go with it.
+        let before = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the role|roles").filter(|r| r.end == i);
+        let after = usize::from(req.is(i + 1, &["role", "roles"]));
+        req.take(before.map_or(i, |r| r.start)..i + 1 + after);
         return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
+    }
+    if req.take_pattern("promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes").is_some() {
+        return Some(Audience::PromoPing);
     }
     let pings = "ceux|those|people|members|membres|aux|to|the|~ qui|who|with|~ ont|have|~ active|activated|enabled|opted|turned|~ in|on|~ les|the|their|~ promo|~ pings|ping|promo-ping|promo-pings|promoping";
     if req.take_pattern(pings).is_some() {
         return Some(Audience::PromoPing);
     }
     if let Some(i) = req.find(&["inacti*", "dormant*"]) {
-        let lead = (i.saturating_sub(3)..i)
-            .find(|&j| (j..i).all(|k| req.is(k, &["aux", "a", "to", "les", "the", "membres", "members", "all"])));
+        let lead = (i.saturating_sub(3)..i).find(|&j| {
+            let lead =
+                ["aux", "a", "to", "les", "the", "membres", "members", "all", "users", "people", "folks", "ceux"];
+            (j..i).all(|k| req.is(k, &lead))
+        });
         req.take(lead.unwrap_or(i)..i + 1);
         let default = match strategy.promo_audience {
             Audience::InactiveDays(days) => days,
             _ => 30,
         };
-        let marked = req.match_at(i + 1, "depuis|for|since|de|d|over|of|pendant|during");
+        let mut k = i + 1;
+        while k < i + 4
+            && req.is(
+                k,
+                &[
+                    "users",
+                    "members",
+                    "membres",
+                    "people",
+                    "folks",
+                    "utilisateurs",
+                    "clients",
+                    "customers",
+                    "buyers",
+                    "acheteurs",
+                ],
+            )
+        {
+            k += 1;
+        }
+        let marked = req.match_at(k, "depuis|for|since|de|d|over|of|pendant|during|in|~ the|~ last|past|derniers|~");
         let before =
             (i.saturating_sub(3)..i).find_map(|j| duration_at(req, j).filter(|&(_, end)| end == i).map(|d| (j, d)));
         let days = match (marked.and_then(|m| duration_at(req, m)), before) {
             (Some((secs, end)), _) => {
                 req.take(i + 1..end);
+                req.take_pattern("derniers|dernieres|passes");
                 secs / 86_400
             }
             (None, Some((j, (secs, end)))) => {
@@ -62,6 +94,24 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
     }
     let everyone = ["tout le monde", "everyone|everybody|@everyone", "tous|all les|~ membres|members"];
     everyone.iter().find_map(|p| req.take_pattern(p)).map(|_| Audience::Everyone)
+}
+
+/// A role named by its name (`for the Boosters role`, `pour le rôle VIP`) rather than mentioned:
+/// its id is unknown, so the request is asked back.
+pub(crate) fn role_named(req: &Request) -> Option<String> {
+    let role = ["role", "roles"];
+    (0..req.len()).find_map(|i| {
+        if !req.is(i, &role) {
+            return None;
+        }
+        let after = i + 1;
+        if !req.is_used(after) && is_name_like(req.norm(after)) && !req.is(after, &["des", "de", "du"]) {
+            return Some(req.raw(after).to_owned());
+        }
+        let before = i.checked_sub(1)?;
+        (!req.is_used(before) && is_name_like(req.norm(before)) && !super::lexicon::is_known_word(req.norm(before)))
+            .then(|| req.raw(before).to_owned())
+    })
 }
 
 /// The audience as said to the admin.
@@ -119,14 +169,18 @@ fn join_words(words: &[String], and: &str) -> String {
 }
 
 /// Finds and claims what the promotion applies to: everything, or plans or products by name
-/// (`les plans Pro et Max`: one promotion each).
-fn take_applies(req: &mut Request) -> Result<Applies, Trouble> {
+/// (`les plans Pro et Max`: one promotion each). With a known catalog, names are compared with
+/// the addressed shops' plans and products wherever they are in the sentence.
+fn take_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
     if EVERYTHING.iter().any(|p| req.take_pattern(p).is_some()) {
         return Ok(Applies {
             targets: vec![PromoTarget::All],
             fr: "tout le catalogue".into(),
             en: "everything".into(),
         });
+    }
+    if !ctx.strategy.catalog.is_empty() {
+        return catalog_applies(req, ctx);
     }
     for (words, plan) in [(PLAN, true), (PRODUCT, false)] {
         let Some(i) = req.find(words) else { continue };
@@ -177,14 +231,66 @@ fn take_applies(req: &mut Request) -> Result<Applies, Trouble> {
     }
 }
 
+/// What the promotion applies to, read against the catalog: every plan or product named, in the
+/// order written; a name after `plan`/`produit` that fits none (or several) is asked back.
+fn catalog_applies(req: &mut Request, ctx: &Ctx) -> Result<Applies, Trouble> {
+    let found = items::take_items(req, ctx)?;
+    if found.is_empty() {
+        return Err(Trouble::NoPromoTarget);
+    }
+    let (mut fr_plans, mut en_plans, mut fr_products, mut en_products) = (vec![], vec![], vec![], vec![]);
+    let targets = found
+        .into_iter()
+        .map(|(kind, id)| match kind {
+            Kind::Plan => {
+                fr_plans.push(id.clone());
+                en_plans.push(id.clone());
+                PromoTarget::Plan(id)
+            }
+            Kind::Product => {
+                fr_products.push(id.clone());
+                en_products.push(id.clone());
+                PromoTarget::Product(id)
+            }
+        })
+        .collect();
+    let say = |plans: &[String], products: &[String], fr: bool| {
+        let mut parts = Vec::new();
+        let and = if fr { "et" } else { "and" };
+        match (plans.len(), fr) {
+            (0, _) => {}
+            (1, true) => parts.push(format!("le plan {}", plans[0])),
+            (_, true) => parts.push(format!("les plans {}", join_words(plans, and))),
+            (1, false) => parts.push(format!("the {} plan", plans[0])),
+            (_, false) => parts.push(format!("the {} plans", join_words(plans, and))),
+        }
+        match (products.len(), fr) {
+            (0, _) => {}
+            (1, true) => parts.push(format!("le produit {}", products[0])),
+            (_, true) => parts.push(format!("les produits {}", join_words(products, and))),
+            (1, false) => parts.push(format!("product {}", products[0])),
+            (_, false) => parts.push(format!("products {}", join_words(products, and))),
+        }
+        parts.join(&format!(" {and} "))
+    };
+    Ok(Applies { fr: say(&fr_plans, &fr_products, true), en: say(&en_plans, &en_products, false), targets })
+}
+
 /// Finds and claims a promo code (`code NOEL20`, `avec le code X`).
 fn take_code(req: &mut Request) -> Option<String> {
-    let range = req.find_pattern("code|coupon promo|:|~")?;
-    let j = range.end;
+    let start = req.find(&["code", "codes", "coupon", "coupons", "voucher"])?;
+    let skip = ["code", "promo", "called", "named", "nomme", "appele", "discount", "reduction", "de", "du", ":", "="];
+    let mut j = start + 1;
+    while req.is(j, &skip) && j < start + 4 {
+        j += 1;
+    }
     let raw = req.raw(j);
     let ok = !req.is_used(j) && !raw.is_empty() && raw.len() <= 32;
     let ok = ok && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    ok.then(|| raw.to_owned()).inspect(|_| req.take(range.start..j + 1))
+    // A code is written as one: capitals or digits (`NOEL20`, `X`), not a plain word.
+    let looks = raw.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        || (is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j)));
+    (ok && looks).then(|| raw.to_owned()).inspect(|_| req.take(start..j + 1))
 }
 
 /// Finds and claims the most redemptions (`100 utilisations`, `limited to 100`, `first 50`).
@@ -193,7 +299,8 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
         let at = req.match_at(i, "limite|limitee|limited|max|maximum|first a|to|de|~").unwrap_or(i);
         let discount = percent_at(req, at).is_some() || money_at(req, at).is_some() || duration_at(req, at).is_some();
         let Some((n, end)) = number_at(req, at).filter(|_| !discount) else { continue };
-        let uses = req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|premiers|premieres");
+        let uses =
+            req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres");
         if at > i || uses.is_some() {
             req.take(i..uses.unwrap_or(end));
             return n.whole.and_then(|v| u32::try_from(v).ok());
@@ -209,12 +316,30 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
     let discount = take_discount(req, strategy)?;
-    let span = take_span(req, now).unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
+    if let Ok(other) = take_discount(req, strategy) {
+        if other != discount {
+            let show = |d: &Discount| match d {
+                Discount::Percent(p) => format!("{p}%"),
+                Discount::Fixed(money) => show_money(money, lang.is_fr()),
+            };
+            return Err(Trouble::Contradiction(show(&discount), show(&other)));
+        }
+    }
+    let span = take_span(req, now);
+    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now)) {
+        if a != b {
+            return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
+        }
+    }
+    let span = span.unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
     let starts_at = take_start(req, now);
     let replace = req
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
         .is_some();
-    let applies = take_applies(req)?;
+    let applies = take_applies(req, ctx)?;
+    if let Some(name) = role_named(req) {
+        return Err(Trouble::RoleName(name));
+    }
     let french = lang.is_fr();
     let shown = match &discount {
         Discount::Percent(p) => format!("{p}%"),

@@ -14,17 +14,18 @@ const PREPS: &[&str] =
 /// Prepositions after which "the shop" without a name is a question, not a figure of speech.
 const POINTING: &[&str] = &["sur", "pour", "chez", "du", "au", "on", "for", "at", "of"];
 const ARTICLES: &[&str] = &["le", "la", "l", "les", "the"];
-const SINGULAR: &[&str] = &["shop", "boutique", "magasin", "store", "instance", "serveur", "server"];
+const SINGULAR: &[&str] = &["shop", "boutique", "magasin", "store", "instance", "serveur", "server", "bot"];
 #[rustfmt::skip]
 const NOUNS: &[&str] = &[
     "shop", "shops", "boutique", "boutiques", "magasin", "magasins", "store", "stores", "instance", "instances",
-    "serveur", "serveurs", "server", "servers", "groupe", "groupes", "group", "groups", "region", "regions",
+    "serveur", "serveurs", "server", "servers", "groupe", "groupes", "group", "groups", "region", "regions", "bot",
+    "bots",
 ];
 const GROUPS: &[&str] =
-    &["groupe", "group", "region", "shops", "boutiques", "stores", "magasins", "serveurs", "servers"];
+    &["groupe", "group", "region", "shops", "boutiques", "stores", "magasins", "serveurs", "servers", "bots"];
 const EVERY: &[&str] = &[
-    "sur|pour|dans|a|chez|on|for|in|to|at|across|~ tous|toutes les|~ shops|boutiques|magasins|serveurs|instances|maxis",
-    "sur|pour|on|for|in|to|at|across|~ every|each|all of|~ the|~ shops|shop|stores|store|instances|servers|fleet",
+    "sur|pour|dans|a|chez|on|for|in|to|at|across|~ tous|toutes les|~ shops|boutiques|magasins|serveurs|instances|maxis|bots",
+    "sur|pour|on|for|in|to|at|across|~ every|each|all of|~ the|~ shops|shop|stores|store|instances|servers|fleet|bots|bot",
     "sur|pour|on|for|in|across|~ toute|the|~ la|whole|entire|~ flotte|fleet",
     "partout|everywhere",
 ];
@@ -39,6 +40,9 @@ fn is_shop_id(word: &str) -> bool {
 /// Whether a word names a shop or a group without any help: known to the fleet, a shop id, or a
 /// two-letter group (`eu`, `us`).
 fn names_itself(word: &str, strategy: &Strategy) -> bool {
+    if !strategy.known_targets.is_empty() && !is_shop_id(word) {
+        return strategy.known_targets.iter().any(|n| n.as_ref() == word);
+    }
     strategy.known_targets.iter().any(|n| n.as_ref() == word)
         || (is_shop_id(word) && Name::parse(word).is_ok())
         || (word.len() == 2 && word.chars().all(|c| c.is_ascii_lowercase()) && is_name_like(word))
@@ -85,8 +89,15 @@ pub(crate) fn take_target(req: &mut Request, strategy: &Strategy, loose: bool) -
         let word = req.norm(i);
         let english = i > 0 && req.is(i - 1, &["the", "on", "for", "in", "at", "of", "to"]);
         let before_group = english && req.is(i + 1, GROUPS) && is_name_like(word);
-        let known = strategy.known_targets.iter().any(|n| n.as_ref() == word);
-        let code = loose && names_itself(word, strategy) && !is_known_word(word);
+        // "us" is also the English pronoun ("what would it cost us"): a group only where a
+        // shop could stand.
+        let object_of = [
+            "cost", "costs", "give", "gives", "tell", "send", "let", "help", "show", "owe", "make", "get", "bring",
+            "told", "gave", "sent", "pay", "charge", "brought", "would", "cut", "save", "saves",
+        ];
+        let pronoun = word == "us" && i > 0 && req.is(i - 1, &object_of) && !req.is(i + 1, NOUNS);
+        let known = strategy.known_targets.iter().any(|n| n.as_ref() == word) && !pronoun;
+        let code = loose && names_itself(word, strategy) && !is_known_word(word) && !pronoun;
         if !req.is_used(i) && (before_group || known || code || is_shop_id(word)) {
             found.push(named(req, i, strategy)?);
             req.take(i..if before_group { i + 2 } else { i + 1 });
@@ -118,8 +129,34 @@ pub(crate) fn dangling(req: &Request, strategy: &Strategy) -> Option<Trouble> {
 /// A name no reader took in a request that changes shops (`restart asia`): asked about rather
 /// than sent to the default target.
 pub(crate) fn leftover(req: &Request, strategy: &Strategy) -> Option<Trouble> {
+    let verbs = [
+        "restart*",
+        "reboot*",
+        "redemarre*",
+        "relance*",
+        "ferme*",
+        "close",
+        "open",
+        "ouvre*",
+        "rouvre*",
+        "reopen",
+        "stop",
+        "start",
+        "resync*",
+        "demarre*",
+        "shut",
+        "arrete*",
+    ];
+    let where_a_shop_stands = |i: usize| {
+        strategy.known_targets.is_empty()
+            || req.norm(i).chars().any(|c| c.is_ascii_digit())
+            || (i > 0
+                && (super::text::word_in(req.norm(i - 1), &verbs) || req.is(i - 1, PREPS) || req.is(i - 1, ARTICLES)))
+    };
     (0..req.len())
-        .find(|&i| !req.is_used(i) && is_name_like(req.norm(i)) && !is_known_word(req.norm(i)))
+        .find(|&i| {
+            !req.is_used(i) && is_name_like(req.norm(i)) && !is_known_word(req.norm(i)) && where_a_shop_stands(i)
+        })
         .map(|i| unknown(req.raw(i), strategy))
 }
 

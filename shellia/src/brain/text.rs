@@ -21,6 +21,7 @@ pub(crate) struct Request {
     tokens: Vec<Token>,
     used: Vec<bool>,
     payload: Option<String>,
+    quoted: bool,
 }
 
 /// Words that address Shellia herself, ignored wherever they are.
@@ -42,7 +43,8 @@ impl Request {
         let payload =
             quoted.map(|q| text[q].trim().to_owned()).filter(|p| !p.is_empty() && tokens.iter().any(|t| !t.quoted));
         let used = tokens.iter().map(|t| t.quoted && payload.is_some()).collect();
-        Self { text, tokens, used, payload }
+        let quoted = payload.is_some() && ['"', '«', '“'].iter().any(|q| text.contains(*q));
+        Self { text, tokens, used, payload, quoted }
     }
 
     /// How many tokens.
@@ -126,6 +128,25 @@ impl Request {
     /// The payload: what follows a colon, or what is between quotes.
     pub(crate) fn payload(&self) -> Option<&str> {
         self.payload.as_deref()
+    }
+
+    /// A channel named by its name (`#news`) rather than mentioned (`<#123>`): its id is unknown.
+    pub(crate) fn channel_name(&self) -> Option<String> {
+        let bytes = self.text.as_bytes();
+        self.text.match_indices('#').find_map(|(at, _)| {
+            let before = at.checked_sub(1).map(|b| bytes[b]);
+            if before == Some(b'<') || before.is_some_and(|b| b.is_ascii_alphanumeric()) {
+                return None;
+            }
+            let name: String =
+                self.text[at + 1..].chars().take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_').collect();
+            (!name.is_empty() && !name.chars().all(|c| c.is_ascii_digit())).then(|| format!("#{name}"))
+        })
+    }
+
+    /// Whether the payload is between quotes (rather than after a colon).
+    pub(crate) fn payload_is_quoted(&self) -> bool {
+        self.quoted
     }
 
     /// Reads the payload's tokens as part of the request (for intents that take no free text).

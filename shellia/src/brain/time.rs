@@ -80,10 +80,13 @@ pub(crate) fn midnight(now: DateTime<Utc>) -> DateTime<Utc> {
 pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
     let weekend = [
         "tout|all le|the|~ week-end|weekend",
-        "pour|for|over|pendant|durant|during|~ ce|cette|this|le|the|~ week-end|weekend|week-ends",
+        "pour|for|over|pendant|durant|during|~ ce|cette|this|le|the|tout|~ whole|entire|~ week-end|weekend|week-ends",
     ];
     if weekend.iter().any(|p| req.take_pattern(p).is_some()) {
         return Some(Span::Until(weekend_end(now)));
+    }
+    if let Some(end) = take_until_day(req, now) {
+        return Some(Span::Until(end));
     }
     if req.take_pattern("pour|for|pendant|during|~ cette|this|toute|all la|the|~ semaine|week").is_some() {
         return Some(Span::For(7 * DAY));
@@ -93,7 +96,10 @@ pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
         req.take_pattern("seulement|only|uniquement");
         return Some(Span::Until(midnight(now) + Duration::days(1) - Duration::minutes(1)));
     }
-    let (i, (secs, end)) = (0..req.len()).find_map(|i| duration_at(req, i).map(|d| (i, d)))?;
+    // "un mois de Premium", "a month of Nitro": a prize, not a duration.
+    let prize = |end: usize| req.is(end, &["de", "d", "of"]) && !req.is(end + 1, &["plus", "more"]);
+    let (i, (secs, end)) =
+        (0..req.len()).find_map(|i| duration_at(req, i).filter(|&(_, end)| !prize(end)).map(|d| (i, d)))?;
     let lead = i.checked_sub(1).filter(|&p| req.is(p, &["pendant", "durant", "for", "during", "sur", "over"]));
     req.take(lead.unwrap_or(i)..end);
     Some(Span::For(secs))
@@ -101,8 +107,49 @@ pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
 
 /// Finds and claims a later start: `demain` / `tomorrow` (next midnight UTC).
 pub(crate) fn take_start(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let start = format!("a|des|from|starting|on|~ partir|~ de|d|~ ce|this|le|~ {}", weekday_words());
+    if let Some(range) = req.find_pattern(&start) {
+        let day = weekday(req.norm(range.end - 1))?;
+        req.take(range);
+        return Some(midnight(now) + Duration::days(days_until(now, day)));
+    }
     req.take_pattern("a|des|from|starting|~ partir|~ de|d|~ demain|tomorrow")?;
     Some(midnight(now) + Duration::days(1))
+}
+
+const WEEKDAYS: &[(&[&str], Weekday)] = &[
+    (&["lundi", "monday", "mon"], Weekday::Mon),
+    (&["mardi", "tuesday", "tue"], Weekday::Tue),
+    (&["mercredi", "wednesday", "wed"], Weekday::Wed),
+    (&["jeudi", "thursday", "thu"], Weekday::Thu),
+    (&["vendredi", "friday", "fri"], Weekday::Fri),
+    (&["samedi", "saturday", "sat"], Weekday::Sat),
+    (&["dimanche", "sunday", "sun"], Weekday::Sun),
+];
+
+/// Every word that names a day, as a pattern slot.
+fn weekday_words() -> String {
+    WEEKDAYS.iter().flat_map(|(words, _)| words.iter()).copied().collect::<Vec<_>>().join("|")
+}
+
+/// The day a word names.
+fn weekday(word: &str) -> Option<Weekday> {
+    WEEKDAYS.iter().find(|(words, _)| words.contains(&word)).map(|&(_, day)| day)
+}
+
+/// Days from today to the next `day` (0 when today is that day).
+fn days_until(now: DateTime<Utc>, day: Weekday) -> i64 {
+    i64::from((7 + day.num_days_from_monday() - now.weekday().num_days_from_monday()) % 7)
+}
+
+/// `until sunday`, `jusqu'à vendredi`: the end of that day, 23:59 UTC.
+fn take_until_day(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let until = format!("until|till|til|through|thru|jusqu|jusque a|au|~ ce|this|le|~ {}", weekday_words());
+    let range = req.find_pattern(&until)?;
+    let day = weekday(req.norm(range.end - 1))?;
+    req.take(range);
+    let date = midnight(now) + Duration::days(days_until(now, day));
+    Some(date + Duration::days(1) - Duration::minutes(1))
 }
 
 /// A reporting period as asked: a named one, or a custom range.

@@ -87,6 +87,42 @@ pub enum Trouble {
         /// As written.
         value: String,
     },
+    /// A negative number where only a positive one makes sense (a price, winners, uses).
+    #[error("{0} is negative")]
+    Negative(String),
+    /// An amount out of any sensible range (a price above 1,000,000, a cap above 100%).
+    #[error("{0} is out of range")]
+    Absurd(String),
+    /// A plan or product the addressed shops do not have.
+    #[error("unknown {kind} {name:?}")]
+    UnknownItem {
+        /// `plan` or `product`.
+        kind: &'static str,
+        /// As written.
+        name: String,
+        /// What the shops have, comma-separated.
+        known: String,
+    },
+    /// A name that fits several plans or products.
+    #[error("{name:?} fits {candidates}")]
+    AmbiguousItem {
+        /// As written.
+        name: String,
+        /// The ids it fits, comma-separated.
+        candidates: String,
+    },
+    /// Two values for one thing (two durations).
+    #[error("two values: {0} and {1}")]
+    Contradiction(String, String),
+    /// A channel named by its name: Shellia needs the mention (its id).
+    #[error("channel {0} named without its id")]
+    ChannelName(String),
+    /// A role named by its name: Shellia needs the mention (its id).
+    #[error("role {0} named without its id")]
+    RoleName(String),
+    /// A giveaway with no winner.
+    #[error("no winner")]
+    NoWinners,
     /// A command the contract would refuse.
     #[error("invalid order: {0}")]
     Invalid(String),
@@ -100,6 +136,8 @@ impl Trouble {
         matches!(
             self,
             Self::OverHundred(_)
+                | Self::Negative(_)
+                | Self::Absurd(_)
                 | Self::AboveCap { .. }
                 | Self::Destructive(_)
                 | Self::Unsupported(_)
@@ -135,6 +173,14 @@ impl Trouble {
             Self::NoPlanForPrice => "Le prix de quel plan ? Par exemple « mets le prix du pro à 29.99 ».".into(),
             Self::NoSettingValue(k) => format!("Quelle valeur pour {k} ?"),
             Self::BadSettingValue { key, value } => format!("« {value} » n'est pas une valeur possible pour {key}."),
+            Self::Negative(n) => format!("Je refuse : « {n} » est négatif, seul un nombre positif a du sens ici."),
+            Self::Absurd(n) => format!("Je refuse : « {n} » est hors de toute limite raisonnable."),
+            Self::UnknownItem { kind, name, known } => format!("Les shops visés n'ont pas de {} « {name} ». Ils ont : {known}. Lequel ?", if *kind == "plan" { "plan" } else { "produit" }),
+            Self::AmbiguousItem { name, candidates } => format!("« {name} » peut être {candidates} : lequel ?"),
+            Self::Contradiction(a, b) => format!("« {a} » ou « {b} » ? Les deux se contredisent : lequel ?"),
+            Self::NoWinners => "Combien de gagnants ? Au moins un.".into(),
+            Self::ChannelName(c) => format!("Quel salon est « {c} » ? Mentionne-le (tape # et choisis-le dans la liste) pour que j'aie son identifiant."),
+            Self::RoleName(r) => format!("Quel rôle est « {r} » ? Mentionne-le (@{r} choisi dans la liste) pour que j'aie son identifiant."),
             Self::Invalid(m) => format!("Je refuse : l'ordre serait invalide ({m})."),
         }
     }
@@ -165,6 +211,14 @@ impl Trouble {
             Self::NoPlanForPrice => "The price of which plan? For example \"set price_pro to 29.99\".".into(),
             Self::NoSettingValue(k) => format!("Which value for {k}?"),
             Self::BadSettingValue { key, value } => format!("\"{value}\" is not a possible value for {key}."),
+            Self::Negative(n) => format!("I won't: \"{n}\" is negative, only a positive number makes sense here."),
+            Self::Absurd(n) => format!("I won't: \"{n}\" is beyond any sensible limit."),
+            Self::UnknownItem { kind, name, known } => format!("The shops addressed have no {kind} \"{name}\". They have: {known}. Which one?"),
+            Self::AmbiguousItem { name, candidates } => format!("\"{name}\" could be {candidates}: which one?"),
+            Self::Contradiction(a, b) => format!("\"{a}\" or \"{b}\"? They contradict each other: which one?"),
+            Self::NoWinners => "How many winners? At least one.".into(),
+            Self::ChannelName(c) => format!("Which channel is \"{c}\"? Mention it (type # and pick it) so I get its id."),
+            Self::RoleName(r) => format!("Which role is \"{r}\"? Mention it (@{r} picked from the list) so I get its id."),
             Self::Invalid(m) => format!("I won't: the order would be invalid ({m})."),
         }
     }

@@ -49,6 +49,7 @@ impl Defaults {
             giveaway_hours: self.giveaway_hours,
             default_target,
             known_targets,
+            catalog: crate::brain::Catalog::default(),
         }
     }
 

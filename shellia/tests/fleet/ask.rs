@@ -59,6 +59,13 @@ async fn a_dry_run_prints_the_plan_as_json_and_sends_nothing() {
     assert_eq!(plan["orders"][0]["action"], "promo");
     assert_eq!(plan["orders"][0]["params"]["discount"]["percent"], 20);
     assert_eq!(plan["orders"][0]["params"]["duration_secs"], 172_800);
+    // Every field is stated, defaults included, and the shops the target reaches are listed.
+    assert_eq!(plan["orders"][0]["target"], "all");
+    assert_eq!(plan["orders"][0]["params"]["audience"], serde_json::json!({"inactive_days": 30}));
+    assert_eq!(plan["orders"][0]["params"]["replace"], false);
+    assert!(plan["orders"][0]["params"].as_object().unwrap().contains_key("code"));
+    assert_eq!(plan["shops"], serde_json::json!(["shop1"]));
+    assert_eq!(plan["lang"], "fr");
     let js = async_nats::jetstream::new(fleet.connect(&testkit::fleet::provisioner()).await.unwrap());
     let mut stream = js.get_stream(subjects::subject::CONTROL_STREAM).await.unwrap();
     assert_eq!(stream.info().await.unwrap().state.messages, 0, "nothing was sent");

@@ -4,6 +4,7 @@ mod assistant;
 mod bounds;
 mod console;
 mod discord;
+mod eval;
 mod events;
 mod forgeries;
 mod helpers;

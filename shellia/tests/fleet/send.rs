@@ -120,3 +120,28 @@ async fn bad_params_are_refused_before_anything_is_sent() {
     assert!(build_order("shop.1", "status", &[] as &[&str], "t").is_err());
     assert!(build_order("all", "explode", &[] as &[&str], "t").is_err());
 }
+
+#[tokio::test]
+async fn a_promo_sent_on_a_plan_the_shop_lacks_is_refused_by_the_shop_naming_its_plans() {
+    let (fleet, dir) = fleet_with_two_shops().await;
+    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let client = shellia(&fleet).await;
+    let plan = [
+        "op=upsert",
+        "product.id=pro",
+        "product.name=Pro",
+        "product.kind=plan",
+        "product.price=\"9.99\"",
+        "product.role=\"100000000000000001\"",
+        "product.interval=month",
+    ];
+    assert_eq!(answered(&send(&client, "shop1", "catalog", &plan, WAIT).await), vec!["shop1"]);
+
+    // The seed's short form, as typed after `shellia send shop1`.
+    let dispatch = send(&client, "shop1", "promo", &["20%", "gold", "48h"], WAIT).await;
+
+    let Some(Delivery::Replied(reply)) = dispatch.shops.values().next() else { panic!("{dispatch:?}") };
+    let error = reply.error.as_ref().unwrap_or_else(|| panic!("accepted: {reply:?}"));
+    assert_eq!(error.code, subjects::ErrorCode::NotFound);
+    assert!(error.message.contains("\"gold\"") && error.message.contains("its plans: pro"), "{}", error.message);
+}
