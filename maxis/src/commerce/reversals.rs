@@ -17,7 +17,7 @@ use crate::store::{payments as pay, sales, Tx};
 /// What a payment intent paid for.
 enum Paid {
     /// A checkout (one-off payment).
-    Checkout(Checkout),
+    Checkout(Box<Checkout>),
     /// An invoice of a subscription.
     Subscription(String),
     /// Not known yet.
@@ -27,7 +27,7 @@ enum Paid {
 impl Commerce {
     async fn paid_by(&self, tx: &mut Tx, pi: &str) -> anyhow::Result<Paid> {
         if let Some(c) = checkouts::by_payment_intent(tx, pi).await?.filter(|c| c.status == "paid") {
-            return Ok(Paid::Checkout(c));
+            return Ok(Paid::Checkout(Box::new(c)));
         }
         Ok(match pay::subscription_of_payment(tx, pi).await? {
             Some(sub) => Paid::Subscription(sub),

@@ -139,7 +139,7 @@ impl Commerce {
         // then every outcome in one transaction.
         let mut outcomes = Vec::new();
         for w in &wanted {
-            let has = roles.iter().any(|r| *r == w.role_id);
+            let has = roles.contains(&w.role_id);
             let outcome = if has == w.wanted {
                 None
             } else if w.wanted {

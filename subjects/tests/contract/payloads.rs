@@ -63,6 +63,8 @@ fn every_command() -> Vec<Command> {
             },
             days: 7,
         }),
+        Command::Why(WhyParams { member: "123456789012345678".into() }),
+        Command::Grant(GrantParams { member: "<@123456789012345678>".into(), product: "vip".into(), revoke: false }),
     ]
 }
 
