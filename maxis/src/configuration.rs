@@ -64,8 +64,8 @@ pub struct DiscordSettings {
     /// The server's id.
     #[serde(default)]
     pub guild_id: String,
-    /// Role ids whose members may use the admin commands.
-    #[serde(default)]
+    /// Role ids whose members may use the admin commands (one id or several).
+    #[serde(default, deserialize_with = "one_or_many")]
     pub admin_roles: Vec<String>,
     /// Channel id where Maxis tells the admins what needs them (a role it cannot give).
     #[serde(default)]
@@ -150,6 +150,32 @@ pub struct NatsSettings {
 pub struct DatabaseSettings {
     /// SQLite file path.
     pub path: String,
+}
+
+/// A list of ids given as a list, as one id (`MAXIS_DISCORD__ADMIN_ROLES=123` is read as a
+/// number), or as text with commas.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Ids {
+        Many(Vec<serde_json::Value>),
+        One(serde_json::Value),
+    }
+    let values = match Ids::deserialize(de)? {
+        Ids::Many(values) => values,
+        Ids::One(value) => vec![value],
+    };
+    let mut ids = Vec::new();
+    for value in values {
+        match value {
+            serde_json::Value::Number(n) => ids.push(n.to_string()),
+            serde_json::Value::String(s) => {
+                ids.extend(s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned))
+            }
+            other => return Err(serde::de::Error::custom(format!("{other} is not a role id"))),
+        }
+    }
+    Ok(ids)
 }
 
 impl Settings {

@@ -109,7 +109,9 @@ fn as_text(value: &mut Value, typed: &str) -> bool {
 }
 
 /// Splits a console line into words; double or single quotes group words (`message="a b"`).
-/// No shell is involved: this only splits text.
+/// An apostrophe inside a word (`l'inventaire`, `it's`) is a letter, not a quote: a single quote
+/// opens a group only at the start of a word or right after `=`. No shell is involved: this only
+/// splits text.
 pub fn split_words(line: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut current = String::new();
@@ -119,7 +121,11 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (Some(_), c) => current.push(c),
-            (None, '"' | '\'') => {
+            (None, '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\'') if !in_word || current.ends_with('=') => {
                 quote = Some(c);
                 in_word = true;
             }
@@ -185,6 +191,9 @@ mod tests {
             vec!["send", "all", "announce", "message=Soldes d'été", "x=1"]
         );
         assert!(split_words("a \"b").is_err());
+        assert_eq!(split_words("stop reason=l'inventaire").unwrap(), ["stop", "reason=l'inventaire"]);
+        assert_eq!(split_words("les ventes d'aujourd'hui, it's").unwrap(), ["les", "ventes", "d'aujourd'hui,", "it's"]);
+        assert_eq!(split_words("announce message='a b'").unwrap(), ["announce", "message=a b"]);
     }
 
     #[test]

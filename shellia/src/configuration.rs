@@ -49,11 +49,11 @@ pub struct DatabaseSettings {
 /// Who may command. Checked in code before anything else; the brain never decides it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AdminSettings {
-    /// Discord role ids whose members may command.
-    #[serde(default)]
+    /// Discord role ids whose members may command (one id or several: `1,2`, a list).
+    #[serde(default, deserialize_with = "one_or_many")]
     pub roles: Vec<u64>,
-    /// Discord user ids who may command.
-    #[serde(default)]
+    /// Discord user ids who may command (one id or several).
+    #[serde(default, deserialize_with = "one_or_many")]
     pub users: Vec<u64>,
     /// Requests (commands, plain-language requests) each admin may make per minute.
     pub orders_per_minute: u32,
@@ -103,6 +103,40 @@ pub struct NatsSettings {
     /// A file holding the nkey seed.
     #[serde(default)]
     pub seed_file: String,
+}
+
+/// A list setting given as a list, as one id (`SHELLIA_ADMIN__ROLES=123` is read as a number),
+/// or as text with commas (`"1,2"`).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Ids {
+        Many(Vec<serde_json::Value>),
+        One(serde_json::Value),
+    }
+    fn id<E: serde::de::Error>(value: &serde_json::Value) -> Result<Vec<u64>, E> {
+        match value {
+            serde_json::Value::Number(n) => {
+                n.as_u64().map(|n| vec![n]).ok_or_else(|| E::custom(format!("{n} is not an id")))
+            }
+            serde_json::Value::String(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse::<u64>().map_err(|_| E::custom(format!("{p:?} is not an id"))))
+                .collect(),
+            other => Err(E::custom(format!("{other} is not an id"))),
+        }
+    }
+    let values = match Ids::deserialize(de)? {
+        Ids::Many(values) => values,
+        Ids::One(value) => vec![value],
+    };
+    let mut ids = Vec::new();
+    for value in &values {
+        ids.extend(id::<D::Error>(value)?);
+    }
+    Ok(ids)
 }
 
 impl Settings {
@@ -179,5 +213,21 @@ impl Settings {
             &self.nats.seed_file,
             "no NATS credentials: set SHELLIA_NATS__SEED_FILE to Shellia's seed file (`broker key-path shellia-<name>`) or SHELLIA_NATS__SEED",
         )
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    #[test]
+    fn one_admin_id_or_several_are_read_from_a_file() {
+        for (layer, want) in [
+            ("[admin]\nroles = 123456789\nusers = \"42\"", (vec![123_456_789], vec![42])),
+            ("[admin]\nroles = [1, 2]\nusers = \"3,4\"", (vec![1, 2], vec![3, 4])),
+        ] {
+            let s = Settings::with_layer(layer).unwrap_or_else(|e| panic!("{layer}: {e:#}"));
+            assert_eq!((s.admin.roles, s.admin.users), want, "{layer}");
+        }
     }
 }

@@ -306,7 +306,8 @@ impl Assistant {
     async fn line(&self, who: &Requester, line: &str) -> anyhow::Result<Answer> {
         let words = match split_words(line) {
             Ok(words) => words,
-            Err(e) => return Ok(Answer::refused(Refusal::Invalid, e)),
+            // Not a command (a quote left open): the words are read as plain language.
+            Err(_) => return self.request(who, line).await,
         };
         let first = words.first().map(String::as_str).unwrap_or_default();
         match first {

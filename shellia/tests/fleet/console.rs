@@ -50,3 +50,20 @@ async fn json_lines_give_one_object_per_shop() {
     let table = render::table(&dispatch);
     assert!(table.contains("shop2") && table.contains("queued"), "{table}");
 }
+
+#[tokio::test]
+async fn a_request_with_apostrophes_is_read_as_plain_language_not_refused_for_a_quote() {
+    let fleet = TestFleet::start(&["shop1:eu"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _shop1 = spawn_app(&fleet, "shop1", dir.path()).await;
+    let assistant = assistant(&fleet, dir.path(), "").await;
+    let input = "les ventes d'aujourd'hui sur shop1\nferme shop1 pour l'inventaire\noui\n";
+    let mut out = Vec::new();
+
+    console::run(&assistant, &operator(), None, input.as_bytes(), &mut out).await.unwrap();
+
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains("unclosed quote"), "{text}");
+    assert!(text.contains("Donner les ventes d'aujourd'hui"), "{text}");
+    assert!(text.contains("Boutique fermée (inventaire)"), "{text}");
+}
