@@ -50,13 +50,14 @@ pub async fn promo_target(tx: &mut Tx, target: &PromoTarget) -> Result<(), Execu
     Err(missing(if plan { "plan" } else { "product" }, id, &products))
 }
 
-/// Refuses `price.<plan>` for a plan the shop does not have.
-pub async fn price_plan(tx: &mut Tx, plan: &str) -> Result<(), ExecuteError> {
+/// Refuses `price.<id>` for a plan or product the shop does not have (a plan's or a one-off
+/// product's price may be set).
+pub async fn price_plan(tx: &mut Tx, id: &str) -> Result<(), ExecuteError> {
     let products = catalog::all(tx).await?;
-    if products.is_empty() || names(&products, true).iter().any(|p| p == plan) {
+    if products.is_empty() || products.iter().any(|p| p.id == id) {
         return Ok(());
     }
-    Err(missing("plan", plan, &products))
+    Err(missing("plan or product", id, &products))
 }
 
 /// The plan a prize names (`Premium plan`, `1 month of the Gold plan`, `abonnement Pro`).

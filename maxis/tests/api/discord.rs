@@ -471,3 +471,69 @@ async fn a_paid_role_removed_by_hand_or_lost_by_leaving_comes_back_and_admin_why
     let refused = refused.await.final_message(WAIT).await;
     assert!(refused.map_or(true, |m| !m.content.contains("as paid for")), "a member cannot read the ledger");
 }
+
+impl Guild {
+    /// `member` checks out the Pro plan and pays its session and first invoice; returns the session.
+    async fn subscribe_to_pro(&self, member: u64) -> String {
+        self.app.commerce.set_cart(&member.to_string(), "pro", 1).await.unwrap();
+        self.app.commerce.checkout(&member.to_string(), None).await.unwrap();
+        let session = self.stripe.sessions().last().unwrap()["id"].as_str().unwrap().to_owned();
+        self.webhook(&self.stripe.complete(&session, true).unwrap()).await;
+        self.webhook(&self.stripe.invoice(&session, true).unwrap()).await;
+        session
+    }
+
+    async fn webhook(&self, event: &Value) {
+        let url = format!("http://{}/stripe/webhook", self.app.http);
+        assert_eq!(deliver(&url, event, WEBHOOK_SECRET).await.unwrap().0, 200);
+    }
+
+    async fn wait_without_role(&self, user: u64, role: u64) {
+        for _ in 0..200 {
+            if !self.discord.member_roles(user).contains(&role) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("member {user} kept role {role}");
+    }
+}
+
+#[tokio::test]
+async fn a_disputed_subscription_loses_its_role_in_discord_the_admins_are_told_and_resync_keeps_it_off() {
+    let g = Guild::start().await;
+    let session = g.subscribe_to_pro(g.buyer).await;
+    g.wait_for_role(g.buyer, g.pro_role).await;
+
+    g.webhook(&g.stripe.dispute(&session).unwrap()).await;
+
+    g.wait_without_role(g.buyer, g.pro_role).await;
+    let notice = g.discord.wait_for_message(g.admin_channel, |m| m.content.contains("disputed"), WAIT).await;
+    assert!(notice.unwrap().content.contains(&format!("<@{}>", g.buyer)));
+    let resync = g.slash(g.admin, "admin", sub("resync", json!([]))).await;
+    resync.final_message(WAIT).await.unwrap();
+    g.app.commerce.fulfil_once().await.unwrap();
+    assert!(!g.discord.member_roles(g.buyer).contains(&g.pro_role), "resync grants nothing the ledger does not");
+}
+
+#[tokio::test]
+async fn two_subscriptions_to_one_plan_one_refunded_keep_the_role_in_discord_both_refunded_remove_it() {
+    let g = Guild::start().await;
+    let first = g.subscribe_to_pro(g.buyer).await;
+    let second = g.subscribe_to_pro(g.buyer).await;
+    g.wait_for_role(g.buyer, g.pro_role).await;
+
+    let refund = |s: &str| {
+        let pi = g.stripe.payment_intents(s).unwrap()[0].clone();
+        g.stripe.refund_payment(s, &pi, None).unwrap()
+    };
+    g.webhook(&refund(&first)).await;
+    g.app.commerce.fulfil_once().await.unwrap();
+    assert!(g.discord.member_roles(g.buyer).contains(&g.pro_role), "the other subscription still pays for it");
+    let deletes = |g: &Guild| g.discord.calls().iter().filter(|c| c.method == "DELETE" && c.path.contains("/roles/")).count();
+    assert_eq!(deletes(&g), 0);
+
+    g.webhook(&refund(&second)).await;
+    g.wait_without_role(g.buyer, g.pro_role).await;
+    assert_eq!(deletes(&g), 1, "one DELETE, once");
+}
