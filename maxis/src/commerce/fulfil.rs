@@ -58,6 +58,7 @@ impl Commerce {
                     let kind = if e.wanted { "role.granted" } else { "role.revoked" };
                     execute::enqueue(&mut tx, &self.ctx, None, kind, data).await?;
                     if e.wanted {
+                        self.metrics.role_granted(&e.checkout_id);
                         pass.granted += 1
                     } else {
                         pass.revoked += 1
