@@ -126,11 +126,15 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let latency = Latency::of(samples);
     let p99 = latency.p99_us / 1000.0;
     Ok(vec![
-        Figure::new("drop sale", format!("{buyers} buyers: /shop + Buy (Stripe session) per second"), checkout_rate, "/s"),
+        Figure::new(
+            "drop sale",
+            format!("{buyers} buyers: /shop + Buy (Stripe session) per second"),
+            checkout_rate,
+            "/s",
+        ),
         Figure::new("drop sale", format!("webhook → role PUT at {rate:.0}/s: p50"), latency.p50_us / 1000.0, "ms"),
         Figure::new("drop sale", "webhook → role PUT: p99", p99, "ms").target("< 100 ms", p99 < 100.0),
-        Figure::new("drop sale", "every role granted exactly once", f64::from(u8::from(once)), "")
-            .target("= 1", once),
+        Figure::new("drop sale", "every role granted exactly once", f64::from(u8::from(once)), "").target("= 1", once),
         Figure::new("drop sale", "Maxis CPU per webhook (its process)", cpu_ms, "ms").target("<= 1 ms", cpu_ms <= 1.0),
     ])
 }

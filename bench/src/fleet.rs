@@ -47,7 +47,8 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
 
     let mut figures = Vec::new();
     for (target, shops) in [("ten", 10), ("hundred", 100), ("all", count)] {
-        let status = || Order::new(Command::from_parts("status", serde_json::json!({})).expect("status"), "shellia:admin");
+        let status =
+            || Order::new(Command::from_parts("status", serde_json::json!({})).expect("status"), "shellia:admin");
         let raw_one = |_: usize| {
             let requester = requester.clone();
             async move { requester.order_json(target, &status(), shops).await }
@@ -70,8 +71,12 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
         let p99 = ms(ours.p99_us);
         figures.push(Figure::new("fleet", format!("raw: `{target}` to {shops} shops, p50"), ms(raw.p50_us), "ms"));
         figures.push(Figure::new("fleet", format!("raw: `{target}` p99"), ms(raw.p99_us), "ms"));
-        figures.push(Figure::new("fleet", format!("ours: `{target}` to {shops} shops, p50"), ms(ours.p50_us), "ms").ratio(ours.p50_us / raw.p50_us));
-        let p99_figure = Figure::new("fleet", format!("ours: `{target}` p99"), p99, "ms").ratio(ours.p99_us / raw.p99_us);
+        figures.push(
+            Figure::new("fleet", format!("ours: `{target}` to {shops} shops, p50"), ms(ours.p50_us), "ms")
+                .ratio(ours.p50_us / raw.p50_us),
+        );
+        let p99_figure =
+            Figure::new("fleet", format!("ours: `{target}` p99"), p99, "ms").ratio(ours.p99_us / raw.p99_us);
         figures.push(if shops == count { p99_figure.target("< 50 ms", p99 < 50.0) } else { p99_figure });
     }
     requester.stop();

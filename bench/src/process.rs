@@ -106,7 +106,8 @@ pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
     // The command name may hold spaces: fields are counted after its closing parenthesis.
     let rest = stat.rsplit_once(')').context("bad /proc stat")?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields.get(11).context("no utime")?.parse::<f64>()? + fields.get(12).context("no stime")?.parse::<f64>()?;
+    let ticks: f64 =
+        fields.get(11).context("no utime")?.parse::<f64>()? + fields.get(12).context("no stime")?.parse::<f64>()?;
     Ok(ticks / clock_ticks())
 }
 

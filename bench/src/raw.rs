@@ -152,7 +152,10 @@ impl Requester {
             headers.insert(SIGNER_HEADER, signer.as_str());
             headers.insert(SIGNATURE_HEADER, signed.as_str());
         }
-        self.js.publish_with_headers(format!("maxis.{target}.control.{action}"), headers, payload.into()).await?.await?;
+        self.js
+            .publish_with_headers(format!("maxis.{target}.control.{action}"), headers, payload.into())
+            .await?
+            .await?;
         tokio::time::timeout(Duration::from_secs(10), rx).await??;
         Ok(())
     }

@@ -74,7 +74,8 @@ struct Bare {
 impl EventHandler for Bare {
     async fn ready(&self, ctx: Context, _: Ready) {
         let button = CreateButton::new("enter:bare").label("Enter").style(ButtonStyle::Primary);
-        let post = CreateMessage::new().content("Bare giveaway").components(vec![CreateActionRow::Buttons(vec![button])]);
+        let post =
+            CreateMessage::new().content("Bare giveaway").components(vec![CreateActionRow::Buttons(vec![button])]);
         let _ = ChannelId::new(self.channel).send_message(&ctx.http, post).await;
     }
 
@@ -93,8 +94,7 @@ async fn bare_storm(count: usize, spread: Duration) -> anyhow::Result<Storm> {
     let channel = discord.add_text_channel("giveaways");
     let members: Vec<u64> = (0..count).map(|i| discord.add_member(&format!("m{i}"), &[])).collect();
     let http = HttpBuilder::new(&bot.token).proxy(discord.base_url()).ratelimiter_disabled(true).build();
-    let mut client =
-        ClientBuilder::new_with_http(http, GatewayIntents::GUILDS).event_handler(Bare { channel }).await?;
+    let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS).event_handler(Bare { channel }).await?;
     let task = tokio::spawn(async move { client.start().await });
     discord.wait_connected(&bot, WAIT).await?;
     let post = discord.wait_for_message(channel, |m| m.custom_ids().contains(&"enter:bare".to_owned()), WAIT).await?;
@@ -149,7 +149,12 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let ms = |us: f64| us / 1000.0;
     let p99 = ms(maxis.latency.p99_us);
     Ok(vec![
-        Figure::new("clicks", format!("{count} Enter clicks sent within {:.1} s: bare bot p50", spread.as_secs_f64()), ms(bare.latency.p50_us), "ms"),
+        Figure::new(
+            "clicks",
+            format!("{count} Enter clicks sent within {:.1} s: bare bot p50", spread.as_secs_f64()),
+            ms(bare.latency.p50_us),
+            "ms",
+        ),
         Figure::new("clicks", "bare bot (stand-in + serenity only): p99", ms(bare.latency.p99_us), "ms"),
         Figure::new("clicks", "Maxis: first answer p50", ms(maxis.latency.p50_us), "ms"),
         Figure::new("clicks", "Maxis: first answer p99", p99, "ms")

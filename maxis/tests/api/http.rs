@@ -76,11 +76,8 @@ async fn the_dashboard_and_alert_rules_name_only_metrics_a_shop_exports() {
     send(&fleet, "shop1", &Order::new(Command::Status(StatusParams {}), "t")).await;
     let (status, metrics) = http_get(app.http, "/metrics").await;
     assert_eq!(status, 200);
-    let exported: std::collections::BTreeSet<&str> = metrics
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split(['{', ' ']).next())
-        .collect();
+    let exported: std::collections::BTreeSet<&str> =
+        metrics.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split(['{', ' ']).next()).collect();
     let missing: Vec<&String> = named.iter().filter(|n| !exported.contains(n.as_str())).collect();
     assert!(missing.is_empty(), "named but not exported: {missing:?}\n{metrics}");
 }

@@ -1,5 +1,6 @@
 //! The fleet client: publishes orders to the control stream and gathers the shops' replies.
 
+mod directory;
 mod events;
 mod fleet;
 mod replies;
