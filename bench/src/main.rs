@@ -1,17 +1,24 @@
 //! Benchmarks that print numbers, on throwaway brokers loading the project's generated config.
 //!
 //! `cargo run --release -p bench` runs every scenario; `-- --quick` a short run; scenario names
-//! (`control`, `fanout`, `replay`, `checkout`, `giveaway`, `rss`) run those. A table goes to
-//! stdout and JSON to `target/bench/latest.json`.
+//! (`control`, `fanout`, `fleet`, `clicks`, `drop`, `replay`, `checkout`, `giveaway`, `rss`) run
+//! those. A table goes to stdout and JSON to `target/bench/latest.json`.
+//!
+//! Shops measured for memory and CPU run in their own process: this binary started again with
+//! [`process::SHOP_ARG`], which runs the `maxis` main (nothing is compiled during a run).
 
 mod checkout;
 mod control;
+mod drop;
 mod fanout;
+mod fleet;
 mod giveaway;
+mod process;
 mod raw;
 mod replay;
 mod rss;
 mod stats;
+mod storm;
 
 use std::time::Instant;
 
@@ -52,8 +59,14 @@ impl Figure {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    if std::env::args().nth(1).as_deref() == Some(process::SHOP_ARG) {
+        return process::shop_main();
+    }
+    broker::connect::run_main(bench())
+}
+
+async fn bench() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
@@ -71,8 +84,8 @@ async fn main() -> anyhow::Result<()> {
             }
         )+};
     }
-    scenario!("control" => control, "fanout" => fanout, "replay" => replay, "checkout" => checkout,
-              "giveaway" => giveaway, "rss" => rss);
+    scenario!("control" => control, "fanout" => fanout, "fleet" => fleet, "clicks" => storm, "drop" => drop,
+              "replay" => replay, "checkout" => checkout, "giveaway" => giveaway, "rss" => rss);
     print_table(&figures);
     let machine = json!({
         "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),

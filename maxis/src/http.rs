@@ -71,6 +71,10 @@ async fn metrics(State(s): State<HttpState>) -> impl IntoResponse {
     if let Ok(info) = s.consumer.get_info().await {
         s.metrics.set_consumer(info.num_pending, info.num_ack_pending);
     }
+    match crate::store::deliveries::health(s.store.pool(), chrono::Utc::now()).await {
+        Ok(deliveries) => s.metrics.set_deliveries(deliveries),
+        Err(e) => tracing::warn!(error.message = %e, "Failed to read the role deliveries for /metrics"),
+    }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], s.metrics.render())
 }
 

@@ -148,6 +148,7 @@ impl Application {
             },
             deliveries: Arc::new(tokio::sync::Notify::new()),
             entries: crate::engagement::EntryQueue::start(handler.store.clone(), handler.ctx.clone()),
+            metrics: handler.metrics.clone(),
         };
         Ok(Self {
             handler,

@@ -41,7 +41,13 @@ pub fn of(identity: &Identity) -> Permissions {
             publish.extend(api::service_discovery_ask());
             Permissions {
                 publish,
-                subscribe: vec![subject::replies_all(), subject::events_all(), inbox],
+                subscribe: vec![
+                    subject::replies_all(),
+                    subject::events_all(),
+                    // Shops joining or leaving: keeps its list of the shops' consumers current.
+                    api::consumer_advisories(CONTROL_STREAM),
+                    inbox,
+                ],
                 allow_responses: false,
             }
         }

@@ -194,6 +194,11 @@ pub mod api {
     pub fn consumer_list(stream: &str) -> String {
         format!("$JS.API.CONSUMER.LIST.{stream}")
     }
+    /// `$JS.EVENT.ADVISORY.CONSUMER.*.<stream>.*`: the server's advisories when a consumer of
+    /// `stream` is created or deleted (read only: who is addressed changes).
+    pub fn consumer_advisories(stream: &str) -> String {
+        format!("$JS.EVENT.ADVISORY.CONSUMER.*.{stream}.*")
+    }
     /// `$JS.API.STREAM.INFO.<stream>`.
     pub fn stream_info(stream: &str) -> String {
         format!("$JS.API.STREAM.INFO.{stream}")

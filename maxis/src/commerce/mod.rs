@@ -57,4 +57,6 @@ pub struct Commerce {
     pub deliveries: Arc<tokio::sync::Notify>,
     /// Giveaway entries, written in batches.
     pub entries: crate::engagement::EntryQueue,
+    /// The shop's metrics (webhook-to-role latency).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -170,6 +170,7 @@ impl Commerce {
         if !checkouts::transition(tx, &c.id, &["creating", "open", "processing", "expired", "failed"], "paid").await? {
             return Ok(Handled::Applied);
         }
+        self.metrics.checkout_paid(&c.buyer);
         let lines = checkouts::lines(tx, &c.id).await?;
         if was_released {
             // Paid after the hold lapsed: take the stock again; if it is gone, an admin must act.

@@ -13,7 +13,9 @@ pub(super) async fn handle(fw: poise::FrameworkContext<'_, Data, Error>, event: 
     let (ctx, data) = (fw.serenity_context, fw.user_data);
     match event {
         FullEvent::InteractionCreate { interaction: Interaction::Component(click) } => {
-            buttons::handle(ctx, data, click).await?;
+            let handled = buttons::handle(ctx, data, click).await;
+            answered(data, click.id.get());
+            handled?;
         }
         FullEvent::GuildMemberAddition { new_member } if new_member.guild_id == data.config.guild => {
             data.commerce.member_joined(&new_member.user.id.to_string()).await?;
@@ -40,4 +42,15 @@ pub(super) async fn handle(fw: poise::FrameworkContext<'_, Data, Error>, event: 
         _ => {}
     }
     Ok(())
+}
+
+/// Discord's epoch (2015-01-01) in Unix milliseconds: snowflakes count from it.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// Records how long after its creation (the timestamp in the interaction's snowflake id, on
+/// Discord's clock) an interaction was handled: its answer went out at or before this.
+pub(super) fn answered(data: &Data, interaction_id: u64) {
+    let created_ms = (interaction_id >> 22) + DISCORD_EPOCH_MS;
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or_default();
+    data.commerce.metrics.interaction_answered(std::time::Duration::from_millis(now_ms.saturating_sub(created_ms)));
 }

@@ -108,6 +108,13 @@ pub async fn run(
             commands: commands(),
             on_error: |e| Box::pin(on_error(e)),
             event_handler: |fw, event| Box::pin(events::handle(fw, event)),
+            post_command: |ctx| {
+                Box::pin(async move {
+                    if let poise::Context::Application(app) = ctx {
+                        events::answered(ctx.data(), app.interaction.id.get());
+                    }
+                })
+            },
             ..Default::default()
         })
         .setup(move |ctx, ready, framework| {

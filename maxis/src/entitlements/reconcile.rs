@@ -172,6 +172,7 @@ impl Commerce {
                     let data = json!({"member": member, "buyer": member, "role_id": w.role_id});
                     execute::enqueue(&mut tx, &self.ctx, None, kind, data).await?;
                     if w.wanted {
+                        self.metrics.role_granted(member);
                         pass.granted += 1;
                     } else {
                         pass.revoked += 1;

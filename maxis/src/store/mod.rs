@@ -3,6 +3,7 @@
 pub mod announcements;
 pub mod catalog;
 pub mod checkouts;
+pub mod deliveries;
 pub mod giveaways;
 pub mod health;
 pub mod members;

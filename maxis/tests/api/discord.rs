@@ -185,6 +185,9 @@ async fn a_member_clicks_buy_pays_and_gets_the_plan_role_through_discord_and_a_r
     assert!(g.discord.calls().iter().any(|c| c.method == "PUT" && c.path.ends_with(&role_route) && c.status == 204));
     let receipt = g.discord.wait_for_dm(g.buyer, |m| m.content.contains("9.99"), WAIT).await.unwrap();
     assert_eq!(receipt.author_id, g.bot.user_id);
+    let (_, metrics) = testkit::shop::http_get(g.app.http, "/metrics").await;
+    assert!(metrics.contains("maxis_webhook_to_role_seconds_count 1\n"), "the payment's role is timed once: {metrics}");
+    assert!(metrics.contains("maxis_interaction_answer_seconds_count 3\n"), "/shop and two clicks: {metrics}");
 }
 
 #[tokio::test]
@@ -202,6 +205,8 @@ async fn a_role_above_the_bots_is_not_delivered_and_the_admins_are_told() {
     assert!(!g.discord.member_roles(g.buyer).contains(&g.vip_role));
     let delivered = testkit::shop::events(&g.fleet).await;
     assert!(!delivered.iter().any(|e| e.kind.as_ref() == "delivery.done"), "nothing reported as delivered");
+    let (_, metrics) = testkit::shop::http_get(g.app.http, "/metrics").await;
+    assert!(metrics.contains("maxis_deliveries_blocked 1\n"), "operators see the blocked delivery: {metrics}");
 }
 
 #[tokio::test]
@@ -530,7 +535,8 @@ async fn two_subscriptions_to_one_plan_one_refunded_keep_the_role_in_discord_bot
     g.webhook(&refund(&first)).await;
     g.app.commerce.fulfil_once().await.unwrap();
     assert!(g.discord.member_roles(g.buyer).contains(&g.pro_role), "the other subscription still pays for it");
-    let deletes = |g: &Guild| g.discord.calls().iter().filter(|c| c.method == "DELETE" && c.path.contains("/roles/")).count();
+    let deletes =
+        |g: &Guild| g.discord.calls().iter().filter(|c| c.method == "DELETE" && c.path.contains("/roles/")).count();
     assert_eq!(deletes(&g), 0);
 
     g.webhook(&refund(&second)).await;

@@ -15,6 +15,7 @@ use subjects::{Action, EventKind, Name, Order, Reply, ShopId, Target};
 use tokio::sync::OnceCell;
 
 use super::attribution::Forgeries;
+use super::directory::Directory;
 use super::replies::Replies;
 
 /// What became of the order for one shop.
@@ -91,6 +92,8 @@ pub struct FleetClient {
     replies: Arc<OnceCell<Replies>>,
     /// Replies, events and discovery answers dropped for speaking in another shop's name.
     pub(super) forgeries: Arc<Forgeries>,
+    /// The shops' consumers, kept current for sends, made at the first send.
+    directory: Arc<OnceCell<Directory>>,
 }
 
 impl FleetClient {
@@ -115,6 +118,7 @@ impl FleetClient {
             ttl: Duration::from_secs(86_400),
             replies: Arc::default(),
             forgeries: Arc::default(),
+            directory: Arc::default(),
         }
     }
 
@@ -139,13 +143,15 @@ impl FleetClient {
     /// The shops whose consumer reads orders for `target`, with their pending pull count
     /// (`num_waiting` > 0 means the shop is connected and waiting for orders).
     pub async fn addressed_shops(&self, target: &Target) -> anyhow::Result<BTreeMap<ShopId, usize>> {
-        let filter = subject::control_filter(target);
-        let infos = self.consumers().await?;
-        Ok(infos
-            .into_iter()
-            .filter(|info| info.config.filter_subjects.contains(&filter) || info.config.filter_subject == filter)
-            .filter_map(|info| Name::parse(info.name.clone()).ok().map(|id| (id, info.num_waiting)))
-            .collect())
+        Ok(addressed_in(&self.consumers().await?, target))
+    }
+
+    /// The shops `target` reaches, from the consumer list kept current by [`Directory`] (no
+    /// listing per order).
+    async fn addressed_kept(&self, target: &Target) -> anyhow::Result<Vec<ShopId>> {
+        let directory = self.directory.get_or_try_init(|| Directory::start(&self.client)).await?;
+        let infos = directory.consumers(&self.client, &self.js).await?;
+        Ok(addressed_in(&infos, target).into_keys().collect())
     }
 
     /// Every shop's consumer, listed now.
@@ -253,8 +259,9 @@ impl FleetClient {
         if order.expires_at.is_none() {
             order.expires_at = chrono::Duration::from_std(self.ttl).ok().map(|ttl| order.issued_at + ttl);
         }
-        // Listed for every order: a shop added a moment ago must be waited for too.
-        let mut addressed: Vec<ShopId> = self.addressed_shops(target).await?.into_keys().collect();
+        // From the list kept current by the consumer advisories: a shop added a moment ago is
+        // waited for too.
+        let mut addressed: Vec<ShopId> = self.addressed_kept(target).await?;
         // A consumer list taken while a cluster moves its leaders can miss a shop for a moment
         // (seen in the failover test): look again before calling the target unknown.
         for pause in [100, 300, 600] {
@@ -359,4 +366,14 @@ impl FleetClient {
         }
         Ok(Dispatch { order, target: target.clone(), stream_seq: ack.sequence, duplicate: ack.duplicate, shops, back })
     }
+}
+
+/// The consumers among `infos` that read `target`'s orders, with their pending pull count.
+fn addressed_in(infos: &[consumer::Info], target: &Target) -> BTreeMap<ShopId, usize> {
+    let filter = subject::control_filter(target);
+    infos
+        .iter()
+        .filter(|info| info.config.filter_subjects.contains(&filter) || info.config.filter_subject == filter)
+        .filter_map(|info| Name::parse(info.name.clone()).ok().map(|id| (id, info.num_waiting)))
+        .collect()
 }

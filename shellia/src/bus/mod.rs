@@ -1,6 +1,7 @@
 //! The fleet client: publishes orders to the control stream and gathers the shops' replies.
 
 mod attribution;
+mod directory;
 mod events;
 mod fleet;
 mod replies;
