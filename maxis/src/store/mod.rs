@@ -1,16 +1,12 @@
 //! SQLite through sqlx: one database file per shop, migrations run at open.
 
-pub mod announcements;
 pub mod catalog;
 pub mod checkouts;
 pub mod deliveries;
-pub mod giveaways;
 pub mod health;
 pub mod members;
 pub mod orders;
 pub mod payments;
-pub mod preorders;
-pub mod promos;
 pub mod sales;
 pub mod settings;
 

@@ -1,18 +1,17 @@
-//! promo, giveaway, announce.
+//! Marketing orders: `promo` (promotions and codes) and `announce`.
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use subjects::event::{AnnouncementCreated, EventKind};
-use subjects::params::{AnnounceParams, GiveawayParams, GiveawayTrigger, PromoParams, PromoTarget};
-use subjects::results::{AnnounceResult, GiveawayInfo, GiveawayStatus, PromoStatus};
+use subjects::params::{AnnounceParams, PromoParams, PromoTarget};
+use subjects::results::{AnnounceResult, PromoStatus};
 use subjects::ErrorCode;
 
-use super::{event, rejected, Applied};
+use super::store::{announcements, promos};
+use crate::actions::{event, rejected, Applied};
 use crate::domain::config::{parse_price, ConfigKey};
-use crate::domain::draw::{self, Seed};
 use crate::domain::promo::{self, PromoError};
 use crate::execute::ExecuteError;
-use crate::store::giveaways::Giveaway;
-use crate::store::{announcements, giveaways, promos, settings, Tx};
+use crate::store::{settings, Tx};
 
 async fn setting(tx: &mut Tx, key: ConfigKey) -> anyhow::Result<Option<String>> {
     let stored = settings::get(tx, &key.to_string()).await?;
@@ -28,7 +27,7 @@ pub async fn start(tx: &mut Tx, id: &str, p: &PromoParams) -> Result<Applied, Ex
             "the shop is closed: open it (`start`) before running a promotion",
         ));
     }
-    super::known::promo_target(tx, &p.target).await?;
+    crate::actions::known::promo_target(tx, &p.target).await?;
     let cap = setting(tx, ConfigKey::PromoMaxDiscount).await?.and_then(|v| v.parse().ok()).unwrap_or(50);
     let plan_price = match &p.target {
         PromoTarget::Plan(plan) => setting(tx, ConfigKey::Price(plan.clone())).await?.as_deref().and_then(parse_price),
@@ -68,51 +67,6 @@ pub async fn start(tx: &mut Tx, id: &str, p: &PromoParams) -> Result<Applied, Ex
         crate::marketing::announce_promo(tx, &plan.promo).await?;
     }
     Ok(Applied::new(&plan.promo, events))
-}
-
-/// Creates a giveaway: open now, or waiting for a member count.
-pub async fn giveaway(tx: &mut Tx, id: &str, p: &GiveawayParams) -> Result<Applied, ExecuteError> {
-    super::known::prize(tx, &p.prize).await?;
-    let channel = match &p.channel {
-        Some(c) => Some(
-            ConfigKey::GiveawayChannel.normalize(c).map_err(|e| rejected(ErrorCode::InvalidParams, e.to_string()))?,
-        ),
-        None => setting(tx, ConfigKey::GiveawayChannel).await?,
-    };
-    let now = Utc::now();
-    let (status, starts_at, ends_at) = match p.trigger {
-        GiveawayTrigger::Now => {
-            let secs = i64::try_from(p.duration_secs).unwrap_or(i64::MAX).min(365 * 86_400);
-            (GiveawayStatus::Open, Some(now), Some(now + Duration::seconds(secs)))
-        }
-        GiveawayTrigger::Members(_) => (GiveawayStatus::Waiting, None, None),
-    };
-    let seed = Seed::generate().map_err(anyhow::Error::from)?;
-    let info = GiveawayInfo {
-        id: id.to_owned(),
-        prize: p.prize.trim().to_owned(),
-        winners: p.winners,
-        duration_secs: p.duration_secs,
-        trigger: p.trigger.clone(),
-        channel,
-        status,
-        starts_at,
-        ends_at,
-        commitment: Some(draw::commitment(&seed)),
-        entrants: 0,
-        winners_drawn: vec![],
-    };
-    let giveaway = Giveaway {
-        info: info.clone(),
-        seed: seed.to_hex(),
-        requirements: p.requirements.clone(),
-        bonus: p.bonus.clone(),
-    };
-    giveaways::insert(tx, &giveaway).await?;
-    if info.status == GiveawayStatus::Open {
-        crate::marketing::announce_giveaway(tx, &info).await?;
-    }
-    Ok(Applied::new(&info, vec![event(EventKind::GIVEAWAY_CREATED, &info)]))
 }
 
 /// Stores an announcement for delivery to the channel.

@@ -1,13 +1,14 @@
-//! preorder: list, open, close, release.
+//! Preorder orders: list, open, close, release.
 
 use subjects::params::PreorderParams;
 use subjects::results::PreorderResult;
 use subjects::ErrorCode;
 
-use super::{event, rejected, Applied};
-use crate::commerce::preorder;
+use super::store as preorders;
+use crate::actions::{event, rejected, Applied};
+use crate::engagement::preorders as preorder;
 use crate::execute::{ExecuteError, ShopContext};
-use crate::store::{catalog, preorders, Tx};
+use crate::store::{catalog, Tx};
 
 /// Applies a `preorder` order.
 pub async fn apply(tx: &mut Tx, ctx: &ShopContext, p: &PreorderParams) -> Result<Applied, ExecuteError> {

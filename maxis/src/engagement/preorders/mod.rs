@@ -2,15 +2,18 @@
 //! through a payment link, roles are granted and buyers are told. Cancelled before release, the
 //! deposit is refunded.
 
+pub mod orders;
+pub mod store;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{CheckoutView, Commerce, CommerceError};
+use self::store::{self as preorders, PreorderOrder};
+use crate::commerce::{CheckoutView, Commerce, CommerceError};
 use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
 use crate::execute::{self, ShopContext};
 use crate::payments::{Line, Mode, RefundRequest, SessionRequest};
 use crate::store::checkouts::{self, Checkout, CheckoutLine};
-use crate::store::preorders::{self, PreorderOrder};
 use crate::store::{catalog, payments as pay, sales, Tx};
 
 impl Commerce {
@@ -19,7 +22,7 @@ impl Commerce {
     pub async fn preorder(&self, buyer: &str, product: &str) -> Result<CheckoutView, CommerceError> {
         let now = Utc::now();
         let id = subjects::OrderId::generate().to_string();
-        let expires_at = super::checkout::expiry(now, self.settings.hold);
+        let expires_at = crate::commerce::expiry(now, self.settings.hold);
         let (checkout, name) = {
             let mut tx = self.store.begin().await?;
             let p = catalog::get(&mut tx, product)
@@ -67,7 +70,7 @@ impl Commerce {
         let payments = self.payments.clone().ok_or(CommerceError::NoPayments)?;
         let customer = self.customer_for(payments.as_ref(), &c.buyer).await?;
         // Never below Stripe's minimum and its margin at the moment the session is asked for.
-        let floor = super::checkout::expiry(Utc::now(), std::time::Duration::ZERO);
+        let floor = crate::commerce::expiry(Utc::now(), std::time::Duration::ZERO);
         let expires_at = c.expires_at.map_or(floor, |e| e.max(floor));
         let request = SessionRequest {
             idempotency_key: c.id.clone(),
@@ -194,7 +197,7 @@ impl Commerce {
                     let text = format!(
                         "Your preorder of {} is released! Pay the balance ({}) here: {}",
                         o.product_id,
-                        super::webhook::money(o.balance, &o.currency),
+                        crate::commerce::webhook::money(o.balance, &o.currency),
                         view.url
                     );
                     pay::queue_receipt(&mut tx, &format!("preorder:{id}"), &o.buyer, &text).await?;

@@ -2,6 +2,9 @@
 //! pings opt-in, and announcements delivered to an audience within Discord's rate limits, with
 //! opt-outs respected and counts reported as `announcement.sent`.
 
+pub mod orders;
+pub mod store;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +19,8 @@ use crate::commerce::Commerce;
 use crate::domain::giveaway::MemberInfo;
 use crate::execute;
 use crate::members::{Button, ButtonAction, MemberError};
-use crate::store::{announcements, members, settings, Tx};
+use crate::store::{members, settings, Tx};
+use store::announcements;
 
 /// Time between two direct messages (Discord limits DMs far below its global 50 requests/s).
 pub const DM_PACE: Duration = Duration::from_millis(200);

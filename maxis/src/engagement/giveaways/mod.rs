@@ -2,15 +2,18 @@
 //! committed seed, draws anyone can recompute, rerolls that never pick an earlier winner, and an
 //! end that happens exactly once, also across restarts.
 
+pub mod orders;
+pub mod store;
+
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use subjects::results::{DrawProof, DrawRound, GiveawayInfo, GiveawayStatus};
 
+use self::store::{self as giveaways, Giveaway};
 use crate::commerce::Commerce;
 use crate::domain::draw::{self, Entry, Seed};
 use crate::domain::giveaway::{eligible, weight, MemberInfo};
 use crate::execute::{self, ShopContext};
-use crate::store::giveaways::{self, Giveaway};
 use std::collections::HashMap;
 
 use tokio::sync::{mpsc, oneshot};
@@ -311,11 +314,18 @@ async fn notify_winners(tx: &mut Tx, g: &Giveaway, entries: &[Entry], round: &Dr
         let file = format!("entries-{}.txt", g.info.id);
         let message = format!("{headline}\n{}", check_text(g, entries, round, &file));
         if entries.is_empty() {
-            crate::store::announcements::insert(tx, &id, &message, channel, &subjects::params::Audience::Everyone)
-                .await?;
+            crate::marketing::store::announcements::insert(
+                tx,
+                &id,
+                &message,
+                channel,
+                &subjects::params::Audience::Everyone,
+            )
+            .await?;
         } else {
             let list = draw::entry_list_text(entries);
-            crate::store::announcements::insert_with_file(tx, &id, &message, channel, (&file, &list)).await?;
+            crate::marketing::store::announcements::insert_with_file(tx, &id, &message, channel, (&file, &list))
+                .await?;
         }
     }
     Ok(())
