@@ -108,7 +108,8 @@ impl Application {
         let proof = discovery::Proof::sign(seed.expose_secret(), &ctx)?;
         let metrics = Arc::new(Metrics::default());
         let publisher = Publisher::new(client.clone()).counting_dead(metrics.outbox_dead());
-        let storage = Storage::new(store.clone(), ctx.clone(), publisher.clone(), members.clone());
+        let storage =
+            Storage::new(store.clone(), ctx.clone(), publisher.clone(), members.clone(), metrics.storage_degraded());
         let handler = OrderHandler {
             ctx,
             store,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use prometheus_client::metrics::gauge::Gauge;
 use subjects::event::StorageFault;
 use tokio::sync::watch;
 
@@ -54,13 +55,20 @@ struct Inner {
     members: Arc<dyn Members>,
     state: watch::Sender<Condition>,
     held: AtomicU64,
+    /// When the admins were last told the shop is degraded: at most once a minute, should storage
+    /// fail, pass a check and fail again.
+    told: std::sync::Mutex<Option<Instant>>,
+    /// `maxis_storage_degraded`.
+    gauge: Gauge,
 }
 
 impl Storage {
     /// The storage of `store`, healthy until found otherwise.
-    pub fn new(store: Store, ctx: ShopContext, publisher: Publisher, members: Arc<dyn Members>) -> Self {
+    pub fn new(store: Store, ctx: ShopContext, publisher: Publisher, members: Arc<dyn Members>, gauge: Gauge) -> Self {
         let (state, _) = watch::channel(Condition::Healthy);
-        Self { inner: Arc::new(Inner { store, ctx, publisher, members, state, held: AtomicU64::new(0) }) }
+        let told = std::sync::Mutex::default();
+        let inner = Inner { store, ctx, publisher, members, state, held: AtomicU64::new(0), told, gauge };
+        Self { inner: Arc::new(inner) }
     }
 
     /// The condition now.
@@ -92,6 +100,7 @@ impl Storage {
             Condition::Degraded { .. } => false,
         });
         if entered {
+            self.inner.gauge.set(1);
             let this = self.clone();
             tokio::spawn(async move { this.announce_degraded().await });
         }
@@ -102,10 +111,21 @@ impl Storage {
         self.inner.held.fetch_add(u64::try_from(orders).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
+    /// Whether the admins may be told of a degradation now (not within a minute of the last).
+    fn may_tell(&self) -> bool {
+        let mut told = self.inner.told.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if told.is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(60)) {
+            return false;
+        }
+        *told = Some(Instant::now());
+        true
+    }
+
     /// The database commits again: healthy, connections replaced, `shop.recovered` told.
     async fn recovered(&self) {
         self.inner.store.reopen();
         let previous = self.inner.state.send_replace(Condition::Healthy);
+        self.inner.gauge.set(0);
         if let Condition::Degraded { fault, started, .. } = previous {
             let held = self.inner.held.swap(0, Ordering::Relaxed);
             self.announce_recovered(fault, started.elapsed(), held).await;

@@ -47,6 +47,9 @@ impl Storage {
         if let Err(e) = self.inner.publisher.event(&event).await {
             tracing::warn!(error.message = %e, "Failed to publish shop.degraded");
         }
+        if !self.may_tell() {
+            return;
+        }
         let text = format!(
             "⚠️ Shop {shop} cannot write its database ({}): orders wait and run once it can. {reason}",
             describe(fault)

@@ -125,6 +125,8 @@ async fn outage(fault: &str, break_it: impl FnOnce(&Path), repair: impl FnOnce(&
     assert_eq!(health(app.http).await.0, 503, "still unhealthy after {OUTAGE:?}");
     let notes = members.admin_notes.lock().unwrap().clone();
     assert!(notes.iter().any(|n| n.contains("cannot write its database")), "admins told: {notes:?}");
+    let (_, metrics) = http_get(app.http, "/metrics").await;
+    assert!(metrics.contains("maxis_storage_degraded 1"), "{metrics}");
     let degraded = wait_for_event(&fleet, |e| e.kind.as_ref() == "shop.degraded").await;
     assert_eq!(degraded.data["fault"], fault);
 
@@ -148,6 +150,7 @@ async fn outage(fault: &str, break_it: impl FnOnce(&Path), repair: impl FnOnce(&
     until(Duration::from_secs(10), "/healthz says 200 again", || async { health(app.http).await.0 == 200 }).await;
     let notes = members.admin_notes.lock().unwrap().clone();
     assert!(notes.iter().any(|n| n.contains("writes its database again")), "admins told: {notes:?}");
+    assert!(http_get(app.http, "/metrics").await.1.contains("maxis_storage_degraded 0"));
     app.stop().await;
     eprintln!("{fault}: {ORDERS} held orders all executed {recovery:?} after storage came back");
     recovery
