@@ -113,7 +113,11 @@ mod tests {
         let shop = ShopSpec { id: ShopId::parse("shopid").unwrap(), groups: vec![] };
         let placeholders = |p: Permissions| Permissions {
             publish: p.publish.iter().map(|s| s.replace("shopid", "<shop>").replace("somename", "<name>")).collect(),
-            subscribe: p.subscribe.iter().map(|s| s.replace("shopid", "<shop>").replace("somename", "<name>")).collect(),
+            subscribe: p
+                .subscribe
+                .iter()
+                .map(|s| s.replace("shopid", "<shop>").replace("somename", "<name>"))
+                .collect(),
             allow_responses: p.allow_responses,
         };
         vec![

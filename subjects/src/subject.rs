@@ -160,9 +160,9 @@ pub fn ops_inbox(identity: &Name) -> String {
 /// other kind of identity listens.
 pub fn is_reader_inbox(subject: &str) -> bool {
     ["_INBOX_ops_", "_INBOX_shellia_"].iter().any(|prefix| {
-        subject.strip_prefix(prefix).is_some_and(|rest| rest.split_once('.').is_some_and(|(name, tail)| {
-            !name.is_empty() && !tail.is_empty()
-        }))
+        subject
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.split_once('.').is_some_and(|(name, tail)| !name.is_empty() && !tail.is_empty()))
     })
 }
 

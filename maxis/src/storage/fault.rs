@@ -126,7 +126,12 @@ mod tests {
         sqlx::query("CREATE TABLE t (x)").execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
 
-        let error = failure(SqliteConnectOptions::new().filename(&path).read_only(true), "SELECT 1", "INSERT INTO t VALUES (1)").await;
+        let error = failure(
+            SqliteConnectOptions::new().filename(&path).read_only(true),
+            "SELECT 1",
+            "INSERT INTO t VALUES (1)",
+        )
+        .await;
 
         assert_eq!(classify(&error), Some(StorageFault::ReadOnly), "{error:#}");
     }

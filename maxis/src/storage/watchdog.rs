@@ -67,7 +67,12 @@ impl Storage {
         let data = json!(ShopRecovered { fault, degraded_ms, held_orders: held });
         let (store, publisher) = (&self.inner.store, &self.inner.publisher);
         let stored = execute::emit(store, &self.inner.ctx, None, EventKind::SHOP_RECOVERED, data).await;
-        if let Err(e) = async { stored?; publisher.flush_outbox(store).await }.await {
+        if let Err(e) = async {
+            stored?;
+            publisher.flush_outbox(store).await
+        }
+        .await
+        {
             tracing::warn!(error.message = %e, "Failed to publish shop.recovered");
         }
         let text = format!(

@@ -47,7 +47,9 @@ impl ConsumerGuard {
                         count.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok(false) => {}
-                    Err(e) => tracing::warn!(consumer = %name, error.message = %e, "Failed to check an events consumer"),
+                    Err(e) => {
+                        tracing::warn!(consumer = %name, error.message = %e, "Failed to check an events consumer")
+                    }
                 }
             }
         });
