@@ -24,6 +24,7 @@ pub mod members;
 pub mod metrics;
 pub mod payments;
 pub mod startup;
+pub mod storage;
 pub mod store;
 pub mod telemetry;
 pub mod timers;

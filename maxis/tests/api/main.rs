@@ -15,3 +15,4 @@ mod orders;
 mod quotas;
 mod reliability;
 mod security;
+mod storage;
