@@ -170,11 +170,9 @@ pub async fn triggered(conn: &mut SqliteConnection, members: u64) -> anyhow::Res
 
 /// The next end of an open giveaway.
 pub async fn next_end(conn: &mut SqliteConnection) -> anyhow::Result<Option<DateTime<Utc>>> {
-    Ok(
-        sqlx::query_scalar!(r#"SELECT MIN(ends_at) AS "at: DateTime<Utc>" FROM giveaways WHERE status = 'open'"#)
-            .fetch_one(conn)
-            .await?,
-    )
+    Ok(sqlx::query_scalar!(r#"SELECT MIN(ends_at) AS "at: DateTime<Utc>" FROM giveaways WHERE status = 'open'"#)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Moves a giveaway between states; true when this call changed it (exactly-once effects).
@@ -185,9 +183,8 @@ pub async fn transition(
     to: GiveawayStatus,
 ) -> anyhow::Result<bool> {
     let (to, from) = (status_str(to), status_str(from));
-    let done = sqlx::query!("UPDATE giveaways SET status = ? WHERE id = ? AND status = ?", to, id, from)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query!("UPDATE giveaways SET status = ? WHERE id = ? AND status = ?", to, id, from).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -366,9 +363,8 @@ pub async fn created_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<GiveawayInfo>> {
-    let rows = select!("WHERE created_at >= ? AND created_at < ? ORDER BY created_at", from, to)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        select!("WHERE created_at >= ? AND created_at < ? ORDER BY created_at", from, to).fetch_all(&mut *conn).await?;
     Ok(many(conn, rows).await?.into_iter().map(|g| g.info).collect())
 }
 

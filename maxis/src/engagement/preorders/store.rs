@@ -195,9 +195,14 @@ pub async fn orders_in(
     product: Option<&str>,
     status: &str,
 ) -> anyhow::Result<Vec<PreorderOrder>> {
-    Ok(select_orders!("WHERE status = ? AND (? IS NULL OR product_id = ?) ORDER BY created_at", status, product, product)
-        .fetch_all(conn)
-        .await?)
+    Ok(select_orders!(
+        "WHERE status = ? AND (? IS NULL OR product_id = ?) ORDER BY created_at",
+        status,
+        product,
+        product
+    )
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Moves a member's preorder between states; true when this call changed it.
@@ -207,9 +212,10 @@ pub async fn set_order_status(
     from: &str,
     to: &str,
 ) -> anyhow::Result<bool> {
-    let done = sqlx::query!("UPDATE preorder_orders SET status = ? WHERE checkout_id = ? AND status = ?", to, checkout, from)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query!("UPDATE preorder_orders SET status = ? WHERE checkout_id = ? AND status = ?", to, checkout, from)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -219,8 +225,12 @@ pub async fn set_balance_checkout(
     checkout: &str,
     balance_checkout: &str,
 ) -> anyhow::Result<()> {
-    sqlx::query!("UPDATE preorder_orders SET balance_checkout_id = ? WHERE checkout_id = ?", balance_checkout, checkout)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE preorder_orders SET balance_checkout_id = ? WHERE checkout_id = ?",
+        balance_checkout,
+        checkout
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

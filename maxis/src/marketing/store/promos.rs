@@ -133,9 +133,8 @@ pub async fn transition(
     to: PromoStatus,
 ) -> anyhow::Result<bool> {
     let (to, from) = (status_str(to), status_str(from));
-    let done = sqlx::query!("UPDATE promos SET status = ? WHERE id = ? AND status = ?", to, id, from)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query!("UPDATE promos SET status = ? WHERE id = ? AND status = ?", to, id, from).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
