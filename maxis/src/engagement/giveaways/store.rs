@@ -1,7 +1,7 @@
 //! Giveaways, their entries and their draw rounds.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use subjects::params::{BonusEntries, GiveawayTrigger, Requirements};
 use subjects::results::{DrawRound, GiveawayInfo, GiveawayStatus};
 
@@ -44,71 +44,97 @@ pub async fn insert(conn: &mut SqliteConnection, g: &Giveaway) -> anyhow::Result
         GiveawayTrigger::Now => None,
         GiveawayTrigger::Members(n) => Some(i64::from(n)),
     };
-    sqlx::query(
+    let winners = i64::from(i.winners);
+    let duration_secs = i.duration_secs as i64;
+    let status = status_str(i.status);
+    let now = Utc::now();
+    let requirements = serde_json::to_string(&g.requirements)?;
+    let bonus = serde_json::to_string(&g.bonus)?;
+    sqlx::query!(
         "INSERT INTO giveaways (id, prize, winners, duration_secs, trigger_members, channel, status, starts_at, ends_at, created_at,
                                 seed, commitment, requirements, bonus)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        i.id,
+        i.prize,
+        winners,
+        duration_secs,
+        members,
+        i.channel,
+        status,
+        i.starts_at,
+        i.ends_at,
+        now,
+        g.seed,
+        i.commitment,
+        requirements,
+        bonus
     )
-    .bind(&i.id)
-    .bind(&i.prize)
-    .bind(i64::from(i.winners))
-    .bind(i.duration_secs as i64)
-    .bind(members)
-    .bind(&i.channel)
-    .bind(status_str(i.status))
-    .bind(i.starts_at)
-    .bind(i.ends_at)
-    .bind(Utc::now())
-    .bind(&g.seed)
-    .bind(&i.commitment)
-    .bind(serde_json::to_string(&g.requirements)?)
-    .bind(serde_json::to_string(&g.bonus)?)
     .execute(conn)
     .await?;
     Ok(())
 }
 
+/// A `giveaways` row as [`select!`] reads it.
+struct GiveawayRow {
+    id: String,
+    prize: String,
+    winners: i64,
+    duration_secs: i64,
+    trigger_members: Option<i64>,
+    channel: Option<String>,
+    status: String,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    seed: Option<String>,
+    commitment: Option<String>,
+    requirements: String,
+    bonus: String,
+    entrants: i64,
+}
+
+/// A checked query of [`GiveawayRow`]s: the `WHERE`/`ORDER BY` tail, then its arguments.
 macro_rules! select {
-    ($rest:literal) => {
-        concat!(
-            "SELECT g.id, prize, winners, duration_secs, trigger_members, channel, status, starts_at, ends_at, seed, commitment,
-                    requirements, bonus, entrants
-             FROM giveaways g ",
-            $rest
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            GiveawayRow,
+            r#"SELECT g.id, prize, winners, duration_secs, trigger_members, channel, status,
+                      starts_at AS "starts_at: DateTime<Utc>", ends_at AS "ends_at: DateTime<Utc>", seed, commitment,
+                      requirements, bonus, entrants
+               FROM giveaways g "# + $rest
+            $(, $arg)*
         )
     };
 }
 
-async fn from_row(conn: &mut SqliteConnection, r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Giveaway> {
-    let id: String = r.try_get("id")?;
-    let winners_drawn = current_winners(&rounds(conn, &id).await?);
+async fn from_row(conn: &mut SqliteConnection, r: GiveawayRow) -> anyhow::Result<Giveaway> {
+    let winners_drawn = current_winners(&rounds(conn, &r.id).await?);
     Ok(Giveaway {
         info: GiveawayInfo {
-            id,
-            prize: r.try_get("prize")?,
-            winners: r.try_get::<i64, _>("winners")? as u32,
-            duration_secs: r.try_get::<i64, _>("duration_secs")? as u64,
-            trigger: match r.try_get::<Option<i64>, _>("trigger_members")? {
+            id: r.id,
+            prize: r.prize,
+            winners: r.winners as u32,
+            duration_secs: r.duration_secs as u64,
+            trigger: match r.trigger_members {
                 Some(n) => GiveawayTrigger::Members(n as u32),
                 None => GiveawayTrigger::Now,
             },
-            channel: r.try_get("channel")?,
-            status: status_of(r.try_get("status")?)?,
-            starts_at: r.try_get("starts_at")?,
-            ends_at: r.try_get("ends_at")?,
-            commitment: r.try_get("commitment")?,
-            entrants: r.try_get::<i64, _>("entrants")? as u64,
+            channel: r.channel,
+            status: status_of(&r.status)?,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            commitment: r.commitment,
+            entrants: r.entrants as u64,
             winners_drawn,
         },
-        seed: r.try_get::<Option<String>, _>("seed")?.unwrap_or_default(),
-        requirements: serde_json::from_str(r.try_get("requirements")?)?,
-        bonus: serde_json::from_str(r.try_get("bonus")?)?,
+        seed: r.seed.unwrap_or_default(),
+        requirements: serde_json::from_str(&r.requirements)?,
+        bonus: serde_json::from_str(&r.bonus)?,
     })
 }
 
-async fn many(conn: &mut SqliteConnection, rows: Vec<sqlx::sqlite::SqliteRow>) -> anyhow::Result<Vec<Giveaway>> {
+async fn many(conn: &mut SqliteConnection, rows: Vec<GiveawayRow>) -> anyhow::Result<Vec<Giveaway>> {
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
+    for r in rows {
         out.push(from_row(conn, r).await?);
     }
     Ok(out)
@@ -116,38 +142,37 @@ async fn many(conn: &mut SqliteConnection, rows: Vec<sqlx::sqlite::SqliteRow>) -
 
 /// One giveaway.
 pub async fn get(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option<Giveaway>> {
-    let row = sqlx::query(select!("WHERE g.id = ?")).bind(id).fetch_optional(&mut *conn).await?;
+    let row = select!("WHERE g.id = ?", id).fetch_optional(&mut *conn).await?;
     match row {
-        Some(r) => Ok(Some(from_row(conn, &r).await?)),
+        Some(r) => Ok(Some(from_row(conn, r).await?)),
         None => Ok(None),
     }
 }
 
 /// Giveaways not cancelled, newest first.
 pub async fn list(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Giveaway>> {
-    let rows =
-        sqlx::query(select!("WHERE status != 'cancelled' ORDER BY created_at DESC")).fetch_all(&mut *conn).await?;
+    let rows = select!("WHERE status != 'cancelled' ORDER BY created_at DESC").fetch_all(&mut *conn).await?;
     many(conn, rows).await
 }
 
 /// Open giveaways whose end has passed at `now`.
 pub async fn due(conn: &mut SqliteConnection, now: DateTime<Utc>) -> anyhow::Result<Vec<Giveaway>> {
-    let rows = sqlx::query(select!("WHERE status = 'open' AND ends_at <= ?")).bind(now).fetch_all(&mut *conn).await?;
+    let rows = select!("WHERE status = 'open' AND ends_at <= ?", now).fetch_all(&mut *conn).await?;
     many(conn, rows).await
 }
 
 /// Giveaways waiting for a member count of at most `members`.
 pub async fn triggered(conn: &mut SqliteConnection, members: u64) -> anyhow::Result<Vec<Giveaway>> {
-    let rows = sqlx::query(select!("WHERE status = 'waiting' AND trigger_members <= ?"))
-        .bind(members as i64)
-        .fetch_all(&mut *conn)
-        .await?;
+    let members = members as i64;
+    let rows = select!("WHERE status = 'waiting' AND trigger_members <= ?", members).fetch_all(&mut *conn).await?;
     many(conn, rows).await
 }
 
 /// The next end of an open giveaway.
 pub async fn next_end(conn: &mut SqliteConnection) -> anyhow::Result<Option<DateTime<Utc>>> {
-    Ok(sqlx::query_scalar("SELECT MIN(ends_at) FROM giveaways WHERE status = 'open'").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar!(r#"SELECT MIN(ends_at) AS "at: DateTime<Utc>" FROM giveaways WHERE status = 'open'"#)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Moves a giveaway between states; true when this call changed it (exactly-once effects).
@@ -157,25 +182,22 @@ pub async fn transition(
     from: GiveawayStatus,
     to: GiveawayStatus,
 ) -> anyhow::Result<bool> {
-    let done = sqlx::query("UPDATE giveaways SET status = ? WHERE id = ? AND status = ?")
-        .bind(status_str(to))
-        .bind(id)
-        .bind(status_str(from))
-        .execute(conn)
-        .await?;
+    let (to, from) = (status_str(to), status_str(from));
+    let done =
+        sqlx::query!("UPDATE giveaways SET status = ? WHERE id = ? AND status = ?", to, id, from).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Records the digest of the entry list the giveaway was drawn from.
 pub async fn set_entries_digest(conn: &mut SqliteConnection, id: &str, digest: &str) -> anyhow::Result<()> {
-    sqlx::query("UPDATE giveaways SET entries_digest = ? WHERE id = ?").bind(digest).bind(id).execute(conn).await?;
+    sqlx::query!("UPDATE giveaways SET entries_digest = ? WHERE id = ?", digest, id).execute(conn).await?;
     Ok(())
 }
 
 /// The digest recorded when the giveaway was drawn (`None` before, or for a draw made before
 /// digests were kept).
 pub async fn entries_digest(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT entries_digest FROM giveaways WHERE id = ?").bind(id).fetch_one(conn).await?)
+    Ok(sqlx::query_scalar!("SELECT entries_digest FROM giveaways WHERE id = ?", id).fetch_one(conn).await?)
 }
 
 /// Opens a waiting giveaway at `now` for its duration; true when this call opened it.
@@ -185,12 +207,12 @@ pub async fn open(
     now: DateTime<Utc>,
     ends_at: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE giveaways SET status = 'open', starts_at = ?, ends_at = ? WHERE id = ? AND status = 'waiting'",
+        now,
+        ends_at,
+        id
     )
-    .bind(now)
-    .bind(ends_at)
-    .bind(id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -205,13 +227,14 @@ pub async fn enter(
     weight: u32,
     at: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let weight = i64::from(weight);
+    let done = sqlx::query!(
         "INSERT INTO giveaway_entries (giveaway_id, member, weight, entered_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        id,
+        member,
+        weight,
+        at
     )
-    .bind(id)
-    .bind(member)
-    .bind(i64::from(weight))
-    .bind(at)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -219,11 +242,8 @@ pub async fn enter(
 
 /// Adds `n` new entrants to a giveaway's count (once per batch of entries).
 pub async fn count_entrants(conn: &mut SqliteConnection, id: &str, n: u64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE giveaways SET entrants = entrants + ? WHERE id = ?")
-        .bind(n as i64)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let n = n as i64;
+    sqlx::query!("UPDATE giveaways SET entrants = entrants + ? WHERE id = ?", n, id).execute(conn).await?;
     Ok(())
 }
 
@@ -244,17 +264,19 @@ pub struct EntryRules {
 
 /// What entering needs, read in one light query.
 pub async fn entry_rules(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option<EntryRules>> {
-    let row = sqlx::query("SELECT status, ends_at, requirements, bonus, entrants FROM giveaways WHERE id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query!(
+        r#"SELECT status, ends_at AS "ends_at: DateTime<Utc>", requirements, bonus, entrants FROM giveaways WHERE id = ?"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
     row.map(|r| {
         Ok(EntryRules {
-            status: status_of(r.try_get(0)?)?,
-            ends_at: r.try_get(1)?,
-            requirements: serde_json::from_str(r.try_get(2)?)?,
-            bonus: serde_json::from_str(r.try_get(3)?)?,
-            entrants: r.try_get::<i64, _>(4)? as u64,
+            status: status_of(&r.status)?,
+            ends_at: r.ends_at,
+            requirements: serde_json::from_str(&r.requirements)?,
+            bonus: serde_json::from_str(&r.bonus)?,
+            entrants: r.entrants as u64,
         })
     })
     .transpose()
@@ -262,11 +284,10 @@ pub async fn entry_rules(conn: &mut SqliteConnection, id: &str) -> anyhow::Resul
 
 /// Entries as (member, weight), in canonical order (by member).
 pub async fn entries(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Vec<(String, u32)>> {
-    let rows = sqlx::query("SELECT member, weight FROM giveaway_entries WHERE giveaway_id = ? ORDER BY member")
-        .bind(id)
+    let rows = sqlx::query!("SELECT member, weight FROM giveaway_entries WHERE giveaway_id = ? ORDER BY member", id)
         .fetch_all(conn)
         .await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u32))).collect()
+    Ok(rows.into_iter().map(|r| (r.member, r.weight as u32)).collect())
 }
 
 /// Records a round.
@@ -277,38 +298,45 @@ pub async fn add_round(
     round: &DrawRound,
     replaced: Option<&str>,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO giveaway_rounds (giveaway_id, n, round, winners, exclude, picked, replaced, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(id)
-        .bind(n)
-        .bind(&round.round)
-        .bind(i64::from(round.winners))
-        .bind(serde_json::to_string(&round.exclude)?)
-        .bind(serde_json::to_string(&round.picked)?)
-        .bind(replaced)
-        .bind(Utc::now())
-        .execute(conn)
-        .await?;
+    let winners = i64::from(round.winners);
+    let exclude = serde_json::to_string(&round.exclude)?;
+    let picked = serde_json::to_string(&round.picked)?;
+    let now = Utc::now();
+    sqlx::query!(
+        "INSERT INTO giveaway_rounds (giveaway_id, n, round, winners, exclude, picked, replaced, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        id,
+        n,
+        round.round,
+        winners,
+        exclude,
+        picked,
+        replaced,
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// The rounds of a giveaway, in order, with the winner each reroll replaced.
 pub async fn rounds(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Vec<(DrawRound, Option<String>)>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT round, winners, exclude, picked, replaced FROM giveaway_rounds WHERE giveaway_id = ? ORDER BY n",
+        id
     )
-    .bind(id)
     .fetch_all(conn)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|r| {
             Ok((
                 DrawRound {
-                    round: r.try_get(0)?,
-                    winners: r.try_get::<i64, _>(1)? as u32,
-                    exclude: serde_json::from_str(r.try_get(2)?)?,
-                    picked: serde_json::from_str(r.try_get(3)?)?,
+                    round: r.round,
+                    winners: r.winners as u32,
+                    exclude: serde_json::from_str(&r.exclude)?,
+                    picked: serde_json::from_str(&r.picked)?,
                 },
-                r.try_get(4)?,
+                r.replaced,
             ))
         })
         .collect()
@@ -335,17 +363,14 @@ pub async fn created_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<GiveawayInfo>> {
-    let rows = sqlx::query(select!("WHERE created_at >= ? AND created_at < ? ORDER BY created_at"))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        select!("WHERE created_at >= ? AND created_at < ? ORDER BY created_at", from, to).fetch_all(&mut *conn).await?;
     Ok(many(conn, rows).await?.into_iter().map(|g| g.info).collect())
 }
 
 /// Giveaways open or waiting for their trigger.
 pub async fn active_count(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM giveaways WHERE status IN ('waiting', 'open')")
+    let n = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM giveaways WHERE status IN ('waiting', 'open')"#)
         .fetch_one(conn)
         .await?;
     Ok(n as u64)

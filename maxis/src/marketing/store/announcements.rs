@@ -44,16 +44,19 @@ pub async fn insert_with_buttons(
     audience: &Audience,
     buttons: &[Button],
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let audience = serde_json::to_string(audience)?;
+    let buttons = serde_json::to_string(buttons)?;
+    let now = Utc::now();
+    sqlx::query!(
         "INSERT INTO announcements (id, message, channel, audience, buttons, status, created_at) \
          VALUES (?, ?, ?, ?, ?, 'queued', ?) ON CONFLICT (id) DO NOTHING",
+        id,
+        message,
+        channel,
+        audience,
+        buttons,
+        now
     )
-    .bind(id)
-    .bind(message)
-    .bind(channel)
-    .bind(serde_json::to_string(audience)?)
-    .bind(serde_json::to_string(buttons)?)
-    .bind(Utc::now())
     .execute(conn)
     .await?;
     Ok(())
@@ -69,33 +72,35 @@ pub async fn insert_with_file(
     file: (&str, &str),
 ) -> anyhow::Result<()> {
     insert(&mut *conn, id, message, channel, &Audience::Everyone).await?;
-    sqlx::query("UPDATE announcements SET file_name = ?, file_body = ? WHERE id = ? AND status = 'queued'")
-        .bind(file.0)
-        .bind(file.1)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let (name, body) = file;
+    sqlx::query!(
+        "UPDATE announcements SET file_name = ?, file_body = ? WHERE id = ? AND status = 'queued'",
+        name,
+        body,
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// The announcements waiting for delivery, oldest first.
 pub async fn queued(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Queued>> {
-    use sqlx::Row;
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT id, message, channel, audience, buttons, file_name, file_body FROM announcements
-         WHERE status = 'queued' ORDER BY created_at",
+         WHERE status = 'queued' ORDER BY created_at"
     )
     .fetch_all(conn)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|r| {
             Ok(Queued {
-                id: r.try_get(0)?,
-                message: r.try_get(1)?,
-                channel: r.try_get(2)?,
-                audience: serde_json::from_str(r.try_get(3)?)?,
-                buttons: serde_json::from_str(r.try_get(4)?)?,
-                file: match (r.try_get::<Option<String>, _>(5)?, r.try_get::<Option<String>, _>(6)?) {
+                id: r.id,
+                message: r.message,
+                channel: r.channel,
+                audience: serde_json::from_str(&r.audience)?,
+                buttons: serde_json::from_str(&r.buttons)?,
+                file: match (r.file_name, r.file_body) {
                     (Some(name), Some(body)) => Some((name, body)),
                     _ => None,
                 },
@@ -106,8 +111,7 @@ pub async fn queued(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Queued>> 
 
 /// Claims a queued announcement for delivery; false when another worker has it.
 pub async fn claim(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<bool> {
-    let done = sqlx::query("UPDATE announcements SET status = 'sending' WHERE id = ? AND status = 'queued'")
-        .bind(id)
+    let done = sqlx::query!("UPDATE announcements SET status = 'sending' WHERE id = ? AND status = 'queued'", id)
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -121,12 +125,15 @@ pub async fn delivered(
     skipped: u64,
     failed: u64,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE announcements SET status = 'sent', reached = ?, skipped = ?, failed = ? WHERE id = ?")
-        .bind(reached as i64)
-        .bind(skipped as i64)
-        .bind(failed as i64)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let (reached, skipped, failed) = (reached as i64, skipped as i64, failed as i64);
+    sqlx::query!(
+        "UPDATE announcements SET status = 'sent', reached = ?, skipped = ?, failed = ? WHERE id = ?",
+        reached,
+        skipped,
+        failed,
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
