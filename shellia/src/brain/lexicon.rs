@@ -55,7 +55,7 @@ const UNSUPPORTED: &[&str] = &[
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
 const ANNOUNCE: &[&str] = &[
-    "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
+    "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "announcements", "publie", "publier", "poste", "poster",
     "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
     "notify", "previens", "prevenir", "informe", "informer", "message", "messages",
 ];
@@ -220,7 +220,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if req.find(&["!*"]).is_some() || req.has(EXECUTE) {
         return Ok(Intent::Execute);
     }
-    if config::names_strong_setting(req) {
+    if config::names_strong_setting(req) || config::names_channel_change(req) {
         return Ok(Intent::Config);
     }
     let (promo, giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
@@ -253,6 +253,9 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         return Ok(Intent::Promo);
     }
     if config::names_setting(req) {
+        return Ok(Intent::Config);
+    }
+    if config::names_price_change(req) {
         return Ok(Intent::Config);
     }
     if (0..req.len()).any(|i| percent_at(req, i).is_some() || money_at(req, i).is_some()) {

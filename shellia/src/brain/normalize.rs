@@ -84,6 +84,22 @@ const PHRASES: &[(&str, &str)] = &[
         r"\b(?:kill|stop|shut\s+down)\s+(.+?)\s+and\s+(?:re)?start\s+(?:them|it)(?:\s+(?:again|back\s+up))?",
         "restart $1",
     ),
+    (r"\bturn\s+(.+?)\s+off\s+and\s+(?:back\s+)?on(?:\s+again)?\b", "restart $1"),
+    (r"\b(?:[ée]teins?\s+et\s+rallume|[ée]teindre\s+et\s+rallumer)\b", "redémarre"),
+    (
+        r"\b(?:on\s+(?:sera|seras|est)|nous\s+serons|we(?:'re|\s+are|'ll\s+be|\s+will\s+be))\s+(\d+)(?:\s+(?:sur\s+le\s+serveur|sur\s+discord|on\s+the\s+server|in\s+the\s+server|on\s+discord))?",
+        "on atteint $1 membres",
+    ),
+    (r"\b(\d+)\s+(?:membres?|members?)\s+(?:membres?|members?)\b", "$1 membres"),
+    (r"\bmake\s+(?:the\s+)?([a-z0-9_-]+)(?:\s+plan)?\s+(?:cost|be)\s+", "set $1 price to "),
+    (
+        r"\b(?:don't|do\s+not|never)\s+let\s+(?:the\s+)?(promos?|discounts?|promotions?)\s+(?:go\s+)?(?:above|over|beyond|past|exceed)\b",
+        "cap $1 at",
+    ),
+    (
+        r"\b(?:les\s+)?(promos?|r[ée]ductions?|remises?)\s+(?:ne\s+(?:doivent|peuvent)\s+pas\s+d[ée]passer|jamais\s+plus\s+de|pas\s+plus\s+de)\b",
+        "plafonne les $1 à",
+    ),
     (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
     (r"\bre-?sync(?:hroni[sz]e)?\b", "resync"),
     (r"\bx\s?(\d+)\s+(winners?|gagnants?)\b", "$1 $2"),
@@ -109,7 +125,7 @@ const PHRASES: &[(&str, &str)] = &[
         "inactive for",
     ),
     (
-        r"\b(?:qui\s+)?(?:ne\s+sont\s+pas\s+(?:actifs?|venus?|connectés?)|n'ont\s+pas\s+été\s+actifs?|n'ont\s+rien\s+acheté|n'ont\s+pas\s+acheté|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b",
+        r"\b(?:qui\s+)?(?:(?:ne\s+|n')?sont\s+pas\s+(?:actifs?|venus?|connectés?|passés?|revenus?)|(?:ne\s+|n')?(?:viennent|passent)\s+plus|n'ont\s+pas\s+été\s+actifs?|n'ont\s+rien\s+acheté|n'ont\s+pas\s+acheté|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b",
         "inactifs depuis",
     ),
     (r"\((\d+)\s*\+?\s*(days?|jours?|d|j)\)", "for $1 $2"),
@@ -189,7 +205,12 @@ fn correct(word: &str) -> Option<&'static str> {
     if lower.chars().count() < 5 || !lower.chars().all(char::is_alphabetic) {
         return None;
     }
-    if VOCABULARY.iter().any(|v| *v == lower) || super::lexicon::is_known_word(&lower) {
+    let folded = super::text::fold(&lower);
+    let plural_of_known = |w: &str| w.strip_suffix('s').is_some_and(|one| VOCABULARY.iter().any(|v| super::text::fold(v) == one));
+    if VOCABULARY.iter().any(|v| *v == lower)
+        || super::lexicon::is_known_word(&folded)
+        || plural_of_known(&folded)
+    {
         return None;
     }
     let mut near = VOCABULARY.iter().filter(|v| edit_distance(v, &lower) == 1);
@@ -247,7 +268,15 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         .replace_all(&t, |c: &Captures| {
             let unit = c.get(3).map(|m| m.as_str().trim().to_lowercase());
             let off = c.get(4).is_some();
-            let sign_means_off = matches!(&unit, Some(u) if u == "%") || (unit.is_some() && !off);
+            let before = t[..c.get(0).map_or(0, |m| m.start())].trim_end().to_lowercase();
+            let lead = c[1].trim();
+            let after = |words: &[&str]| {
+                words.iter().any(|w| before.ends_with(&format!(" {w}")) || before == *w) || words.contains(&lead)
+            };
+            let percent = matches!(&unit, Some(u) if u == "%");
+            // "le pro à -3€", "max discount to -20%": a value being set, never a discount's sign.
+            let set_to = if percent { after(&["to", "=", "be", "is"]) } else { after(&["à", "to", "=", "be", "is", "at", "vaut"]) };
+            let sign_means_off = !set_to && (matches!(&unit, Some(u) if u == "%") || (unit.is_some() && !off));
             if !sign_means_off {
                 negatives.push(c[0].trim().to_owned());
             }

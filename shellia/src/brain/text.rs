@@ -224,6 +224,13 @@ fn payload_range(text: &str) -> Option<Range<usize>> {
     Some(colon.0 + 1..text.len())
 }
 
+/// A word folded: lowercase, without accents.
+pub(crate) fn fold(word: &str) -> String {
+    let mut out = String::new();
+    word.chars().for_each(|c| fold_into(&mut out, c));
+    out
+}
+
 /// Folds one character into `out`: lowercase, without accents.
 fn fold_into(out: &mut String, c: char) {
     for l in c.to_lowercase() {
