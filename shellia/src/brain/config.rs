@@ -185,10 +185,19 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
     let free: Vec<usize> = (from..req.len()).chain(0..from).filter(|&i| !req.is_used(i)).collect();
     let value = match key {
         k if k.starts_with("price.") => {
-            let found = free.iter().find_map(|&i| {
-                money_at(req, i).map(|(m, _)| m.amount).or_else(|| number_at(req, i).and_then(|(n, _)| cents(&n)))
-            });
-            found.map(|c| format!("{}.{:02}", c / 100, c % 100))
+            let found: Vec<u64> = free
+                .iter()
+                .filter_map(|&i| {
+                    money_at(req, i).map(|(m, _)| m.amount).or_else(|| number_at(req, i).and_then(|(n, _)| cents(&n)))
+                })
+                .collect();
+            let show = |c: u64| format!("{}.{:02}", c / 100, c % 100);
+            let first = found.first().copied();
+            match (first, found.iter().copied().find(|c| Some(*c) != first)) {
+                // "à 29,99 et à 30": two prices for one plan.
+                (Some(a), Some(b)) if a != b => return Err(Trouble::Contradiction(show(a), show(b))),
+                _ => first.map(show),
+            }
         }
         "promo.max_discount" => match free.iter().find_map(|&i| number_at(req, i)) {
             Some((n, _)) => Some(n.whole.ok_or_else(|| bad(&n.text))?.to_string()),

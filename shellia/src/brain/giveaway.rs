@@ -101,7 +101,9 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
         // "un mois de Premium": "un" counts there.
         let counted = |k: usize| req.is(k, &["un", "une", "one"]) && super::time::unit_secs(req.norm(k + 1)).is_some();
         let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE) || counted(k))?;
-        let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE))?;
+        // "Premium 1 an": a unit after a number counts there.
+        let unit = |k: usize| k > a && number_at(req, k - 1).is_some() && req.is(k, &["an", "ans", "mois", "year", "years"]);
+        let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE) || unit(k))?;
         Some((a, b))
     };
     let runs = |from: usize, to: usize| {

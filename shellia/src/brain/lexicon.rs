@@ -92,7 +92,7 @@ const STOP: &[&str] = &[
     "shut", "desactive", "desactiver",
 ];
 const START: &[&str] = &[
-    "ouvre", "ouvrir", "ouvrez", "rouvre", "rouvrir", "reouvre", "reouvrir", "open", "reopen", "start", "demarre",
+    "ouvre", "ouvrir", "ouvrez", "unpause", "resume", "reprends", "reprendre", "rouvre", "rouvrir", "reouvre", "reouvrir", "open", "reopen", "start", "demarre",
     "demarrer", "active", "activer",
 ];
 const RESYNC: &[&str] = &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*"];
@@ -211,7 +211,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
         "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces|role|roles",
         "make|rends|promote|promeus|nomme ~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
-        "make|rends|rend|mets|passe|promote|promeus me|moi|-moi|myself ~ an|un|~ admin|administrateur|administrator|mod|modo|op",
+        "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|~ admin|administrateur|administrator|mod|modo|op",
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
     ];
     if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {

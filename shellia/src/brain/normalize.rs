@@ -131,7 +131,7 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\((\d+)\s*\+?\s*(days?|jours?|d|j)\)", "for $1 $2"),
     (r"\b(\d+)\s*\+\s*(days?|jours?)", "$1 $2"),
     (
-        r"\b(?:fais\s+gagner|give\s+away|giving\s+away|raffle\s+off|tirage\s+au\s+sort(?:\s+(?:de|d'|du))?)\b",
+        r"\b(?:(?:fais|fait|faire|faites|on\s+fait|on\s+va\s+faire)\s+gagner|give\s+away|giving\s+away|raffle\s+off|tirage\s+au\s+sort(?:\s+(?:de|d'|du))?)\b",
         "giveaway",
     ),
     (r"\b(?:fais|faites)\s+giveaway\b", "giveaway"),

@@ -296,7 +296,7 @@ fn take_code(req: &mut Request) -> Option<String> {
 /// Finds and claims the most redemptions (`100 utilisations`, `limited to 100`, `first 50`).
 fn take_max_uses(req: &mut Request) -> Option<u32> {
     for i in 0..req.len() {
-        let at = req.match_at(i, "limite|limitee|limited|max|maximum|first a|to|de|~").unwrap_or(i);
+        let at = req.match_at(i, "limite|limitee|limited|limit|max|maximum|cap|capped|first a|to|de|at|~").unwrap_or(i);
         let discount = percent_at(req, at).is_some() || money_at(req, at).is_some() || duration_at(req, at).is_some();
         let Some((n, end)) = number_at(req, at).filter(|_| !discount) else { continue };
         let uses =
