@@ -224,7 +224,11 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
             while req.is(start, &["la", "le", "l", "the", "boutique", "shop", "store", "magasin", "ma", "my", "our"]) {
                 start += 1;
             }
-            let start = req.match_at(start, "a|to|=|en|as|:|sur|par|est|is").unwrap_or(start);
+            let start = req
+                .match_at(start, "should|must|will|doit|devrait|sera|is|est ~ be|etre|now|desormais|maintenant")
+                .filter(|&e| e > start)
+                .or_else(|| req.match_at(start, "a|to|=|en|as|:|sur|par|est|is"))
+                .unwrap_or(start);
             req.free_run(start, &[]).map(|(a, b)| req.span(a, b).to_owned())
         }
     };

@@ -50,14 +50,15 @@ const DESTRUCTIVE: &[&str] = &[
 #[rustfmt::skip]
 const UNSUPPORTED: &[&str] = &[
     "ban", "bannis", "bannir", "banni", "kick", "kicke", "expulse*", "rembourse", "rembourser", "remboursez", "refund",
-    "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants",
+    "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
+    "chmod", "chown", "wget", "curl", "ssh", "shadow",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
 const ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "announcements", "publie", "publier", "poste", "poster",
     "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
-    "notify", "previens", "prevenir", "informe", "informer", "message", "messages",
+    "notify", "previens", "prevenir", "informe", "informer", "message", "messages", "remind", "rappelle", "rappel",
 ];
 /// Words that always mean an announcement (the others of [`ANNOUNCE`] need a message after them).
 #[rustfmt::skip]
@@ -89,7 +90,7 @@ const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "rela
 #[rustfmt::skip]
 const STOP: &[&str] = &[
     "ferme", "fermer", "fermez", "close", "closed", "stop", "stoppe", "arrete", "arreter", "pause", "maintenance",
-    "shut", "desactive", "desactiver",
+    "shut", "desactive", "desactiver", "coupe", "couper", "eteins", "eteindre",
 ];
 const START: &[&str] = &[
     "ouvre", "ouvrir", "ouvrez", "unpause", "resume", "reprends", "reprendre", "rouvre", "rouvrir", "reouvre", "reouvrir", "open", "reopen", "start", "demarre",
@@ -213,6 +214,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         "make|rends|promote|promeus|nomme ~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
         "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|~ admin|administrateur|administrator|mod|modo|op",
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
+        "give|grant|donne|file|mets @*|~ le|the|~ role|grade|rang|~ admin|administrateur|administrator|mod|modo|moderator|moderateur",
     ];
     if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {
         return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));

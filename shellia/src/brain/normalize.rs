@@ -38,6 +38,7 @@ regex!(THOUSANDS_SEP, r"(?i)\b(\d{1,3})[ ,.\u{202f}\u{a0}](\d{3})\b(\s*(?:member
 regex!(FRACTION, r"(?:^|[\s(])(\d{1,2})\s?/\s?(\d{1,2})(?:$|[\s,.!?)])");
 regex!(NEGATIVE, r"(?i)(^|[\s(:=à])-\s?(\d[\d.,]*)(\s?(?:%|€|\$|eur\b|euros?\b|dollars?\b|usd\b))?(\s+off\b)?");
 regex!(REVENUE, r"\bCA\b");
+regex!(HOURS_MINUTES, r"(?i)(^|\s)(\d{1,2})\s?h\s?([0-5]\d)(?:\s?min)?\b");
 regex!(DOLLAR_NEG, r"(?i)(?:^|\s)(?:\$-\s?\d|-\s?[$€£]\s?\d[\d.,]*\s+off\b)");
 
 /// Phrases spelled out, in order (patterns are case-insensitive, on whole words).
@@ -100,6 +101,26 @@ const PHRASES: &[(&str, &str)] = &[
         r"\b(?:les\s+)?(promos?|r[ée]ductions?|remises?)\s+(?:ne\s+(?:doivent|peuvent)\s+pas\s+d[ée]passer|jamais\s+plus\s+de|pas\s+plus\s+de)\b",
         "plafonne les $1 à",
     ),
+    (
+        r"\b(?:drop|lower|cut|reduce|slash)\s+(?:the\s+)?(?:price\s+of\s+(?:the\s+)?)?([a-z0-9_-]+)(?:\s+plan)?(?:\s+price)?\s+by\s+(\d+\s?%)",
+        "$2 off $1",
+    ),
+    (
+        r"\bbaisse[rz]?\s+(?:le\s+)?prix\s+(?:du|de\s+la|de\s+l'|des)\s*(?:plan\s+)?([\w-]+)\s+de\s+(\d+\s?%)",
+        "promo $2 sur $1",
+    ),
+    (r"\bl'ensemble\s+du\b", "tout le"),
+    (r"\bl'ensemble\s+de\s+la\b", "toute la"),
+    (r"\blet\s+(everyone|everybody|people|all\s+members|the\s+members|members)\s+know\s+(?:that\s+)?", "announce to $1: "),
+    (r"\bremets?\s+en\s+(?:ligne|route|marche)\b", "rouvre"),
+    (r"\bmets?\s+hors\s+ligne\b", "ferme"),
+    (r"\b(?:are\s+)?(?:u|you)\s+(?:there|alive|awake|up)\b", "status"),
+    (r"\b(?:t'es|tu\s+es|t\s+es)\s+(?:l[àa]|r[ée]veill[ée]e?|en\s+vie)\b", "statut"),
+    (r"\b(?:tout|[çc]a)\s+roule\b", "statut"),
+    (r"\b(?:everything|all|things)\s+(?:good|ok|okay|fine|alright)\b", "status"),
+    (r"\b(?:tout|[çc]a)\s+(?:va|est\s+ok|fonctionne|marche)\s+bien\b", "statut"),
+    (r"\brelance[rz]?\s+le\s+tirage\b|\bre-?tire[rz]?\s+au\s+sort\b|\bredraw\b|\bre-?roll\b", "reroll"),
+    (r"\b(?:on\s+fait|pour\s+faire)\s+l'inventaire\b", "pour inventaire"),
     (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
     (r"\bre-?sync(?:hroni[sz]e)?\b", "resync"),
     (r"\bx\s?(\d+)\s+(winners?|gagnants?)\b", "$1 $2"),
@@ -232,6 +253,19 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         })
         .collect();
     t = PREFIX.replace(&t, "$1").into_owned();
+    // "pendant 1h30" is 90 min; "à 18h30" stays a time of day.
+    t = HOURS_MINUTES
+        .replace_all(&t, |c: &Captures| {
+            let before = t[..c.get(0).map_or(0, |m| m.start())].trim_end().to_lowercase();
+            let at = ["à", "a", "at", "vers", "around", "de", "from", "until", "jusqu'à"].iter().any(|w| before.ends_with(w));
+            let (h, m): (u64, u64) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
+            if at {
+                c[0].to_owned()
+            } else {
+                format!("{}{} min", &c[1], h * 60 + m)
+            }
+        })
+        .into_owned();
     t = REVENUE.replace_all(&t, "chiffre d'affaires").into_owned();
     for (pattern, to) in PHRASE_RES.iter() {
         t = pattern.replace_all(&t, *to).into_owned();

@@ -117,7 +117,9 @@ fn stop(req: &mut Request, lang: Lang) -> Built {
         let readable = !req.is_used(next) && (!is_known_word(req.norm(next)) || req.is(next, &plain));
         (req.is(first, &["stop", "close", "ferme"]) && readable).then(|| take_text(req, next)).flatten()
     });
-    let reason = reason.or_else(|| req.has(&["maintenance"]).then(|| "maintenance".to_owned()));
+    // "close all shops, inventory": a reason word anywhere.
+    let plain = ["maintenance", "inventaire", "inventory", "travaux", "vacances", "holidays"];
+    let reason = reason.or_else(|| req.find(&plain).map(|i| req.norm(i).to_owned()));
     let done = match &reason {
         Some(r) => (format!("⛔ Boutique fermée ({r})."), format!("⛔ Shop closed ({r}).")),
         None => ("⛔ Boutique fermée.".to_owned(), "⛔ Shop closed.".to_owned()),

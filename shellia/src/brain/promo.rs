@@ -33,6 +33,13 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
     if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && role_id(req.norm(i)).is_some()) {
         // "pour le rôle <@&1>", "for the <@&1> role": the words around the mention go with it.
         let before = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the role|roles").filter(|r| r.end == i);
+        // "for the boosters <@&1>": the role's name said before its mention.
+        let named = |j: usize| !req.is_used(j) && is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j));
+        let before = before.or_else(|| {
+            let j = i.checked_sub(1).filter(|&j| named(j))?;
+            let lead = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the").filter(|r| r.end == j);
+            Some(lead.map_or(j, |r| r.start)..i)
+        });
         let after = usize::from(req.is(i + 1, &["role", "roles"]));
         req.take(before.map_or(i, |r| r.start)..i + 1 + after);
         return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
@@ -299,8 +306,9 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
         let at = req.match_at(i, "limite|limitee|limited|limit|max|maximum|cap|capped|first a|to|de|at|~").unwrap_or(i);
         let discount = percent_at(req, at).is_some() || money_at(req, at).is_some() || duration_at(req, at).is_some();
         let Some((n, end)) = number_at(req, at).filter(|_| !discount) else { continue };
-        let uses =
-            req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres");
+        let uses = req
+            .match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres")
+            .or_else(|| req.match_at(end, "max|maximum").filter(|&e| percent_at(req, e).is_none()));
         if at > i || uses.is_some() {
             req.take(i..uses.unwrap_or(end));
             return n.whole.and_then(|v| u32::try_from(v).ok());
