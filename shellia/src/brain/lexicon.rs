@@ -51,7 +51,7 @@ const DESTRUCTIVE: &[&str] = &[
 const UNSUPPORTED: &[&str] = &[
     "ban", "bannis", "bannir", "banni", "kick", "kicke", "expulse*", "rembourse", "rembourser", "remboursez", "refund",
     "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
-    "chmod", "chown", "wget", "curl", "ssh", "shadow",
+    "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
@@ -211,7 +211,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     let admin = [
         "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
         "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces|role|roles",
-        "make|rends|promote|promeus|nomme ~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
+        "make|rends|promote|promeus|nomme @*|~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
         "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|~ admin|administrateur|administrator|mod|modo|op",
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
         "give|grant|donne|file|mets @*|~ le|the|~ role|grade|rang|~ admin|administrateur|administrator|mod|modo|moderator|moderateur",

@@ -20,6 +20,9 @@ pub(crate) struct Normalized {
     pub(crate) text: String,
     /// Negative amounts that cannot be a discount's sign, as written.
     pub(crate) negatives: Vec<String>,
+    /// The request as written (only quotes, dashes and the command prefix made regular): what a
+    /// message or a quoted name is taken from, word for word.
+    pub(crate) written: String,
 }
 
 fn re(pattern: &str) -> Regex {
@@ -122,6 +125,8 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\brelance[rz]?\s+le\s+tirage\b|\bre-?tire[rz]?\s+au\s+sort\b|\bredraw\b|\bre-?roll\b", "reroll"),
     (r"\b(?:on\s+fait|pour\s+faire)\s+l'inventaire\b", "pour inventaire"),
     (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
+    (r"\b(is|est|costs?|co[uû]te)\s+(now|d[ée]sormais|maintenant)\s+(\d)", "$1 $2 at $3"),
+    (r"\bgiveaway\s+time\b", "giveaway"),
     (r"\bre-?sync(?:hroni[sz]e)?\b", "resync"),
     (r"\bx\s?(\d+)\s+(winners?|gagnants?)\b", "$1 $2"),
     (r"\b(\d+)\s?x\s+(winners?|gagnants?)\b", "$1 $2"),
@@ -199,7 +204,9 @@ const VOCABULARY: &[&str] = &[
     "members",
     "membres",
     "winners",
+    "winner",
     "gagnants",
+    "gagnant",
     "premium",
     "weekly",
     "monthly",
@@ -223,6 +230,10 @@ const VOCABULARY: &[&str] = &[
 /// Corrects one word when it is one edit from a word of [`VOCABULARY`] (and is not one itself).
 fn correct(word: &str) -> Option<&'static str> {
     let lower = word.to_lowercase();
+    // A word in capitals is a code or a name (`WINTER`), never a typo.
+    if word.chars().all(|c| c.is_uppercase() || c.is_ascii_digit()) {
+        return None;
+    }
     if lower.chars().count() < 5 || !lower.chars().all(char::is_alphabetic) {
         return None;
     }
@@ -253,6 +264,7 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         })
         .collect();
     t = PREFIX.replace(&t, "$1").into_owned();
+    let written = t.trim().to_owned();
     // "pendant 1h30" is 90 min; "à 18h30" stays a time of day.
     t = HOURS_MINUTES
         .replace_all(&t, |c: &Captures| {
@@ -327,7 +339,7 @@ pub(crate) fn normalize(text: &str) -> Normalized {
             }
         })
         .collect();
-    Normalized { text: words.join(" ").trim().to_owned(), negatives }
+    Normalized { text: words.join(" ").trim().to_owned(), negatives, written }
 }
 
 #[cfg(test)]

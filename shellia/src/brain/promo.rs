@@ -99,6 +99,11 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
         };
         return Some(Audience::InactiveDays(u32::try_from(days.max(1)).unwrap_or(u32::MAX)));
     }
+    // "pour tous" at the end: every member (the shops and the catalog are read before).
+    if let Some(r) = req.find_pattern("pour|for|a tous|toutes|all").filter(|r| req.is_used(r.end)) {
+        req.take(r);
+        return Some(Audience::Everyone);
+    }
     let everyone = ["tout le monde", "everyone|everybody|@everyone", "tous|all les|~ membres|members"];
     everyone.iter().find_map(|p| req.take_pattern(p)).map(|_| Audience::Everyone)
 }

@@ -47,6 +47,20 @@ impl Request {
         Self { text, tokens, used, payload, quoted }
     }
 
+    /// Takes the payload word for word from `written` (the request before its words were made
+    /// regular), when it has one too: a message says what the admin wrote (`1k`, not `1000`).
+    pub(crate) fn payload_as_written(&mut self, written: &str) {
+        if self.payload.is_none() {
+            return;
+        }
+        if let Some(range) = payload_range(written) {
+            let raw = written[range].trim();
+            if !raw.is_empty() {
+                self.payload = Some(raw.to_owned());
+            }
+        }
+    }
+
     /// How many tokens.
     pub(crate) fn len(&self) -> usize {
         self.tokens.len()
