@@ -75,6 +75,11 @@ pub fn params(action: &str, words: &[String]) -> Result<Value, CommandError> {
     Ok(Value::Object(params))
 }
 
+/// Words that make a giveaway's words a sentence rather than the short form's prize.
+const SENTENCE: &[&str] = &[
+    "pour", "for", "with", "avec", "pendant", "during", "gagnants", "gagnant", "winners", "winner", "when", "quand",
+];
+
 /// A promotion's length when the command names none (the seed's 48 h).
 pub const DEFAULT_PROMO_SECS: u64 = 48 * 3_600;
 /// A giveaway's length when the command names none.
@@ -96,6 +101,9 @@ fn positional(action: &str, free: &[&String]) -> Result<Map<String, Value>, Comm
                     out.insert("duration_secs".into(), json!(s));
                 } else if matches!(w.as_str(), "all" | "tout" | "everything") {
                     out.insert("target".into(), json!("all"));
+                } else if out.contains_key("target") {
+                    // `promo de 20% sur le pro`: a sentence, not the short form.
+                    return Err(CommandError::Param(format!("a promotion names one plan, not also {w:?}")));
                 } else if let Some(product) = w.strip_prefix("product:") {
                     out.insert("target".into(), json!({"product": product}));
                 } else {
@@ -118,6 +126,9 @@ fn positional(action: &str, free: &[&String]) -> Result<Map<String, Value>, Comm
                     out.insert("winners".into(), json!(n));
                 } else if let Some(s) = duration_secs(w) {
                     out.insert("duration_secs".into(), json!(s));
+                } else if SENTENCE.contains(&w.to_lowercase().as_str()) {
+                    // `giveaway Nitro pour 2 gagnants`: a sentence, not the short form.
+                    return Err(CommandError::Param(format!("{w:?} reads as a sentence, not the short form")));
                 } else {
                     prize.push(w.as_str());
                 }

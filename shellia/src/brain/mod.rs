@@ -69,6 +69,7 @@ use subjects::params::Audience;
 use subjects::{Command, Name, Target};
 
 pub use catalog::Catalog;
+pub(crate) use promo::show_audience;
 use lexicon::Intent;
 pub use trouble::Trouble;
 

@@ -8,6 +8,7 @@ mod eval;
 mod events;
 mod forgeries;
 mod helpers;
+mod knowledge;
 mod llm;
 mod ops;
 mod python;
