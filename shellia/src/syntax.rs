@@ -7,18 +7,21 @@ use serde_json::{json, Map, Value};
 
 use crate::command::{params_from_pairs, CommandError};
 
-/// Parses a duration word: `48h`, `2d`/`2j`, `90m`, `1w`/`1sem`, `30s`.
+/// Parses a duration: what humantime reads (`48h`, `2d`, `90m`, `1w`, `30s`, `1h30m`,
+/// `2days`), and the French units it does not know (`2j`, `2jours`, `1sem`, `3semaines`,
+/// `48heures`). Zero is no duration.
 pub fn duration_secs(word: &str) -> Option<u64> {
-    let w = word.to_ascii_lowercase();
+    let w = word.trim().to_lowercase();
+    if let Ok(d) = humantime::parse_duration(&w) {
+        return Some(d.as_secs()).filter(|s| *s > 0);
+    }
     let split = w.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = w.split_at(split);
     let n: u64 = n.parse().ok()?;
-    let per = match unit {
-        "s" | "sec" => 1,
-        "m" | "min" => 60,
-        "h" | "hr" | "hrs" | "heures" | "hours" => 3_600,
-        "d" | "j" | "jours" | "days" => 86_400,
-        "w" | "sem" | "weeks" | "semaines" => 7 * 86_400,
+    let per = match unit.trim() {
+        "j" | "jour" | "jours" => 86_400,
+        "sem" | "semaine" | "semaines" => 7 * 86_400,
+        "heure" | "heures" => 3_600,
         _ => return None,
     };
     n.checked_mul(per).filter(|s| *s > 0)
@@ -234,6 +237,11 @@ mod tests {
             json!({"prize": "Nitro Classic", "duration_secs": 43200, "winners": 2})
         );
         assert_eq!(duration_secs("1sem"), Some(604_800));
+        assert_eq!(duration_secs("2j"), Some(172_800));
+        assert_eq!(duration_secs("3 jours"), Some(259_200));
+        assert_eq!(duration_secs("48h"), Some(172_800));
+        assert_eq!(duration_secs("1h30m"), Some(5_400));
+        assert_eq!(duration_secs("7days"), Some(604_800));
         assert_eq!(duration_secs("0h"), None);
         assert!(params("status", &["now".to_owned()]).is_err());
     }

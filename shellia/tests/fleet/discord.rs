@@ -47,6 +47,8 @@ impl Server {
         let shellia = discord.add_bot("Shellia");
         let maxis = discord.add_bot("Maxis");
         let admins = discord.add_role("Admins", 5);
+        // Manage Server: Discord shows them `/maxis` (hidden from other members).
+        discord.set_role_permissions(admins, 1 << 5);
         let admin = discord.add_member("alice", &[admins]);
         let member = discord.add_member("bob", &[]);
         let talk = discord.add_text_channel("admins");
@@ -333,6 +335,8 @@ async fn the_maxis_slash_command_is_hidden_from_members_without_manage_server() 
     let refused = s.say(s.member, "!maxis @shop1 status").await;
 
     assert_eq!(maxis["default_member_permissions"], "32", "Manage Server: {maxis}");
+    assert!(s.discord.can_use_command(&s.shellia, s.admin, "maxis"));
+    assert!(!s.discord.can_use_command(&s.shellia, s.member, "maxis"), "hidden from a member");
     assert!(refused.content.contains("Only admins"), "still checked in code: {}", refused.content);
 }
 
