@@ -86,7 +86,7 @@ const ANALYTICS: &[&str] = &[
     "statistics", "analytics", "analytique", "conversion", "earnings", "earned", "gagne", "sell", "vendre", "vendu",
     "remboursements", "refunds", "commandes", "orders", "checkouts", "top",
 ];
-const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez"];
+const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez", "bounce"];
 #[rustfmt::skip]
 const STOP: &[&str] = &[
     "ferme", "fermer", "fermez", "close", "closed", "stop", "stoppe", "arrete", "arreter", "pause", "maintenance",
@@ -102,6 +102,7 @@ const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-com
 const STATUS: &[&str] = &[
     "etat", "statut", "status", "sante", "health", "online", "ligne", "uptime", "version", "versions", "ping", "how",
     "comment", "va", "vont", "marche", "tourne", "doing", "up", "ok", "okay", "fine", "alive", "check", "checkup",
+    "issue", "issues", "problem", "problems", "healthy", "souci", "soucis", "probleme", "problemes", "pannes", "panne",
 ];
 
 /// Common words of requests that no list above holds.

@@ -165,6 +165,13 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_announce(req.norm(i))).unwrap_or(0);
     req.take(keyword..keyword + 1);
     let audience = take_audience(req, &super::Strategy::default()).unwrap_or(Audience::Everyone);
+    // "dis aux membres que …", "tell the members that …": every member, said in words.
+    if req.payload().is_none() {
+        let members = "a|aux|au|to|~ the|les|nos|our|all|tous|~ membres|members|gens|people|users|utilisateurs|clients|customers|folks";
+        if let Some(r) = req.find_pattern(members).filter(|r| r.start == keyword + 1) {
+            req.take(r);
+        }
+    }
     let message = match req.payload() {
         Some(payload) => payload.to_owned(),
         None => take_message(req, keyword + 1).ok_or(Trouble::NoMessage)?,

@@ -44,7 +44,8 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
         req.take(before.map_or(i, |r| r.start)..i + 1 + after);
         return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
     }
-    if req.take_pattern("promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes").is_some() {
+    let pings = ["promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes", "abonnes|abonnees|subscribers promo|promos|promotions"];
+    if pings.iter().any(|p| req.take_pattern(p).is_some()) {
         return Some(Audience::PromoPing);
     }
     let pings = "ceux|those|people|members|membres|aux|to|the|~ qui|who|with|~ ont|have|~ active|activated|enabled|opted|turned|~ in|on|~ les|the|their|~ promo|~ pings|ping|promo-ping|promo-pings|promoping";
@@ -312,7 +313,10 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
         let discount = percent_at(req, at).is_some() || money_at(req, at).is_some() || duration_at(req, at).is_some();
         let Some((n, end)) = number_at(req, at).filter(|_| !discount) else { continue };
         let uses = req
-            .match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres")
+            .match_at(
+                end,
+                "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres|people|personnes|persons|customers|clients|buyers|acheteurs|users|utilisateurs",
+            )
             .or_else(|| req.match_at(end, "max|maximum").filter(|&e| percent_at(req, e).is_none()));
         if at > i || uses.is_some() {
             req.take(i..uses.unwrap_or(end));
