@@ -27,6 +27,8 @@ const WINNERS: &[&str] = &[
     "persons",
 ];
 const MEMBERS: &[&str] = &["membre", "membres", "member", "members"];
+/// More winners than this is no giveaway a server runs (Maxis' own `/giveaway` allows 50).
+const MAX_WINNERS: u32 = 100;
 /// Words before a member count: `à`, `dès`, `quand on atteint`, `when we reach`.
 const REACH: &[&str] = &[
     "a",
@@ -138,6 +140,15 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     if let Some((i, _)) = channel {
         req.take(i..i + 1);
     }
+    // "2 or 3 winners": two counts for one giveaway.
+    if let Some(r) = req.find_pattern("or|ou").filter(|r| r.start > 0) {
+        let (before, after) = (number_at(req, r.start - 1), number_at(req, r.end));
+        if let (Some((a, _)), Some((b, end))) = (before, after) {
+            if req.is(end, WINNERS) && a.whole != b.whole {
+                return Err(Trouble::Contradiction(a.text.clone(), b.text.clone()));
+            }
+        }
+    }
     let winners = take_winners(req);
     if let (Some(a), Some(b)) = (winners, take_winners(req)) {
         if a != b {
@@ -158,6 +169,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let winners = u32::try_from(winners).unwrap_or(u32::MAX);
     if winners == 0 {
         return Err(Trouble::NoWinners);
+    }
+    if winners > MAX_WINNERS {
+        return Err(Trouble::Absurd(format!("{winners} winners")));
     }
     let members = members.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
     let how_long = match span {

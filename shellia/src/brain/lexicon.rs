@@ -51,7 +51,8 @@ const DESTRUCTIVE: &[&str] = &[
 const UNSUPPORTED: &[&str] = &[
     "ban", "bannis", "bannir", "banni", "kick", "kicke", "expulse*", "rembourse", "rembourser", "remboursez", "refund",
     "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
-    "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key",
+    "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key", "mute", "unmute",
+    "muet", "muette", "timeout", "ownership", "dotenv",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
@@ -206,7 +207,15 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if let Some(i) = req.find(DESTRUCTIVE) {
         return Err(Trouble::Destructive(req.raw(i).to_owned()));
     }
-    if let Some(i) = req.find(UNSUPPORTED).or_else(|| req.find_pattern("mot de passe").map(|r| r.start)) {
+    let secret = [
+        "mot de passe",
+        "stripe|discord|nats|api|bot|webhook secret|private|privee|~ key|keys|cle|cles|url|uri|seed|dsn",
+        "database|db|base de|~ donnees|~ url|uri|dsn|credentials|password",
+        "env|dotenv file|fichier|variables|vars",
+        "fichier|file env|dotenv",
+    ];
+    let secret = || secret.iter().find_map(|p| req.find_pattern(p));
+    if let Some(i) = req.find(UNSUPPORTED).or_else(|| secret().map(|r| r.start)) {
         return Err(Trouble::Unsupported(req.raw(i).to_owned()));
     }
     let admin = [

@@ -326,7 +326,15 @@ pub(crate) fn normalize(text: &str) -> Normalized {
             };
             let percent = matches!(&unit, Some(u) if u == "%");
             // "le pro à -3€", "max discount to -20%": a value being set, never a discount's sign.
-            let set_to = if percent { after(&["to", "=", "be", "is"]) } else { after(&["à", "to", "=", "be", "is", "at", "vaut"]) };
+            // "réduction max à -20%": a cap being set (after "à" too once a cap is named).
+            let cap = ["max", "maximum", "maximale", "plafond", "plafonne", "cap", "limite", "limit"]
+                .iter()
+                .any(|w| before.split_whitespace().any(|b| b == *w));
+            let set_to = if percent {
+                after(&["to", "=", "be", "is"]) || (cap && after(&["à", "a", "at"]))
+            } else {
+                after(&["à", "to", "=", "be", "is", "at", "vaut"])
+            };
             let sign_means_off = !set_to && (matches!(&unit, Some(u) if u == "%") || (unit.is_some() && !off));
             if !sign_means_off {
                 negatives.push(c[0].trim().to_owned());

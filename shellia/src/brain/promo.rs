@@ -27,6 +27,9 @@ const EVERYTHING: &[&str] = &[
     "sitewide|storewide|site-wide|store-wide|everything|tout",
 ];
 
+/// A promotion longer than a year is refused as absurd.
+const MAX_PROMO_SECS: u64 = 365 * 86_400;
+
 /// Finds and claims who is reached: inactive members (for `N` days), the promotion pings,
 /// a role, or everyone.
 pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Audience> {
@@ -347,6 +350,16 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         if a != b {
             return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
         }
+    }
+    // "for 10 years": no promotion runs that long (and a unit the reader does not know is never
+    // dropped for the default).
+    if let Some(i) = (0..req.len()).find(|&i| {
+        number_at(req, i).is_some_and(|(_, end)| req.is(end, &["year", "years", "yr", "yrs", "an", "ans", "annee", "annees"]))
+    }) {
+        return Err(Trouble::Absurd(req.span(i, i + 1).to_owned()));
+    }
+    if let Some(Span::For(secs)) = span.filter(|s| matches!(s, Span::For(secs) if *secs > MAX_PROMO_SECS)) {
+        return Err(Trouble::Absurd(show_secs(secs, lang.is_fr())));
     }
     let span = span.unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
     let starts_at = take_start(req, now);
