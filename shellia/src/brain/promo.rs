@@ -366,6 +366,12 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let replace = req
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
         .is_some();
+    // "everything except the mug": never a promotion on what was left out.
+    let except = ["except|excepte|exceptes|sauf|hors|excluding|exclu|exclus", "but not", "other than", "plans|products|everything but"];
+    if let Some(r) = except.iter().find_map(|p| req.find_pattern(p)) {
+        let what = req.span(r.end, (r.end + 2).min(req.len().saturating_sub(1)));
+        return Err(Trouble::Except(if what.is_empty() { req.raw(r.start).to_owned() } else { what.to_owned() }));
+    }
     let applies = take_applies(req, ctx)?;
     if let Some(name) = role_named(req) {
         return Err(Trouble::RoleName(name));
