@@ -79,9 +79,8 @@ pub fn params(action: &str, words: &[String]) -> Result<Value, CommandError> {
 }
 
 /// Words that make a giveaway's words a sentence rather than the short form's prize.
-const SENTENCE: &[&str] = &[
-    "pour", "for", "with", "avec", "pendant", "during", "gagnants", "gagnant", "winners", "winner", "when", "quand",
-];
+const SENTENCE: &[&str] =
+    &["pour", "for", "with", "avec", "pendant", "during", "gagnants", "gagnant", "winners", "winner", "when", "quand"];
 
 /// A promotion's length when the command names none (the seed's 48 h).
 pub const DEFAULT_PROMO_SECS: u64 = 48 * 3_600;

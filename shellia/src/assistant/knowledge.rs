@@ -46,7 +46,9 @@ impl Knowledge {
                         stale.store(true, Ordering::Relaxed);
                     }
                 }
-                Err(e) => tracing::warn!(error.message = %e, "catalog events unavailable: the catalog is asked every 10 min"),
+                Err(e) => {
+                    tracing::warn!(error.message = %e, "catalog events unavailable: the catalog is asked every 10 min")
+                }
             }
         });
         knowledge

@@ -298,7 +298,8 @@ impl Assistant {
     /// default target and the fleet's shops and groups.
     pub async fn strategy(&self) -> anyhow::Result<brain::Strategy> {
         let defaults = self.inner.store.active_strategy().await?.unwrap_or_else(crate::strategy::Defaults::builtin);
-        let mut strategy = defaults.strategy(self.inner.default_target.clone(), self.inner.fleet.known_targets().await?);
+        let mut strategy =
+            defaults.strategy(self.inner.default_target.clone(), self.inner.fleet.known_targets().await?);
         let wait = self.inner.settings.reply_timeout().min(std::time::Duration::from_secs(2));
         strategy.catalog = self.inner.knowledge.catalog(&self.inner.fleet, wait).await;
         Ok(strategy)

@@ -119,8 +119,12 @@ async fn impact(fleet: &FleetClient, plan: &Plan, promo: PromoParams, wait: Dura
     ));
     for audience in [Audience::PromoPing, Audience::Everyone].into_iter().filter(|a| *a != promo.audience) {
         let other = PromoParams { audience: audience.clone(), ..promo.clone() };
-        let reached: u64 =
-            estimates(fleet, plan, other, wait).await?.iter().filter_map(|(_, e)| e.as_ref().ok()).map(|e| e.members_reached).sum();
+        let reached: u64 = estimates(fleet, plan, other, wait)
+            .await?
+            .iter()
+            .filter_map(|(_, e)| e.as_ref().ok())
+            .map(|e| e.members_reached)
+            .sum();
         if reached > 0 {
             let instead = crate::brain::show_audience(&audience, lang.is_fr());
             text.push_str(&lang.pick(

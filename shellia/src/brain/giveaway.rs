@@ -104,7 +104,8 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
         let counted = |k: usize| req.is(k, &["un", "une", "one"]) && super::time::unit_secs(req.norm(k + 1)).is_some();
         let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE) || counted(k))?;
         // "Premium 1 an": a unit after a number counts there.
-        let unit = |k: usize| k > a && number_at(req, k - 1).is_some() && req.is(k, &["an", "ans", "mois", "year", "years"]);
+        let unit =
+            |k: usize| k > a && number_at(req, k - 1).is_some() && req.is(k, &["an", "ans", "mois", "year", "years"]);
         let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE) || unit(k))?;
         Some((a, b))
     };

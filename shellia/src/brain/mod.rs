@@ -69,8 +69,8 @@ use subjects::params::Audience;
 use subjects::{Command, Name, Target};
 
 pub use catalog::Catalog;
-pub(crate) use promo::show_audience;
 use lexicon::Intent;
+pub(crate) use promo::show_audience;
 pub use trouble::Trouble;
 
 /// The admin's defaults: what a request leaves unsaid.

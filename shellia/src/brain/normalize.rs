@@ -114,7 +114,10 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     (r"\bl'ensemble\s+du\b", "tout le"),
     (r"\bl'ensemble\s+de\s+la\b", "toute la"),
-    (r"\blet\s+(everyone|everybody|people|all\s+members|the\s+members|members)\s+know\s+(?:that\s+)?", "announce to $1: "),
+    (
+        r"\blet\s+(everyone|everybody|people|all\s+members|the\s+members|members)\s+know\s+(?:that\s+)?",
+        "announce to $1: ",
+    ),
     (r"\bremets?\s+en\s+(?:ligne|route|marche)\b", "rouvre"),
     (r"\bmets?\s+hors\s+ligne\b", "ferme"),
     (r"\b(?:are\s+)?(?:u|you)\s+(?:there|alive|awake|up)\b", "status"),
@@ -243,11 +246,9 @@ fn correct(word: &str) -> Option<&'static str> {
         return None;
     }
     let folded = super::text::fold(&lower);
-    let plural_of_known = |w: &str| w.strip_suffix('s').is_some_and(|one| VOCABULARY.iter().any(|v| super::text::fold(v) == one));
-    if VOCABULARY.iter().any(|v| *v == lower)
-        || super::lexicon::is_known_word(&folded)
-        || plural_of_known(&folded)
-    {
+    let plural_of_known =
+        |w: &str| w.strip_suffix('s').is_some_and(|one| VOCABULARY.iter().any(|v| super::text::fold(v) == one));
+    if VOCABULARY.iter().any(|v| *v == lower) || super::lexicon::is_known_word(&folded) || plural_of_known(&folded) {
         return None;
     }
     let mut near = VOCABULARY.iter().filter(|v| edit_distance(v, &lower) == 1);
@@ -274,7 +275,9 @@ pub(crate) fn normalize(text: &str) -> Normalized {
     t = HOURS_MINUTES
         .replace_all(&t, |c: &Captures| {
             let before = t[..c.get(0).map_or(0, |m| m.start())].trim_end().to_lowercase();
-            let at = ["à", "a", "at", "vers", "around", "de", "from", "until", "jusqu'à"].iter().any(|w| before.ends_with(w));
+            let at = ["à", "a", "at", "vers", "around", "de", "from", "until", "jusqu'à"]
+                .iter()
+                .any(|w| before.ends_with(w));
             let (h, m): (u64, u64) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
             if at {
                 c[0].to_owned()

@@ -37,7 +37,8 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
         // "pour le rôle <@&1>", "for the <@&1> role": the words around the mention go with it.
         let before = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the role|roles").filter(|r| r.end == i);
         // "for the boosters <@&1>": the role's name said before its mention.
-        let named = |j: usize| !req.is_used(j) && is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j));
+        let named =
+            |j: usize| !req.is_used(j) && is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j));
         let before = before.or_else(|| {
             let j = i.checked_sub(1).filter(|&j| named(j))?;
             let lead = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the").filter(|r| r.end == j);
@@ -47,7 +48,10 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
         req.take(before.map_or(i, |r| r.start)..i + 1 + after);
         return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
     }
-    let pings = ["promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes", "abonnes|abonnees|subscribers promo|promos|promotions"];
+    let pings = [
+        "promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes",
+        "abonnes|abonnees|subscribers promo|promos|promotions",
+    ];
     if pings.iter().any(|p| req.take_pattern(p).is_some()) {
         return Some(Audience::PromoPing);
     }
@@ -354,7 +358,8 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     // "for 10 years": no promotion runs that long (and a unit the reader does not know is never
     // dropped for the default).
     if let Some(i) = (0..req.len()).find(|&i| {
-        number_at(req, i).is_some_and(|(_, end)| req.is(end, &["year", "years", "yr", "yrs", "an", "ans", "annee", "annees"]))
+        number_at(req, i)
+            .is_some_and(|(_, end)| req.is(end, &["year", "years", "yr", "yrs", "an", "ans", "annee", "annees"]))
     }) {
         return Err(Trouble::Absurd(req.span(i, i + 1).to_owned()));
     }
@@ -367,7 +372,12 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
         .is_some();
     // "everything except the mug": never a promotion on what was left out.
-    let except = ["except|excepte|exceptes|sauf|hors|excluding|exclu|exclus", "but not", "other than", "plans|products|everything but"];
+    let except = [
+        "except|excepte|exceptes|sauf|hors|excluding|exclu|exclus",
+        "but not",
+        "other than",
+        "plans|products|everything but",
+    ];
     if let Some(r) = except.iter().find_map(|p| req.find_pattern(p)) {
         let what = req.span(r.end, (r.end + 2).min(req.len().saturating_sub(1)));
         return Err(Trouble::Except(if what.is_empty() { req.raw(r.start).to_owned() } else { what.to_owned() }));

@@ -305,7 +305,8 @@ async fn answers_are_tables_in_code_blocks_with_the_order_id_in_a_footer_and_pre
     let s = Server::start().await;
 
     let status = s.say(s.admin, "!maxis @shop1 status").await;
-    let preview = s.say(s.admin, &format!("<@{}> promo de 20% sur le plan pro pour tout le monde", s.shellia.user_id)).await;
+    let preview =
+        s.say(s.admin, &format!("<@{}> promo de 20% sur le plan pro pour tout le monde", s.shellia.user_id)).await;
 
     assert!(status.content.contains("```\n  shop1"), "{}", status.content);
     let footer = status.content.lines().last().unwrap_or_default();
@@ -356,7 +357,8 @@ async fn one_admin_role_id_in_the_environment_starts_the_bot_and_is_enforced() {
     ];
     let settings = shellia::configuration::Settings::load_with_env(None, Some(env)).unwrap();
     assert_eq!(settings.admin.roles, vec![admins]);
-    let assistant = shellia::assistant::Assistant::build(crate::helpers::shellia(&fleet).await, &settings).await.unwrap();
+    let assistant =
+        shellia::assistant::Assistant::build(crate::helpers::shellia(&fleet).await, &settings).await.unwrap();
     let config = DiscordConfig::from_settings(&DiscordSettings {
         token: Some(SecretString::from(shellia.token.clone())),
         guild_id: discord.guild_id().to_string(),
