@@ -67,7 +67,7 @@ const NOISE: &[&str] = &[
     "launch", "start", "cree", "creer", "create", "organise", "organiser", "organize", "fais", "faire", "make", "run",
     "nouveau", "nouvel", "new", "mets", "set", "up", "prix", "prize", "lot", "avec", "with", "we", "reach", "reaches",
     "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons", "serons", "sera", "arrive",
-    "arrivera", "is", "are", "there", "y",
+    "arrivera", "is", "are", "there", "y", "gagne", "gagnez", "remporte", "remportez", "win", "wins",
 ];
 
 /// Finds and claims the winners (`2 gagnants`).
@@ -85,7 +85,13 @@ fn take_trigger(req: &mut Request) -> Option<u64> {
             Some((n, _)) => Some((n, i + 1)),
             None => number_at(req, i).filter(|(_, end)| req.is(*end, MEMBERS)).map(|(n, end)| (n, end + 1)),
         };
-        if let Some((n, end)) = found {
+        // "when we reach 300: a free mug": a count right after "reach" is members too.
+        let reached = || {
+            let (n, end) = number_at(req, i)?;
+            let verb = ["reach", "reaches", "hit", "hits", "atteint", "atteindra", "atteignons", "atteindrons"];
+            (i > 0 && req.is(i - 1, &verb) && !req.is(end, WINNERS)).then_some((n, end))
+        };
+        if let Some((n, end)) = found.or_else(reached) {
             let lead = (i.saturating_sub(4)..i).find(|&j| (j..i).all(|k| req.is(k, REACH))).unwrap_or(i);
             req.take(lead..end);
             return n.whole;

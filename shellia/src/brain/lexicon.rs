@@ -284,7 +284,10 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if config::names_strong_setting(req) || config::names_channel_change(req) {
         return Ok(Intent::Config);
     }
+    // "20% off pro, announce it to everyone": an amount makes it a promotion as much as the word.
+    let amount = (0..req.len()).any(|i| percent_at(req, i).is_some() || money_at(req, i).is_some());
     let (promo, giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
+    let offer = promo || giveaway || (amount && req.payload().is_none() && !req.has(&["que", "qu", "that"]));
     let first = (0..req.len()).find(|&i| !req.is_used(i));
     let leads = first.is_some_and(|i| req.is(i, ANNOUNCE));
     // "send", "tell", "dis", "message"… announce only a message: one after a colon or in quotes,
@@ -293,7 +296,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     let message_follows = req.payload().is_some() || req.has(&["que", "qu", "that", "saying", "disant"]);
     let figures = req.has(REPORT) || req.has(ANALYTICS) || req.has(STATUS);
     let announcing = strong || (message_follows && !figures);
-    if req.has(ANNOUNCE) && announcing && (leads || req.payload().is_some() || !(promo || giveaway)) {
+    if req.has(ANNOUNCE) && announcing && (leads || req.payload().is_some() || !offer) {
         return Ok(Intent::Announce);
     }
     if giveaway {

@@ -41,6 +41,7 @@ regex!(THOUSANDS_SEP, r"(?i)\b(\d{1,3})[ ,.\u{202f}\u{a0}](\d{3})\b(\s*(?:member
 regex!(FRACTION, r"(?:^|[\s(])(\d{1,2})\s?/\s?(\d{1,2})(?:$|[\s,.!?)])");
 regex!(NEGATIVE, r"(?i)(^|[\s(:=à])-\s?(\d[\d.,]*)(\s?(?:%|€|\$|eur\b|euros?\b|dollars?\b|usd\b))?(\s+off\b)?");
 regex!(REVENUE, r"\bCA\b");
+regex!(EUROS_CENTS, r"(?i)\b(\d+)\s?(€|eur|euros?)\s?(\d{2})\b");
 regex!(HOURS_MINUTES, r"(?i)(^|\s)(\d{1,2})\s?h\s?([0-5]\d)(?:\s?min)?\b");
 regex!(DOLLAR_NEG, r"(?i)(?:^|\s)(?:\$-\s?\d|-\s?[$€£]\s?\d[\d.,]*\s+off\b)");
 
@@ -130,6 +131,9 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
     (r"\b(is|est|costs?|co[uû]te)\s+(now|d[ée]sormais|maintenant)\s+(\d)", "$1 $2 at $3"),
     (r"\bgiveaway\s+time\b", "giveaway"),
+    (r"\b(\d{1,2})\s+(.+?)\s+(?:à\s+gagner|to\s+win|up\s+for\s+grabs)\b", "giveaway $2 pour $1 gagnants"),
+    (r"\bqui\s+(?:finit|se\s+termine|termine|s'arr[êe]te)\s+(demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)", "jusqu'à $1"),
+    (r"\b(?:ending|ends|finishing)\s+(tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "until $1"),
     (r"\b(?:saying|disant|qui\s+dit)\s+(?:that\s+|que\s+|qu')?", ": "),
     (r"\b(?:running|lasting|qui\s+tourne)\s+(?:for\s+|pendant\s+)?(\d)", "for $1"),
     (r"\brefresh\s+(?:the\s+|everyone's\s+|all\s+|all\s+the\s+|member\s+|members'\s+)*roles\b", "resync roles"),
@@ -271,6 +275,8 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         .collect();
     t = PREFIX.replace(&t, "$1").into_owned();
     let written = t.trim().to_owned();
+    // "2 € 50", "2€50": two euros fifty, never two euros.
+    t = EUROS_CENTS.replace_all(&t, "$1,$3 $2").into_owned();
     // "pendant 1h30" is 90 min; "à 18h30" stays a time of day.
     t = HOURS_MINUTES
         .replace_all(&t, |c: &Captures| {
