@@ -35,7 +35,7 @@ const STRONG: &[(&str, &str)] = &[
         "reduction|remise|discount|promo|promos|promotion|promotions max|maximum|maximale|maximal|cap",
         "promo.max_discount",
     ),
-    ("max|maximum discount|reduction|remise", "promo.max_discount"),
+    ("max|maximum discount|reduction|remise|promo|promos|promotion|promotions", "promo.max_discount"),
     ("plafond", "promo.max_discount"),
     ("plafonne|plafonner|plafonnez|cap|caps|limit|limite|limiter les|the|~ promos|promo|promotions|reductions|discounts|remises", "promo.max_discount"),
     ("salon|canal|channel des|du|de|d|for|~ annonces|annonce|announcements|announcement|announce", "announce.channel"),
@@ -123,7 +123,9 @@ fn take_key(req: &mut Request, ctx: &Ctx) -> Result<(String, usize), Trouble> {
     let Some(i) = req.find(PRICE) else { return bare_price_key(req, ctx) };
     let skip = ["du", "de", "d", "des", "of", "the", "le", "la", "l", "for", "pour", "plan", "offre", "abonnement"];
     let after = (i + 1..req.len()).find(|&j| !req.is(j, &skip));
-    let before = (0..i).rev().find(|&j| !req.is(j, &["plan", "offre", "s", "the", "le", "la", "l"]));
+    let before = (0..i).rev().find(|&j| {
+        !req.is(j, &["plan", "offre", "s", "the", "le", "la", "l", "now", "desormais", "maintenant", "dorenavant"])
+    });
     let named = |j: &usize| !req.is_used(*j) && is_name_like(req.norm(*j)) && !req.is(*j, WRITE);
     let candidates: Vec<usize> = [after, before].into_iter().flatten().filter(named).collect();
     // With a known catalog, the word that is one of the plans wins ("le premium coûte désormais 24,99").
@@ -164,7 +166,24 @@ fn value_set_at(req: &Request) -> Option<usize> {
 /// Whether the request sets a plan to a value in a sentence without a setting word: a value after
 /// `à`/`to`/`be` and a word that says it changes (`passe`, `should`, `now`, `désormais`).
 pub(crate) fn names_price_change(req: &Request) -> bool {
-    let changes = ["passe", "passer", "should", "must", "will", "now", "desormais", "dorenavant", "maintenant", "vaut"];
+    let changes = [
+        "passe",
+        "passer",
+        "should",
+        "must",
+        "will",
+        "now",
+        "desormais",
+        "dorenavant",
+        "maintenant",
+        "vaut",
+        "set",
+        "mets",
+        "met",
+        "fixe",
+        "change",
+        "update",
+    ];
     value_set_at(req).is_some() && req.has(&changes)
 }
 

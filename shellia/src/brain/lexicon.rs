@@ -91,7 +91,7 @@ const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "rela
 #[rustfmt::skip]
 const STOP: &[&str] = &[
     "ferme", "fermer", "fermez", "close", "closed", "stop", "stoppe", "arrete", "arreter", "pause", "maintenance",
-    "shut", "desactive", "desactiver", "coupe", "couper", "eteins", "eteindre",
+    "shut", "desactive", "desactiver", "coupe", "couper", "eteins", "eteindre", "fermeture",
 ];
 const START: &[&str] = &[
     "ouvre",
@@ -294,7 +294,9 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     // or after "que"/"that", and never in a request for figures ("send me the weekly report").
     let strong = req.has(STRONG_ANNOUNCE);
     let message_follows = req.payload().is_some() || req.has(&["que", "qu", "that", "saying", "disant"]);
-    let figures = req.has(REPORT) || req.has(ANALYTICS) || req.has(STATUS);
+    // "promo ping people" names an audience, not a status check.
+    let pinged = req.find_pattern("promo|promos|promotion ping|pings").is_some();
+    let figures = req.has(REPORT) || req.has(ANALYTICS) || (req.has(STATUS) && !pinged);
     let announcing = strong || (message_follows && !figures);
     if req.has(ANNOUNCE) && announcing && (leads || req.payload().is_some() || !offer) {
         return Ok(Intent::Announce);
@@ -333,7 +335,10 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if req.has(&state) && req.has(&asking) {
         return Ok(Intent::Status);
     }
-    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) {
+    if req.has(&["reroll", "redraw"]) {
+        return Ok(Intent::Giveaways(GiveawaysOp::Reroll));
+    }
+    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) && !req.has(STOP) {
         return Ok(Intent::Restock);
     }
     if req.has(&["hide", "cache", "cacher", "masque", "masquer", "unlist", "delist"]) {

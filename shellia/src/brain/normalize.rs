@@ -132,8 +132,14 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\b(is|est|costs?|co[uû]te)\s+(now|d[ée]sormais|maintenant)\s+(\d)", "$1 $2 at $3"),
     (r"\bgiveaway\s+time\b", "giveaway"),
     (r"\b(\d{1,2})\s+(.+?)\s+(?:à\s+gagner|to\s+win|up\s+for\s+grabs)\b", "giveaway $2 pour $1 gagnants"),
-    (r"\bqui\s+(?:finit|se\s+termine|termine|s'arr[êe]te)\s+(demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)", "jusqu'à $1"),
-    (r"\b(?:ending|ends|finishing)\s+(tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "until $1"),
+    (
+        r"\bqui\s+(?:finit|se\s+termine|termine|s'arr[êe]te)\s+(demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)",
+        "jusqu'à $1",
+    ),
+    (
+        r"\b(?:ending|ends|finishing)\s+(tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+        "until $1",
+    ),
     (r"\b(?:saying|disant|qui\s+dit)\s+(?:that\s+|que\s+|qu')?", ": "),
     (r"\b(?:running|lasting|qui\s+tourne)\s+(?:for\s+|pendant\s+)?(\d)", "for $1"),
     (r"\brefresh\s+(?:the\s+|everyone's\s+|all\s+|all\s+the\s+|member\s+|members'\s+)*roles\b", "resync roles"),

@@ -118,7 +118,7 @@ fn stop(req: &mut Request, lang: Lang) -> Built {
         (req.is(first, &["stop", "close", "ferme"]) && readable).then(|| take_text(req, next)).flatten()
     });
     // "close all shops, inventory": a reason word anywhere.
-    let plain = ["maintenance", "inventaire", "inventory", "travaux", "vacances", "holidays"];
+    let plain = ["maintenance", "inventaire", "inventory", "travaux", "vacances", "holidays", "restocking", "reassort"];
     let reason = reason.or_else(|| req.find(&plain).map(|i| req.norm(i).to_owned()));
     let done = match &reason {
         Some(r) => (format!("⛔ Boutique fermée ({r})."), format!("⛔ Shop closed ({r}).")),
