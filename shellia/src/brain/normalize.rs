@@ -69,7 +69,10 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\bbest[\s-]?sellers?\b", "top products"),
     (r"\bmeilleures?\s+ventes\b", "top ventes"),
     (r"\bles\s+plus\s+vendus\b", "top ventes"),
-    (r"\bhow\s+much\s+(?:did\s+we|have\s+we)\s+(?:make|made|sell|sold|earn|earned)\b", "sales"),
+    (
+        r"\bhow\s+much(?:\s+money|\s+revenue|\s+cash)?\s+(?:did\s+we|have\s+we|we)\s+(?:make|made|sell|sold|earn|earned)\b",
+        "sales",
+    ),
     (r"\bthe\s+numbers\b", "the sales"),
     (r"\bback\s+(?:up|online|open)\b", "open"),
     (r"\bbring\s+(.+?)\s+open\b", "open $1"),
@@ -169,7 +172,7 @@ const PHRASES: &[(&str, &str)] = &[
         "inactive for",
     ),
     (
-        r"\b(?:qui\s+)?(?:(?:ne\s+|n')?sont\s+pas\s+(?:actifs?|venus?|connectés?|passés?|revenus?)|(?:ne\s+|n')?(?:viennent|passent)\s+plus|n'ont\s+pas\s+été\s+actifs?|n'ont\s+rien\s+acheté|n'ont\s+pas\s+acheté|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b",
+        r"\b(?:qui\s+)?(?:(?:ne\s+|n')?sont\s+pas\s+(?:actifs?|venus?|connectés?|passés?|revenus?)|(?:ne\s+|n')?(?:viennent|passent)\s+plus|n'ont\s+pas\s+été\s+actifs?|(?:n')?ont\s+rien\s+acheté|(?:n')?ont\s+pas\s+(?:acheté|commandé|été\s+actifs?)|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b",
         "inactifs depuis",
     ),
     (r"\((\d+)\s*\+?\s*(days?|jours?|d|j)\)", "for $1 $2"),

@@ -336,7 +336,15 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
 /// Builds a `promo` order.
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let (lang, strategy, now) = (ctx.lang, ctx.strategy, ctx.now);
-    let audience = take_audience(req, strategy).unwrap_or_else(|| strategy.promo_audience.clone());
+    let audience = take_audience(req, strategy);
+    // "pour les membres actifs", "for new members": an audience no shop can select is asked back,
+    // never replaced by the default one.
+    let unknown = "membres|members|users|people|gens|clients|customers actifs|active|actives|nouveaux|nouvelles|new|recents|recent";
+    let unknown = [unknown, "actifs|active|new|nouveaux|recent membres|members|users|people|clients|customers"];
+    if let Some(r) = unknown.iter().find_map(|p| req.find_pattern(p)).filter(|_| audience.is_none()) {
+        return Err(Trouble::UnknownAudience(req.span(r.start, r.end - 1).to_owned()));
+    }
+    let audience = audience.unwrap_or_else(|| strategy.promo_audience.clone());
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
     let discount = take_discount(req, strategy)?;
