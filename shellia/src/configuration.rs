@@ -142,7 +142,15 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<u64>, D::E
 impl Settings {
     /// Loads the layers; `file` is the optional middle layer.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_with_env(file, None)
+    }
+
+    /// Loads the layers with `vars` in place of the process environment when given (for tests:
+    /// `SHELLIA_ADMIN__ROLES=123` as the program would read it).
+    pub fn load_with_env(file: Option<&Path>, vars: Option<Vec<(String, String)>>) -> anyhow::Result<Self> {
+        let vars = vars.map(|v| v.into_iter().collect::<config::Map<String, String>>());
         let env = config::Environment::with_prefix("SHELLIA")
+            .source(vars)
             .prefix_separator("_")
             .separator("__")
             .list_separator(",")

@@ -14,6 +14,7 @@ pub mod configuration;
 pub mod console;
 pub mod discord;
 pub mod eval;
+pub mod progress;
 pub mod render;
 pub mod store;
 pub mod strategy;

@@ -10,7 +10,7 @@ use shellia::brain::Understood;
 use shellia::bus::FleetClient;
 use shellia::command::build_order;
 use shellia::configuration::Settings;
-use shellia::{console, render};
+use shellia::{console, progress, render};
 
 #[derive(Parser)]
 #[command(name = "shellia", version, about = "Shellia, the admin assistant of the Maxis fleet")]
@@ -291,17 +291,13 @@ async fn run() -> anyhow::Result<()> {
             let from = chrono::Utc::now() - chrono::Duration::seconds(secs as i64);
             // Events are printed as they are read; the progress bar shows when they go to a file
             // or a pipe and a person watches the terminal.
-            let show_progress = std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
+            let bar = progress::Progress::on_terminal("replaying", !std::io::stdout().is_terminal());
             let mut failed = None;
             fleet
                 .replay_each(
                     from,
                     &filter.filter()?,
-                    |done, pending| {
-                        if show_progress {
-                            eprint!("\rreplaying: {done} read, {pending} to go   ");
-                        }
-                    },
+                    |done, pending| bar.tell(done, pending),
                     |event| match emit(&render::event_line(&event, filter.json)) {
                         Ok(more) => more,
                         Err(e) => {
@@ -311,9 +307,7 @@ async fn run() -> anyhow::Result<()> {
                     },
                 )
                 .await?;
-            if show_progress {
-                eprintln!();
-            }
+            bar.finish();
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -326,12 +320,13 @@ async fn run() -> anyhow::Result<()> {
                 kind: Some(subjects::EventKind::parse("order")?),
             };
             let from = chrono::Utc::now() - chrono::Duration::seconds(secs as i64);
+            let bar = progress::Progress::on_terminal("reading orders", !std::io::stdout().is_terminal());
             let mut failed = None;
             fleet
                 .replay_each(
                     from,
                     &filter,
-                    |_, _| {},
+                    |done, pending| bar.tell(done, pending),
                     |event| {
                         let line = if json { render::event_line(&event, true) } else { render::order_line(&event) };
                         emit(&line).unwrap_or_else(|e| {
@@ -341,6 +336,7 @@ async fn run() -> anyhow::Result<()> {
                     },
                 )
                 .await?;
+            bar.finish();
             if let Some(e) = failed {
                 return Err(e);
             }

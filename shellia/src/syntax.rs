@@ -7,18 +7,21 @@ use serde_json::{json, Map, Value};
 
 use crate::command::{params_from_pairs, CommandError};
 
-/// Parses a duration word: `48h`, `2d`/`2j`, `90m`, `1w`/`1sem`, `30s`.
+/// Parses a duration: what humantime reads (`48h`, `2d`, `90m`, `1w`, `30s`, `1h30m`,
+/// `2days`), and the French units it does not know (`2j`, `2jours`, `1sem`, `3semaines`,
+/// `48heures`). Zero is no duration.
 pub fn duration_secs(word: &str) -> Option<u64> {
-    let w = word.to_ascii_lowercase();
+    let w = word.trim().to_lowercase();
+    if let Ok(d) = humantime::parse_duration(&w) {
+        return Some(d.as_secs()).filter(|s| *s > 0);
+    }
     let split = w.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = w.split_at(split);
     let n: u64 = n.parse().ok()?;
-    let per = match unit {
-        "s" | "sec" => 1,
-        "m" | "min" => 60,
-        "h" | "hr" | "hrs" | "heures" | "hours" => 3_600,
-        "d" | "j" | "jours" | "days" => 86_400,
-        "w" | "sem" | "weeks" | "semaines" => 7 * 86_400,
+    let per = match unit.trim() {
+        "j" | "jour" | "jours" => 86_400,
+        "sem" | "semaine" | "semaines" => 7 * 86_400,
+        "heure" | "heures" => 3_600,
         _ => return None,
     };
     n.checked_mul(per).filter(|s| *s > 0)
@@ -75,6 +78,10 @@ pub fn params(action: &str, words: &[String]) -> Result<Value, CommandError> {
     Ok(Value::Object(params))
 }
 
+/// Words that make a giveaway's words a sentence rather than the short form's prize.
+const SENTENCE: &[&str] =
+    &["pour", "for", "with", "avec", "pendant", "during", "gagnants", "gagnant", "winners", "winner", "when", "quand"];
+
 /// A promotion's length when the command names none (the seed's 48 h).
 pub const DEFAULT_PROMO_SECS: u64 = 48 * 3_600;
 /// A giveaway's length when the command names none.
@@ -96,6 +103,9 @@ fn positional(action: &str, free: &[&String]) -> Result<Map<String, Value>, Comm
                     out.insert("duration_secs".into(), json!(s));
                 } else if matches!(w.as_str(), "all" | "tout" | "everything") {
                     out.insert("target".into(), json!("all"));
+                } else if out.contains_key("target") {
+                    // `promo de 20% sur le pro`: a sentence, not the short form.
+                    return Err(CommandError::Param(format!("a promotion names one plan, not also {w:?}")));
                 } else if let Some(product) = w.strip_prefix("product:") {
                     out.insert("target".into(), json!({"product": product}));
                 } else {
@@ -118,6 +128,9 @@ fn positional(action: &str, free: &[&String]) -> Result<Map<String, Value>, Comm
                     out.insert("winners".into(), json!(n));
                 } else if let Some(s) = duration_secs(w) {
                     out.insert("duration_secs".into(), json!(s));
+                } else if SENTENCE.contains(&w.to_lowercase().as_str()) {
+                    // `giveaway Nitro pour 2 gagnants`: a sentence, not the short form.
+                    return Err(CommandError::Param(format!("{w:?} reads as a sentence, not the short form")));
                 } else {
                     prize.push(w.as_str());
                 }
@@ -223,6 +236,11 @@ mod tests {
             json!({"prize": "Nitro Classic", "duration_secs": 43200, "winners": 2})
         );
         assert_eq!(duration_secs("1sem"), Some(604_800));
+        assert_eq!(duration_secs("2j"), Some(172_800));
+        assert_eq!(duration_secs("3 jours"), Some(259_200));
+        assert_eq!(duration_secs("48h"), Some(172_800));
+        assert_eq!(duration_secs("1h30m"), Some(5_400));
+        assert_eq!(duration_secs("7days"), Some(604_800));
         assert_eq!(duration_secs("0h"), None);
         assert!(params("status", &["now".to_owned()]).is_err());
     }

@@ -72,6 +72,7 @@ fn fit(result: String) -> String {
     guild_only,
     subcommands("start", "end", "reroll", "list"),
     subcommand_required,
+    default_member_permissions = "MANAGE_GUILD",
     check = "is_admin"
 )]
 pub async fn giveaway(_: Context<'_>) -> Result<(), Error> {
@@ -132,6 +133,7 @@ async fn list(ctx: Context<'_>) -> Result<(), Error> {
     slash_command,
     guild_only,
     subcommands("status", "config", "open", "close", "resync", "why", "grant", "ungrant"),
+    default_member_permissions = "MANAGE_GUILD",
     subcommand_required,
     check = "is_admin"
 )]

@@ -9,6 +9,7 @@
 
 pub mod access;
 mod campaigns;
+pub mod knowledge;
 mod manage;
 mod pending;
 mod preview;
@@ -168,6 +169,7 @@ struct Inner {
     limiter: RateLimiter,
     pending: PendingPlans,
     brain: brain::Brain,
+    knowledge: knowledge::Knowledge,
 }
 
 /// Shellia's core. Cheap to clone (shared state behind an `Arc`).
@@ -188,6 +190,7 @@ impl Assistant {
                 policy: Policy::new(&settings.admin),
                 limiter: RateLimiter::new(settings.admin.orders_per_minute),
                 pending: PendingPlans::default(),
+                knowledge: knowledge::Knowledge::listening(&fleet),
                 fleet,
                 store,
                 settings: settings.clone(),
@@ -295,7 +298,11 @@ impl Assistant {
     /// default target and the fleet's shops and groups.
     pub async fn strategy(&self) -> anyhow::Result<brain::Strategy> {
         let defaults = self.inner.store.active_strategy().await?.unwrap_or_else(crate::strategy::Defaults::builtin);
-        Ok(defaults.strategy(self.inner.default_target.clone(), self.inner.fleet.known_targets().await?))
+        let mut strategy =
+            defaults.strategy(self.inner.default_target.clone(), self.inner.fleet.known_targets().await?);
+        let wait = self.inner.settings.reply_timeout().min(std::time::Duration::from_secs(2));
+        strategy.catalog = self.inner.knowledge.catalog(&self.inner.fleet, wait).await;
+        Ok(strategy)
     }
 
     /// `shellia:<identity>/<who>`: the `issued_by` of orders asked by `who`.
@@ -321,7 +328,12 @@ impl Assistant {
             _ => {}
         }
         if let Some((target, action, params)) = self.as_command(&words) {
-            return self.send_command(who, &target, action, params).await;
+            // `promo de 20% sur le pro`: a sentence that starts with an action word is not a
+            // command in the short form; it is read as plain language (and previewed).
+            let typed = first == "send" || line.contains('=');
+            if typed || crate::command::build_order(&target, action, params, "check").is_ok() {
+                return self.send_command(who, &target, action, params).await;
+            }
         }
         self.request(who, line).await
     }

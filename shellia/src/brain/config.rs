@@ -6,8 +6,8 @@ use subjects::params::ConfigParams;
 use subjects::Command;
 
 use super::catalog::{resolve_in, Kind, Resolved};
-use super::lexicon::is_name_like;
-use super::numbers::{cents, money_at, number_at};
+use super::lexicon::{is_known_word, is_name_like};
+use super::numbers::{cents, money_at, number_at, percent_at};
 use super::text::{channel_id, role_id, word_in, Request};
 use super::time::duration_at;
 use super::trouble::Trouble;
@@ -35,7 +35,7 @@ const STRONG: &[(&str, &str)] = &[
         "reduction|remise|discount|promo|promos|promotion|promotions max|maximum|maximale|maximal|cap",
         "promo.max_discount",
     ),
-    ("max|maximum discount|reduction|remise", "promo.max_discount"),
+    ("max|maximum discount|reduction|remise|promo|promos|promotion|promotions", "promo.max_discount"),
     ("plafond", "promo.max_discount"),
     ("plafonne|plafonner|plafonnez|cap|caps|limit|limite|limiter les|the|~ promos|promo|promotions|reductions|discounts|remises", "promo.max_discount"),
     ("salon|canal|channel des|du|de|d|for|~ annonces|annonce|announcements|announcement|announce", "announce.channel"),
@@ -115,10 +115,17 @@ fn take_key(req: &mut Request, ctx: &Ctx) -> Result<(String, usize), Trouble> {
     if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && is_dotted(req.norm(i))) {
         return Err(Trouble::UnknownSetting(req.raw(i).to_owned()));
     }
-    let i = req.find(PRICE).ok_or(Trouble::Unknown)?;
+    if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && channel_id(req.norm(i)).is_some()) {
+        // "les giveaways vont dans <#1>", "announcements go to <#1> from now on".
+        let key = if req.has(&["giveaway*", "concours"]) { "giveaway.channel" } else { "announce.channel" };
+        return Ok((key.to_owned(), i.saturating_sub(1)));
+    }
+    let Some(i) = req.find(PRICE) else { return bare_price_key(req, ctx) };
     let skip = ["du", "de", "d", "des", "of", "the", "le", "la", "l", "for", "pour", "plan", "offre", "abonnement"];
     let after = (i + 1..req.len()).find(|&j| !req.is(j, &skip));
-    let before = (0..i).rev().find(|&j| !req.is(j, &["plan", "offre", "s", "the", "le", "la", "l"]));
+    let before = (0..i).rev().find(|&j| {
+        !req.is(j, &["plan", "offre", "s", "the", "le", "la", "l", "now", "desormais", "maintenant", "dorenavant"])
+    });
     let named = |j: &usize| !req.is_used(*j) && is_name_like(req.norm(*j)) && !req.is(*j, WRITE);
     let candidates: Vec<usize> = [after, before].into_iter().flatten().filter(named).collect();
     // With a known catalog, the word that is one of the plans wins ("le premium coûte désormais 24,99").
@@ -132,6 +139,62 @@ fn take_key(req: &mut Request, ctx: &Ctx) -> Result<(String, usize), Trouble> {
     Ok((format!("price.{}", req.norm(j)), i.max(j)))
 }
 
+/// `le basic passe à 5,99€`, `pro should be 11,99 now`: a plan named before the value it is set
+/// to, without the word "price".
+fn bare_price_key(req: &mut Request, ctx: &Ctx) -> Result<(String, usize), Trouble> {
+    let value = value_set_at(req).ok_or(Trouble::Unknown)?;
+    let named = |j: &usize| {
+        !req.is_used(*j) && is_name_like(req.norm(*j)) && !req.is(*j, WRITE) && !is_known_word(req.norm(*j))
+    };
+    let candidates: Vec<usize> = (0..value).filter(named).collect();
+    let plans = catalog_plans(ctx);
+    let in_catalog = |j: &usize| !plans.is_empty() && matches!(resolve_in(&plans, req.norm(*j)), Resolved::One(_));
+    let j = candidates.iter().copied().find(in_catalog).or_else(|| candidates.first().copied());
+    let j = j.ok_or(Trouble::NoPlanForPrice)?;
+    req.take(j..j + 1);
+    Ok((format!("price.{}", req.norm(j)), j))
+}
+
+/// Where a value is set to (`à 5,99`, `to 12`, `be 11,99`, `= 9`): the value's first token.
+fn value_set_at(req: &Request) -> Option<usize> {
+    (1..req.len()).find(|&i| {
+        let value = money_at(req, i).is_some() || number_at(req, i).is_some_and(|_| percent_at(req, i).is_none());
+        value && req.is(i - 1, &["a", "to", "be", "=", "at", "vaut"])
+    })
+}
+
+/// Whether the request sets a plan to a value in a sentence without a setting word: a value after
+/// `à`/`to`/`be` and a word that says it changes (`passe`, `should`, `now`, `désormais`).
+pub(crate) fn names_price_change(req: &Request) -> bool {
+    let changes = [
+        "passe",
+        "passer",
+        "should",
+        "must",
+        "will",
+        "now",
+        "desormais",
+        "dorenavant",
+        "maintenant",
+        "vaut",
+        "set",
+        "mets",
+        "met",
+        "fixe",
+        "change",
+        "update",
+    ];
+    value_set_at(req).is_some() && req.has(&changes)
+}
+
+/// Whether the request moves announcements or giveaways to a channel (`<#1>`), with no message.
+pub(crate) fn names_channel_change(req: &Request) -> bool {
+    let channel = (0..req.len()).any(|i| !req.is_used(i) && channel_id(req.norm(i)).is_some());
+    let plural = ["annonces", "announcements", "giveaways", "concours"];
+    let moving = ["desormais", "dorenavant", "now", "maintenant", "go", "vont", "va", "partent", "in", "dans"];
+    channel && req.payload().is_none() && req.has(&plural) && req.has(&moving)
+}
+
 /// Reads the value for `key` from the request, from token `from` on when it follows a marker.
 fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String>, Trouble> {
     if let Some(payload) = req.payload() {
@@ -141,10 +204,19 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
     let free: Vec<usize> = (from..req.len()).chain(0..from).filter(|&i| !req.is_used(i)).collect();
     let value = match key {
         k if k.starts_with("price.") => {
-            let found = free.iter().find_map(|&i| {
-                money_at(req, i).map(|(m, _)| m.amount).or_else(|| number_at(req, i).and_then(|(n, _)| cents(&n)))
-            });
-            found.map(|c| format!("{}.{:02}", c / 100, c % 100))
+            let found: Vec<u64> = free
+                .iter()
+                .filter_map(|&i| {
+                    money_at(req, i).map(|(m, _)| m.amount).or_else(|| number_at(req, i).and_then(|(n, _)| cents(&n)))
+                })
+                .collect();
+            let show = |c: u64| format!("{}.{:02}", c / 100, c % 100);
+            let first = found.first().copied();
+            match (first, found.iter().copied().find(|c| Some(*c) != first)) {
+                // "à 29,99 et à 30": two prices for one plan.
+                (Some(a), Some(b)) if a != b => return Err(Trouble::Contradiction(show(a), show(b))),
+                _ => first.map(show),
+            }
         }
         "promo.max_discount" => match free.iter().find_map(|&i| number_at(req, i)) {
             Some((n, _)) => Some(n.whole.ok_or_else(|| bad(&n.text))?.to_string()),
@@ -171,7 +243,11 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
             while req.is(start, &["la", "le", "l", "the", "boutique", "shop", "store", "magasin", "ma", "my", "our"]) {
                 start += 1;
             }
-            let start = req.match_at(start, "a|to|=|en|as|:|sur|par|est|is").unwrap_or(start);
+            let start = req
+                .match_at(start, "should|must|will|doit|devrait|sera|is|est ~ be|etre|now|desormais|maintenant")
+                .filter(|&e| e > start)
+                .or_else(|| req.match_at(start, "a|to|=|en|as|:|sur|par|est|is"))
+                .unwrap_or(start);
             req.free_run(start, &[]).map(|(a, b)| req.span(a, b).to_owned())
         }
     };

@@ -27,6 +27,8 @@ const WINNERS: &[&str] = &[
     "persons",
 ];
 const MEMBERS: &[&str] = &["membre", "membres", "member", "members"];
+/// More winners than this is no giveaway a server runs (Maxis' own `/giveaway` allows 50).
+const MAX_WINNERS: u32 = 100;
 /// Words before a member count: `à`, `dès`, `quand on atteint`, `when we reach`.
 const REACH: &[&str] = &[
     "a",
@@ -65,7 +67,7 @@ const NOISE: &[&str] = &[
     "launch", "start", "cree", "creer", "create", "organise", "organiser", "organize", "fais", "faire", "make", "run",
     "nouveau", "nouvel", "new", "mets", "set", "up", "prix", "prize", "lot", "avec", "with", "we", "reach", "reaches",
     "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons", "serons", "sera", "arrive",
-    "arrivera", "is", "are", "there", "y",
+    "arrivera", "is", "are", "there", "y", "gagne", "gagnez", "remporte", "remportez", "win", "wins",
 ];
 
 /// Finds and claims the winners (`2 gagnants`).
@@ -83,7 +85,13 @@ fn take_trigger(req: &mut Request) -> Option<u64> {
             Some((n, _)) => Some((n, i + 1)),
             None => number_at(req, i).filter(|(_, end)| req.is(*end, MEMBERS)).map(|(n, end)| (n, end + 1)),
         };
-        if let Some((n, end)) = found {
+        // "when we reach 300: a free mug": a count right after "reach" is members too.
+        let reached = || {
+            let (n, end) = number_at(req, i)?;
+            let verb = ["reach", "reaches", "hit", "hits", "atteint", "atteindra", "atteignons", "atteindrons"];
+            (i > 0 && req.is(i - 1, &verb) && !req.is(end, WINNERS)).then_some((n, end))
+        };
+        if let Some((n, end)) = found.or_else(reached) {
             let lead = (i.saturating_sub(4)..i).find(|&j| (j..i).all(|k| req.is(k, REACH))).unwrap_or(i);
             req.take(lead..end);
             return n.whole;
@@ -101,7 +109,10 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
         // "un mois de Premium": "un" counts there.
         let counted = |k: usize| req.is(k, &["un", "une", "one"]) && super::time::unit_secs(req.norm(k + 1)).is_some();
         let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE) || counted(k))?;
-        let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE))?;
+        // "Premium 1 an": a unit after a number counts there.
+        let unit =
+            |k: usize| k > a && number_at(req, k - 1).is_some() && req.is(k, &["an", "ans", "mois", "year", "years"]);
+        let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE) || unit(k))?;
         Some((a, b))
     };
     let runs = |from: usize, to: usize| {
@@ -136,6 +147,15 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     if let Some((i, _)) = channel {
         req.take(i..i + 1);
     }
+    // "2 or 3 winners": two counts for one giveaway.
+    if let Some(r) = req.find_pattern("or|ou").filter(|r| r.start > 0) {
+        let (before, after) = (number_at(req, r.start - 1), number_at(req, r.end));
+        if let (Some((a, _)), Some((b, end))) = (before, after) {
+            if req.is(end, WINNERS) && a.whole != b.whole {
+                return Err(Trouble::Contradiction(a.text.clone(), b.text.clone()));
+            }
+        }
+    }
     let winners = take_winners(req);
     if let (Some(a), Some(b)) = (winners, take_winners(req)) {
         if a != b {
@@ -156,6 +176,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let winners = u32::try_from(winners).unwrap_or(u32::MAX);
     if winners == 0 {
         return Err(Trouble::NoWinners);
+    }
+    if winners > MAX_WINNERS {
+        return Err(Trouble::Absurd(format!("{winners} winners")));
     }
     let members = members.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
     let how_long = match span {

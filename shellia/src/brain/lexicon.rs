@@ -50,14 +50,16 @@ const DESTRUCTIVE: &[&str] = &[
 #[rustfmt::skip]
 const UNSUPPORTED: &[&str] = &[
     "ban", "bannis", "bannir", "banni", "kick", "kicke", "expulse*", "rembourse", "rembourser", "remboursez", "refund",
-    "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants",
+    "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
+    "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key", "mute", "unmute",
+    "muet", "muette", "timeout", "ownership", "dotenv",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
 const ANNOUNCE: &[&str] = &[
-    "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
+    "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "announcements", "publie", "publier", "poste", "poster",
     "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
-    "notify", "previens", "prevenir", "informe", "informer", "message", "messages",
+    "notify", "previens", "prevenir", "informe", "informer", "message", "messages", "remind", "rappelle", "rappel",
 ];
 /// Words that always mean an announcement (the others of [`ANNOUNCE`] need a message after them).
 #[rustfmt::skip]
@@ -85,22 +87,72 @@ const ANALYTICS: &[&str] = &[
     "statistics", "analytics", "analytique", "conversion", "earnings", "earned", "gagne", "sell", "vendre", "vendu",
     "remboursements", "refunds", "commandes", "orders", "checkouts", "top",
 ];
-const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez"];
+const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez", "bounce"];
 #[rustfmt::skip]
 const STOP: &[&str] = &[
     "ferme", "fermer", "fermez", "close", "closed", "stop", "stoppe", "arrete", "arreter", "pause", "maintenance",
-    "shut", "desactive", "desactiver",
+    "shut", "desactive", "desactiver", "coupe", "couper", "eteins", "eteindre", "fermeture",
 ];
 const START: &[&str] = &[
-    "ouvre", "ouvrir", "ouvrez", "rouvre", "rouvrir", "reouvre", "reouvrir", "open", "reopen", "start", "demarre",
-    "demarrer", "active", "activer",
+    "ouvre",
+    "ouvrir",
+    "ouvrez",
+    "unpause",
+    "resume",
+    "reprends",
+    "reprendre",
+    "rouvre",
+    "rouvrir",
+    "reouvre",
+    "reouvrir",
+    "open",
+    "reopen",
+    "start",
+    "demarre",
+    "demarrer",
+    "active",
+    "activer",
 ];
 const RESYNC: &[&str] = &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*"];
 const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "articles"];
 const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*"];
 const STATUS: &[&str] = &[
-    "etat", "statut", "status", "sante", "health", "online", "ligne", "uptime", "version", "versions", "ping", "how",
-    "comment", "va", "vont", "marche", "tourne", "doing", "up", "ok", "okay", "fine", "alive", "check", "checkup",
+    "etat",
+    "statut",
+    "status",
+    "sante",
+    "health",
+    "online",
+    "ligne",
+    "uptime",
+    "version",
+    "versions",
+    "ping",
+    "how",
+    "comment",
+    "va",
+    "vont",
+    "marche",
+    "tourne",
+    "doing",
+    "up",
+    "ok",
+    "okay",
+    "fine",
+    "alive",
+    "check",
+    "checkup",
+    "issue",
+    "issues",
+    "problem",
+    "problems",
+    "healthy",
+    "souci",
+    "soucis",
+    "probleme",
+    "problemes",
+    "pannes",
+    "panne",
 ];
 
 /// Common words of requests that no list above holds.
@@ -204,15 +256,24 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if let Some(i) = req.find(DESTRUCTIVE) {
         return Err(Trouble::Destructive(req.raw(i).to_owned()));
     }
-    if let Some(i) = req.find(UNSUPPORTED).or_else(|| req.find_pattern("mot de passe").map(|r| r.start)) {
+    let secret = [
+        "mot de passe",
+        "stripe|discord|nats|api|bot|webhook secret|private|privee|~ key|keys|cle|cles|url|uri|seed|dsn",
+        "database|db|base de|~ donnees|~ url|uri|dsn|credentials|password",
+        "env|dotenv file|fichier|variables|vars",
+        "fichier|file env|dotenv",
+    ];
+    let secret = || secret.iter().find_map(|p| req.find_pattern(p));
+    if let Some(i) = req.find(UNSUPPORTED).or_else(|| secret().map(|r| r.start)) {
         return Err(Trouble::Unsupported(req.raw(i).to_owned()));
     }
     let admin = [
         "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
         "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces|role|roles",
-        "make|rends|promote|promeus|nomme ~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
-        "make|rends|rend|mets|passe|promote|promeus me|moi|-moi|myself ~ an|un|~ admin|administrateur|administrator|mod|modo|op",
+        "make|rends|promote|promeus|nomme @*|~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
+        "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|~ admin|administrateur|administrator|mod|modo|op",
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
+        "give|grant|donne|file|mets @*|~ le|the|~ role|grade|rang|~ admin|administrateur|administrator|mod|modo|moderator|moderateur",
     ];
     if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {
         return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
@@ -220,19 +281,24 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if req.find(&["!*"]).is_some() || req.has(EXECUTE) {
         return Ok(Intent::Execute);
     }
-    if config::names_strong_setting(req) {
+    if config::names_strong_setting(req) || config::names_channel_change(req) {
         return Ok(Intent::Config);
     }
+    // "20% off pro, announce it to everyone": an amount makes it a promotion as much as the word.
+    let amount = (0..req.len()).any(|i| percent_at(req, i).is_some() || money_at(req, i).is_some());
     let (promo, giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
+    let offer = promo || giveaway || (amount && req.payload().is_none() && !req.has(&["que", "qu", "that"]));
     let first = (0..req.len()).find(|&i| !req.is_used(i));
     let leads = first.is_some_and(|i| req.is(i, ANNOUNCE));
     // "send", "tell", "dis", "message"… announce only a message: one after a colon or in quotes,
     // or after "que"/"that", and never in a request for figures ("send me the weekly report").
     let strong = req.has(STRONG_ANNOUNCE);
     let message_follows = req.payload().is_some() || req.has(&["que", "qu", "that", "saying", "disant"]);
-    let figures = req.has(REPORT) || req.has(ANALYTICS) || req.has(STATUS);
+    // "promo ping people" names an audience, not a status check.
+    let pinged = req.find_pattern("promo|promos|promotion ping|pings").is_some();
+    let figures = req.has(REPORT) || req.has(ANALYTICS) || (req.has(STATUS) && !pinged);
     let announcing = strong || (message_follows && !figures);
-    if req.has(ANNOUNCE) && announcing && (leads || req.payload().is_some() || !(promo || giveaway)) {
+    if req.has(ANNOUNCE) && announcing && (leads || req.payload().is_some() || !offer) {
         return Ok(Intent::Announce);
     }
     if giveaway {
@@ -255,6 +321,9 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if config::names_setting(req) {
         return Ok(Intent::Config);
     }
+    if config::names_price_change(req) {
+        return Ok(Intent::Config);
+    }
     if (0..req.len()).any(|i| percent_at(req, i).is_some() || money_at(req, i).is_some()) {
         return Ok(Intent::Promo);
     }
@@ -266,7 +335,10 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if req.has(&state) && req.has(&asking) {
         return Ok(Intent::Status);
     }
-    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) {
+    if req.has(&["reroll", "redraw"]) {
+        return Ok(Intent::Giveaways(GiveawaysOp::Reroll));
+    }
+    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) && !req.has(STOP) {
         return Ok(Intent::Restock);
     }
     if req.has(&["hide", "cache", "cacher", "masque", "masquer", "unlist", "delist"]) {

@@ -70,6 +70,7 @@ use subjects::{Command, Name, Target};
 
 pub use catalog::Catalog;
 use lexicon::Intent;
+pub(crate) use promo::show_audience;
 pub use trouble::Trouble;
 
 /// The admin's defaults: what a request leaves unsaid.
@@ -194,6 +195,7 @@ impl Built {
 pub fn understand(text: &str, strategy: &Strategy, now: DateTime<Utc>) -> Understood {
     let normalized = normalize::normalize(text);
     let mut req = text::Request::new(&normalized.text);
+    req.payload_as_written(&normalized.written);
     let lang = lexicon::language(&req);
     if let Some(negative) = normalized.negatives.first() {
         if !matches!(lexicon::intent(&req), Err(Trouble::Destructive(_) | Trouble::Unsupported(_))) {

@@ -20,6 +20,9 @@ pub(crate) struct Normalized {
     pub(crate) text: String,
     /// Negative amounts that cannot be a discount's sign, as written.
     pub(crate) negatives: Vec<String>,
+    /// The request as written (only quotes, dashes and the command prefix made regular): what a
+    /// message or a quoted name is taken from, word for word.
+    pub(crate) written: String,
 }
 
 fn re(pattern: &str) -> Regex {
@@ -38,6 +41,8 @@ regex!(THOUSANDS_SEP, r"(?i)\b(\d{1,3})[ ,.\u{202f}\u{a0}](\d{3})\b(\s*(?:member
 regex!(FRACTION, r"(?:^|[\s(])(\d{1,2})\s?/\s?(\d{1,2})(?:$|[\s,.!?)])");
 regex!(NEGATIVE, r"(?i)(^|[\s(:=à])-\s?(\d[\d.,]*)(\s?(?:%|€|\$|eur\b|euros?\b|dollars?\b|usd\b))?(\s+off\b)?");
 regex!(REVENUE, r"\bCA\b");
+regex!(EUROS_CENTS, r"(?i)\b(\d+)\s?(€|eur|euros?)\s?(\d{2})\b");
+regex!(HOURS_MINUTES, r"(?i)(^|\s)(\d{1,2})\s?h\s?([0-5]\d)(?:\s?min)?\b");
 regex!(DOLLAR_NEG, r"(?i)(?:^|\s)(?:\$-\s?\d|-\s?[$€£]\s?\d[\d.,]*\s+off\b)");
 
 /// Phrases spelled out, in order (patterns are case-insensitive, on whole words).
@@ -64,7 +69,10 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\bbest[\s-]?sellers?\b", "top products"),
     (r"\bmeilleures?\s+ventes\b", "top ventes"),
     (r"\bles\s+plus\s+vendus\b", "top ventes"),
-    (r"\bhow\s+much\s+(?:did\s+we|have\s+we)\s+(?:make|made|sell|sold|earn|earned)\b", "sales"),
+    (
+        r"\bhow\s+much(?:\s+money|\s+revenue|\s+cash)?\s+(?:did\s+we|have\s+we|we)\s+(?:make|made|sell|sold|earn|earned)\b",
+        "sales",
+    ),
     (r"\bthe\s+numbers\b", "the sales"),
     (r"\bback\s+(?:up|online|open)\b", "open"),
     (r"\bbring\s+(.+?)\s+open\b", "open $1"),
@@ -84,7 +92,62 @@ const PHRASES: &[(&str, &str)] = &[
         r"\b(?:kill|stop|shut\s+down)\s+(.+?)\s+and\s+(?:re)?start\s+(?:them|it)(?:\s+(?:again|back\s+up))?",
         "restart $1",
     ),
+    (r"\bturn\s+(.+?)\s+off\s+and\s+(?:back\s+)?on(?:\s+again)?\b", "restart $1"),
+    (r"\b(?:[ée]teins?\s+et\s+rallume|[ée]teindre\s+et\s+rallumer)\b", "redémarre"),
+    (
+        r"\b(?:on\s+(?:sera|seras|est)|nous\s+serons|we(?:'re|\s+are|'ll\s+be|\s+will\s+be))\s+(\d+)(?:\s+(?:sur\s+le\s+serveur|sur\s+discord|on\s+the\s+server|in\s+the\s+server|on\s+discord))?",
+        "on atteint $1 membres",
+    ),
+    (r"\b(\d+)\s+(?:membres?|members?)\s+(?:membres?|members?)\b", "$1 membres"),
+    (r"\bmake\s+(?:the\s+)?([a-z0-9_-]+)(?:\s+plan)?\s+(?:cost|be)\s+", "set $1 price to "),
+    (
+        r"\b(?:don't|do\s+not|never)\s+let\s+(?:the\s+)?(promos?|discounts?|promotions?)\s+(?:go\s+)?(?:above|over|beyond|past|exceed)\b",
+        "cap $1 at",
+    ),
+    (
+        r"\b(?:les\s+)?(promos?|r[ée]ductions?|remises?)\s+(?:ne\s+(?:doivent|peuvent)\s+pas\s+d[ée]passer|jamais\s+plus\s+de|pas\s+plus\s+de)\b",
+        "plafonne les $1 à",
+    ),
+    (
+        r"\b(?:drop|lower|cut|reduce|slash)\s+(?:the\s+)?(?:price\s+of\s+(?:the\s+)?)?([a-z0-9_-]+)(?:\s+plan)?(?:\s+price)?\s+by\s+(\d+\s?%)",
+        "$2 off $1",
+    ),
+    (
+        r"\bbaisse[rz]?\s+(?:le\s+)?prix\s+(?:du|de\s+la|de\s+l'|des)\s*(?:plan\s+)?([\w-]+)\s+de\s+(\d+\s?%)",
+        "promo $2 sur $1",
+    ),
+    (r"\bl'ensemble\s+du\b", "tout le"),
+    (r"\bl'ensemble\s+de\s+la\b", "toute la"),
+    (
+        r"\blet\s+(everyone|everybody|people|all\s+members|the\s+members|members)\s+know\s+(?:that\s+)?",
+        "announce to $1: ",
+    ),
+    (r"\bremets?\s+en\s+(?:ligne|route|marche)\b", "rouvre"),
+    (r"\bmets?\s+hors\s+ligne\b", "ferme"),
+    (r"\b(?:are\s+)?(?:u|you)\s+(?:there|alive|awake|up)\b", "status"),
+    (r"\b(?:t'es|tu\s+es|t\s+es)\s+(?:l[àa]|r[ée]veill[ée]e?|en\s+vie)\b", "statut"),
+    (r"\b(?:tout|[çc]a)\s+roule\b", "statut"),
+    (r"\b(?:everything|all|things)\s+(?:good|ok|okay|fine|alright)\b", "status"),
+    (r"\b(?:tout|[çc]a)\s+(?:va|est\s+ok|fonctionne|marche)\s+bien\b", "statut"),
+    (r"\brelance[rz]?\s+le\s+tirage\b|\bre-?tire[rz]?\s+au\s+sort\b|\bredraw\b|\bre-?roll\b", "reroll"),
+    (r"\b(?:on\s+fait|pour\s+faire)\s+l'inventaire\b", "pour inventaire"),
     (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
+    (r"\b(is|est|costs?|co[uû]te)\s+(now|d[ée]sormais|maintenant)\s+(\d)", "$1 $2 at $3"),
+    (r"\bgiveaway\s+time\b", "giveaway"),
+    (r"\b(\d{1,2})\s+(.+?)\s+(?:à\s+gagner|to\s+win|up\s+for\s+grabs)\b", "giveaway $2 pour $1 gagnants"),
+    (
+        r"\bqui\s+(?:finit|se\s+termine|termine|s'arr[êe]te)\s+(demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)",
+        "jusqu'à $1",
+    ),
+    (
+        r"\b(?:ending|ends|finishing)\s+(tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+        "until $1",
+    ),
+    (r"\b(?:saying|disant|qui\s+dit)\s+(?:that\s+|que\s+|qu')?", ": "),
+    (r"\b(?:running|lasting|qui\s+tourne)\s+(?:for\s+|pendant\s+)?(\d)", "for $1"),
+    (r"\brefresh\s+(?:the\s+|everyone's\s+|all\s+|all\s+the\s+|member\s+|members'\s+)*roles\b", "resync roles"),
+    (r"\bre-?check\s+(?:the\s+|everyone's\s+|all\s+)*roles\b", "resync roles"),
+    (r"\b(\d+)\s+(?:lucky|random|chanceux|chanceuses|heureux|heureuses)\s+(winners?|gagnants?|gagnantes?)\b", "$1 $2"),
     (r"\bre-?sync(?:hroni[sz]e)?\b", "resync"),
     (r"\bx\s?(\d+)\s+(winners?|gagnants?)\b", "$1 $2"),
     (r"\b(\d+)\s?x\s+(winners?|gagnants?)\b", "$1 $2"),
@@ -109,13 +172,13 @@ const PHRASES: &[(&str, &str)] = &[
         "inactive for",
     ),
     (
-        r"\b(?:qui\s+)?(?:ne\s+sont\s+pas\s+(?:actifs?|venus?|connectés?)|n'ont\s+pas\s+été\s+actifs?|n'ont\s+rien\s+acheté|n'ont\s+pas\s+acheté|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b",
+        r"\b(?:qui\s+)?(?:(?:ne\s+|n')?sont\s+pas\s+(?:actifs?|venus?|connectés?|passés?|revenus?)|(?:ne\s+|n')?(?:viennent|passent)\s+plus|n'ont\s+pas\s+été\s+actifs?|(?:n')?ont\s+rien\s+acheté|(?:n')?ont\s+pas\s+(?:acheté|commandé|été\s+actifs?)|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b",
         "inactifs depuis",
     ),
     (r"\((\d+)\s*\+?\s*(days?|jours?|d|j)\)", "for $1 $2"),
     (r"\b(\d+)\s*\+\s*(days?|jours?)", "$1 $2"),
     (
-        r"\b(?:fais\s+gagner|give\s+away|giving\s+away|raffle\s+off|tirage\s+au\s+sort(?:\s+(?:de|d'|du))?)\b",
+        r"\b(?:(?:fais|fait|faire|faites|on\s+fait|on\s+va\s+faire)\s+gagner|give\s+away|giving\s+away|raffle\s+off|tirage\s+au\s+sort(?:\s+(?:de|d'|du))?)\b",
         "giveaway",
     ),
     (r"\b(?:fais|faites)\s+giveaway\b", "giveaway"),
@@ -162,7 +225,9 @@ const VOCABULARY: &[&str] = &[
     "members",
     "membres",
     "winners",
+    "winner",
     "gagnants",
+    "gagnant",
     "premium",
     "weekly",
     "monthly",
@@ -186,10 +251,17 @@ const VOCABULARY: &[&str] = &[
 /// Corrects one word when it is one edit from a word of [`VOCABULARY`] (and is not one itself).
 fn correct(word: &str) -> Option<&'static str> {
     let lower = word.to_lowercase();
+    // A word in capitals is a code or a name (`WINTER`), never a typo.
+    if word.chars().all(|c| c.is_uppercase() || c.is_ascii_digit()) {
+        return None;
+    }
     if lower.chars().count() < 5 || !lower.chars().all(char::is_alphabetic) {
         return None;
     }
-    if VOCABULARY.iter().any(|v| *v == lower) || super::lexicon::is_known_word(&lower) {
+    let folded = super::text::fold(&lower);
+    let plural_of_known =
+        |w: &str| w.strip_suffix('s').is_some_and(|one| VOCABULARY.iter().any(|v| super::text::fold(v) == one));
+    if VOCABULARY.iter().any(|v| *v == lower) || super::lexicon::is_known_word(&folded) || plural_of_known(&folded) {
         return None;
     }
     let mut near = VOCABULARY.iter().filter(|v| edit_distance(v, &lower) == 1);
@@ -211,6 +283,24 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         })
         .collect();
     t = PREFIX.replace(&t, "$1").into_owned();
+    let written = t.trim().to_owned();
+    // "2 € 50", "2€50": two euros fifty, never two euros.
+    t = EUROS_CENTS.replace_all(&t, "$1,$3 $2").into_owned();
+    // "pendant 1h30" is 90 min; "à 18h30" stays a time of day.
+    t = HOURS_MINUTES
+        .replace_all(&t, |c: &Captures| {
+            let before = t[..c.get(0).map_or(0, |m| m.start())].trim_end().to_lowercase();
+            let at = ["à", "a", "at", "vers", "around", "de", "from", "until", "jusqu'à"]
+                .iter()
+                .any(|w| before.ends_with(w));
+            let (h, m): (u64, u64) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
+            if at {
+                c[0].to_owned()
+            } else {
+                format!("{}{} min", &c[1], h * 60 + m)
+            }
+        })
+        .into_owned();
     t = REVENUE.replace_all(&t, "chiffre d'affaires").into_owned();
     for (pattern, to) in PHRASE_RES.iter() {
         t = pattern.replace_all(&t, *to).into_owned();
@@ -247,7 +337,23 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         .replace_all(&t, |c: &Captures| {
             let unit = c.get(3).map(|m| m.as_str().trim().to_lowercase());
             let off = c.get(4).is_some();
-            let sign_means_off = matches!(&unit, Some(u) if u == "%") || (unit.is_some() && !off);
+            let before = t[..c.get(0).map_or(0, |m| m.start())].trim_end().to_lowercase();
+            let lead = c[1].trim();
+            let after = |words: &[&str]| {
+                words.iter().any(|w| before.ends_with(&format!(" {w}")) || before == *w) || words.contains(&lead)
+            };
+            let percent = matches!(&unit, Some(u) if u == "%");
+            // "le pro à -3€", "max discount to -20%": a value being set, never a discount's sign.
+            // "réduction max à -20%": a cap being set (after "à" too once a cap is named).
+            let cap = ["max", "maximum", "maximale", "plafond", "plafonne", "cap", "limite", "limit"]
+                .iter()
+                .any(|w| before.split_whitespace().any(|b| b == *w));
+            let set_to = if percent {
+                after(&["to", "=", "be", "is"]) || (cap && after(&["à", "a", "at"]))
+            } else {
+                after(&["à", "to", "=", "be", "is", "at", "vaut"])
+            };
+            let sign_means_off = !set_to && (matches!(&unit, Some(u) if u == "%") || (unit.is_some() && !off));
             if !sign_means_off {
                 negatives.push(c[0].trim().to_owned());
             }
@@ -264,7 +370,7 @@ pub(crate) fn normalize(text: &str) -> Normalized {
             }
         })
         .collect();
-    Normalized { text: words.join(" ").trim().to_owned(), negatives }
+    Normalized { text: words.join(" ").trim().to_owned(), negatives, written }
 }
 
 #[cfg(test)]

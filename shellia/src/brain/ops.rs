@@ -117,7 +117,9 @@ fn stop(req: &mut Request, lang: Lang) -> Built {
         let readable = !req.is_used(next) && (!is_known_word(req.norm(next)) || req.is(next, &plain));
         (req.is(first, &["stop", "close", "ferme"]) && readable).then(|| take_text(req, next)).flatten()
     });
-    let reason = reason.or_else(|| req.has(&["maintenance"]).then(|| "maintenance".to_owned()));
+    // "close all shops, inventory": a reason word anywhere.
+    let plain = ["maintenance", "inventaire", "inventory", "travaux", "vacances", "holidays", "restocking", "reassort"];
+    let reason = reason.or_else(|| req.find(&plain).map(|i| req.norm(i).to_owned()));
     let done = match &reason {
         Some(r) => (format!("⛔ Boutique fermée ({r})."), format!("⛔ Shop closed ({r}).")),
         None => ("⛔ Boutique fermée.".to_owned(), "⛔ Shop closed.".to_owned()),
@@ -163,6 +165,13 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_announce(req.norm(i))).unwrap_or(0);
     req.take(keyword..keyword + 1);
     let audience = take_audience(req, &super::Strategy::default()).unwrap_or(Audience::Everyone);
+    // "dis aux membres que …", "tell the members that …": every member, said in words.
+    if req.payload().is_none() {
+        let members = "a|aux|au|to|~ the|les|nos|our|all|tous|~ membres|members|gens|people|users|utilisateurs|clients|customers|folks";
+        if let Some(r) = req.find_pattern(members).filter(|r| r.start == keyword + 1) {
+            req.take(r);
+        }
+    }
     let message = match req.payload() {
         Some(payload) => payload.to_owned(),
         None => take_message(req, keyword + 1).ok_or(Trouble::NoMessage)?,

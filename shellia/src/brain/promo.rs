@@ -27,17 +27,32 @@ const EVERYTHING: &[&str] = &[
     "sitewide|storewide|site-wide|store-wide|everything|tout",
 ];
 
+/// A promotion longer than a year is refused as absurd.
+const MAX_PROMO_SECS: u64 = 365 * 86_400;
+
 /// Finds and claims who is reached: inactive members (for `N` days), the promotion pings,
 /// a role, or everyone.
 pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Audience> {
     if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && role_id(req.norm(i)).is_some()) {
         // "pour le rôle <@&1>", "for the <@&1> role": the words around the mention go with it.
         let before = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the role|roles").filter(|r| r.end == i);
+        // "for the boosters <@&1>": the role's name said before its mention.
+        let named =
+            |j: usize| !req.is_used(j) && is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j));
+        let before = before.or_else(|| {
+            let j = i.checked_sub(1).filter(|&j| named(j))?;
+            let lead = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the").filter(|r| r.end == j);
+            Some(lead.map_or(j, |r| r.start)..i)
+        });
         let after = usize::from(req.is(i + 1, &["role", "roles"]));
         req.take(before.map_or(i, |r| r.start)..i + 1 + after);
         return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
     }
-    if req.take_pattern("promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes").is_some() {
+    let pings = [
+        "promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes",
+        "abonnes|abonnees|subscribers promo|promos|promotions",
+    ];
+    if pings.iter().any(|p| req.take_pattern(p).is_some()) {
         return Some(Audience::PromoPing);
     }
     let pings = "ceux|those|people|members|membres|aux|to|the|~ qui|who|with|~ ont|have|~ active|activated|enabled|opted|turned|~ in|on|~ les|the|their|~ promo|~ pings|ping|promo-ping|promo-pings|promoping";
@@ -91,6 +106,11 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
             _ => u64::from(default),
         };
         return Some(Audience::InactiveDays(u32::try_from(days.max(1)).unwrap_or(u32::MAX)));
+    }
+    // "pour tous" at the end: every member (the shops and the catalog are read before).
+    if let Some(r) = req.find_pattern("pour|for|a tous|toutes|all").filter(|r| req.is_used(r.end)) {
+        req.take(r);
+        return Some(Audience::Everyone);
     }
     let everyone = ["tout le monde", "everyone|everybody|@everyone", "tous|all les|~ membres|members"];
     everyone.iter().find_map(|p| req.take_pattern(p)).map(|_| Audience::Everyone)
@@ -296,11 +316,15 @@ fn take_code(req: &mut Request) -> Option<String> {
 /// Finds and claims the most redemptions (`100 utilisations`, `limited to 100`, `first 50`).
 fn take_max_uses(req: &mut Request) -> Option<u32> {
     for i in 0..req.len() {
-        let at = req.match_at(i, "limite|limitee|limited|max|maximum|first a|to|de|~").unwrap_or(i);
+        let at = req.match_at(i, "limite|limitee|limited|limit|max|maximum|cap|capped|first a|to|de|at|~").unwrap_or(i);
         let discount = percent_at(req, at).is_some() || money_at(req, at).is_some() || duration_at(req, at).is_some();
         let Some((n, end)) = number_at(req, at).filter(|_| !discount) else { continue };
-        let uses =
-            req.match_at(end, "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres");
+        let uses = req
+            .match_at(
+                end,
+                "utilisations|utilisation|uses|use|redemptions|usages|fois|times|premiers|premieres|people|personnes|persons|customers|clients|buyers|acheteurs|users|utilisateurs",
+            )
+            .or_else(|| req.match_at(end, "max|maximum").filter(|&e| percent_at(req, e).is_none()));
         if at > i || uses.is_some() {
             req.take(i..uses.unwrap_or(end));
             return n.whole.and_then(|v| u32::try_from(v).ok());
@@ -312,7 +336,15 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
 /// Builds a `promo` order.
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let (lang, strategy, now) = (ctx.lang, ctx.strategy, ctx.now);
-    let audience = take_audience(req, strategy).unwrap_or_else(|| strategy.promo_audience.clone());
+    let audience = take_audience(req, strategy);
+    // "pour les membres actifs", "for new members": an audience no shop can select is asked back,
+    // never replaced by the default one.
+    let unknown = "membres|members|users|people|gens|clients|customers actifs|active|actives|nouveaux|nouvelles|new|recents|recent";
+    let unknown = [unknown, "actifs|active|new|nouveaux|recent membres|members|users|people|clients|customers"];
+    if let Some(r) = unknown.iter().find_map(|p| req.find_pattern(p)).filter(|_| audience.is_none()) {
+        return Err(Trouble::UnknownAudience(req.span(r.start, r.end - 1).to_owned()));
+    }
+    let audience = audience.unwrap_or_else(|| strategy.promo_audience.clone());
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
     let discount = take_discount(req, strategy)?;
@@ -331,11 +363,33 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
             return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
         }
     }
+    // "for 10 years": no promotion runs that long (and a unit the reader does not know is never
+    // dropped for the default).
+    if let Some(i) = (0..req.len()).find(|&i| {
+        number_at(req, i)
+            .is_some_and(|(_, end)| req.is(end, &["year", "years", "yr", "yrs", "an", "ans", "annee", "annees"]))
+    }) {
+        return Err(Trouble::Absurd(req.span(i, i + 1).to_owned()));
+    }
+    if let Some(Span::For(secs)) = span.filter(|s| matches!(s, Span::For(secs) if *secs > MAX_PROMO_SECS)) {
+        return Err(Trouble::Absurd(show_secs(secs, lang.is_fr())));
+    }
     let span = span.unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
     let starts_at = take_start(req, now);
     let replace = req
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
         .is_some();
+    // "everything except the mug": never a promotion on what was left out.
+    let except = [
+        "except|excepte|exceptes|sauf|hors|excluding|exclu|exclus",
+        "but not",
+        "other than",
+        "plans|products|everything but",
+    ];
+    if let Some(r) = except.iter().find_map(|p| req.find_pattern(p)) {
+        let what = req.span(r.end, (r.end + 2).min(req.len().saturating_sub(1)));
+        return Err(Trouble::Except(if what.is_empty() { req.raw(r.start).to_owned() } else { what.to_owned() }));
+    }
     let applies = take_applies(req, ctx)?;
     if let Some(name) = role_named(req) {
         return Err(Trouble::RoleName(name));

@@ -47,6 +47,20 @@ impl Request {
         Self { text, tokens, used, payload, quoted }
     }
 
+    /// Takes the payload word for word from `written` (the request before its words were made
+    /// regular), when it has one too: a message says what the admin wrote (`1k`, not `1000`).
+    pub(crate) fn payload_as_written(&mut self, written: &str) {
+        if self.payload.is_none() {
+            return;
+        }
+        if let Some(range) = payload_range(written) {
+            let raw = written[range].trim();
+            if !raw.is_empty() {
+                self.payload = Some(raw.to_owned());
+            }
+        }
+    }
+
     /// How many tokens.
     pub(crate) fn len(&self) -> usize {
         self.tokens.len()
@@ -222,6 +236,13 @@ fn payload_range(text: &str) -> Option<Range<usize>> {
         c == ':' && !(i > 0 && digit(bytes.get(i - 1)) && digit(bytes.get(i + 1))) && !text[i..].starts_with("://")
     })?;
     Some(colon.0 + 1..text.len())
+}
+
+/// A word folded: lowercase, without accents.
+pub(crate) fn fold(word: &str) -> String {
+    let mut out = String::new();
+    word.chars().for_each(|c| fold_into(&mut out, c));
+    out
 }
 
 /// Folds one character into `out`: lowercase, without accents.

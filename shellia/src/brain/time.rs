@@ -189,6 +189,18 @@ pub(crate) fn take_window(req: &mut Request, now: DateTime<Utc>, last_week_named
             }
         });
     }
+    // "this year", "cette année", "year to date": since January 1st.
+    let year = [
+        "this|cette|current year|annee",
+        "depuis|since janvier|january",
+        "depuis|since le|the debut|start|beginning de|d|of l|the|~ annee|year",
+        "ytd|year-to-date",
+        "year to date",
+    ];
+    if year.iter().any(|p| req.take_pattern(p).is_some()) {
+        let january = now.date_naive().with_ordinal(1).unwrap_or(now.date_naive());
+        return Some(Window::Range(january.and_time(NaiveTime::MIN).and_utc(), None));
+    }
     let named: &[(&str, Period)] = &[
         ("aujourd hui", Period::Today),
         ("aujourdhui|today|daily|quotidien|quotidienne", Period::Today),

@@ -123,6 +123,12 @@ pub enum Trouble {
     /// A giveaway with no winner.
     #[error("no winner")]
     NoWinners,
+    /// An audience Shellia cannot reach ("active members", "new members").
+    #[error("unknown audience {0}")]
+    UnknownAudience(String),
+    /// "everything except the mug": a promotion cannot leave items out.
+    #[error("cannot leave {0} out")]
+    Except(String),
     /// A command the contract would refuse.
     #[error("invalid order: {0}")]
     Invalid(String),
@@ -179,6 +185,8 @@ impl Trouble {
             Self::AmbiguousItem { name, candidates } => format!("« {name} » peut être {candidates} : lequel ?"),
             Self::Contradiction(a, b) => format!("« {a} » ou « {b} » ? Les deux se contredisent : lequel ?"),
             Self::NoWinners => "Combien de gagnants ? Au moins un.".into(),
+            Self::UnknownAudience(who) => format!("Je ne sais pas viser « {who} ». Je peux annoncer à tout le monde, aux membres qui ont activé les pings promo, à un rôle (mentionne-le) ou aux membres inactifs depuis N jours : lequel ?"),
+            Self::Except(what) => format!("Je ne sais pas exclure « {what} » d'une promotion : nomme les plans ou les produits qu'elle concerne (« sur le pro et le premium »)."),
             Self::ChannelName(c) => format!("Quel salon est « {c} » ? Mentionne-le (tape # et choisis-le dans la liste) pour que j'aie son identifiant."),
             Self::RoleName(r) => format!("Quel rôle est « {r} » ? Mentionne-le (@{r} choisi dans la liste) pour que j'aie son identifiant."),
             Self::Invalid(m) => format!("Je refuse : l'ordre serait invalide ({m})."),
@@ -217,6 +225,8 @@ impl Trouble {
             Self::AmbiguousItem { name, candidates } => format!("\"{name}\" could be {candidates}: which one?"),
             Self::Contradiction(a, b) => format!("\"{a}\" or \"{b}\"? They contradict each other: which one?"),
             Self::NoWinners => "How many winners? At least one.".into(),
+            Self::UnknownAudience(who) => format!("I cannot reach \"{who}\". I can announce to everyone, to members who opted in to promo pings, to a role (mention it) or to members inactive for N days: which one?"),
+            Self::Except(what) => format!("I cannot leave \"{what}\" out of a promotion: name the plans or products it is on (\"on pro and premium\")."),
             Self::ChannelName(c) => format!("Which channel is \"{c}\"? Mention it (type # and pick it) so I get its id."),
             Self::RoleName(r) => format!("Which role is \"{r}\"? Mention it (@{r} picked from the list) so I get its id."),
             Self::Invalid(m) => format!("I won't: the order would be invalid ({m})."),

@@ -80,8 +80,10 @@ pub struct Data {
     pub guild: GuildId,
 }
 
+// Hidden from members without Manage Server (Discord's default; an admin can open it to a role
+// in Server Settings → Integrations); who may command is still checked by the assistant.
 /// A command (`@shop1 status`, `promo 20% pro 48h`, `help`) or a request in plain language.
-#[poise::command(prefix_command, slash_command, guild_only)]
+#[poise::command(prefix_command, slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 async fn maxis(
     ctx: Context<'_>,
     #[rest]
@@ -115,7 +117,13 @@ pub async fn run(
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: vec![maxis()],
-            prefix_options: poise::PrefixFrameworkOptions { prefix: Some("!".into()), ..Default::default() },
+            // A mention is never a prefix: `@Shellia …` is read once, by `on_mention`, whatever
+            // follows it (plain language, `maxis …` or `!maxis …`).
+            prefix_options: poise::PrefixFrameworkOptions {
+                prefix: Some("!".into()),
+                mention_as_prefix: false,
+                ..Default::default()
+            },
             on_error: |e| Box::pin(on_error(e)),
             event_handler: |fw, event| Box::pin(on_event(fw, event)),
             ..Default::default()

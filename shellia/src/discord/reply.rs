@@ -37,15 +37,58 @@ pub(super) fn parse(custom_id: &str) -> Option<(Verb, &str)> {
     }
 }
 
-/// The text, cut to fit, in a code block when it is a table.
+/// The text for Discord, cut to fit: a table's rows in a code block (so their columns line up
+/// in Discord's proportional font), and an order id moved from the head of its table to a small
+/// footer line under it.
 pub(super) fn content(answer: &Answer) -> String {
-    let text = answer.text.trim_end();
+    let text = markdown(answer.text.trim_end());
+    let text = text.as_str();
     let text = if text.is_empty() { "(nothing to say)" } else { text };
     if text.chars().count() <= MAX_CONTENT {
         return text.to_owned();
     }
     let cut: String = text.chars().take(MAX_CONTENT - 40).collect();
     format!("{cut}\n… (cut: {} more characters)", text.chars().count() - (MAX_CONTENT - 40))
+}
+
+/// `order <id> · status → all · 2 shop(s)` becomes `status → all · 2 shop(s)`, its rows (lines
+/// indented by two spaces) go in a code block, and `-# order <id>` follows them.
+fn markdown(text: &str) -> String {
+    let mut out = String::new();
+    let mut footer: Option<String> = None;
+    let mut in_block = false;
+    for line in text.lines() {
+        let row = line.starts_with("  ");
+        if !row && in_block {
+            out.push_str("```\n");
+            in_block = false;
+        }
+        if !row {
+            if let Some(f) = footer.take() {
+                out.push_str(&f);
+            }
+        }
+        if let Some((id, rest)) = line.strip_prefix("order ").and_then(|l| l.split_once(" · ")) {
+            if id.len() >= 16 && !id.contains(' ') {
+                out.push_str(&format!("**{rest}**\n"));
+                footer = Some(format!("-# order {id}\n"));
+                continue;
+            }
+        }
+        if row && !in_block {
+            out.push_str("```\n");
+            in_block = true;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    if in_block {
+        out.push_str("```\n");
+    }
+    if let Some(f) = footer {
+        out.push_str(&f);
+    }
+    out.trim_end().to_owned()
 }
 
 /// Confirm / Cancel under a plan waiting for its confirmation.
@@ -89,6 +132,17 @@ mod tests {
         assert_eq!(parse(&custom_id(Verb::Cancel, "x")), Some((Verb::Cancel, "x")));
         assert_eq!(parse("buy:pro"), None);
         assert_eq!(parse("plan:delete:x"), None);
+    }
+
+    #[test]
+    fn a_table_goes_in_a_code_block_with_its_order_id_in_a_footer() {
+        let text = "order 0190abcd-0000-7000-8000-000000000001 · status → all · 2 shop(s)\n  shop1  ok  open\n  shop22 ok  open\n";
+        let shown = markdown(text);
+        assert_eq!(
+            shown,
+            "**status → all · 2 shop(s)**\n```\n  shop1  ok  open\n  shop22 ok  open\n```\n-# order 0190abcd-0000-7000-8000-000000000001"
+        );
+        assert_eq!(markdown("✅ Promotion lancée !"), "✅ Promotion lancée !");
     }
 
     #[test]

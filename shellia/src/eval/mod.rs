@@ -188,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "the held-out corpus scores 78.8% exact plans and 78.7% refusals/ask-backs, below the target: \
+    #[ignore = "the held-out corpus scores 80.4% exact plans and 83.6% refusals/ask-backs, below the target: \
                 run with --ignored to see the figures"]
     fn the_held_out_corpus_reaches_95_percent_exact_plans_and_every_refusal_when_present() {
         if eval_dir().join("heldout.jsonl").exists() {

@@ -29,7 +29,12 @@ async fn a_non_admin_is_refused_and_nothing_is_sent() {
     assert_eq!(stolen.outcome, Outcome::Refused(Refusal::NotAdmin), "a non-admin cannot confirm");
     assert_eq!(by_role.outcome, Outcome::Done, "{}", by_role.text);
     assert_eq!(by_user.outcome, Outcome::Previewed, "{}", by_user.text);
-    assert_eq!(orders_sent(&fleet).await, 2, "only the admin's status and the estimate of its preview went out");
+    assert_eq!(
+        orders_sent(&fleet).await,
+        6,
+        "only the admin's status, the two catalog reads (status, catalog), the estimate of its preview and the \
+         estimates of two other audiences (the default one reaches nobody) went out"
+    );
 }
 
 #[tokio::test]
@@ -144,15 +149,17 @@ async fn the_preview_shows_members_reached_the_estimated_cost_and_clashes() {
     let assistant = assistant(&fleet, dir.path(), "").await;
     let admin = operator();
     assert_eq!(assistant.handle(&admin, "@shop1 promo 10% pro 24h").await.outcome, Outcome::Done);
+    assistant.strategy().await.unwrap(); // the shops' catalog, read once and kept
     let sent = orders_sent(&fleet).await;
 
     let preview = assistant.handle(&admin, REQUEST).await;
 
     assert_eq!(preview.outcome, Outcome::Previewed, "{}", preview.text);
     let text = &preview.text;
-    assert!(text.contains("shop1: 2 member(s) reached"), "inactive for 30 days: m1 and m2: {text}");
-    assert!(text.contains("est. cost 30.00 EUR on 150.00 EUR of sales in 7 days (2 sale(s))"), "{text}");
-    assert!(text.contains("clashes with promotion"), "{text}");
+    assert!(text.contains("shop1: 2 membre(s) touché(s)"), "inactive for 30 days: m1 and m2: {text}");
+    assert!(text.contains("coût estimé 30,00 EUR sur 150,00 EUR de ventes en 7 jours (2 vente(s))"), "{text}");
+    assert!(text.contains("chevauche la promotion"), "{text}");
+    assert!(!text.contains('{'), "a preview is sentences, not JSON: {text}");
     assert_eq!(orders_sent(&fleet).await, sent + 1, "one read-only estimate, no promo");
     let promos: Vec<(String,)> = sqlx::query_as("SELECT discount FROM promos").fetch_all(store.pool()).await.unwrap();
     assert_eq!(promos.len(), 1, "the estimate changed nothing");

@@ -47,6 +47,8 @@ impl Server {
         let shellia = discord.add_bot("Shellia");
         let maxis = discord.add_bot("Maxis");
         let admins = discord.add_role("Admins", 5);
+        // Manage Server: Discord shows them `/maxis` (hidden from other members).
+        discord.set_role_permissions(admins, 1 << 5);
         let admin = discord.add_member("alice", &[admins]);
         let member = discord.add_member("bob", &[]);
         let talk = discord.add_text_channel("admins");
@@ -229,8 +231,152 @@ async fn every_seed_command_typed_after_maxis_in_discord_is_executed_by_the_shop
     ];
     for (typed, action) in commands {
         let answer = s.say(s.admin, &format!("!maxis @shop1 {typed}")).await;
-        assert!(answer.content.contains(&format!("· {action} → shop1 · 1 shop(s)")), "{typed}: {}", answer.content);
+        assert!(answer.content.contains(&format!("{action} → shop1 · 1 shop(s)")), "{typed}: {}", answer.content);
         let shop_line = answer.content.lines().find(|l| l.trim_start().starts_with("shop1")).unwrap_or_default();
         assert!(shop_line.contains(" ok "), "{typed}: {}", answer.content);
     }
+}
+
+/// Log lines written while `f` runs on this thread (the test runtime runs every task on it).
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn apostrophes_work_in_a_mention_after_maxis_and_in_the_slash_command() {
+    let s = Server::start().await;
+    let me = s.shellia.user_id;
+
+    let mention = s.say(s.admin, &format!("<@{me}> c'est quoi l'état de shop1 aujourd'hui ?")).await;
+    let command = s.say(s.admin, "!maxis @shop1 stop l'inventaire d'aujourd'hui").await;
+    let request = json!([{"name": "request", "value": "ferme shop1 pour l'inventaire d'aujourd'hui"}]);
+    let slash = s.discord.slash_command(&s.shellia, s.admin, s.talk, "maxis", request).await;
+    let slash = slash.final_message(WAIT).await.unwrap();
+
+    for answer in [&mention, &command, &slash] {
+        assert!(!answer.content.to_lowercase().contains("quote"), "{}", answer.content);
+        assert!(answer.content.contains("shop1"), "{}", answer.content);
+    }
+    assert!(command.content.contains("stop → shop1"), "{}", command.content);
+    assert!(slash.content.contains("inventaire d'aujourd'hui"), "{}", slash.content);
+}
+
+#[tokio::test]
+async fn a_command_written_after_a_mention_gets_exactly_one_answer_and_no_warning() {
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = logs.clone();
+    // Shellia's own lines and those of the Discord libraries (the shop's start warnings are its own).
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("warn,maxis=off,testkit=off,fake_discord=off")
+        .with_ansi(false)
+        .with_writer(move || Logs(sink.clone()))
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let s = Server::start().await;
+    let me = s.shellia.user_id;
+
+    let mut questions = Vec::new();
+    for typed in ["maxis @shop1 status", "!maxis @shop1 status", "quel est l'état de shop1 ?"] {
+        let asked = s.discord.send_message(s.talk, s.admin, &format!("<@{me}> {typed}")).await;
+        let answer = s.discord.wait_for_message(s.talk, |m| m.author_id == me && m.id > asked, WAIT).await.unwrap();
+        assert!(answer.content.contains("shop1"), "{typed}: {}", answer.content);
+        questions.push((typed, asked, answer.id));
+    }
+    // A last command answered after all of them: any second answer to the first ones came before it.
+    let last = s.say(s.admin, "!maxis @shop1 status").await;
+
+    let answers: Vec<u64> =
+        s.discord.messages(s.talk).into_iter().filter(|m| m.author_id == me && m.id < last.id).map(|m| m.id).collect();
+    assert_eq!(answers, questions.iter().map(|q| q.2).collect::<Vec<_>>(), "one answer per mention: {questions:?}");
+    let written = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(!written.contains("WARN"), "no warning for a normal mention: {written}");
+}
+
+#[tokio::test]
+async fn answers_are_tables_in_code_blocks_with_the_order_id_in_a_footer_and_previews_are_sentences() {
+    let s = Server::start().await;
+
+    let status = s.say(s.admin, "!maxis @shop1 status").await;
+    let preview =
+        s.say(s.admin, &format!("<@{}> promo de 20% sur le plan pro pour tout le monde", s.shellia.user_id)).await;
+
+    assert!(status.content.contains("```\n  shop1"), "{}", status.content);
+    let footer = status.content.lines().last().unwrap_or_default();
+    assert!(footer.starts_with("-# order "), "{}", status.content);
+    assert!(!status.content.starts_with("order "), "{}", status.content);
+    assert!(!preview.content.contains('{'), "a preview is sentences, not JSON: {}", preview.content);
+    assert!(preview.content.contains("Confirmer ?") && !preview.content.contains("Confirm?"), "{}", preview.content);
+    assert!(preview.content.contains("Impact (7 derniers jours de ventes)"), "{}", preview.content);
+}
+
+#[tokio::test]
+async fn a_promotion_whose_audience_reaches_no_member_says_so_and_suggests_one_that_would() {
+    let s = Server::start().await;
+
+    let preview = s.say(s.admin, &format!("<@{}> 20% off the pro plan", s.shellia.user_id)).await;
+
+    assert!(preview.content.contains("reaches no member (members inactive for 30 days)"), "{}", preview.content);
+    assert!(preview.content.contains("💡 Announced to every member, it would reach"), "{}", preview.content);
+}
+
+#[tokio::test]
+async fn the_maxis_slash_command_is_hidden_from_members_without_manage_server() {
+    let s = Server::start().await;
+
+    let registered = s.discord.registered_commands(&s.shellia);
+    let maxis = registered.iter().find(|c| c["name"] == "maxis").expect("/maxis registered");
+    let refused = s.say(s.member, "!maxis @shop1 status").await;
+
+    assert_eq!(maxis["default_member_permissions"], "32", "Manage Server: {maxis}");
+    assert!(s.discord.can_use_command(&s.shellia, s.admin, "maxis"));
+    assert!(!s.discord.can_use_command(&s.shellia, s.member, "maxis"), "hidden from a member");
+    assert!(refused.content.contains("Only admins"), "still checked in code: {}", refused.content);
+}
+
+#[tokio::test]
+async fn one_admin_role_id_in_the_environment_starts_the_bot_and_is_enforced() {
+    let discord = FakeDiscord::start().await;
+    let shellia = discord.add_bot("Shellia");
+    let admins = discord.add_role("Admins", 5);
+    let admin = discord.add_member("alice", &[admins]);
+    let member = discord.add_member("bob", &[]);
+    let talk = discord.add_text_channel("admins");
+    let fleet = TestFleet::start(&["shop1:eu"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("SHELLIA_ADMIN__ROLES".to_owned(), admins.to_string()),
+        ("SHELLIA_DATABASE__PATH".to_owned(), dir.path().join("shellia.db").display().to_string()),
+    ];
+    let settings = shellia::configuration::Settings::load_with_env(None, Some(env)).unwrap();
+    assert_eq!(settings.admin.roles, vec![admins]);
+    let assistant =
+        shellia::assistant::Assistant::build(crate::helpers::shellia(&fleet).await, &settings).await.unwrap();
+    let config = DiscordConfig::from_settings(&DiscordSettings {
+        token: Some(SecretString::from(shellia.token.clone())),
+        guild_id: discord.guild_id().to_string(),
+        api_base: discord.base_url(),
+    })
+    .unwrap()
+    .unwrap();
+    let task = tokio::spawn(shellia::discord::run(config, assistant, std::future::pending()));
+    discord.wait_connected(&shellia, WAIT).await.unwrap();
+
+    let mut answers = Vec::new();
+    for user in [admin, member] {
+        let asked = discord.send_message(talk, user, "!maxis help").await;
+        let me = shellia.user_id;
+        answers.push(discord.wait_for_message(talk, |m| m.author_id == me && m.id > asked, WAIT).await.unwrap());
+    }
+    task.abort();
+
+    assert!(!answers[0].content.contains("Only admins"), "{}", answers[0].content);
+    assert!(answers[1].content.contains("Only admins"), "{}", answers[1].content);
 }

@@ -9,6 +9,7 @@ mod events;
 mod forgeries;
 mod guard;
 mod helpers;
+mod knowledge;
 mod llm;
 mod ops;
 mod python;

@@ -29,8 +29,8 @@ async fn a_named_strategy_in_use_gives_the_brain_its_defaults() {
     assert_eq!(saved.outcome, Outcome::Info, "{}", saved.text);
     assert!(used.text.contains("now in use"), "{}", used.text);
     assert!(list.text.contains("* flash: promotions 24h to members inactive 14 days, cap 30%"), "{}", list.text);
-    assert!(plan.text.contains("\"duration_secs\":86400"), "{}", plan.text);
-    assert!(plan.text.contains("\"inactive_days\":14"), "{}", plan.text);
+    assert!(plan.text.contains("pendant 24h"), "{}", plan.text);
+    assert!(plan.text.contains("aux membres inactifs depuis 14 jours"), "{}", plan.text);
     assert_eq!(too_much.outcome, Outcome::Refused(Refusal::Brain), "{}", too_much.text);
     assert_eq!(bad.outcome, Outcome::Refused(Refusal::Invalid), "{}", bad.text);
 }

@@ -30,8 +30,9 @@ impl FakeDiscord {
     /// interaction to await the bot's answer.
     ///
     /// # Panics
-    /// When the bot never registered `name`, an option is not declared, or the bot is not connected: tests
-    /// must see a missing registration.
+    /// When the bot never registered `name`, an option is not declared, the bot is not connected, or
+    /// the command's `default_member_permissions` hide it from `user` (Discord never shows it to a
+    /// member without those permissions): tests must see a missing registration or a hidden command.
     pub async fn slash_command(&self, bot: &Bot, user: u64, channel: u64, name: &str, options: Value) -> Interaction {
         let (id, token) = self.new_interaction();
         self.shared().update(|world| {
@@ -40,6 +41,14 @@ impl FakeDiscord {
                 let names: Vec<&Value> = commands.iter().map(|c| &c["name"]).collect();
                 panic!("fake Discord: the bot never registered the command {name:?} (registered: {names:?})");
             };
+            if !may_use(world, command, user) {
+                panic!(
+                    "fake Discord: /{name} is hidden from user {user} (default_member_permissions {}; the member \
+                     has {}): Discord never shows it to them",
+                    command["default_member_permissions"],
+                    model::permissions(world, user)
+                );
+            }
             let mut resolved = Map::new();
             let options = events::options(world, &command["options"], &options, &mut resolved);
             let mut payload = events::envelope(world, 2, id, &token, bot.user_id, user, channel);
@@ -138,4 +147,15 @@ impl InteractionRecord {
             final_message: None,
         }
     }
+}
+
+/// Whether `user` sees `command`: it has no `default_member_permissions`, or the member holds all
+/// of those bits (the owner and administrators hold every one).
+pub(crate) fn may_use(world: &World, command: &Value, user: u64) -> bool {
+    let needed = match &command["default_member_permissions"] {
+        Value::String(bits) => bits.parse::<u64>().unwrap_or(u64::MAX),
+        Value::Number(bits) => bits.as_u64().unwrap_or(u64::MAX),
+        _ => return true,
+    };
+    model::permissions(world, user) & needed == needed
 }

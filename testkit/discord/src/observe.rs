@@ -93,6 +93,13 @@ impl FakeDiscord {
         self.shared().world().members.get(&user).map(|m| m.roles.clone()).unwrap_or_default()
     }
 
+    /// Whether `user` sees the bot's command `name` (its `default_member_permissions` allow them).
+    pub fn can_use_command(&self, bot: &Bot, user: u64, name: &str) -> bool {
+        let world = self.shared().world();
+        let commands = registered_commands(&world, bot.user_id);
+        commands.iter().find(|c| c["name"] == name).is_some_and(|c| crate::act::may_use(&world, c, user))
+    }
+
     /// The bot's registered commands as Discord stores them: global ones, then guild ones.
     pub fn registered_commands(&self, bot: &Bot) -> Vec<Value> {
         registered_commands(&self.shared().world(), bot.user_id)
