@@ -12,7 +12,7 @@
 use chrono::Utc;
 use serde_json::json;
 use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus, Invoice, Subscription};
-use stripe_webhook::{EventObject, Webhook};
+use stripe_webhook::{Event, EventObject, Webhook};
 
 use super::Commerce;
 use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
@@ -74,6 +74,12 @@ impl Commerce {
         let header = signature.ok_or(WebhookError::Signature("no Stripe-Signature header"))?;
         let text = std::str::from_utf8(payload).map_err(|_| WebhookError::Malformed("not UTF-8".into()))?;
         let event = Webhook::construct_event(text, header, secret).map_err(signature_error)?;
+        self.apply_event(event).await
+    }
+
+    /// Applies one Stripe event, verified (a webhook) or fetched from Stripe's API (catching up):
+    /// once per event id, whichever way it came first.
+    pub(crate) async fn apply_event(&self, event: Event) -> Result<Handled, WebhookError> {
         let (id, kind, created) = (event.id.to_string(), event.type_.as_str().to_owned(), event.created);
         // Network first, outside the transaction: an invoice's payments link its charge (and so
         // a later refund or dispute) to the subscription.

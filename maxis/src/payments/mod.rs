@@ -92,6 +92,27 @@ pub struct InvoicePayment {
     pub amount: i64,
 }
 
+/// One event of the provider's account, as the provider serialized it (the same JSON a webhook
+/// carries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEvent {
+    /// Event id (`evt_…`).
+    pub id: String,
+    /// Unix time it was created.
+    pub created: i64,
+    /// The event, as JSON.
+    pub payload: String,
+}
+
+/// One page of the provider's events, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventPage {
+    /// The events, newest first.
+    pub events: Vec<ProviderEvent>,
+    /// More (older) events follow the last one.
+    pub has_more: bool,
+}
+
 /// A created checkout session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -153,4 +174,12 @@ pub trait Payments: Send + Sync {
     /// The payments of an invoice (`GET /v1/invoice_payments?invoice=…`): how a refund or dispute
     /// of a subscription's charge, which names only its payment intent, finds the subscription.
     fn invoice_payments(&self, invoice: String) -> BoxFuture<'_, Result<Vec<InvoicePayment>, PaymentError>>;
+    /// The account's events created after `created_after` (Unix time), newest first, one page of
+    /// up to 100 (`GET /v1/events`; Stripe lists the last 30 days), continuing after event
+    /// `starting_after` when given.
+    fn events_since(
+        &self,
+        created_after: i64,
+        starting_after: Option<String>,
+    ) -> BoxFuture<'_, Result<EventPage, PaymentError>>;
 }

@@ -28,8 +28,10 @@ use stripe_core::customer::CreateCustomer;
 use stripe_core::refund::{CreateRefund, CreateRefundReason};
 use stripe_types::{Currency, List};
 
+mod events;
+
 use super::{
-    BoxFuture, CustomerRequest, Interval, InvoicePayment, Line, Mode, PaymentError, Payments, RefundInfo,
+    BoxFuture, CustomerRequest, EventPage, Interval, InvoicePayment, Line, Mode, PaymentError, Payments, RefundInfo,
     RefundRequest, Session, SessionRequest,
 };
 
@@ -196,6 +198,14 @@ impl Payments for StripePayments {
 
     fn invoice_payments(&self, invoice: String) -> BoxFuture<'_, Result<Vec<InvoicePayment>, PaymentError>> {
         Box::pin(self.list_invoice_payments(invoice))
+    }
+
+    fn events_since(
+        &self,
+        created_after: i64,
+        starting_after: Option<String>,
+    ) -> BoxFuture<'_, Result<EventPage, PaymentError>> {
+        Box::pin(self.list_events(created_after, starting_after))
     }
 
     fn create_session(&self, request: SessionRequest) -> BoxFuture<'_, Result<Session, PaymentError>> {

@@ -15,8 +15,8 @@ use testkit::shop::{events, send, spawn_with_members, wait_for_event, RecordingM
 use testkit::stripe::{deliver, deliver_with, sign, StripeStandIn};
 use testkit::TestFleet;
 
-const KEY: &str = "sk_test_maxis";
-const WEBHOOK_SECRET: &str = "whsec_test_maxis";
+pub const KEY: &str = "sk_test_maxis";
+pub const WEBHOOK_SECRET: &str = "whsec_test_maxis";
 const VIP_ROLE: &str = "100000000000000002";
 const PRO_ROLE: &str = "100000000000000001";
 

@@ -11,6 +11,7 @@ mod helpers;
 mod http;
 mod known;
 mod marketing;
+mod memberships;
 mod orders;
 mod quotas;
 mod reliability;

@@ -101,13 +101,23 @@ impl StripeStandIn {
         action(stored.with_context(|| format!("no checkout session {id}"))?)
     }
 
+    /// [`Self::with_session`] for an action that emits an event: the event is kept for
+    /// `GET /v1/events`.
+    fn with_event(&self, id: &str, action: impl FnOnce(&mut Stored) -> anyhow::Result<Value>) -> anyhow::Result<Value> {
+        let mut inner = self.lock();
+        let stored = inner.sessions.iter_mut().find(|s| s.session["id"] == id);
+        let event = action(stored.with_context(|| format!("no checkout session {id}"))?)?;
+        inner.log_event(&event);
+        Ok(event)
+    }
+
     /// The buyer finishes the payment page: status `complete`, payment_status `paid`, or `unpaid`
     /// for a delayed method (SEPA debit…) settled later by [`Self::async_payment`]. Creates the
     /// payment intent and charge and, in subscription mode, the customer, the subscription and
     /// its first invoice (a subscription-mode session has no `payment_intent`, as at Stripe).
     /// Returns `checkout.session.completed`.
     pub fn complete(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let session = &mut stored.session;
             ensure!(session["status"] == "open", "session {session_id} is {}, not open", session["status"]);
             let subscription = session["mode"] == "subscription";
@@ -150,7 +160,7 @@ impl StripeStandIn {
     /// A delayed payment settles: payment_status becomes `paid`, or stays `unpaid` on failure.
     /// Returns `checkout.session.async_payment_succeeded` or `…_failed`.
     pub fn async_payment(&self, session_id: &str, succeeded: bool) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let session = &mut stored.session;
             let waiting = session["status"] == "complete" && session["payment_status"] == "unpaid";
             ensure!(waiting, "session {session_id} is not waiting for a delayed payment");
@@ -165,7 +175,7 @@ impl StripeStandIn {
     /// The session times out: status `expired`. A session already expired through the API gives
     /// its event too (Stripe sends one either way). Returns `checkout.session.expired`.
     pub fn expire(&self, session_id: &str) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             ensure!(stored.session["status"] != "complete", "session {session_id} is complete: it cannot expire");
             stored.session["status"] = "expired".into();
             Ok(event("checkout.session.expired", stored.session.clone(), None))
@@ -176,7 +186,7 @@ impl StripeStandIn {
     /// refunds created through `POST /v1/refunds`. Returns `charge.refunded` with the charge
     /// (`amount_refunded` cumulative, `refunded` once full).
     pub fn refund(&self, session_id: &str, amount: Option<i64>) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let (session, form, payment) = paid(stored)?;
             let total = session["amount_total"].as_i64().unwrap_or(0);
             let amount = amount.unwrap_or(total - payment.refunded);
@@ -203,7 +213,7 @@ impl StripeStandIn {
     /// The buyer disputes the charge of a paid session (in subscription mode: of its first
     /// invoice). Returns `charge.dispute.created`.
     pub fn dispute(&self, session_id: &str) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let (session, _, payment) = paid(stored)?;
             payment.disputed = true;
             let amount = session["amount_total"].as_i64().unwrap_or(0);
@@ -230,7 +240,7 @@ impl StripeStandIn {
         if first.as_deref() == Some(payment_intent) {
             return self.refund(session_id, amount);
         }
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let session = &stored.session;
             let payment = stored.payment.as_mut().context("no payment")?;
             let r = payment.renewals.iter_mut().find(|r| r.payment_intent == payment_intent);
@@ -250,7 +260,7 @@ impl StripeStandIn {
     /// ones are renewals (`subscription_cycle`), each paid by a payment intent and charge of its
     /// own. Returns `invoice.paid` or `invoice.payment_failed`.
     pub fn invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let period = period(stored);
             let session = &stored.session;
             ensure!(
@@ -296,7 +306,7 @@ impl StripeStandIn {
     /// The period is the one of the latest invoice. Returns `customer.subscription.updated`
     /// (with the previous status) or `customer.subscription.deleted`.
     pub fn subscription(&self, session_id: &str, status: &str, deleted: bool) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let period = period(stored);
             let quantity = int(&recurring_line(stored)["quantity"]).unwrap_or(1);
             let recurring = &recurring_line(stored)["price_data"];

@@ -22,6 +22,7 @@
 
 mod answers;
 mod billing;
+mod event_log;
 mod events;
 mod form;
 mod objects;
@@ -29,6 +30,7 @@ mod shipping;
 mod webhook;
 
 use answers::{error, int, invalid, missing, respond};
+pub use event_log::EVENT_WINDOW_SECS;
 pub use form::parse_form;
 
 pub use shipping::SHIPPING_COUNTRIES;
@@ -123,6 +125,8 @@ struct Inner {
     customers: HashMap<String, Value>,
     base_url: String,
     sessions: Vec<Stored>,
+    /// Every event emitted, oldest first (`GET /v1/events`).
+    events: Vec<Value>,
     /// Refunds created through the API: refund id → the `charge.refunded` event of that moment.
     refund_events: HashMap<String, Value>,
     /// Idempotency key → (path, form, response) of a successful POST.
@@ -146,6 +150,7 @@ impl StripeStandIn {
             api_key: api_key.to_owned(),
             base_url: base_url.clone(),
             sessions: Vec::new(),
+            events: Vec::new(),
             customers: HashMap::new(),
             refund_events: HashMap::new(),
             replays: HashMap::new(),
@@ -261,6 +266,7 @@ async fn handle(
         (&Method::POST, ["v1", "customers"]) => Ok(inner.create_customer(&form)),
         (&Method::GET, ["v1", "customers", id]) => inner.customer(id),
         (&Method::GET, ["v1", "invoice_payments"]) => inner.invoice_payments(&form),
+        (&Method::GET, ["v1", "events"]) => inner.list_events(&form),
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
     if let (Some(key), Ok(response)) = (key, &result) {
@@ -347,7 +353,9 @@ impl Inner {
             "payment_intent": intent, "reason": form["reason"], "receipt_number": null,
             "source_transfer_reversal": null, "status": "succeeded", "transfer_reversal": null,
         });
-        self.refund_events.insert(id, events::refunded(session, created_with, payment, before));
+        let event = events::refunded(session, created_with, payment, before);
+        self.events.push(event.clone());
+        self.refund_events.insert(id, event);
         Ok(refund)
     }
 
@@ -514,6 +522,8 @@ fn random_id(prefix: &str, len: usize) -> String {
     id
 }
 
+#[cfg(test)]
+mod event_log_tests;
 #[cfg(test)]
 mod shapes_tests;
 #[cfg(test)]

@@ -258,7 +258,7 @@ async fn delayed_payments_settle_later() {
 }
 
 /// A paid payment-mode session of [`FORM`] (2 × 2999 + 500 EUR): its id and payment intent.
-async fn paid_session(stand_in: &StripeStandIn) -> (String, String) {
+pub(super) async fn paid_session(stand_in: &StripeStandIn) -> (String, String) {
     let (_, session) = post(stand_in, "v1/checkout/sessions", None, FORM).await;
     let id = session["id"].as_str().unwrap().to_owned();
     let completed = stand_in.complete(&id, true).unwrap();
