@@ -107,6 +107,9 @@ impl Commerce {
                     tracing::error!(error.cause_chain = ?e, error.message = %e, "drift check failed");
                 }
             }
+            if let Err(e) = self.dunning_once(Utc::now()).await {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "dunning pass failed");
+            }
             if let Err(e) = self.fulfil_once().await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "fulfilment pass failed");
             }

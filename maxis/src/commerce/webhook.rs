@@ -17,6 +17,7 @@ use stripe_webhook::{Event, EventObject, Webhook};
 use super::Commerce;
 use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
 use crate::execute;
+use crate::memberships::grace::Standing;
 use crate::payments::InvoicePayment;
 use crate::store::checkouts::{self, Checkout};
 use crate::store::{catalog, payments as pay, sales, settings, Tx};
@@ -122,7 +123,16 @@ impl Commerce {
             EventObject::InvoicePaid(invoice) => {
                 self.invoice(&mut tx, invoice, &invoice_payments, created, true).await?
             }
-            EventObject::InvoicePaymentFailed(invoice) => self.invoice(&mut tx, invoice, &[], created, false).await?,
+            EventObject::InvoicePaymentFailed(invoice) => {
+                let sub = subscription_of(invoice);
+                let id = invoice.id.as_ref().map(|i| i.to_string()).unwrap_or_default();
+                let url = invoice.hosted_invoice_url.as_deref();
+                let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() != "subscription_create");
+                if let (Some(sub), true) = (&sub, renewal) {
+                    notices.extend(self.renewal_failed(&mut tx, sub, &id, url).await?);
+                }
+                self.invoice(&mut tx, invoice, &[], created, false).await?
+            }
             EventObject::CustomerSubscriptionUpdated(sub) => {
                 self.subscription_event(&mut tx, sub, false, created).await?
             }
@@ -306,6 +316,7 @@ impl Commerce {
         for p in payments {
             pay::link_invoice_payment(tx, &p.payment_intent, &invoice_id, &sub, p.amount).await?;
         }
+        self.renewal_paid(tx, &sub).await?;
         self.subscription_status(tx, &sub, "active", created).await?;
         // Renewals are sales too (the first invoice is the checkout's own sale).
         let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_cycle");
@@ -334,6 +345,9 @@ impl Commerce {
         created: i64,
     ) -> anyhow::Result<Handled> {
         let status = if deleted { "canceled" } else { sub.status.as_str() };
+        if matches!(status, "unpaid" | "canceled" | "incomplete_expired") {
+            self.subscription_lost(tx, sub.id.as_str()).await?;
+        }
         self.subscription_status(tx, sub.id.as_str(), status, created).await?;
         Ok(Handled::Applied)
     }
@@ -349,14 +363,15 @@ impl Commerce {
     ) -> anyhow::Result<()> {
         let now_status = pay::set_subscription(tx, sub, status, created).await?;
         let reversal = self.subscription_reversal(tx, sub).await?;
-        let (active, state, note) = if reversal.disputed {
-            (false, "disputed", "a payment of the subscription was disputed".to_owned())
+        let reversed = |state: &str, note: &str| Standing { active: false, state: state.into(), note: note.into() };
+        let s = if reversal.disputed {
+            reversed("disputed", "a payment of the subscription was disputed")
         } else if reversal.full {
-            (false, "refunded", "the latest payment of the subscription was fully refunded".to_owned())
+            reversed("refunded", "the latest payment of the subscription was fully refunded")
         } else {
-            (pay::subscription_keeps_role(&now_status), now_status.as_str(), format!("subscription {now_status}"))
+            self.standing(tx, sub, &now_status, pay::subscription_keeps_role(&now_status)).await?
         };
-        ledger::set_for_subscription(tx, &self.ctx, sub, active, state, &note).await?;
+        ledger::set_for_subscription(tx, &self.ctx, sub, s.active, &s.state, &s.note).await?;
         for c in checkouts::by_subscription(tx, sub).await?.into_iter().filter(|c| c.status == "paid") {
             let kind = if now_status == "canceled" { "subscription.canceled" } else { "subscription.updated" };
             let data = json!({"subscription": sub, "status": now_status, "checkout_id": c.id, "buyer": c.buyer});

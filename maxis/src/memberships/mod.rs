@@ -5,9 +5,12 @@
 //! [`grace`]). The policy knows nothing of Discord, NATS or SQL; [`store`] holds the queries.
 
 pub mod catch_up;
+pub mod dunning;
+pub mod grace;
 pub mod store;
 
 pub use catch_up::CatchUp;
+pub use dunning::DunningPass;
 
 use std::time::Duration;
 

@@ -1,10 +1,15 @@
 //! Memberships end to end: Stripe events missed while the shop was down are caught up with
-//! (`GET /v1/events` on the Stripe stand-in) through the webhook's idempotent path.
+//! (`GET /v1/events` on the Stripe stand-in) through the webhook's idempotent path; a failed
+//! renewal keeps the role through its grace, with the payment link, a reminder and an end.
 
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use secrecy::SecretString;
-use testkit::shop::spawn_with_members;
+use subjects::params::WhyParams;
+use subjects::results::WhyResult;
+use subjects::{Command, Order};
+use testkit::shop::{send, spawn_with_members};
 use testkit::stripe::deliver;
 
 use crate::commerce::{Shop, KEY, WEBHOOK_SECRET};
@@ -12,7 +17,7 @@ use crate::commerce::{Shop, KEY, WEBHOOK_SECRET};
 const VIP_ROLE: &str = "100000000000000002";
 const BUYERS: [&str; 5] = ["11", "12", "13", "14", "15"];
 
-async fn count(shop: &Shop, sql: &str) -> i64 {
+async fn count(shop: &Shop, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(shop.store().await.pool()).await.unwrap()
 }
 
@@ -70,4 +75,126 @@ async fn five_webhooks_that_failed_while_the_shop_was_down_are_applied_once_when
         assert_eq!(dms.iter().filter(|(u, t)| u == buyer && t.contains("Thank you")).count(), 1, "{dms:?}");
     }
     assert_eq!(shop.analytics().await.sales, 5);
+}
+
+const PRO_ROLE: &str = "100000000000000001";
+
+async fn why(shop: &Shop, member: &str) -> WhyResult {
+    let order = Order::new(Command::Why(WhyParams { member: member.into() }), "t");
+    send(&shop.fleet, "shop1", &order).await.result_as().unwrap().unwrap()
+}
+
+/// Member `who` subscribes to Pro and pays its first invoice; returns the Stripe session.
+async fn subscribed(shop: &Shop, who: &str) -> String {
+    let (_, session) = shop.buy(who, "pro", None).await.unwrap();
+    assert_eq!(shop.webhook(&shop.stripe.complete(&session, true).unwrap()).await, 200);
+    assert_eq!(shop.webhook(&shop.stripe.invoice(&session, true).unwrap()).await, 200);
+    shop.settle().await;
+    assert!(shop.members.holds(who, PRO_ROLE));
+    session
+}
+
+/// The DMs to `who` containing `needle`, once the shop's worker or the test sent them.
+async fn dms_to(shop: &Shop, who: &str, needle: &str, expected: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let dms: Vec<String> = shop.members.dms.lock().unwrap().iter().filter(|(u, t)| u == who && t.contains(needle)).map(|(_, t)| t.clone()).collect();
+        if dms.len() >= expected {
+            return dms;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    shop.members.dms.lock().unwrap().iter().filter(|(u, t)| u == who && t.contains(needle)).map(|(_, t)| t.clone()).collect()
+}
+
+async fn outcomes(shop: &Shop) -> (i64, i64) {
+    let store = shop.store().await;
+    let mut conn = store.pool().acquire().await.unwrap();
+    maxis::memberships::store::outcomes_since(&mut conn, Utc::now() - chrono::Duration::days(1)).await.unwrap()
+}
+
+/// A renewal of `session` fails at Stripe and the webhook arrives; returns the hosted invoice URL.
+async fn renewal_fails(shop: &Shop, session: &str) -> String {
+    let failed = shop.stripe.invoice(session, false).unwrap();
+    assert_eq!(shop.webhook(&failed).await, 200);
+    shop.settle().await;
+    failed["data"]["object"]["hosted_invoice_url"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_failed_renewal_keeps_the_role_sends_the_payment_link_and_a_payment_in_grace_changes_nothing_else() {
+    let shop = Shop::start().await;
+    let session = subscribed(&shop, "7").await;
+
+    let url = renewal_fails(&shop, &session).await;
+    shop.app.commerce.dunning_once(Utc::now()).await.unwrap();
+
+    assert!(shop.members.holds("7", PRO_ROLE), "the role stays during the grace");
+    let dms = dms_to(&shop, "7", &url, 1).await;
+    assert_eq!(dms.len(), 1, "one DM with Stripe's payment link");
+    assert!(dms[0].contains("Pro") && dms[0].contains("did not go through"), "{dms:?}");
+    let notes = shop.members.admin_notes.lock().unwrap().clone();
+    assert!(notes.iter().any(|n| n.contains("<@7>") && n.contains("renewal of Pro failed")), "{notes:?}");
+    let w = why(&shop, "7").await;
+    assert!(w.roles[0].should_hold && w.roles[0].sources[0].state == "grace", "{w:?}");
+
+    // Stripe retries the card and it goes through.
+    assert_eq!(shop.webhook(&shop.stripe.invoice(&session, true).unwrap()).await, 200);
+    shop.settle().await;
+    let later = shop.app.commerce.dunning_once(Utc::now() + chrono::Duration::days(8)).await.unwrap();
+
+    assert_eq!((later.reminded, later.lost), (0, 0), "a recovered renewal has no reminder and no end");
+    assert!(shop.members.holds("7", PRO_ROLE));
+    let all = shop.members.dms.lock().unwrap().iter().filter(|(u, _)| u == "7").count();
+    assert_eq!(all, 2, "the receipt and the failure notice, nothing about the recovery");
+    assert_eq!(outcomes(&shop).await, (1, 0), "one recovered renewal");
+    assert_eq!(why(&shop, "7").await.roles[0].sources[0].state, "active");
+}
+
+#[tokio::test]
+async fn a_renewal_unpaid_at_the_end_of_grace_is_reminded_once_then_revoked_and_the_member_told() {
+    let shop = Shop::start().await;
+    let session = subscribed(&shop, "7").await;
+    let url = renewal_fails(&shop, &session).await;
+    let start = Utc::now();
+
+    let early = shop.app.commerce.dunning_once(start + chrono::Duration::days(4)).await.unwrap();
+    let due = shop.app.commerce.dunning_once(start + chrono::Duration::days(5) + chrono::Duration::hours(1)).await.unwrap();
+    let again = shop.app.commerce.dunning_once(start + chrono::Duration::days(6)).await.unwrap();
+    assert_eq!((early.reminded, due.reminded, again.reminded), (0, 1, 0), "one reminder, 2 days before the end");
+    let reminders = dms_to(&shop, "7", "Reminder", 1).await;
+    assert!(reminders.len() == 1 && reminders[0].contains(&url), "{reminders:?}");
+    assert!(shop.members.holds("7", PRO_ROLE), "not before the grace ends");
+
+    let end = shop.app.commerce.dunning_once(start + chrono::Duration::days(7) + chrono::Duration::minutes(1)).await.unwrap();
+    shop.settle().await;
+
+    assert_eq!(end.lost, 1);
+    assert!(!shop.members.holds("7", PRO_ROLE), "revoked at the end of the grace");
+    assert_eq!(dms_to(&shop, "7", "has ended", 1).await.len(), 1);
+    assert_eq!(why(&shop, "7").await.roles[0].sources[0].state, "grace_ended");
+    assert_eq!(outcomes(&shop).await, (0, 1), "one lost renewal");
+
+    // Stripe gives up too: the subscription turns unpaid. Nothing is granted or told again.
+    assert_eq!(shop.webhook(&shop.stripe.subscription(&session, "past_due", false).unwrap()).await, 200);
+    assert_eq!(shop.webhook(&shop.stripe.subscription(&session, "unpaid", false).unwrap()).await, 200);
+    shop.settle().await;
+    assert!(!shop.members.holds("7", PRO_ROLE));
+    assert_eq!(dms_to(&shop, "7", "has ended", 2).await.len(), 1, "told once");
+    assert_eq!(outcomes(&shop).await, (0, 1));
+}
+
+#[tokio::test]
+async fn a_subscription_canceled_during_its_grace_is_lost_at_once_and_the_member_told() {
+    let shop = Shop::start().await;
+    let session = subscribed(&shop, "7").await;
+    renewal_fails(&shop, &session).await;
+    assert!(shop.members.holds("7", PRO_ROLE));
+
+    assert_eq!(shop.webhook(&shop.stripe.subscription(&session, "canceled", true).unwrap()).await, 200);
+    shop.settle().await;
+    shop.app.commerce.dunning_once(Utc::now()).await.unwrap();
+
+    assert!(!shop.members.holds("7", PRO_ROLE));
+    assert_eq!(dms_to(&shop, "7", "has ended", 1).await.len(), 1);
+    assert_eq!(outcomes(&shop).await, (0, 1));
 }
