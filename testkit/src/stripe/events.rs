@@ -9,7 +9,7 @@ use super::objects::{self, ChargeShape, InvoiceShape, SubscriptionShape};
 use super::{int, now, random_id, InvoiceCharge, Payment, Stored, StripeStandIn, API_VERSION};
 
 /// A Stripe `Event` of type `kind` about `object`.
-fn event(kind: &str, object: Value, previous: Option<Value>) -> Value {
+pub(super) fn event(kind: &str, object: Value, previous: Option<Value>) -> Value {
     let mut data = json!({ "object": object });
     if let Some(previous) = previous {
         data["previous_attributes"] = previous;
@@ -37,7 +37,7 @@ fn recurring_line(stored: &Stored) -> &Value {
 }
 
 /// The billing period in seconds (months count 30 days, years 365).
-fn period(stored: &Stored) -> i64 {
+pub(super) fn period(stored: &Stored) -> i64 {
     let recurring = &recurring_line(stored)["price_data"]["recurring"];
     let days = match recurring["interval"].as_str() {
         Some("day") => 1,
@@ -46,6 +46,59 @@ fn period(stored: &Stored) -> i64 {
         _ => 30,
     };
     int(&recurring["interval_count"]).unwrap_or(1) * days * 24 * 3600
+}
+
+/// The start of the `n`th billing period (the first is 1): a trial is the first period, and the
+/// paid periods follow its end.
+pub(super) fn period_start(payment: &Payment, period: i64, n: u32) -> i64 {
+    match payment.trial_end {
+        _ if n <= 1 => payment.created,
+        Some(end) => end + period * i64::from(n - 2),
+        None => payment.created + period * i64::from(n - 1),
+    }
+}
+
+/// What the recurring lines cost each period (a renewal bills only them).
+pub(super) fn plan_amount_of(form: &Value) -> i64 {
+    let lines = form["line_items"].as_array().map(Vec::as_slice).unwrap_or_default();
+    lines
+        .iter()
+        .filter(|l| l["price_data"]["recurring"].is_object())
+        .map(|l| int(&l["price_data"]["unit_amount"]).unwrap_or(0) * int(&l["quantity"]).unwrap_or(1))
+        .sum()
+}
+
+/// The subscription object of a completed subscription session, in `status`, ended now if `ended`.
+pub(super) fn subscription_object(stored: &Stored, status: &str, ended: bool) -> anyhow::Result<Value> {
+    let period = period(stored);
+    let quantity = int(&recurring_line(stored)["quantity"]).unwrap_or(1);
+    let recurring = &recurring_line(stored)["price_data"];
+    let unit_amount = int(&recurring["unit_amount"]).unwrap_or(0);
+    let interval = recurring["recurring"]["interval"].as_str().unwrap_or("month");
+    let session = &stored.session;
+    let payment = stored.payment.as_ref().context("no payment")?;
+    let start = period_start(payment, period, payment.invoices.max(1));
+    let end = match payment.trial_end {
+        Some(trial_end) if payment.invoices <= 1 => trial_end,
+        _ => start + period,
+    };
+    Ok(objects::subscription(&SubscriptionShape {
+        id: &session["subscription"],
+        customer: &session["customer"],
+        currency: &session["currency"],
+        item: &payment.item,
+        quantity,
+        amount: unit_amount,
+        interval,
+        created: payment.created,
+        period: (start, end),
+        status,
+        ended: ended.then(now),
+        latest_invoice: &payment.invoice,
+        metadata: metadata(&stored.form["subscription_data"]["metadata"]),
+        trial: payment.trial_end.map(|end| (payment.created, end)),
+        cancel_at_period_end: payment.cancel_at_period_end,
+    }))
 }
 
 /// The session, its create request and its payment, if it has been paid.
@@ -121,6 +174,8 @@ impl StripeStandIn {
             let session = &mut stored.session;
             ensure!(session["status"] == "open", "session {session_id} is {}, not open", session["status"]);
             let subscription = session["mode"] == "subscription";
+            let trial_days = int(&stored.form["subscription_data"]["trial_period_days"]);
+            let created = now();
             let payment = Payment {
                 payment_intent: random_id("pi_", 24),
                 charge: random_id("ch_", 24),
@@ -131,11 +186,27 @@ impl StripeStandIn {
                 invoices: 0,
                 invoice: random_id("in_", 24),
                 item: random_id("si_", 14),
-                subscription_status: if paid { "active" } else { "incomplete" }.to_owned(),
-                created: now(),
+                subscription_status: match (paid, trial_days) {
+                    (true, Some(_)) => "trialing",
+                    (true, None) => "active",
+                    (false, _) => "incomplete",
+                }
+                .to_owned(),
+                created,
+                clock: created,
+                trial_end: trial_days.map(|days| created + days * 24 * 3600),
+                trial_warned: false,
+                declines: false,
+                cancel_at_period_end: false,
             };
             session["status"] = "complete".into();
-            session["payment_status"] = if paid { "paid" } else { "unpaid" }.into();
+            // A trial is paid later: nothing is due at checkout.
+            session["payment_status"] = match (paid, trial_days) {
+                (true, Some(_)) => "no_payment_required",
+                (true, None) => "paid",
+                (false, _) => "unpaid",
+            }
+            .into();
             session["collected_information"] = super::shipping::collected(session);
             session["customer_details"] = json!({
                 "address": null, "business_name": null, "email": "buyer@example.com", "individual_name": null,
@@ -273,7 +344,7 @@ impl StripeStandIn {
             if !first {
                 payment.invoice = random_id("in_", 24);
             }
-            let amount = session["amount_total"].as_i64().unwrap_or(0);
+            let amount = if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan_amount_of(&stored.form) };
             if paid && !first {
                 payment.renewals.push(InvoiceCharge {
                     invoice: payment.invoice.clone(),
@@ -285,7 +356,11 @@ impl StripeStandIn {
                     created: now(),
                 });
             }
-            let start = payment.created + period * i64::from(payment.invoices - 1);
+            let start = period_start(payment, period, payment.invoices);
+            let end = match payment.trial_end {
+                Some(trial_end) if first => trial_end,
+                _ => start + period,
+            };
             let invoice = objects::invoice(&InvoiceShape {
                 id: &payment.invoice,
                 subscription: &session["subscription"],
@@ -295,7 +370,7 @@ impl StripeStandIn {
                 paid,
                 first,
                 currency: &session["currency"],
-                period: (start, start + period),
+                period: (start, end),
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })
@@ -307,34 +382,13 @@ impl StripeStandIn {
     /// (with the previous status) or `customer.subscription.deleted`.
     pub fn subscription(&self, session_id: &str, status: &str, deleted: bool) -> anyhow::Result<Value> {
         self.with_event(session_id, |stored| {
-            let period = period(stored);
-            let quantity = int(&recurring_line(stored)["quantity"]).unwrap_or(1);
-            let recurring = &recurring_line(stored)["price_data"];
-            let unit_amount = int(&recurring["unit_amount"]).unwrap_or(0);
-            let interval = recurring["recurring"]["interval"].as_str().unwrap_or("month").to_owned();
-            let session = &stored.session;
             ensure!(
-                session["subscription"].is_string(),
+                stored.session["subscription"].is_string(),
                 "session {session_id} has no subscription (completed in subscription mode)"
             );
             let payment = stored.payment.as_mut().context("no payment")?;
             let previous = std::mem::replace(&mut payment.subscription_status, status.to_owned());
-            let start = payment.created + period * i64::from(payment.invoices.max(1) - 1);
-            let subscription = objects::subscription(&SubscriptionShape {
-                id: &session["subscription"],
-                customer: &session["customer"],
-                currency: &session["currency"],
-                item: &payment.item,
-                quantity,
-                amount: unit_amount,
-                interval: &interval,
-                created: payment.created,
-                period: (start, start + period),
-                status,
-                ended: deleted.then(now),
-                latest_invoice: &payment.invoice,
-                metadata: metadata(&stored.form["subscription_data"]["metadata"]),
-            });
+            let subscription = subscription_object(stored, status, deleted)?;
             if deleted {
                 return Ok(event("customer.subscription.deleted", subscription, None));
             }

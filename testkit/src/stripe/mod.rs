@@ -22,6 +22,7 @@
 
 mod answers;
 mod billing;
+mod clock;
 mod event_log;
 mod events;
 mod form;
@@ -105,6 +106,16 @@ struct Payment {
     item: String,
     subscription_status: String,
     created: i64,
+    /// The subscription's test clock: its frozen time (see [`StripeStandIn::advance_clock`]).
+    clock: i64,
+    /// The end of its trial, if it started with one.
+    trial_end: Option<i64>,
+    /// `customer.subscription.trial_will_end` was sent.
+    trial_warned: bool,
+    /// Renewals are declined (the card fails).
+    declines: bool,
+    /// The subscription ends at the end of the current period.
+    cancel_at_period_end: bool,
 }
 
 /// A paid renewal invoice and its charge.
@@ -236,6 +247,9 @@ async fn handle(
     if let (&Method::GET, ["pay", id]) = (&method, segments.as_slice()) {
         return format!("Stripe stand-in: payment page of {id}").into_response();
     }
+    if let (&Method::GET, ["portal", id]) = (&method, segments.as_slice()) {
+        return format!("Stripe stand-in: Billing Portal session {id}").into_response();
+    }
     if header("authorization").as_deref() != Some(&format!("Bearer {}", inner.api_key)) {
         let message = "Invalid API Key provided: the stand-in expects `Authorization: Bearer <its key>`.";
         return respond(Err(error(StatusCode::UNAUTHORIZED, None, None, message.into())), false);
@@ -267,6 +281,9 @@ async fn handle(
         (&Method::GET, ["v1", "customers", id]) => inner.customer(id),
         (&Method::GET, ["v1", "invoice_payments"]) => inner.invoice_payments(&form),
         (&Method::GET, ["v1", "events"]) => inner.list_events(&form),
+        (&Method::GET, ["v1", "subscriptions", id]) => inner.get_subscription(id),
+        (&Method::POST, ["v1", "subscriptions", id]) => inner.update_subscription(id, &form),
+        (&Method::POST, ["v1", "billing_portal", "sessions"]) => inner.portal_session(&form),
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
     if let (Some(key), Ok(response)) = (key, &result) {
@@ -447,6 +464,16 @@ impl Inner {
             let message = format!("You can not pass `subscription_data` in `{mode}` mode.");
             return Err(invalid("subscription_data", message));
         }
+        // A trial delays the recurring lines' first payment: today only one-time lines are due.
+        let trial = &form["subscription_data"]["trial_period_days"];
+        if !trial.is_null() {
+            let days = int(trial).ok_or_else(|| invalid("subscription_data[trial_period_days]", "Invalid integer."))?;
+            if !(1..=730).contains(&days) {
+                let message = "The trial period must be between 1 and 730 days (`subscription_data[trial_period_days]`).";
+                return Err(invalid("subscription_data[trial_period_days]", message));
+            }
+            total -= events::plan_amount_of(form);
+        }
         let metadata = form.get("metadata").cloned().unwrap_or_else(|| json!({}));
         for (key, value) in metadata.as_object().into_iter().flatten() {
             if key.chars().count() > 40 || value.as_str().is_none_or(|v| v.chars().count() > 500) {
@@ -522,6 +549,8 @@ fn random_id(prefix: &str, len: usize) -> String {
     id
 }
 
+#[cfg(test)]
+mod clock_tests;
 #[cfg(test)]
 mod event_log_tests;
 #[cfg(test)]

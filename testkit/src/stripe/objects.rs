@@ -137,6 +137,9 @@ pub(super) struct SubscriptionShape<'a> {
     pub ended: Option<i64>,
     pub latest_invoice: &'a str,
     pub metadata: Value,
+    /// Start and end of the trial, if any.
+    pub trial: Option<(i64, i64)>,
+    pub cancel_at_period_end: bool,
 }
 
 /// The subscription object.
@@ -167,7 +170,8 @@ pub(super) fn subscription(s: &SubscriptionShape<'_>) -> Value {
         "id": s.id, "object": "subscription",
         "automatic_tax": {"disabled_reason": null, "enabled": false, "liability": null},
         "billing_cycle_anchor": s.created, "billing_mode": {"type": "classic"}, "billing_schedules": [],
-        "cancel_at": null, "cancel_at_period_end": false, "canceled_at": s.ended,
+        "cancel_at": if s.cancel_at_period_end { Value::from(end) } else { Value::Null },
+        "cancel_at_period_end": s.cancel_at_period_end, "canceled_at": s.ended,
         "collection_method": "charge_automatically", "created": s.created, "currency": s.currency,
         "customer": s.customer, "discounts": [], "ended_at": s.ended,
     });
@@ -177,6 +181,8 @@ pub(super) fn subscription(s: &SubscriptionShape<'_>) -> Value {
             "url": format!("/v1/subscription_items?subscription={}", s.id.as_str().unwrap_or(""))},
         "latest_invoice": s.latest_invoice, "livemode": false, "metadata": s.metadata,
         "start_date": s.created, "status": s.status,
+        "trial_end": s.trial.map(|t| t.1), "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
+        "trial_start": s.trial.map(|t| t.0),
     });
     if let (Value::Object(sub), Value::Object(rest)) = (&mut sub, rest) {
         sub.extend(rest);
