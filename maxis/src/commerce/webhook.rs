@@ -136,6 +136,10 @@ impl Commerce {
             EventObject::CustomerSubscriptionUpdated(sub) => {
                 self.subscription_event(&mut tx, sub, false, created).await?
             }
+            EventObject::CustomerSubscriptionTrialWillEnd(sub) => {
+                self.trial_will_end(&mut tx, sub.id.as_str(), sub.trial_end).await?;
+                Handled::Applied
+            }
             EventObject::CustomerSubscriptionDeleted(sub) => {
                 self.subscription_event(&mut tx, sub, true, created).await?
             }
@@ -198,6 +202,7 @@ impl Commerce {
             }
         }
         checkouts::keep(tx, &c.id).await?;
+        let trial = self.trial_started(tx, &c).await?;
         let reversal = match (&pi, &sub) {
             (Some(pi), _) => pay::reversal(tx, pi).await?,
             (None, Some(sub)) => self.subscription_reversal(tx, sub).await?,
@@ -221,7 +226,10 @@ impl Commerce {
                 currency: &l.currency,
                 at: now,
             };
-            sales::record_sale(tx, &sale).await?;
+            // A trial is not a sale: its first paid invoice is.
+            if trial.is_none() {
+                sales::record_sale(tx, &sale).await?;
+            }
             if reversal.revokes() {
                 sales::refund(tx, &sale_id, now).await?;
             }
@@ -240,13 +248,15 @@ impl Commerce {
                     amount,
                     currency: &l.currency,
                 };
-                let status = sub_status.as_deref().unwrap_or("active");
+                let status = sub_status.as_deref().unwrap_or(if trial.is_some() { "trialing" } else { "active" });
                 let (active, state, note) = if reversal.disputed {
                     (false, "disputed", "the payment was disputed")
                 } else if reversal.full {
                     (false, "refunded", "fully refunded")
                 } else if sub.is_some() && !pay::subscription_keeps_role(status) {
                     (false, status, "the subscription is not live")
+                } else if trial.is_some() {
+                    (true, status, "free trial started at checkout")
                 } else if sub.is_some() {
                     (true, status, "subscribed at checkout")
                 } else {
@@ -258,7 +268,7 @@ impl Commerce {
         if reversal.refunded > 0 {
             sales::record_refunded(tx, &c.id, reversal.refunded).await?;
         }
-        if !reversal.revokes() {
+        if !reversal.revokes() && trial.is_none() {
             let shop = settings::get(tx, "shop.name").await?.unwrap_or_else(|| "Maxis shop".to_owned());
             let text = format!(
                 "Thank you for your purchase at {shop}!\n{}\nTotal: {}\nOrder {}",
@@ -317,7 +327,8 @@ impl Commerce {
             pay::link_invoice_payment(tx, &p.payment_intent, &invoice_id, &sub, p.amount).await?;
         }
         self.renewal_paid(tx, &sub).await?;
-        self.subscription_status(tx, &sub, "active", created).await?;
+        let trialing = self.trial_invoice_paid(tx, &sub, invoice.amount_paid).await?;
+        self.subscription_status(tx, &sub, if trialing { "trialing" } else { "active" }, created).await?;
         // Renewals are sales too (the first invoice is the checkout's own sale).
         let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_cycle");
         if let (true, Some(c)) = (renewal, checkouts::by_subscription(tx, &sub).await?.into_iter().next()) {

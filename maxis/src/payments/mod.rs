@@ -70,6 +70,8 @@ pub struct SessionRequest {
     /// Countries (two-letter codes) the payment page asks a shipping address in; empty: no
     /// shipping address is asked (nothing physical is bought).
     pub shipping_countries: Vec<String>,
+    /// Free days before the subscription's first payment (`subscription_data[trial_period_days]`).
+    pub trial_days: Option<u32>,
 }
 
 /// A Stripe Customer to create for a member (idempotent on `idempotency_key`).

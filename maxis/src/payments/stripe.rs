@@ -81,6 +81,7 @@ impl StripePayments {
             Mode::Subscription => {
                 let mut data = CreateCheckoutSessionSubscriptionData::new();
                 data.metadata = Some(metadata.clone());
+                data.trial_period_days = request.trial_days;
                 create = create.subscription_data(data);
             }
         }
@@ -334,6 +335,7 @@ mod tests {
             metadata: vec![("shop".into(), "7".into()), ("buyer".into(), "99".into())],
             customer: Some("cus_42".into()),
             shipping_countries: vec![],
+            trial_days: None,
         }
     }
 

@@ -16,3 +16,4 @@ mod orders;
 mod quotas;
 mod reliability;
 mod security;
+mod trials;

@@ -5,14 +5,13 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use secrecy::SecretString;
 use subjects::params::WhyParams;
 use subjects::results::WhyResult;
 use subjects::{Command, Order};
-use testkit::shop::{send, spawn_with_members};
+use testkit::shop::send;
 use testkit::stripe::deliver;
 
-use crate::commerce::{Shop, KEY, WEBHOOK_SECRET};
+use crate::commerce::{Shop, WEBHOOK_SECRET};
 
 const VIP_ROLE: &str = "100000000000000002";
 const BUYERS: [&str; 5] = ["11", "12", "13", "14", "15"];
@@ -29,8 +28,8 @@ async fn five_webhooks_that_failed_while_the_shop_was_down_are_applied_once_when
         sessions.push(shop.buy(buyer, "vip", None).await.unwrap().1);
     }
     let down_url = shop.webhook_url();
-    let Shop { fleet, stripe, members, app, dir } = shop;
-    app.stop().await;
+    let stopped = shop.stop().await;
+    let (stripe, members) = (&stopped.stripe, &stopped.members);
 
     let mut missed = Vec::new();
     for session in &sessions {
@@ -40,13 +39,7 @@ async fn five_webhooks_that_failed_while_the_shop_was_down_are_applied_once_when
     }
     assert!(BUYERS.iter().all(|b| !members.holds(b, VIP_ROLE)));
 
-    let mut settings = testkit::shop::settings(&fleet, "shop1", &dir.path().join("shop1.db"));
-    settings.stripe.secret_key = Some(SecretString::from(KEY));
-    settings.stripe.webhook_secret = Some(SecretString::from(WEBHOOK_SECRET));
-    settings.stripe.api_base = stripe.base_url();
-    settings.catalog.path = dir.path().join("catalog.toml").display().to_string();
-    let app = spawn_with_members(settings, members.clone()).await;
-    let shop = Shop { fleet, stripe, members, app, dir };
+    let shop = stopped.start().await;
 
     // The shop catches up by itself as it starts: no webhook is delivered again.
     let started = Instant::now();
