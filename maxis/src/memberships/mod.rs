@@ -2,17 +2,19 @@
 //! folder holds what the shop does over a subscription's life beyond one payment: catching up
 //! with the Stripe events it missed while down ([`catch_up`]), and keeping a member's role
 //! through a failed renewal while they fix their card ([`dunning`], with its policy in
-//! [`grace`]), and free trials of a plan ([`trials`]). The policy knows nothing of Discord, NATS or SQL; [`store`] holds the queries.
+//! [`grace`]), free trials of a plan ([`trials`]), and members' self-service ([`self_service`]). The policy knows nothing of Discord, NATS or SQL; [`store`] holds the queries.
 
 pub mod catch_up;
 pub mod dunning;
 pub mod grace;
+pub mod self_service;
 pub mod store;
 pub mod trial_store;
 pub mod trials;
 
 pub use catch_up::CatchUp;
 pub use dunning::DunningPass;
+pub use self_service::{MembershipError, MembershipView};
 
 use std::time::Duration;
 

@@ -201,3 +201,39 @@ pub async fn message_done(
     }
     Ok(())
 }
+
+/// Records a member's cancellation and its reason.
+pub async fn record_cancellation(conn: &mut SqliteConnection, sub: &str, member: &str, reason: &str) -> anyhow::Result<()> {
+    let now = Utc::now();
+    sqlx::query!(
+        "INSERT INTO cancellations (subscription_id, member, reason, requested_at) VALUES (?, ?, ?, ?)",
+        sub,
+        member,
+        reason,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the open cancellation of `sub` resumed.
+pub async fn record_resumed(conn: &mut SqliteConnection, sub: &str) -> anyhow::Result<()> {
+    let now = Utc::now();
+    sqlx::query!("UPDATE cancellations SET resumed_at = ? WHERE subscription_id = ? AND resumed_at IS NULL", now, sub)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Cancellation reasons asked since `from` and not resumed, most frequent first.
+pub async fn cancellation_reasons(conn: &mut SqliteConnection, from: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query!(
+        r#"SELECT reason, COUNT(*) AS "n!: i64" FROM cancellations WHERE requested_at >= ? AND resumed_at IS NULL
+           GROUP BY reason ORDER BY 2 DESC, 1"#,
+        from
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.reason, r.n)).collect())
+}

@@ -115,6 +115,74 @@ pub struct EventPage {
     pub has_more: bool,
 }
 
+/// A subscription as the provider reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionInfo {
+    /// Provider id (`sub_…`).
+    pub id: String,
+    /// `trialing`, `active`, `past_due`, `canceled`, `unpaid`…
+    pub status: String,
+    /// It ends at the end of the current period.
+    pub cancel_at_period_end: bool,
+    /// End of the current period (next payment), Unix time.
+    pub current_period_end: i64,
+    /// End of the trial, if any.
+    pub trial_end: Option<i64>,
+    /// What each period costs, minor units.
+    pub amount: i64,
+    /// Lowercase ISO 4217 code.
+    pub currency: String,
+}
+
+/// Why a member cancels (Stripe's `cancellation_details[feedback]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelFeedback {
+    /// Too expensive.
+    TooExpensive,
+    /// Does not use it.
+    Unused,
+    /// Misses features.
+    MissingFeatures,
+    /// Switched to another service.
+    SwitchedService,
+    /// Quality was too low.
+    LowQuality,
+    /// Too complex.
+    TooComplex,
+    /// Customer service.
+    CustomerService,
+    /// Something else.
+    Other,
+}
+
+impl CancelFeedback {
+    /// Every reason, in the order members are offered them.
+    pub const ALL: [Self; 8] = [
+        Self::TooExpensive,
+        Self::Unused,
+        Self::MissingFeatures,
+        Self::SwitchedService,
+        Self::LowQuality,
+        Self::TooComplex,
+        Self::CustomerService,
+        Self::Other,
+    ];
+
+    /// Stripe's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TooExpensive => "too_expensive",
+            Self::Unused => "unused",
+            Self::MissingFeatures => "missing_features",
+            Self::SwitchedService => "switched_service",
+            Self::LowQuality => "low_quality",
+            Self::TooComplex => "too_complex",
+            Self::CustomerService => "customer_service",
+            Self::Other => "other",
+        }
+    }
+}
+
 /// A created checkout session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -184,4 +252,17 @@ pub trait Payments: Send + Sync {
         created_after: i64,
         starting_after: Option<String>,
     ) -> BoxFuture<'_, Result<EventPage, PaymentError>>;
+    /// A subscription as it stands (`GET /v1/subscriptions/{id}`).
+    fn subscription(&self, id: String) -> BoxFuture<'_, Result<SubscriptionInfo, PaymentError>>;
+    /// Cancels a subscription at the end of its period, with why (`feedback`), or resumes it
+    /// (`cancel` false, no feedback).
+    fn cancel_at_period_end(
+        &self,
+        id: String,
+        cancel: bool,
+        feedback: Option<CancelFeedback>,
+    ) -> BoxFuture<'_, Result<SubscriptionInfo, PaymentError>>;
+    /// A Billing Portal session for a customer (`cus_…`): the link where they manage their
+    /// payment method, invoices and subscription, coming back to `return_url`.
+    fn portal_session(&self, customer: String, return_url: String) -> BoxFuture<'_, Result<String, PaymentError>>;
 }

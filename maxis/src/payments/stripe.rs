@@ -29,9 +29,10 @@ use stripe_core::refund::{CreateRefund, CreateRefundReason};
 use stripe_types::{Currency, List};
 
 mod events;
+mod subscriptions;
 
 use super::{
-    BoxFuture, CustomerRequest, EventPage, Interval, InvoicePayment, Line, Mode, PaymentError, Payments, RefundInfo,
+    BoxFuture, CancelFeedback, CustomerRequest, EventPage, SubscriptionInfo, Interval, InvoicePayment, Line, Mode, PaymentError, Payments, RefundInfo,
     RefundRequest, Session, SessionRequest,
 };
 
@@ -207,6 +208,23 @@ impl Payments for StripePayments {
         starting_after: Option<String>,
     ) -> BoxFuture<'_, Result<EventPage, PaymentError>> {
         Box::pin(self.list_events(created_after, starting_after))
+    }
+
+    fn subscription(&self, id: String) -> BoxFuture<'_, Result<SubscriptionInfo, PaymentError>> {
+        Box::pin(self.get_subscription(id))
+    }
+
+    fn cancel_at_period_end(
+        &self,
+        id: String,
+        cancel: bool,
+        feedback: Option<CancelFeedback>,
+    ) -> BoxFuture<'_, Result<SubscriptionInfo, PaymentError>> {
+        Box::pin(self.set_cancel_at_period_end(id, cancel, feedback))
+    }
+
+    fn portal_session(&self, customer: String, return_url: String) -> BoxFuture<'_, Result<String, PaymentError>> {
+        Box::pin(self.create_portal_session(customer, return_url))
     }
 
     fn create_session(&self, request: SessionRequest) -> BoxFuture<'_, Result<Session, PaymentError>> {

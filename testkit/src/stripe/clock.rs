@@ -121,6 +121,14 @@ impl Inner {
             None => return Ok(subscription_of(stored)?),
             Some(other) => return Err(invalid("cancel_at_period_end", format!("Invalid boolean: {other}"))),
         };
+        let feedbacks = [
+            "customer_service", "low_quality", "missing_features", "other", "switched_service", "too_complex",
+            "too_expensive", "unused",
+        ];
+        if let Some(feedback) = form["cancellation_details"]["feedback"].as_str().filter(|f| !feedbacks.contains(f)) {
+            let message = format!("Invalid cancellation_details[feedback]: {feedback}. Must be one of {}.", feedbacks.join(", "));
+            return Err(invalid("cancellation_details[feedback]", message));
+        }
         let payment = stored.payment.as_mut().ok_or_else(|| invalid("id", "The subscription has no payment"))?;
         if payment.subscription_status == "canceled" {
             let message = "A canceled subscription can only update its cancellation_details and metadata.";
