@@ -255,6 +255,7 @@ mod tests {
             checkouts: 0,
             conversion: 0.0,
             top_products,
+            memberships: None,
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod catch_up;
 pub mod dunning;
+pub mod figures;
 pub mod grace;
 pub mod self_service;
 pub mod store;

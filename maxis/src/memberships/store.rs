@@ -226,12 +226,18 @@ pub async fn record_resumed(conn: &mut SqliteConnection, sub: &str) -> anyhow::R
     Ok(())
 }
 
-/// Cancellation reasons asked since `from` and not resumed, most frequent first.
-pub async fn cancellation_reasons(conn: &mut SqliteConnection, from: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
+/// Cancellation reasons given in `[from, to)` and not resumed, most frequent first.
+pub async fn cancellation_reasons(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<(String, i64)>> {
     let rows = sqlx::query!(
-        r#"SELECT reason, COUNT(*) AS "n!: i64" FROM cancellations WHERE requested_at >= ? AND resumed_at IS NULL
+        r#"SELECT reason, COUNT(*) AS "n!: i64" FROM cancellations
+           WHERE requested_at >= ? AND requested_at < ? AND resumed_at IS NULL
            GROUP BY reason ORDER BY 2 DESC, 1"#,
-        from
+        from,
+        to
     )
     .fetch_all(conn)
     .await?;

@@ -112,14 +112,20 @@ pub async fn convert(conn: &mut SqliteConnection, checkout: &str, at: DateTime<U
     Ok(done.rows_affected() == 1)
 }
 
-/// Trials started and converted since `from`.
-pub async fn counts_since(conn: &mut SqliteConnection, from: DateTime<Utc>) -> anyhow::Result<(i64, i64)> {
+/// Trials started, and trials converted, in `[from, to)`.
+pub async fn counts_between(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<(i64, i64)> {
     let row = sqlx::query!(
-        r#"SELECT COALESCE(SUM(started_at >= ?), 0) AS "started!: i64",
-                  COALESCE(SUM(converted_at >= ?), 0) AS "converted!: i64"
+        r#"SELECT COALESCE(SUM(started_at >= ? AND started_at < ?), 0) AS "started!: i64",
+                  COALESCE(SUM(converted_at >= ? AND converted_at < ?), 0) AS "converted!: i64"
            FROM trials WHERE started_at IS NOT NULL"#,
         from,
-        from
+        to,
+        from,
+        to
     )
     .fetch_one(conn)
     .await?;

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use subjects::params::WhyParams;
-use subjects::results::WhyResult;
+use subjects::params::{AnalyticsParams, Period, WhyParams};
+use subjects::results::{AnalyticsResult, WhyResult};
 use subjects::{Command, Order};
 use testkit::shop::send;
 use testkit::stripe::deliver;
@@ -190,4 +190,42 @@ async fn a_subscription_canceled_during_its_grace_is_lost_at_once_and_the_member
     assert!(!shop.members.holds("7", PRO_ROLE));
     assert_eq!(dms_to(&shop, "7", "has ended", 1).await.len(), 1);
     assert_eq!(outcomes(&shop).await, (0, 1));
+}
+
+#[tokio::test]
+async fn analytics_show_the_members_mrr_churn_and_recovered_renewals_the_test_produced() {
+    let shop = Shop::start().await;
+    subscribed(&shop, "21").await;
+    let lost = subscribed(&shop, "22").await;
+    let recovered = subscribed(&shop, "23").await;
+    let leaving = subscribed(&shop, "24").await;
+
+    renewal_fails(&shop, &recovered).await;
+    assert_eq!(shop.webhook(&shop.stripe.invoice(&recovered, true).unwrap()).await, 200);
+    renewal_fails(&shop, &lost).await;
+    shop.app.commerce.dunning_once(Utc::now() + chrono::Duration::days(8)).await.unwrap();
+
+    let reason = maxis::payments::CancelFeedback::TooExpensive;
+    shop.app.commerce.cancel_membership("24", reason).await.unwrap();
+    assert_eq!(shop.webhook(shop.stripe.events().last().unwrap()).await, 200);
+    let start = shop.stripe.clock(&leaving).unwrap();
+    for event in shop.stripe.advance_clock(&leaving, start + 31 * 24 * 3600).unwrap() {
+        assert_eq!(shop.webhook(&event).await, 200);
+    }
+    shop.settle().await;
+
+    // The grace of 22 ended on the test's clock, 8 days from now: the period reaches past it.
+    let (from, to) = (Utc::now() - chrono::Duration::days(1), Utc::now() + chrono::Duration::days(9));
+    let params = AnalyticsParams { period: Period::Today, from: Some(from), to: Some(to) };
+    let analytics: AnalyticsResult =
+        send(&shop.fleet, "shop1", &Order::new(Command::Analytics(params), "t")).await.result_as().unwrap().unwrap();
+    let figures = analytics.memberships.unwrap();
+    assert_eq!(figures.active.len(), 1);
+    assert_eq!((figures.active[0].product.as_str(), figures.active[0].members), ("pro", 2), "21 and 23 hold Pro");
+    assert_eq!((figures.mrr[0].currency.as_str(), figures.mrr[0].amount), ("eur", 2 * 999));
+    assert_eq!(figures.new, 4);
+    assert_eq!((figures.churned_voluntary, figures.churned_failed, figures.recovered), (1, 1, 1));
+    assert_eq!(figures.cancel_reasons.len(), 1);
+    assert_eq!((figures.cancel_reasons[0].reason.as_str(), figures.cancel_reasons[0].count), ("too_expensive", 1));
+    assert!(!shop.members.holds("22", PRO_ROLE) && !shop.members.holds("24", PRO_ROLE));
 }
