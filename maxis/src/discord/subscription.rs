@@ -73,12 +73,7 @@ fn status_text(v: &MembershipView) -> String {
 }
 
 /// Your membership: status, cancel, resume, manage payment.
-#[poise::command(
-    slash_command,
-    guild_only,
-    subcommands("status", "cancel", "resume", "manage"),
-    subcommand_required
-)]
+#[poise::command(slash_command, guild_only, subcommands("status", "cancel", "resume", "manage"), subcommand_required)]
 pub async fn subscription(_: Context<'_>) -> Result<(), Error> {
     Ok(())
 }

@@ -117,8 +117,14 @@ impl Commerce {
         for d in store::open_ending_before(&mut tx, now + self.memberships.reminder).await? {
             if d.grace_until <= now {
                 store::close(&mut tx, &d.subscription_id, "lost", now).await?;
-                let s = grace::standing("past_due", true, Some(&Dunning { outcome: Some("lost".into()), ..d.clone() }), now);
-                ledger::set_for_subscription(&mut tx, &self.ctx, &d.subscription_id, s.active, &s.state, &s.note).await?;
+                let s = grace::standing(
+                    "past_due",
+                    true,
+                    Some(&Dunning { outcome: Some("lost".into()), ..d.clone() }),
+                    now,
+                );
+                ledger::set_for_subscription(&mut tx, &self.ctx, &d.subscription_id, s.active, &s.state, &s.note)
+                    .await?;
                 self.lost(&mut tx, &d).await?;
                 pass.lost += 1;
             } else if grace::remind_due(&self.memberships, &d, now) {

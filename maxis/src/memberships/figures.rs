@@ -11,7 +11,11 @@ use subjects::results::{MembershipFigures, PlanMembers, ReasonCount, Revenue};
 use super::{store, trial_store};
 
 /// The figures of `[from, to)`.
-pub async fn figures(conn: &mut SqliteConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<MembershipFigures> {
+pub async fn figures(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<MembershipFigures> {
     let live = sqlx::query!(
         r#"SELECT s.member, s.product_id, s.amount, s.currency, s.state, p.interval
            FROM entitlement_sources s LEFT JOIN products p ON p.id = s.product_id

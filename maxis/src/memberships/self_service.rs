@@ -115,8 +115,14 @@ impl Commerce {
         let subscription = payments.cancel_at_period_end(sub.clone(), false, None).await?;
         let mut tx = self.store.begin().await?;
         store::record_resumed(&mut tx, &sub).await?;
-        execute::enqueue(&mut tx, &self.ctx, None, "subscription.resumed", json!({"subscription": sub, "buyer": member}))
-            .await?;
+        execute::enqueue(
+            &mut tx,
+            &self.ctx,
+            None,
+            "subscription.resumed",
+            json!({"subscription": sub, "buyer": member}),
+        )
+        .await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
         self.flush().await;
         Ok(MembershipView { subscription, ..view })

@@ -203,7 +203,12 @@ pub async fn message_done(
 }
 
 /// Records a member's cancellation and its reason.
-pub async fn record_cancellation(conn: &mut SqliteConnection, sub: &str, member: &str, reason: &str) -> anyhow::Result<()> {
+pub async fn record_cancellation(
+    conn: &mut SqliteConnection,
+    sub: &str,
+    member: &str,
+    reason: &str,
+) -> anyhow::Result<()> {
     let now = Utc::now();
     sqlx::query!(
         "INSERT INTO cancellations (subscription_id, member, reason, requested_at) VALUES (?, ?, ?, ?)",

@@ -43,7 +43,13 @@ pub async fn eligible(conn: &mut SqliteConnection, member: &str, product: &str) 
 }
 
 /// Records a trial offered by a checkout.
-pub async fn offer(conn: &mut SqliteConnection, checkout: &str, member: &str, product: &str, days: u32) -> anyhow::Result<()> {
+pub async fn offer(
+    conn: &mut SqliteConnection,
+    checkout: &str,
+    member: &str,
+    product: &str,
+    days: u32,
+) -> anyhow::Result<()> {
     let now = Utc::now();
     sqlx::query!(
         "INSERT INTO trials (checkout_id, member, product_id, days, offered_at) VALUES (?, ?, ?, ?, ?)
@@ -97,9 +103,10 @@ pub async fn of_subscription(conn: &mut SqliteConnection, sub: &str) -> anyhow::
 
 /// Marks the trial of `checkout` warned (false if it was already).
 pub async fn warn(conn: &mut SqliteConnection, checkout: &str, at: DateTime<Utc>) -> anyhow::Result<bool> {
-    let done = sqlx::query!("UPDATE trials SET warned_at = ? WHERE checkout_id = ? AND warned_at IS NULL", at, checkout)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query!("UPDATE trials SET warned_at = ? WHERE checkout_id = ? AND warned_at IS NULL", at, checkout)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

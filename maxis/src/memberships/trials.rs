@@ -44,9 +44,8 @@ impl Commerce {
         let Some(trial) = trial_store::start(tx, &c.id, Utc::now()).await? else { return Ok(None) };
         let Some(ends) = trial.ends_at else { return Ok(None) };
         let product = catalog::get(tx, &trial.product_id).await?;
-        let (plan, price) = product.map_or((trial.product_id.clone(), String::new()), |p| {
-            (p.name.clone(), money(p.price, &p.currency))
-        });
+        let (plan, price) = product
+            .map_or((trial.product_id.clone(), String::new()), |p| (p.name.clone(), money(p.price, &p.currency)));
         let text = format!(
             "Your {}-day free trial of {plan} has started: the role is yours. It becomes a paid membership \
              ({price}) on {} unless you cancel before.",
@@ -84,9 +83,8 @@ impl Commerce {
         }
         let ends = trial_end.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)).or(trial.ends_at);
         let product = catalog::get(tx, &trial.product_id).await?;
-        let (plan, price) = product.map_or((trial.product_id.clone(), String::new()), |p| {
-            (p.name.clone(), money(p.price, &p.currency))
-        });
+        let (plan, price) = product
+            .map_or((trial.product_id.clone(), String::new()), |p| (p.name.clone(), money(p.price, &p.currency)));
         let when = ends.map_or_else(|| "in 3 days".to_owned(), |e| format!("on {}", e.format("%Y-%m-%d")));
         let text = format!(
             "Your free trial of {plan} ends {when}: your membership then continues at {price}. Nothing to do to \

@@ -32,8 +32,8 @@ mod events;
 mod subscriptions;
 
 use super::{
-    BoxFuture, CancelFeedback, CustomerRequest, EventPage, SubscriptionInfo, Interval, InvoicePayment, Line, Mode, PaymentError, Payments, RefundInfo,
-    RefundRequest, Session, SessionRequest,
+    BoxFuture, CancelFeedback, CustomerRequest, EventPage, Interval, InvoicePayment, Line, Mode, PaymentError,
+    Payments, RefundInfo, RefundRequest, Session, SessionRequest, SubscriptionInfo,
 };
 
 /// How long one HTTP attempt may take before it counts as [`PaymentError::Unavailable`].

@@ -90,13 +90,28 @@ async fn subscribed(shop: &Shop, who: &str) -> String {
 /// The DMs to `who` containing `needle`, once the shop's worker or the test sent them.
 async fn dms_to(shop: &Shop, who: &str, needle: &str, expected: usize) -> Vec<String> {
     for _ in 0..100 {
-        let dms: Vec<String> = shop.members.dms.lock().unwrap().iter().filter(|(u, t)| u == who && t.contains(needle)).map(|(_, t)| t.clone()).collect();
+        let dms: Vec<String> = shop
+            .members
+            .dms
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(u, t)| u == who && t.contains(needle))
+            .map(|(_, t)| t.clone())
+            .collect();
         if dms.len() >= expected {
             return dms;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    shop.members.dms.lock().unwrap().iter().filter(|(u, t)| u == who && t.contains(needle)).map(|(_, t)| t.clone()).collect()
+    shop.members
+        .dms
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(u, t)| u == who && t.contains(needle))
+        .map(|(_, t)| t.clone())
+        .collect()
 }
 
 async fn outcomes(shop: &Shop) -> (i64, i64) {
@@ -151,14 +166,16 @@ async fn a_renewal_unpaid_at_the_end_of_grace_is_reminded_once_then_revoked_and_
     let start = Utc::now();
 
     let early = shop.app.commerce.dunning_once(start + chrono::Duration::days(4)).await.unwrap();
-    let due = shop.app.commerce.dunning_once(start + chrono::Duration::days(5) + chrono::Duration::hours(1)).await.unwrap();
+    let due =
+        shop.app.commerce.dunning_once(start + chrono::Duration::days(5) + chrono::Duration::hours(1)).await.unwrap();
     let again = shop.app.commerce.dunning_once(start + chrono::Duration::days(6)).await.unwrap();
     assert_eq!((early.reminded, due.reminded, again.reminded), (0, 1, 0), "one reminder, 2 days before the end");
     let reminders = dms_to(&shop, "7", "Reminder", 1).await;
     assert!(reminders.len() == 1 && reminders[0].contains(&url), "{reminders:?}");
     assert!(shop.members.holds("7", PRO_ROLE), "not before the grace ends");
 
-    let end = shop.app.commerce.dunning_once(start + chrono::Duration::days(7) + chrono::Duration::minutes(1)).await.unwrap();
+    let end =
+        shop.app.commerce.dunning_once(start + chrono::Duration::days(7) + chrono::Duration::minutes(1)).await.unwrap();
     shop.settle().await;
 
     assert_eq!(end.lost, 1);

@@ -64,12 +64,15 @@ impl Inner {
     /// (one created through the API or by a completed Checkout Session).
     pub(super) fn portal_session(&self, form: &Value) -> Result<Value, ApiError> {
         let customer = form["customer"].as_str().ok_or_else(|| missing("customer"))?;
-        let known = self.customers.contains_key(customer) || self.sessions.iter().any(|s| s.session["customer"] == customer);
+        let known =
+            self.customers.contains_key(customer) || self.sessions.iter().any(|s| s.session["customer"] == customer);
         if !known {
             let message = format!("No such customer: '{customer}'");
             return Err(error(StatusCode::BAD_REQUEST, Some("resource_missing"), Some("customer"), message));
         }
-        if let Some(url) = form["return_url"].as_str().filter(|u| !u.starts_with("http://") && !u.starts_with("https://")) {
+        if let Some(url) =
+            form["return_url"].as_str().filter(|u| !u.starts_with("http://") && !u.starts_with("https://"))
+        {
             return Err(invalid("return_url", format!("Not a valid URL: {url}")));
         }
         let id = random_id("bps_", 24);

@@ -58,7 +58,11 @@ impl StripeStandIn {
                     let payment = stored.payment.as_mut().context("not completed")?;
                     payment.trial_warned = true;
                     let status = payment.subscription_status.clone();
-                    let event = super::events::event("customer.subscription.trial_will_end", subscription_object(stored, &status, false)?, None);
+                    let event = super::events::event(
+                        "customer.subscription.trial_will_end",
+                        subscription_object(stored, &status, false)?,
+                        None,
+                    );
                     inner.log_event(&event);
                     events.push(event);
                 }
@@ -68,7 +72,11 @@ impl StripeStandIn {
                         events.push(self.subscription(session_id, "canceled", true)?);
                     } else {
                         events.push(self.invoice(session_id, !declined)?);
-                        events.push(self.subscription(session_id, if declined { "past_due" } else { "active" }, false)?);
+                        events.push(self.subscription(
+                            session_id,
+                            if declined { "past_due" } else { "active" },
+                            false,
+                        )?);
                     }
                 }
                 Next::Nothing => {
@@ -118,15 +126,22 @@ impl Inner {
         let cancel = match form["cancel_at_period_end"].as_str() {
             Some("true") => true,
             Some("false") => false,
-            None => return Ok(subscription_of(stored)?),
+            None => return subscription_of(stored),
             Some(other) => return Err(invalid("cancel_at_period_end", format!("Invalid boolean: {other}"))),
         };
         let feedbacks = [
-            "customer_service", "low_quality", "missing_features", "other", "switched_service", "too_complex",
-            "too_expensive", "unused",
+            "customer_service",
+            "low_quality",
+            "missing_features",
+            "other",
+            "switched_service",
+            "too_complex",
+            "too_expensive",
+            "unused",
         ];
         if let Some(feedback) = form["cancellation_details"]["feedback"].as_str().filter(|f| !feedbacks.contains(f)) {
-            let message = format!("Invalid cancellation_details[feedback]: {feedback}. Must be one of {}.", feedbacks.join(", "));
+            let message =
+                format!("Invalid cancellation_details[feedback]: {feedback}. Must be one of {}.", feedbacks.join(", "));
             return Err(invalid("cancellation_details[feedback]", message));
         }
         let payment = stored.payment.as_mut().ok_or_else(|| invalid("id", "The subscription has no payment"))?;

@@ -26,7 +26,12 @@ impl Inner {
         };
         if !(1..=100).contains(&limit) {
             let message = "This value must be greater than or equal to 1 and less than or equal to 100.";
-            return Err(error(StatusCode::BAD_REQUEST, Some("parameter_invalid_integer"), Some("limit"), message.into()));
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                Some("parameter_invalid_integer"),
+                Some("limit"),
+                message.into(),
+            ));
         }
         let (after, before) = (query["starting_after"].as_str(), query["ending_before"].as_str());
         if after.is_some() && before.is_some() {

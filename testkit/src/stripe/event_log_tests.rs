@@ -25,7 +25,8 @@ fn ids(list: &Value) -> Vec<String> {
 /// Three events: a completion, a partial refund through the API, a dispute.
 async fn three_events(stand_in: &StripeStandIn) -> Vec<String> {
     let (session, intent) = paid_session(stand_in).await;
-    let (status, _) = super::tests::post(stand_in, "v1/refunds", None, &format!("payment_intent={intent}&amount=100")).await;
+    let (status, _) =
+        super::tests::post(stand_in, "v1/refunds", None, &format!("payment_intent={intent}&amount=100")).await;
     assert_eq!(status, 200);
     stand_in.dispute(&session).unwrap();
     stand_in.events().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect()

@@ -344,7 +344,8 @@ impl StripeStandIn {
             if !first {
                 payment.invoice = random_id("in_", 24);
             }
-            let amount = if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan_amount_of(&stored.form) };
+            let amount =
+                if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan_amount_of(&stored.form) };
             if paid && !first {
                 payment.renewals.push(InvoiceCharge {
                     invoice: payment.invoice.clone(),

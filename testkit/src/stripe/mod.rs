@@ -469,7 +469,8 @@ impl Inner {
         if !trial.is_null() {
             let days = int(trial).ok_or_else(|| invalid("subscription_data[trial_period_days]", "Invalid integer."))?;
             if !(1..=730).contains(&days) {
-                let message = "The trial period must be between 1 and 730 days (`subscription_data[trial_period_days]`).";
+                let message =
+                    "The trial period must be between 1 and 730 days (`subscription_data[trial_period_days]`).";
                 return Err(invalid("subscription_data[trial_period_days]", message));
             }
             total -= events::plan_amount_of(form);

@@ -131,7 +131,7 @@ async fn async_stripe_parses_the_answers() {
         metadata: vec![("shop".into(), "shop1".into())],
         customer: None,
         shipping_countries: vec![],
-            trial_days: None,
+        trial_days: None,
     };
     let plan = vec![line("Gold", Some(maxis::payments::Interval::Month))];
     let session = payments.create_session(request("k1", Mode::Subscription, plan)).await.unwrap();

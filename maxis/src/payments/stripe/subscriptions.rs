@@ -61,8 +61,10 @@ impl StripePayments {
         cancel: bool,
         feedback: Option<CancelFeedback>,
     ) -> Result<SubscriptionInfo, PaymentError> {
-        let form =
-            Cancel { cancel_at_period_end: cancel, cancellation_details: feedback.map(|f| Feedback { feedback: f.as_str() }) };
+        let form = Cancel {
+            cancel_at_period_end: cancel,
+            cancellation_details: feedback.map(|f| Feedback { feedback: f.as_str() }),
+        };
         let sub: stripe_shared::Subscription = RequestBuilder::new(StripeMethod::Post, format!("/subscriptions/{id}"))
             .form(&form)
             .customize()
@@ -72,7 +74,11 @@ impl StripePayments {
         Ok(info(sub))
     }
 
-    pub(super) async fn create_portal_session(&self, customer: String, return_url: String) -> Result<String, PaymentError> {
+    pub(super) async fn create_portal_session(
+        &self,
+        customer: String,
+        return_url: String,
+    ) -> Result<String, PaymentError> {
         let session: PortalSession = RequestBuilder::new(StripeMethod::Post, "/billing_portal/sessions")
             .form(&Portal { customer: &customer, return_url: &return_url })
             .customize()
