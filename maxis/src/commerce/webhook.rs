@@ -356,6 +356,10 @@ impl Commerce {
         created: i64,
     ) -> anyhow::Result<Handled> {
         let status = if deleted { "canceled" } else { sub.status.as_str() };
+        if !deleted {
+            let feedback = sub.cancellation_details.as_ref().and_then(|d| d.feedback.as_ref()).map(|f| f.as_str());
+            self.cancellation_seen(tx, sub.id.as_str(), sub.cancel_at_period_end, feedback).await?;
+        }
         if matches!(status, "unpaid" | "canceled" | "incomplete_expired") {
             self.subscription_lost(tx, sub.id.as_str()).await?;
         }

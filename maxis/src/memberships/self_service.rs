@@ -140,3 +140,24 @@ impl Commerce {
         Ok(payments.portal_session(customer, self.settings.success_url.clone()).await?)
     }
 }
+
+impl Commerce {
+    /// A subscription event says whether `sub` ends at its period's end: a cancellation made
+    /// elsewhere (the Billing Portal, the Dashboard) is recorded as voluntary too, with Stripe's
+    /// feedback (`other` without one); turned back off, it is resumed.
+    pub(crate) async fn cancellation_seen(
+        &self,
+        tx: &mut crate::store::Tx,
+        sub: &str,
+        cancel_at_period_end: bool,
+        feedback: Option<&str>,
+    ) -> anyhow::Result<()> {
+        if !cancel_at_period_end {
+            return store::record_resumed(tx, sub).await;
+        }
+        let Some(c) = checkouts::by_subscription(tx, sub).await?.into_iter().find(|c| c.status == "paid") else {
+            return Ok(());
+        };
+        store::record_cancellation(tx, sub, &c.buyer, feedback.unwrap_or("other")).await
+    }
+}

@@ -202,7 +202,7 @@ pub async fn message_done(
     Ok(())
 }
 
-/// Records a member's cancellation and its reason.
+/// Records a member's cancellation and its reason, unless one is open (not resumed) already.
 pub async fn record_cancellation(
     conn: &mut SqliteConnection,
     sub: &str,
@@ -211,11 +211,14 @@ pub async fn record_cancellation(
 ) -> anyhow::Result<()> {
     let now = Utc::now();
     sqlx::query!(
-        "INSERT INTO cancellations (subscription_id, member, reason, requested_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO cancellations (subscription_id, member, reason, requested_at)
+         SELECT ?, ?, ?, ? WHERE NOT EXISTS
+           (SELECT 1 FROM cancellations WHERE subscription_id = ? AND resumed_at IS NULL)",
         sub,
         member,
         reason,
-        now
+        now,
+        sub
     )
     .execute(conn)
     .await?;

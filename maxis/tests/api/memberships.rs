@@ -145,8 +145,11 @@ async fn a_failed_renewal_keeps_the_role_sends_the_payment_link_and_a_payment_in
     let w = why(&shop, "7").await;
     assert!(w.roles[0].should_hold && w.roles[0].sources[0].state == "grace", "{w:?}");
 
-    // Stripe retries the card and it goes through.
-    assert_eq!(shop.webhook(&shop.stripe.invoice(&session, true).unwrap()).await, 200);
+    // Stripe retries the card on the same invoice and it goes through.
+    let paid = shop.stripe.retry_invoice(&session, true).unwrap();
+    assert_eq!(paid["data"]["object"]["attempt_count"], 2);
+    assert_eq!(paid["data"]["object"]["hosted_invoice_url"].as_str(), Some(url.as_str()), "the same invoice");
+    assert_eq!(shop.webhook(&paid).await, 200);
     shop.settle().await;
     let later = shop.app.commerce.dunning_once(Utc::now() + chrono::Duration::days(8)).await.unwrap();
 
@@ -218,7 +221,7 @@ async fn analytics_show_the_members_mrr_churn_and_recovered_renewals_the_test_pr
     let leaving = subscribed(&shop, "24").await;
 
     renewal_fails(&shop, &recovered).await;
-    assert_eq!(shop.webhook(&shop.stripe.invoice(&recovered, true).unwrap()).await, 200);
+    assert_eq!(shop.webhook(&shop.stripe.retry_invoice(&recovered, true).unwrap()).await, 200);
     renewal_fails(&shop, &lost).await;
     shop.app.commerce.dunning_once(Utc::now() + chrono::Duration::days(8)).await.unwrap();
 
@@ -245,4 +248,33 @@ async fn analytics_show_the_members_mrr_churn_and_recovered_renewals_the_test_pr
     assert_eq!(figures.cancel_reasons.len(), 1);
     assert_eq!((figures.cancel_reasons[0].reason.as_str(), figures.cancel_reasons[0].count), ("too_expensive", 1));
     assert!(!shop.members.holds("22", PRO_ROLE) && !shop.members.holds("24", PRO_ROLE));
+}
+
+#[tokio::test]
+async fn a_cancellation_made_in_the_billing_portal_counts_as_voluntary_churn_with_its_feedback() {
+    let shop = Shop::start().await;
+    let session = subscribed(&shop, "31").await;
+    let sub = shop.stripe.session(&session).unwrap()["subscription"].as_str().unwrap().to_owned();
+
+    // The member cancels in Stripe's Billing Portal: Stripe updates the subscription itself.
+    let portal =
+        maxis::payments::stripe::StripePayments::new(crate::commerce::KEY, Some(&shop.stripe.base_url())).unwrap();
+    let feedback = maxis::payments::CancelFeedback::Unused;
+    maxis::payments::Payments::cancel_at_period_end(&portal, sub, true, Some(feedback)).await.unwrap();
+    assert_eq!(shop.webhook(shop.stripe.events().last().unwrap()).await, 200);
+    shop.settle().await;
+    assert!(shop.members.holds("31", PRO_ROLE), "the role stays until the period ends");
+    let start = shop.stripe.clock(&session).unwrap();
+    for event in shop.stripe.advance_clock(&session, start + 31 * 24 * 3600).unwrap() {
+        assert_eq!(shop.webhook(&event).await, 200);
+    }
+    shop.settle().await;
+
+    assert!(!shop.members.holds("31", PRO_ROLE));
+    let figures = shop.analytics().await.memberships.unwrap();
+    assert_eq!((figures.churned_voluntary, figures.churned_failed), (1, 0));
+    assert_eq!(
+        figures.cancel_reasons.iter().map(|r| (r.reason.as_str(), r.count)).collect::<Vec<_>>(),
+        [("unused", 1)]
+    );
 }

@@ -150,6 +150,8 @@ impl Inner {
             return Err(error(StatusCode::BAD_REQUEST, Some("resource_missing"), None, message.into()));
         }
         let before = std::mem::replace(&mut payment.cancel_at_period_end, cancel);
+        payment.feedback =
+            if cancel { form["cancellation_details"]["feedback"].as_str().map(str::to_owned) } else { None };
         let object = subscription_of(stored)?;
         if before != cancel {
             let previous = json!({"cancel_at_period_end": before});

@@ -115,3 +115,36 @@ async fn billing_portal_sessions_need_a_known_customer() {
     assert_eq!(post(&stand_in, "v1/billing_portal/sessions", None, "customer=cus_nope").await.0, 400);
     assert_eq!(post(&stand_in, "v1/billing_portal/sessions", None, "").await.0, 400);
 }
+
+#[tokio::test]
+async fn a_failed_renewal_is_retried_on_the_same_invoice_and_its_payment_is_listed() {
+    let stand_in = StripeStandIn::start(KEY).await.unwrap();
+    let id = session(&stand_in, "").await;
+    stand_in.complete(&id, true).unwrap();
+    stand_in.invoice(&id, true).unwrap();
+    let failed = stand_in.invoice(&id, false).unwrap();
+    let invoice = failed["data"]["object"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (&failed["data"]["object"]["status"], &failed["data"]["object"]["attempt_count"]),
+        (&"open".into(), &1.into())
+    );
+
+    let again = stand_in.retry_invoice(&id, false).unwrap();
+    assert_eq!(
+        (again["data"]["object"]["id"].as_str(), &again["data"]["object"]["attempt_count"]),
+        (Some(invoice.as_str()), &2.into())
+    );
+    let paid = stand_in.retry_invoice(&id, true).unwrap();
+    assert_eq!(paid["type"], "invoice.paid");
+    assert_eq!(
+        (paid["data"]["object"]["id"].as_str(), &paid["data"]["object"]["amount_paid"]),
+        (Some(invoice.as_str()), &999.into())
+    );
+    assert!(matches!(typed(&paid), EventObject::InvoicePaid(_)));
+    assert!(stand_in.retry_invoice(&id, true).is_err(), "a paid invoice is not retried");
+    let auth = format!("Bearer {KEY}");
+    let url = format!("{}v1/invoice_payments?invoice={invoice}", stand_in.base_url());
+    let (_, body) = super::webhook::http("GET", &url, &[("Authorization", &auth)], "").await.unwrap();
+    let payments: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(payments["data"].as_array().unwrap().len(), 1, "{payments}");
+}

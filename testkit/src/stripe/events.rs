@@ -98,6 +98,7 @@ pub(super) fn subscription_object(stored: &Stored, status: &str, ended: bool) ->
         metadata: metadata(&stored.form["subscription_data"]["metadata"]),
         trial: payment.trial_end.map(|end| (payment.created, end)),
         cancel_at_period_end: payment.cancel_at_period_end,
+        feedback: payment.feedback.as_deref(),
     }))
 }
 
@@ -184,6 +185,8 @@ impl StripeStandIn {
                 customer: None,
                 renewals: Vec::new(),
                 invoices: 0,
+                attempts: 0,
+                latest_paid: false,
                 invoice: random_id("in_", 24),
                 item: random_id("si_", 14),
                 subscription_status: match (paid, trial_days) {
@@ -198,6 +201,7 @@ impl StripeStandIn {
                 trial_warned: false,
                 declines: false,
                 cancel_at_period_end: false,
+                feedback: None,
             };
             session["status"] = "complete".into();
             // A trial is paid later: nothing is due at checkout.
@@ -346,6 +350,7 @@ impl StripeStandIn {
             }
             let amount =
                 if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan_amount_of(&stored.form) };
+            (payment.attempts, payment.latest_paid) = (1, paid);
             if paid && !first {
                 payment.renewals.push(InvoiceCharge {
                     invoice: payment.invoice.clone(),
@@ -372,6 +377,50 @@ impl StripeStandIn {
                 first,
                 currency: &session["currency"],
                 period: (start, end),
+                attempts: payment.attempts,
+            });
+            Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
+        })
+    }
+
+    /// Stripe retries the latest renewal invoice, which failed: the same invoice, one more
+    /// attempt, paid this time (by a payment intent and charge of its own) or failed again.
+    /// Returns `invoice.paid` or `invoice.payment_failed`.
+    pub fn retry_invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
+        self.with_event(session_id, |stored| {
+            let period = period(stored);
+            let amount = plan_amount_of(&stored.form);
+            let session = &stored.session;
+            let payment = stored.payment.as_mut().context("no payment")?;
+            ensure!(
+                payment.invoices >= 2 && !payment.latest_paid,
+                "session {session_id} has no failed renewal to retry"
+            );
+            payment.attempts += 1;
+            payment.latest_paid = paid;
+            if paid {
+                payment.renewals.push(InvoiceCharge {
+                    invoice: payment.invoice.clone(),
+                    payment_intent: random_id("pi_", 24),
+                    charge: random_id("ch_", 24),
+                    amount,
+                    refunded: 0,
+                    disputed: false,
+                    created: now(),
+                });
+            }
+            let start = period_start(payment, period, payment.invoices);
+            let invoice = objects::invoice(&InvoiceShape {
+                id: &payment.invoice,
+                subscription: &session["subscription"],
+                subscription_metadata: metadata(&stored.form["subscription_data"]["metadata"]),
+                customer: &session["customer"],
+                amount,
+                paid,
+                first: false,
+                currency: &session["currency"],
+                period: (start, start + period),
+                attempts: payment.attempts,
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })

@@ -102,6 +102,9 @@ struct Payment {
     /// Invoices so far, and the latest one.
     invoices: u32,
     invoice: String,
+    /// Payment attempts of the latest invoice, and whether it is paid.
+    attempts: u32,
+    latest_paid: bool,
     /// The subscription item.
     item: String,
     subscription_status: String,
@@ -116,6 +119,8 @@ struct Payment {
     declines: bool,
     /// The subscription ends at the end of the current period.
     cancel_at_period_end: bool,
+    /// `cancellation_details[feedback]` of the cancellation.
+    feedback: Option<String>,
 }
 
 /// A paid renewal invoice and its charge.
