@@ -13,29 +13,29 @@ use testkit::TestFleet;
 
 const KEY: &str = "sk_test_discord";
 const WEBHOOK_SECRET: &str = "whsec_test_discord";
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 /// Discord's rule: an interaction not answered (or deferred) within 3 s fails for the member.
-const THREE_SECONDS: Duration = Duration::from_secs(3);
+pub(crate) const THREE_SECONDS: Duration = Duration::from_secs(3);
 
-struct Guild {
-    discord: FakeDiscord,
-    bot: Bot,
-    fleet: TestFleet,
-    stripe: StripeStandIn,
-    app: TestApp,
-    pro_role: u64,
+pub(crate) struct Guild {
+    pub(crate) discord: FakeDiscord,
+    pub(crate) bot: Bot,
+    pub(crate) fleet: TestFleet,
+    pub(crate) stripe: StripeStandIn,
+    pub(crate) app: TestApp,
+    pub(crate) pro_role: u64,
     vip_role: u64,
     shop_channel: u64,
     admin_channel: u64,
     admin: u64,
-    buyer: u64,
+    pub(crate) buyer: u64,
     _dir: tempfile::TempDir,
 }
 
 impl Guild {
     /// A guild with a Maxis bot (role position 10), a Pro role below it, a VIP role above it, an
     /// admin and a buyer; the shop sells both plans and runs connected to the fake Discord.
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let discord = FakeDiscord::start().await;
         let bot = discord.add_bot("Maxis");
         let pro_role = discord.add_role("Pro", 2);
@@ -93,7 +93,7 @@ impl Guild {
         }
     }
 
-    async fn slash(&self, user: u64, name: &str, options: Value) -> fake_discord::Interaction {
+    pub(crate) async fn slash(&self, user: u64, name: &str, options: Value) -> fake_discord::Interaction {
         self.discord.slash_command(&self.bot, user, self.shop_channel, name, options).await
     }
 
@@ -114,7 +114,7 @@ impl Guild {
         assert_eq!(status, 200);
     }
 
-    async fn wait_for_role(&self, user: u64, role: u64) {
+    pub(crate) async fn wait_for_role(&self, user: u64, role: u64) {
         for _ in 0..200 {
             if self.discord.member_roles(user).contains(&role) {
                 return;
@@ -125,7 +125,7 @@ impl Guild {
     }
 }
 
-fn sub(name: &str, options: Value) -> Value {
+pub(crate) fn sub(name: &str, options: Value) -> Value {
     json!([{"name": name, "options": options}])
 }
 
@@ -480,7 +480,7 @@ async fn a_paid_role_removed_by_hand_or_lost_by_leaving_comes_back_and_admin_why
 
 impl Guild {
     /// `member` checks out the Pro plan and pays its session and first invoice; returns the session.
-    async fn subscribe_to_pro(&self, member: u64) -> String {
+    pub(crate) async fn subscribe_to_pro(&self, member: u64) -> String {
         self.app.commerce.set_cart(&member.to_string(), "pro", 1).await.unwrap();
         self.app.commerce.checkout(&member.to_string(), None).await.unwrap();
         let session = self.stripe.sessions().last().unwrap()["id"].as_str().unwrap().to_owned();
@@ -489,12 +489,12 @@ impl Guild {
         session
     }
 
-    async fn webhook(&self, event: &Value) {
+    pub(crate) async fn webhook(&self, event: &Value) {
         let url = format!("http://{}/stripe/webhook", self.app.http);
         assert_eq!(deliver(&url, event, WEBHOOK_SECRET).await.unwrap().0, 200);
     }
 
-    async fn wait_without_role(&self, user: u64, role: u64) {
+    pub(crate) async fn wait_without_role(&self, user: u64, role: u64) {
         for _ in 0..200 {
             if !self.discord.member_roles(user).contains(&role) {
                 return;
@@ -543,62 +543,4 @@ async fn two_subscriptions_to_one_plan_one_refunded_keep_the_role_in_discord_bot
     g.webhook(&refund(&second)).await;
     g.wait_without_role(g.buyer, g.pro_role).await;
     assert_eq!(deletes(&g), 1, "one DELETE, once");
-}
-
-impl Guild {
-    /// `user` runs `/subscription <action>` and reads the private answer.
-    async fn subscription(&self, user: u64, action: &str, options: Value) -> Message {
-        let interaction = self.slash(user, "subscription", sub(action, options)).await;
-        let response = interaction.response(WAIT).await.unwrap();
-        assert!(response.elapsed < THREE_SECONDS, "/subscription {action} answered in {:?}", response.elapsed);
-        let message = interaction.final_message(WAIT).await.unwrap();
-        assert_eq!(message.flags & 64, 64, "/subscription {action} is the member's alone");
-        message
-    }
-}
-
-#[tokio::test]
-async fn a_member_reads_cancels_with_a_reason_resumes_manages_and_a_cancel_ends_the_role_at_the_period_end() {
-    let g = Guild::start().await;
-    let none = g.subscription(g.buyer, "status", json!([])).await;
-    assert!(none.content.contains("no membership"), "{}", none.content);
-    let session = g.subscribe_to_pro(g.buyer).await;
-    g.wait_for_role(g.buyer, g.pro_role).await;
-
-    let status = g.subscription(g.buyer, "status", json!([])).await.content;
-    assert!(status.contains("Pro") && status.contains("Next payment: 9.99 EUR"), "{status}");
-
-    // Reason 0 of the picker: "Too expensive".
-    let canceled = g.subscription(g.buyer, "cancel", json!([{"name": "reason", "type": 4, "value": 0}])).await;
-    assert!(canceled.content.contains("ends on"), "{}", canceled.content);
-    let sub_id = g.stripe.session(&session).unwrap()["subscription"].as_str().unwrap().to_owned();
-    let update = g.stripe.requests().into_iter().rfind(|r| r.path == format!("/v1/subscriptions/{sub_id}")).unwrap();
-    assert_eq!(update.form["cancel_at_period_end"], "true");
-    assert_eq!(update.form["cancellation_details"]["feedback"], "too_expensive");
-    g.webhook(g.stripe.events().last().unwrap()).await;
-    let again = g.subscription(g.buyer, "cancel", json!([{"name": "reason", "type": 4, "value": 1}])).await;
-    assert!(again.content.contains("already ends"), "{}", again.content);
-    assert!(g.subscription(g.buyer, "status", json!([])).await.content.contains("Ends on"));
-
-    let resumed = g.subscription(g.buyer, "resume", json!([])).await;
-    assert!(resumed.content.contains("resumed"), "{}", resumed.content);
-    g.webhook(g.stripe.events().last().unwrap()).await;
-    let manage = g.subscription(g.buyer, "manage", json!([])).await;
-    assert!(manage.content.contains(&format!("{}portal/bps_", g.stripe.base_url())), "{}", manage.content);
-    let events = testkit::shop::events(&g.fleet).await;
-    let asked = events.iter().find(|e| e.kind.as_ref() == "subscription.cancel_requested").unwrap();
-    assert_eq!(asked.data["reason"], "too_expensive");
-
-    // Cancel for good: the role stays until the period ends, and goes then.
-    g.subscription(g.buyer, "cancel", json!([{"name": "reason", "type": 4, "value": 1}])).await;
-    g.webhook(g.stripe.events().last().unwrap()).await;
-    let start = g.stripe.clock(&session).unwrap();
-    assert!(g.stripe.advance_clock(&session, start + 29 * 24 * 3600).unwrap().is_empty());
-    g.app.commerce.fulfil_once().await.unwrap();
-    assert!(g.discord.member_roles(g.buyer).contains(&g.pro_role), "not before the period ends");
-    for event in g.stripe.advance_clock(&session, start + 31 * 24 * 3600).unwrap() {
-        assert_eq!(event["type"], "customer.subscription.deleted");
-        g.webhook(&event).await;
-    }
-    g.wait_without_role(g.buyer, g.pro_role).await;
 }
