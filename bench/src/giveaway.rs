@@ -27,7 +27,7 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
         winners: 10,
         duration_secs: 3600,
         trigger: GiveawayTrigger::Now,
-        channel: None,
+        channel: Some("1574000000000000001".into()),
         requirements: Default::default(),
         bonus: vec![],
     };

@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::commerce::webhook::WebhookError;
 use crate::commerce::Commerce;
 use crate::metrics::Metrics;
+use crate::storage::{Condition, Storage};
 use crate::store::Store;
 
 /// What the handlers read.
@@ -34,6 +35,8 @@ pub struct HttpState {
     pub consumer: PullConsumer,
     /// Commerce, for Stripe webhooks.
     pub commerce: Commerce,
+    /// Storage: degraded while the database cannot commit.
+    pub storage: Storage,
 }
 
 /// Binds `listen` and returns the bound address and the server future.
@@ -57,12 +60,19 @@ pub async fn serve(
 async fn healthz(State(s): State<HttpState>) -> impl IntoResponse {
     let nats = s.client.connection_state() == async_nats::connection::State::Connected;
     // The database must commit, not only answer a read: a read-only file or a full disk reads.
-    let committed = crate::store::health::can_commit(&s.store).await;
+    // A degraded shop holds its orders even when a write passes now (until the watchdog agrees).
+    let committed = match s.storage.condition() {
+        Condition::Degraded { fault, reason, .. } => Err((Some(fault), reason)),
+        Condition::Healthy => crate::store::health::can_commit(&s.store)
+            .await
+            .map_err(|e| (crate::storage::fault::classify(&e), subjects::limits::clip(&format!("{e:#}"), 200))),
+    };
     let db = committed.is_ok();
     let status = if nats && db { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let mut body = json!({ "shop": s.shop, "nats": nats, "database": db, "version": crate::VERSION });
-    if let Err(e) = committed {
-        body["database_error"] = json!(subjects::limits::clip(&format!("{e:#}"), 200));
+    if let Err((fault, reason)) = committed {
+        body["database_error"] = json!(reason);
+        body["storage_fault"] = json!(fault);
     }
     (status, Json(body))
 }

@@ -1,7 +1,11 @@
 //! Maxis, the shop bot: one instance per shop. It executes the orders Shellia sends over NATS
 //! JetStream, exactly once in effect, answers each one and publishes events.
 //!
-//! Layout: [`domain`] (no Discord, NATS or SQL), [`store`] (SQLite via sqlx), [`bus`] (NATS), [`discord`] (serenity/poise),
+//! Layout, one folder per capability, each with its service, store queries and order handlers:
+//! [`commerce`] (cart, checkout, Stripe webhooks, refunds), [`entitlements`] (roles follow the money),
+//! [`engagement`] (giveaways, preorders), [`marketing`] (promotions, codes, announcements).
+//! Around them: [`domain`] (rules without Discord, NATS or SQL), [`store`] (the shop's SQLite and
+//! the shared tables), [`actions`] (dispatch of orders), [`bus`] (NATS), [`discord`] (serenity/poise),
 //! [`execute`] (one order → one transaction), [`startup`] (wiring), [`configuration`].
 
 pub mod actions;
@@ -21,6 +25,7 @@ pub mod memberships;
 pub mod metrics;
 pub mod payments;
 pub mod startup;
+pub mod storage;
 pub mod store;
 pub mod telemetry;
 pub mod timers;

@@ -45,6 +45,7 @@ pub struct Metrics {
     reconciliation_lag: Gauge<f64, std::sync::atomic::AtomicU64>,
     deliveries_pending: Gauge,
     deliveries_blocked: Gauge,
+    storage_degraded: Gauge,
     /// Members paid for and not yet given their role, with when the payment's webhook arrived.
     paid: Mutex<HashMap<String, Instant>>,
 }
@@ -70,6 +71,7 @@ impl Default for Metrics {
             reconciliation_lag: Gauge::default(),
             deliveries_pending: Gauge::default(),
             deliveries_blocked: Gauge::default(),
+            storage_degraded: Gauge::default(),
             paid: Mutex::default(),
             registry: Registry::default(),
         };
@@ -121,6 +123,11 @@ impl Default for Metrics {
             "Roles Discord refused for a reason only an admin can fix (50013)",
             this.deliveries_blocked.clone(),
         );
+        registry.register(
+            "storage_degraded",
+            "1 while the shop cannot commit to its database (orders held), else 0",
+            this.storage_degraded.clone(),
+        );
         Self { registry, ..this }
     }
 }
@@ -137,6 +144,11 @@ pub struct Deliveries {
 }
 
 impl Metrics {
+    /// The gauge that says whether storage is degraded (`maxis_storage_degraded`).
+    pub fn storage_degraded(&self) -> Gauge {
+        self.storage_degraded.clone()
+    }
+
     /// Counts one handled order.
     pub fn observe(&self, action: &str, outcome: &str, seconds: f64) {
         self.orders.get_or_create(&OrderLabels { action: action.to_owned(), outcome: outcome.to_owned() }).inc();

@@ -25,6 +25,7 @@ use crate::members::{Headless, Members};
 use crate::metrics::Metrics;
 use crate::payments::stripe::StripePayments;
 use crate::payments::Payments;
+use crate::storage::Storage;
 use crate::store::catalog;
 use crate::store::Store;
 use crate::timers;
@@ -106,10 +107,14 @@ impl Application {
         let ctx = ShopContext { id, groups, uptime: Uptime::now() };
         let proof = discovery::Proof::sign(seed.expose_secret(), &ctx)?;
         let metrics = Arc::new(Metrics::default());
+        let publisher = Publisher::new(client.clone()).counting_dead(metrics.outbox_dead());
+        let storage =
+            Storage::new(store.clone(), ctx.clone(), publisher.clone(), members.clone(), metrics.storage_degraded());
         let handler = OrderHandler {
             ctx,
             store,
-            publisher: Publisher::new(client.clone()).counting_dead(metrics.outbox_dead()),
+            publisher,
+            storage,
             trusted: trusted.into(),
             redelivery,
             signals: Signals::default(),
@@ -208,6 +213,7 @@ impl Application {
             client: client.clone(),
             consumer: consumer.clone(),
             commerce: commerce.clone(),
+            storage: handler.storage.clone(),
         };
         let (addr, server) = http::serve(&listen, state, stopped()).await?;
         tracing::info!(shop = %ctx.id, http = %addr, "HTTP server listening (/healthz, /metrics)");
@@ -221,6 +227,7 @@ impl Application {
             stopped(),
         ));
         let worker = tokio::spawn(commerce.clone().run_worker(stopped()));
+        let storage = tokio::spawn(crate::storage::run(handler.storage.clone(), stopped()));
         let watch =
             tokio::spawn(crate::bus::watch::run(handler.clone(), client.clone(), handler.metrics.foreign_events()));
         let discord = discord.map(|(config, port)| {
@@ -251,6 +258,7 @@ impl Application {
         let _ = stop_tx.send(true);
         let _ = clock.await;
         let _ = worker.await;
+        let _ = storage.await;
         if let Some(discord) = discord {
             let _ = discord.await;
         }

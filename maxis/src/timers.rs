@@ -12,11 +12,13 @@ use tokio::sync::Notify;
 
 use crate::bus::{OrderHandler, Publisher};
 use crate::domain::promo;
-use crate::engagement;
+use crate::engagement::giveaways as engagement;
+use crate::engagement::giveaways::store as giveaways;
+use crate::engagement::preorders::store as preorders;
 use crate::execute;
 use crate::execute::ShopContext;
+use crate::marketing::store::promos;
 use crate::store::Store;
-use crate::store::{giveaways, preorders, promos};
 
 /// Applies every change due at `now`, publishes the events, and returns the next due instant.
 pub async fn run_due(handler: &OrderHandler, now: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>> {
@@ -45,7 +47,7 @@ pub async fn apply_due(store: &Store, ctx: &ShopContext, now: DateTime<Utc>) -> 
         engagement::end(&mut tx, ctx, &g).await?;
     }
     for p in preorders::due(&mut tx, now).await? {
-        crate::commerce::preorder::release(&mut tx, ctx, &p.product).await?;
+        crate::engagement::preorders::release(&mut tx, ctx, &p.product).await?;
     }
     let next = [
         promos::next_change(&mut tx).await?,

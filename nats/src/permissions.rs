@@ -46,6 +46,10 @@ pub fn of(identity: &Identity) -> Permissions {
                     subject::events_all(),
                     // Shops joining or leaving: keeps its list of the shops' consumers current.
                     api::consumer_advisories(CONTROL_STREAM),
+                    // Consumers created on the events stream: one pushing anywhere but a
+                    // reader's own inbox is deleted (the server does not check where a push
+                    // consumer delivers).
+                    api::consumer_created_advisories(EVENTS_STREAM),
                     inbox,
                 ],
                 allow_responses: false,
@@ -95,4 +99,45 @@ fn event_reader() -> Vec<String> {
         api::consumer_info(EVENTS_STREAM, "*"),
         api::consumer_delete_any(EVENTS_STREAM),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use subjects::{Name, ShopId};
+
+    use super::*;
+    use crate::fleet::ShopSpec;
+
+    /// Each identity's subjects with its name as a placeholder (`<shop>`, `<name>`).
+    fn documented() -> Vec<(&'static str, Permissions)> {
+        let shop = ShopSpec { id: ShopId::parse("shopid").unwrap(), groups: vec![] };
+        let placeholders = |p: Permissions| Permissions {
+            publish: p.publish.iter().map(|s| s.replace("shopid", "<shop>").replace("somename", "<name>")).collect(),
+            subscribe: p
+                .subscribe
+                .iter()
+                .map(|s| s.replace("shopid", "<shop>").replace("somename", "<name>"))
+                .collect(),
+            allow_responses: p.allow_responses,
+        };
+        vec![
+            ("shop", placeholders(of(&Identity::Shop(shop)))),
+            ("shellia", placeholders(of(&Identity::Shellia(Name::parse("somename").unwrap())))),
+            ("ops", placeholders(of(&Identity::Ops(Name::parse("somename").unwrap())))),
+            ("provisioner", placeholders(of(&Identity::Provisioner))),
+        ]
+    }
+
+    #[test]
+    fn the_protocol_documents_every_subject_each_identity_may_use() {
+        let readme = include_str!("../../subjects/README.md");
+        let section = &readme[readme.find("### Exact subjects per identity").expect("the section exists")..];
+        for (who, p) in documented() {
+            let row = section.lines().find(|l| l.starts_with(&format!("| {who} |"))).unwrap_or_else(|| panic!("{who}"));
+            for subject in p.publish.iter().chain(&p.subscribe) {
+                assert!(row.contains(&format!("`{subject}`")), "{who}: `{subject}` is not documented");
+            }
+            assert_eq!(row.contains("allow_responses"), p.allow_responses, "{who}: allow_responses");
+        }
+    }
 }

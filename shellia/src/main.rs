@@ -193,6 +193,9 @@ async fn run() -> anyhow::Result<()> {
     let seed = settings.nats_seed()?;
     let fleet =
         FleetClient::connect(&settings.nats.url, settings.identity()?, seed).await?.with_ttl(settings.order_ttl());
+    if matches!(cli.command, Cmd::Console | Cmd::Discord) {
+        fleet.guard_event_consumers().await?;
+    }
     match cli.command {
         Cmd::Send { target, action, mut params, json, timeout, chart } => {
             if chart.is_some() {

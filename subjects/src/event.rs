@@ -56,6 +56,12 @@ impl EventKind {
     /// Events the shop did not send arrived on its subjects: its credential is used elsewhere
     /// (data: [`CredentialMisused`]).
     pub const CREDENTIAL_MISUSED: &'static str = "credential.misused";
+    /// The shop cannot write its database (read-only, disk full, I/O error): orders wait,
+    /// unacknowledged, until it can (data: [`ShopDegraded`]).
+    pub const SHOP_DEGRADED: &'static str = "shop.degraded";
+    /// The shop can write its database again and executes the orders that waited (data:
+    /// [`ShopRecovered`]).
+    pub const SHOP_RECOVERED: &'static str = "shop.recovered";
 
     /// Validates a kind.
     pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
@@ -238,4 +244,40 @@ pub struct CredentialMisused {
     pub foreign_bytes: u64,
     /// When the first one was seen.
     pub since: DateTime<Utc>,
+}
+
+/// What a shop's storage failure looks like from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageFault {
+    /// The database file (or its directory) cannot be written.
+    ReadOnly,
+    /// The disk holding the database is full.
+    Full,
+    /// Reading or writing the file failed (I/O error, cannot open).
+    Io,
+}
+
+/// Data of `shop.degraded`: the shop cannot commit to its database. Orders are held (neither
+/// executed nor lost) until it can; `/healthz` answers 503 meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShopDegraded {
+    /// What fails.
+    pub fault: StorageFault,
+    /// The storage error, clipped.
+    pub reason: String,
+    /// When the shop first saw it.
+    pub since: DateTime<Utc>,
+}
+
+/// Data of `shop.recovered`: the database commits again; the orders held meanwhile are executed
+/// (each once) right after this event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShopRecovered {
+    /// What failed.
+    pub fault: StorageFault,
+    /// How long the shop could not write, in milliseconds.
+    pub degraded_ms: u64,
+    /// Orders held while degraded, now executed.
+    pub held_orders: u64,
 }

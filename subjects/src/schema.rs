@@ -4,7 +4,8 @@
 use schemars::{schema_for, Schema};
 
 use crate::event::{
-    AnnouncementCreated, CredentialMisused, Event, OrderDead, OrderExecuted, OrderRejected, OutboxDead, ShopLifecycle,
+    AnnouncementCreated, CredentialMisused, Event, OrderDead, OrderExecuted, OrderRejected, OutboxDead, ShopDegraded,
+    ShopLifecycle, ShopRecovered,
 };
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};
@@ -51,6 +52,8 @@ pub fn all() -> Vec<(String, Schema)> {
         ("events/announcement.created.json".to_owned(), schema_for!(AnnouncementCreated)),
         ("events/outbox.dead.json".to_owned(), schema_for!(OutboxDead)),
         ("events/credential.misused.json".to_owned(), schema_for!(CredentialMisused)),
+        ("events/shop.degraded.json".to_owned(), schema_for!(ShopDegraded)),
+        ("events/shop.recovered.json".to_owned(), schema_for!(ShopRecovered)),
     ];
     out.extend(Command::params_schemas().into_iter().map(|(name, s)| (format!("params/{name}.json"), s)));
     out

@@ -155,6 +155,17 @@ pub fn ops_inbox(identity: &Name) -> String {
     format!("_INBOX_ops_{identity}")
 }
 
+/// Whether a push consumer delivering to `subject` delivers to a reader's own inbox: an ops or a
+/// Shellia identity's (`_INBOX_ops_<name>.…`, `_INBOX_shellia_<name>.…`), where no shop and no
+/// other kind of identity listens.
+pub fn is_reader_inbox(subject: &str) -> bool {
+    ["_INBOX_ops_", "_INBOX_shellia_"].iter().any(|prefix| {
+        subject
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.split_once('.').is_some_and(|(name, tail)| !name.is_empty() && !tail.is_empty()))
+    })
+}
+
 /// Inbox prefix of the provisioning identity.
 pub fn provisioner_inbox() -> String {
     "_INBOX_provisioner".to_owned()
@@ -198,6 +209,11 @@ pub mod api {
     /// `stream` is created or deleted (read only: who is addressed changes).
     pub fn consumer_advisories(stream: &str) -> String {
         format!("$JS.EVENT.ADVISORY.CONSUMER.*.{stream}.*")
+    }
+    /// `$JS.EVENT.ADVISORY.CONSUMER.CREATED.<stream>.*`: the server's advisory when a consumer
+    /// of `stream` is created (read only).
+    pub fn consumer_created_advisories(stream: &str) -> String {
+        format!("$JS.EVENT.ADVISORY.CONSUMER.CREATED.{stream}.*")
     }
     /// `$JS.API.STREAM.INFO.<stream>`.
     pub fn stream_info(stream: &str) -> String {

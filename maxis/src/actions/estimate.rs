@@ -11,7 +11,8 @@ use super::Applied;
 use crate::domain::config::ConfigKey;
 use crate::domain::promo::target_key;
 use crate::execute::ExecuteError;
-use crate::store::{members, promos, settings, Tx};
+use crate::marketing::store::promos;
+use crate::store::{members, settings, Tx};
 
 async fn setting(tx: &mut Tx, key: ConfigKey) -> anyhow::Result<Option<String>> {
     let stored = settings::get(tx, &key.to_string()).await?;

@@ -6,8 +6,10 @@ use subjects::results::{AnalyticsResult, ReportResult};
 
 use super::Applied;
 use crate::domain::period;
+use crate::engagement::giveaways::store as giveaways;
 use crate::execute::ExecuteError;
-use crate::store::{giveaways, promos, sales, Tx};
+use crate::marketing::store::promos;
+use crate::store::{sales, Tx};
 
 async fn first_sale(tx: &mut Tx) -> anyhow::Result<DateTime<Utc>> {
     let first: Option<DateTime<Utc>> =

@@ -3,11 +3,8 @@
 
 mod catalog;
 mod estimate;
-mod giveaways;
 mod insights;
-mod known;
-mod preorder;
-mod promo;
+pub(crate) mod known;
 mod shop;
 
 use serde_json::{json, Value};
@@ -35,16 +32,16 @@ pub struct Applied {
 }
 
 impl Applied {
-    fn new(result: impl serde::Serialize, events: Vec<DomainEvent>) -> Self {
+    pub(crate) fn new(result: impl serde::Serialize, events: Vec<DomainEvent>) -> Self {
         Self { result: json!(result), events }
     }
 }
 
-fn event(kind: &'static str, data: impl serde::Serialize) -> DomainEvent {
+pub(crate) fn event(kind: &'static str, data: impl serde::Serialize) -> DomainEvent {
     DomainEvent { kind, data: json!(data) }
 }
 
-fn rejected(code: ErrorCode, message: impl Into<String>) -> ExecuteError {
+pub(crate) fn rejected(code: ErrorCode, message: impl Into<String>) -> ExecuteError {
     ExecuteError::Rejected(ErrorBody::new(code, message))
 }
 
@@ -112,14 +109,14 @@ async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) 
         Command::Start(_) => shop::open(tx).await,
         Command::Stop(p) => shop::close(tx, p).await,
         Command::Restart(_) => shop::restart(),
-        Command::Promo(p) => promo::start(tx, id, p).await,
-        Command::Giveaway(p) => promo::giveaway(tx, id, p).await,
-        Command::Announce(p) => promo::announce(tx, id, p).await,
+        Command::Promo(p) => crate::marketing::orders::start(tx, id, p).await,
+        Command::Giveaway(p) => crate::engagement::giveaways::orders::create(tx, id, p).await,
+        Command::Announce(p) => crate::marketing::orders::announce(tx, id, p).await,
         Command::Analytics(p) => insights::analytics(tx, p).await,
         Command::Report(p) => insights::report(tx, p).await,
         Command::Catalog(p) => catalog::apply(tx, p).await,
-        Command::Giveaways(p) => giveaways::apply(tx, ctx, p).await,
-        Command::Preorder(p) => preorder::apply(tx, ctx, p).await,
+        Command::Giveaways(p) => crate::engagement::giveaways::orders::apply(tx, ctx, p).await,
+        Command::Preorder(p) => crate::engagement::preorders::orders::apply(tx, ctx, p).await,
         Command::Estimate(p) => estimate::estimate(tx, p).await,
         Command::Resync(_) => {
             let now = chrono::Utc::now();

@@ -11,8 +11,10 @@ use subjects::{ContractVersion, ErrorCode};
 use super::{event, rejected, Applied};
 use crate::domain::config::{ConfigError, ConfigKey};
 use crate::domain::shop::Transition;
+use crate::engagement::giveaways::store as giveaways;
 use crate::execute::{ExecuteError, ShopContext};
-use crate::store::{catalog, giveaways, promos, sales, settings, Tx};
+use crate::marketing::store::promos;
+use crate::store::{catalog, sales, settings, Tx};
 
 /// The `status` report.
 pub async fn status(tx: &mut Tx, ctx: &ShopContext) -> anyhow::Result<StatusReport> {

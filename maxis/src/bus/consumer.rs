@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, AckKind};
 use futures::{FutureExt, Stream, StreamExt};
 use serde_json::json;
-use subjects::event::OrderDead;
+use subjects::event::{OrderDead, StorageFault};
 use subjects::{Action, ErrorBody, EventKind, OrderId, Reply};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 use crate::bus::Publisher;
 use crate::execute::{self, ShopContext};
 use crate::metrics::Metrics;
+use crate::storage::Storage;
 use crate::store::Store;
 
 /// What happened to one delivered message.
@@ -43,6 +44,8 @@ pub enum Outcome {
     Retry(String),
     /// The shop failed on the last allowed delivery: given up, reported as `order.dead`.
     Dead(String),
+    /// The database cannot commit: the order is held, unacknowledged, until it can.
+    Held(String),
 }
 
 impl Outcome {
@@ -56,6 +59,7 @@ impl Outcome {
             Self::Dropped(_) => "dropped",
             Self::Retry(_) => "retry",
             Self::Dead(_) => "dead",
+            Self::Held(_) => "held",
         }
     }
 }
@@ -71,6 +75,18 @@ pub(crate) enum Step {
     Drop(String),
     /// The shop failed and nothing of the order is committed: redeliver it.
     Retry(String),
+    /// Storage failed and nothing of the order is committed: hold it until storage is back.
+    Stalled(StorageFault, String),
+}
+
+impl Step {
+    /// The step of an order that failed with `error`: held when storage is at fault, else retried.
+    pub(crate) fn failed(error: &anyhow::Error) -> Self {
+        match crate::storage::fault::classify(error) {
+            Some(fault) => Self::Stalled(fault, format!("{error:#}")),
+            None => Self::Retry(format!("{error:#}")),
+        }
+    }
 }
 
 /// Why the order loop stopped.
@@ -130,6 +146,8 @@ pub struct OrderHandler {
     pub signals: Signals,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Whether the database commits; orders wait while it does not.
+    pub storage: Storage,
 }
 
 /// How often an in-progress ack is sent while an order runs (the consumer's first ack wait is 30 s).
@@ -156,24 +174,32 @@ impl OrderHandler {
         tokio::pin!(shutdown);
         let restart = self.signals.restart.clone();
         let mut finishing = JoinSet::new();
+        // Orders delivered while the database could not commit, oldest first.
+        let mut held: Vec<jetstream::Message> = Vec::new();
         let stopped = loop {
+            if !held.is_empty() {
+                if self.storage.is_degraded() {
+                    match self.hold(&mut held, &mut messages, shutdown.as_mut()).await {
+                        Some(stopped) => break stopped,
+                        None => continue,
+                    }
+                }
+                let batch: Vec<_> = held.drain(..held.len().min(MAX_BATCH)).collect();
+                let again = self.run(batch, &mut finishing).await;
+                held.splice(0..0, again);
+                continue;
+            }
             tokio::select! {
                 _ = &mut shutdown => break Stopped::Shutdown,
                 _ = restart.notified() => break Stopped::Restart,
                 Some(_) = finishing.join_next(), if !finishing.is_empty() => {}
                 next = messages.next(), if finishing.len() < IN_FLIGHT => {
                     let (batch, ended) = gather(next, &mut messages);
-                    if !batch.is_empty() {
-                        let started = Instant::now();
-                        let decided = self.decide(&batch).await;
-                        if decided.iter().any(|(_, step)| matches!(step, Step::Retry(_))) {
-                            // The shop is failing: finish now and pause, rather than spin.
-                            self.finish(&batch, started, decided).await;
-                            tokio::time::sleep(Duration::from_millis(200)).await;
-                        } else {
-                            let handler = self.clone();
-                            finishing.spawn(async move { handler.finish(&batch, started, decided).await });
-                        }
+                    if self.storage.is_degraded() {
+                        self.storage.held(batch.len());
+                        held.extend(batch);
+                    } else if !batch.is_empty() {
+                        held.extend(self.run(batch, &mut finishing).await);
                     }
                     if ended {
                         break Stopped::Shutdown;
@@ -183,6 +209,79 @@ impl OrderHandler {
         };
         while finishing.join_next().await.is_some() {}
         stopped
+    }
+
+    /// Executes a batch; its events, replies and acks finish in `finishing`, or at once when an
+    /// order failed. Returns the messages held because storage failed (storage is then degraded).
+    async fn run(
+        &self,
+        batch: Vec<jetstream::Message>,
+        finishing: &mut JoinSet<Vec<Outcome>>,
+    ) -> Vec<jetstream::Message> {
+        let started = Instant::now();
+        let decided = self.decide(&batch).await;
+        if let Some((fault, reason)) = decided.iter().find_map(|(_, step)| match step {
+            Step::Stalled(fault, reason) => Some((*fault, reason.clone())),
+            _ => None,
+        }) {
+            self.storage.report(fault, &reason);
+            let outcomes = self.finish(&batch, started, decided).await;
+            let held: Vec<_> = batch
+                .into_iter()
+                .zip(outcomes)
+                .filter_map(|(message, outcome)| matches!(outcome, Outcome::Held(_)).then_some(message))
+                .collect();
+            self.storage.held(held.len());
+            held
+        } else if decided.iter().any(|(_, step)| matches!(step, Step::Retry(_))) {
+            // The shop is failing: finish now and pause, rather than spin.
+            self.finish(&batch, started, decided).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Vec::new()
+        } else {
+            let handler = self.clone();
+            finishing.spawn(async move { handler.finish(&batch, started, decided).await });
+            Vec::new()
+        }
+    }
+
+    /// While the database cannot commit: keeps the held orders (and those delivered meanwhile)
+    /// unacknowledged with in-progress acks, so the broker neither redelivers them nor counts a
+    /// delivery. Returns `None` once storage is back, or why the loop stops.
+    async fn hold<S, E>(
+        &self,
+        held: &mut Vec<jetstream::Message>,
+        messages: &mut S,
+        mut shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> Option<Stopped>
+    where
+        S: Stream<Item = Result<jetstream::Message, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let healthy = self.storage.healthy();
+        tokio::pin!(healthy);
+        let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return Some(Stopped::Shutdown),
+                _ = &mut healthy => return None,
+                _ = ticker.tick() => {
+                    for message in held.iter() {
+                        if let Err(e) = message.ack_with(AckKind::Progress).await {
+                            tracing::warn!(error.message = %e, "Failed to send an in-progress ack");
+                        }
+                    }
+                }
+                next = messages.next() => {
+                    let (batch, ended) = gather(next, messages);
+                    self.storage.held(batch.len());
+                    held.extend(batch);
+                    if ended {
+                        return Some(Stopped::Shutdown);
+                    }
+                }
+            }
+        }
     }
 
     /// Executes a batch (in one transaction when it can) and says what each order has to send.
@@ -200,7 +299,7 @@ impl OrderHandler {
         decided: Vec<(Option<Action>, Step)>,
     ) -> Vec<Outcome> {
         let mut published = Ok(());
-        if decided.iter().any(|(_, step)| !matches!(step, Step::Retry(_))) {
+        if decided.iter().any(|(_, step)| !matches!(step, Step::Retry(_) | Step::Stalled(..))) {
             let flush = self.publisher.publish_outbox(&self.store);
             published = self.with_progress(batch, flush).await.map(drop).map_err(|e| format!("{e:#}"));
         }
@@ -208,6 +307,7 @@ impl OrderHandler {
         for (message, (action, step)) in batch.iter().zip(decided) {
             let outcome = match (step, &published) {
                 (Step::Retry(reason), _) => Outcome::Retry(reason),
+                (Step::Stalled(_, reason), _) => Outcome::Held(reason),
                 (_, Err(e)) => Outcome::Retry(e.clone()),
                 (Step::Send(reply), Ok(())) => self.send(reply).await,
                 (Step::Refuse { id, error }, Ok(())) => self.refuse(id, error).await,
@@ -239,6 +339,8 @@ impl OrderHandler {
             other => other,
         };
         let ack = match &outcome {
+            // Held: no ack at all; in-progress acks keep it until storage is back.
+            Outcome::Held(_) => Ok(()),
             Outcome::Retry(_) => message.ack_with(AckKind::Nak(Some(self.redelivery.delay(delivered)))).await,
             Outcome::Dropped(_) | Outcome::Dead(_) | Outcome::Unauthorized(_) => message.ack_with(AckKind::Term).await,
             _ => message.ack().await,
@@ -250,6 +352,7 @@ impl OrderHandler {
         self.metrics.observe(action_label, outcome.label(), started.elapsed().as_secs_f64());
         match &outcome {
             Outcome::Retry(e) => tracing::error!(error.message = %e, delivered, "order failed, will be retried"),
+            Outcome::Held(e) => tracing::warn!(error.message = %e, "storage failed: order held until it commits again"),
             Outcome::Dead(e) => tracing::error!(error.message = %e, delivered, "order given up"),
             Outcome::Dropped(e) | Outcome::Unauthorized(e) => tracing::warn!(error.message = %e, "order refused"),
             Outcome::Rejected(r) => tracing::info!(order_id = %r.order_id, error = ?r.error, "order rejected"),

@@ -73,7 +73,7 @@ impl OrderHandler {
     pub(crate) async fn execute_plans(&self, plans: &[(Option<Action>, Plan)]) -> Vec<Step> {
         match self.execute_group(plans).await {
             Ok(steps) => steps,
-            Err(e) if plans.len() == 1 => vec![Step::Retry(format!("{e:#}"))],
+            Err(e) if plans.len() == 1 => vec![Step::failed(&e)],
             Err(e) => {
                 tracing::warn!(error.message = %e, orders = plans.len(), "A group commit failed; executing its orders one by one");
                 let mut steps = Vec::with_capacity(plans.len());
@@ -82,7 +82,7 @@ impl OrderHandler {
                     steps.push(match alone.map(|mut s| s.pop()) {
                         Ok(Some(step)) => step,
                         Ok(None) => Step::Retry("no step for an order".to_owned()),
-                        Err(e) => Step::Retry(format!("{e:#}")),
+                        Err(e) => Step::failed(&e),
                     });
                 }
                 steps
@@ -102,7 +102,7 @@ impl OrderHandler {
                         let (action, by) = (Some(order.action().as_str()), Some(order.issued_by.as_str()));
                         self.reject_in(&mut tx, &order.id, action, by, error).await?
                     }
-                    Err(ExecuteError::Unexpected(e)) => Step::Retry(format!("{e:#}")),
+                    Err(ExecuteError::Unexpected(e)) => Step::failed(&e),
                 },
                 Plan::Reject { id, action, by, error } => {
                     self.reject_in(&mut tx, id, action.as_deref(), by.as_deref(), error.clone()).await?
@@ -111,7 +111,7 @@ impl OrderHandler {
                     let data = json!(OrderRejected { action: None, error: error.clone() });
                     match execute::emit_in(&mut tx, &self.ctx, id.as_ref(), EventKind::ORDER_REJECTED, data).await? {
                         Ok(()) => Step::Refuse { id: id.clone(), error: error.clone() },
-                        Err(e) => Step::Retry(format!("{e:#}")),
+                        Err(e) => Step::failed(&e),
                     }
                 }
                 Plan::Drop(reason) => {
@@ -119,7 +119,7 @@ impl OrderHandler {
                     let data = json!(OrderRejected { action: None, error });
                     match execute::emit_in(&mut tx, &self.ctx, None, EventKind::ORDER_REJECTED, data).await? {
                         Ok(()) => Step::Drop(reason.clone()),
-                        Err(e) => Step::Retry(format!("{e:#}")),
+                        Err(e) => Step::failed(&e),
                     }
                 }
             };
@@ -139,7 +139,7 @@ impl OrderHandler {
     ) -> anyhow::Result<Step> {
         Ok(match execute::record_rejection(tx, &self.ctx, id, action, by, error).await? {
             Ok(reply) => Step::Send(reply),
-            Err(e) => Step::Retry(format!("{e:#}")),
+            Err(e) => Step::failed(&e),
         })
     }
 }

@@ -7,9 +7,10 @@ use subjects::results::PromoStatus;
 use super::Commerce;
 use crate::domain::catalog::{discounted, promo_applies, Interval, Product, ProductKind};
 use crate::execute;
+use crate::marketing::store::promos;
 use crate::payments::{self, Line, Mode, PaymentError, SessionRequest};
 use crate::store::checkouts::{self, Checkout, CheckoutLine, Redeem};
-use crate::store::{catalog, promos, settings, Tx};
+use crate::store::{catalog, settings, Tx};
 
 /// Why a buyer cannot do it; every message is a plain sentence that says what to do. Provider
 /// and shop failures show no internals (they are logged where they happen, see
@@ -268,7 +269,7 @@ impl Commerce {
 
     /// The member's Stripe Customer: created once (idempotent on the shop and member), then
     /// reused, so that every payment of a member is under one customer in the Dashboard.
-    pub(super) async fn customer_for(
+    pub(crate) async fn customer_for(
         &self,
         payments: &dyn payments::Payments,
         buyer: &str,

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures::StreamExt;
 use serde_json::json;
 
 use super::Commerce;
@@ -29,62 +30,78 @@ pub struct Pass {
 
 impl Commerce {
     /// One pass over the members to reconcile and the receipts to send: the worker's single step.
+    /// Receipts due are claimed in one statement and sent several at a time; the events of the
+    /// whole pass go out in one flush.
     pub async fn fulfil_once(&self) -> anyhow::Result<Pass> {
         let roles = self.reconcile_once().await?;
         let mut pass = Pass { roles, ..Pass::default() };
         let receipts = {
-            let mut conn = self.store.pool().acquire().await?;
-            pay::unsent_receipts(&mut conn).await?
-        };
-        for (checkout, buyer, text, attempts) in receipts {
-            let claimed = {
-                let mut conn = self.store.writer().acquire().await?;
-                let until = Utc::now() + chrono::Duration::seconds(60);
-                pay::claim_receipt(&mut conn, &checkout, attempts, until).await?
-            };
-            if !claimed {
-                continue;
-            }
-            let outcome = self.members.send_dm(&buyer, &text).await;
-            let failed = match &outcome {
-                Ok(()) => None,
-                Err(MemberError::Forbidden(reason)) if reason.starts_with("50007") => {
-                    tracing::info!(%checkout, %buyer, %reason, "the buyer's DMs are closed");
-                    Some("your direct messages are closed to this server's members".to_owned())
-                }
-                Err(MemberError::Forbidden(reason)) => Some(reason.clone()),
-                Err(MemberError::Unavailable(reason)) if attempts + 1 >= RECEIPT_TRIES => {
-                    Some(format!("gave up after {RECEIPT_TRIES} tries: {reason}"))
-                }
-                Err(MemberError::Unavailable(reason)) => {
-                    tracing::debug!(%checkout, %reason, "receipt postponed");
-                    let at = Utc::now() + chrono::Duration::seconds(2_i64.pow(attempts.clamp(0, 8) as u32));
-                    let mut conn = self.store.writer().acquire().await?;
-                    pay::retry_receipt_at(&mut conn, &checkout, at).await?;
-                    continue;
-                }
-            };
             let mut tx = self.store.begin().await?;
-            let data = json!({"checkout_id": checkout, "buyer": buyer, "attempts": attempts + 1});
-            match failed {
-                None => {
-                    pay::receipt_sent(&mut tx, &checkout).await?;
-                    execute::enqueue(&mut tx, &self.ctx, None, "receipt.sent", data).await?;
-                    pass.receipts += 1;
-                }
-                Some(reason) => {
-                    tracing::warn!(%checkout, %buyer, %reason, "receipt not delivered; not retried");
-                    pay::receipt_failed(&mut tx, &checkout, &reason).await?;
-                    let mut data = data;
-                    data["reason"] = json!(reason);
-                    execute::enqueue(&mut tx, &self.ctx, None, "receipt.failed", data).await?;
-                    pass.receipts_failed += 1;
-                }
-            }
+            let until = Utc::now() + chrono::Duration::seconds(60);
+            let claimed = pay::claim_receipts(&mut tx, until).await?;
             tx.commit().await?;
+            claimed
+        };
+        let outcomes: Vec<anyhow::Result<Option<bool>>> = futures::stream::iter(receipts)
+            .map(|r| async move { self.send_receipt(r).await })
+            .buffer_unordered(crate::entitlements::reconcile::DISCORD_CONCURRENCY)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome? {
+                Some(true) => pass.receipts += 1,
+                Some(false) => pass.receipts_failed += 1,
+                None => {}
+            }
         }
-        self.flush().await;
+        if pass != Pass::default() {
+            self.flush().await;
+        }
         Ok(pass)
+    }
+
+    /// Sends one claimed receipt and records its fate: `Some(true)` sent, `Some(false)` refused
+    /// for good (recorded, not retried), `None` postponed.
+    async fn send_receipt(&self, r: pay::ClaimedReceipt) -> anyhow::Result<Option<bool>> {
+        let (checkout, buyer, attempts) = (&r.checkout_id, &r.buyer, r.attempts);
+        let outcome = self.members.send_dm(buyer, &r.text).await;
+        let failed = match &outcome {
+            Ok(()) => None,
+            Err(MemberError::Forbidden(reason)) if reason.starts_with("50007") => {
+                tracing::info!(%checkout, %buyer, %reason, "the buyer's DMs are closed");
+                Some("your direct messages are closed to this server's members".to_owned())
+            }
+            Err(MemberError::Forbidden(reason)) => Some(reason.clone()),
+            Err(MemberError::Unavailable(reason)) if attempts + 1 >= RECEIPT_TRIES => {
+                Some(format!("gave up after {RECEIPT_TRIES} tries: {reason}"))
+            }
+            Err(MemberError::Unavailable(reason)) => {
+                tracing::debug!(%checkout, %reason, "receipt postponed");
+                let at = Utc::now() + chrono::Duration::seconds(2_i64.pow(attempts.clamp(0, 8) as u32));
+                let mut conn = self.store.writer().acquire().await?;
+                pay::retry_receipt_at(&mut conn, checkout, at).await?;
+                return Ok(None);
+            }
+        };
+        let mut tx = self.store.begin().await?;
+        let data = json!({"checkout_id": checkout, "buyer": buyer, "attempts": attempts + 1});
+        let sent = match failed {
+            None => {
+                pay::receipt_sent(&mut tx, checkout).await?;
+                execute::enqueue(&mut tx, &self.ctx, None, "receipt.sent", data).await?;
+                true
+            }
+            Some(reason) => {
+                tracing::warn!(%checkout, %buyer, %reason, "receipt not delivered; not retried");
+                pay::receipt_failed(&mut tx, checkout, &reason).await?;
+                let mut data = data;
+                data["reason"] = json!(reason);
+                execute::enqueue(&mut tx, &self.ctx, None, "receipt.failed", data).await?;
+                false
+            }
+        };
+        tx.commit().await?;
+        Ok(Some(sent))
     }
 
     /// Runs the fulfilment worker and the checkout expiry until `shutdown`.

@@ -5,7 +5,6 @@
 
 mod checkout;
 pub mod fulfil;
-pub mod preorder;
 mod reversals;
 pub mod shipping;
 pub mod webhook;
@@ -13,6 +12,7 @@ pub mod webhook;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) use checkout::expiry;
 pub use checkout::{CheckoutView, CommerceError};
 
 use crate::bus::Publisher;

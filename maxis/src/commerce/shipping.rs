@@ -9,8 +9,9 @@ use super::Commerce;
 use crate::domain::config::ConfigKey;
 use crate::domain::shipping::{parse_countries, DEFAULT_COUNTRIES};
 use crate::execute;
+use crate::marketing::store::announcements;
 use crate::store::checkouts::{self, Checkout, ShippingAddress};
-use crate::store::{announcements, catalog, settings, Tx};
+use crate::store::{catalog, settings, Tx};
 
 /// The countries a shipping address may be in: `shipping.countries`, or the default.
 pub(crate) async fn countries(tx: &mut Tx) -> anyhow::Result<Vec<String>> {

@@ -286,7 +286,7 @@ impl Commerce {
         execute::enqueue(tx, &self.ctx, None, "sale.completed", data).await?;
         self.record_shipping(tx, &c, session).await?;
         if c.kind != "cart" {
-            super::preorder::paid(tx, &self.ctx, &c).await?;
+            crate::engagement::preorders::paid(tx, &self.ctx, &c).await?;
         }
         Ok(Handled::Applied)
     }

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use serde_json::json;
 
 use super::ledger;
@@ -44,8 +45,20 @@ pub struct ReconcilePass {
 
 /// Most members one pass reconciles.
 const BATCH: i64 = 200;
+/// Members compared with Discord at the same time within a pass.
+pub(crate) const DISCORD_CONCURRENCY: usize = 16;
 /// How long a claimed member is left alone by other passes.
 const LEASE_SECS: i64 = 60;
+
+impl ReconcilePass {
+    fn add(&mut self, other: ReconcilePass) {
+        self.checked += other.checked;
+        self.granted += other.granted;
+        self.revoked += other.revoked;
+        self.blocked += other.blocked;
+        self.retrying += other.retrying;
+    }
+}
 
 /// A member taken off the queue for one pass: until `lease`, other passes leave them alone.
 #[derive(Debug, Clone, Copy)]
@@ -60,40 +73,40 @@ fn backoff(attempts: i64) -> chrono::Duration {
 
 impl Commerce {
     /// One pass over the members due for reconciliation: the reconciler's single step.
+    ///
+    /// The members due are claimed in one statement, then compared with Discord several at a
+    /// time (a burst of sales waits on Discord's round trips side by side, not one after the
+    /// other); each member's outcome and its release from the queue commit in one transaction.
     pub async fn reconcile_once(&self) -> anyhow::Result<ReconcilePass> {
-        let mut pass = ReconcilePass::default();
         let now = Utc::now();
-        let due = {
-            let mut conn = self.store.pool().acquire().await?;
-            sqlx::query!(
-                "SELECT member, attempts FROM reconcile_queue WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+        let lease = now + chrono::Duration::seconds(LEASE_SECS);
+        let claimed = {
+            let mut tx = self.store.begin().await?;
+            let rows = sqlx::query!(
+                r#"UPDATE reconcile_queue SET due_at = ?
+                   WHERE member IN (SELECT member FROM reconcile_queue WHERE due_at <= ? ORDER BY due_at LIMIT ?)
+                   RETURNING member AS "member!", attempts AS "attempts!: i64""#,
+                lease,
                 now,
                 BATCH
             )
-            .fetch_all(&mut *conn)
-            .await?
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            rows
         };
-        for row in due {
-            let lease = Utc::now() + chrono::Duration::seconds(LEASE_SECS);
-            let claimed = {
-                let mut tx = self.store.begin().await?;
-                let done = sqlx::query!(
-                    "UPDATE reconcile_queue SET due_at = ? WHERE member = ? AND due_at <= ?",
-                    lease,
-                    row.member,
-                    now
-                )
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                done.rows_affected() == 1
-            };
-            if claimed {
+        let passes: Vec<anyhow::Result<ReconcilePass>> = futures::stream::iter(claimed)
+            .map(|row| async move {
+                let mut pass = ReconcilePass::default();
                 self.reconcile_member(&row.member, Claim { attempts: row.attempts, lease }, &mut pass).await?;
-            }
-        }
-        if pass != ReconcilePass::default() {
-            self.flush().await;
+                Ok(pass)
+            })
+            .buffer_unordered(DISCORD_CONCURRENCY)
+            .collect()
+            .await;
+        let mut pass = ReconcilePass::default();
+        for one in passes {
+            pass.add(one?);
         }
         Ok(pass)
     }
@@ -110,7 +123,10 @@ impl Commerce {
             .await?
         };
         if wanted.is_empty() {
-            return self.done_with(member, claim, false).await;
+            let mut tx = self.store.begin().await?;
+            done_with(&mut tx, member, claim, false).await?;
+            tx.commit().await?;
+            return Ok(());
         }
         pass.checked += 1;
         let roles = match self.members.member_roles(member).await {
@@ -122,17 +138,19 @@ impl Commerce {
                 for w in &wanted {
                     seen(&mut tx, member, &w.role_id, None, Some("the member is not in the server")).await?;
                 }
+                done_with(&mut tx, member, claim, false).await?;
                 tx.commit().await?;
-                return self.done_with(member, claim, false).await;
+                return Ok(());
             }
             Err(e) => {
                 let mut tx = self.store.begin().await?;
                 for w in &wanted {
                     seen(&mut tx, member, &w.role_id, None, Some(&e.to_string())).await?;
                 }
+                done_with(&mut tx, member, claim, true).await?;
                 tx.commit().await?;
                 pass.retrying += 1;
-                return self.done_with(member, claim, true).await;
+                return Ok(());
             }
         };
         // Discord first, outside any transaction (the order path must never wait on Discord);
@@ -149,7 +167,8 @@ impl Commerce {
             };
             outcomes.push((w, has, outcome));
         }
-        let before = {
+        let blocked_before = outcomes.iter().any(|(_, _, o)| matches!(o, Some(Err(MemberError::Forbidden(_)))));
+        let before = if blocked_before {
             let mut conn = self.store.pool().acquire().await?;
             sqlx::query!(
                 r#"SELECT role_id, blocked, told_buyer AS "told_buyer: bool" FROM member_roles WHERE member = ?"#,
@@ -157,6 +176,8 @@ impl Commerce {
             )
             .fetch_all(&mut *conn)
             .await?
+        } else {
+            Vec::new()
         };
         let mut retry = false;
         let mut notices = Vec::new();
@@ -206,6 +227,7 @@ impl Commerce {
                 }
             }
         }
+        done_with(&mut tx, member, claim, retry).await?;
         tx.commit().await?;
         for (role, grant, reason, tell_admins, tell_buyer) in notices {
             if tell_admins {
@@ -225,30 +247,6 @@ impl Commerce {
         if retry {
             pass.retrying += 1;
         }
-        self.done_with(member, claim, retry).await
-    }
-
-    /// Takes `member` off the queue, or puts them back after a backoff with `retry`. Either
-    /// only while the claim holds: a ledger change queued during the pass (which moved `due_at`
-    /// off the lease) stays queued, so no change is ever lost.
-    async fn done_with(&self, member: &str, claim: Claim, retry: bool) -> anyhow::Result<()> {
-        let mut tx = self.store.begin().await?;
-        if retry {
-            let due = Utc::now() + backoff(claim.attempts);
-            sqlx::query!(
-                "UPDATE reconcile_queue SET due_at = ?, attempts = attempts + 1 WHERE member = ? AND due_at = ?",
-                due,
-                member,
-                claim.lease
-            )
-            .execute(&mut *tx)
-            .await?;
-        } else {
-            sqlx::query!("DELETE FROM reconcile_queue WHERE member = ? AND due_at = ?", member, claim.lease)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -327,6 +325,28 @@ pub async fn queue_everyone(
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Takes `member` off the queue, or puts them back after a backoff with `retry`. Either only
+/// while the claim holds: a ledger change queued during the pass (which moved `due_at` off the
+/// lease) stays queued, so no change is ever lost.
+async fn done_with(conn: &mut sqlx::SqliteConnection, member: &str, claim: Claim, retry: bool) -> anyhow::Result<()> {
+    if retry {
+        let due = Utc::now() + backoff(claim.attempts);
+        sqlx::query!(
+            "UPDATE reconcile_queue SET due_at = ?, attempts = attempts + 1 WHERE member = ? AND due_at = ?",
+            due,
+            member,
+            claim.lease
+        )
+        .execute(conn)
+        .await?;
+    } else {
+        sqlx::query!("DELETE FROM reconcile_queue WHERE member = ? AND due_at = ?", member, claim.lease)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn presence(conn: &mut sqlx::SqliteConnection, member: &str, present: bool) -> anyhow::Result<()> {

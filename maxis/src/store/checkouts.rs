@@ -255,7 +255,7 @@ pub async fn release(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<bo
     for line in lines(&mut *conn, id).await? {
         match kind.as_str() {
             // A preorder holds a slot of the preorder, not stock; a balance holds nothing.
-            "preorder" => crate::store::preorders::give_back(&mut *conn, &line.product_id).await?,
+            "preorder" => crate::engagement::preorders::store::give_back(&mut *conn, &line.product_id).await?,
             "balance" => {}
             _ => crate::store::catalog::give_back_stock(&mut *conn, &line.product_id, line.quantity).await?,
         }

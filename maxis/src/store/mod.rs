@@ -1,23 +1,19 @@
 //! SQLite through sqlx: one database file per shop, migrations run at open.
 
-pub mod announcements;
 pub mod catalog;
 pub mod checkouts;
 pub mod deliveries;
-pub mod giveaways;
 pub mod health;
 pub mod members;
 pub mod orders;
 pub mod payments;
-pub mod preorders;
-pub mod promos;
 pub mod sales;
 pub mod settings;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -37,7 +33,32 @@ pub type Tx = Transaction<'static, Sqlite>;
 pub struct Store {
     readers: SqlitePool,
     writer: SqlitePool,
+    options: SqliteConnectOptions,
+    path: PathBuf,
+    reopen: Reopen,
     _checkpoints: Arc<Checkpoints>,
+}
+
+/// Connections opened before this instant are closed instead of used ([`Store::reopen`]).
+///
+/// SQLite opens a file it cannot write read-only, silently, and such a connection stays
+/// read-only after the file is writable again; one that failed on a full disk or an I/O error
+/// may hold a broken state too. Once storage failed, every pooled connection is replaced.
+#[derive(Debug, Clone)]
+struct Reopen(Arc<Mutex<Option<Instant>>>);
+
+impl Reopen {
+    /// Whether a connection `age` old may still be used.
+    fn keeps(&self, age: Duration) -> bool {
+        match *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            Some(mark) => age < mark.elapsed(),
+            None => true,
+        }
+    }
+
+    fn mark(&self) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+    }
 }
 
 /// How often the WAL is copied back into the database file.
@@ -64,11 +85,17 @@ impl Checkpoints {
         Self(tokio::spawn(async move {
             let mut every = tokio::time::interval(CHECKPOINT_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // While storage fails (the storage watchdog reports it), one warning, not four a second.
+            let mut failing = false;
             loop {
                 every.tick().await;
-                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&readers).await {
-                    tracing::warn!(error.message = %e, "Failed to checkpoint the database");
+                let checkpoint = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&readers).await;
+                match &checkpoint {
+                    Err(e) if !failing => tracing::warn!(error.message = %e, "Failed to checkpoint the database"),
+                    Err(e) => tracing::debug!(error.message = %e, "Failed to checkpoint the database"),
+                    Ok(_) => {}
                 }
+                failing = checkpoint.is_err();
             }
         }))
     }
@@ -105,27 +132,39 @@ impl Store {
         // as in a transaction, so every later `BEGIN` on it would fail. The one writer must not
         // stay like that: once its queued rollback ran (the ping waits for it), such a connection
         // is closed and the pool opens a fresh one.
+        let reopen = Reopen(Arc::new(Mutex::new(None)));
+        let (on_acquire, on_release) = (reopen.clone(), reopen.clone());
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .after_release(|conn, _| {
+            .before_acquire(move |_, meta| {
+                let keep = on_acquire.keeps(meta.age);
+                Box::pin(async move { Ok(keep) })
+            })
+            .after_release(move |conn, meta| {
+                let keep = on_release.keeps(meta.age);
                 Box::pin(async move {
                     conn.ping().await?;
-                    Ok(!conn.is_in_transaction())
+                    Ok(keep && !conn.is_in_transaction())
                 })
             })
             .connect_with(options.clone())
             .await
             .with_context(context)?;
         sqlx::migrate!("./migrations").run(&writer).await.context("Failed to run the database migrations")?;
+        let on_acquire = reopen.clone();
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
-            .connect_with(options)
+            .before_acquire(move |_, meta| {
+                let keep = on_acquire.keeps(meta.age);
+                Box::pin(async move { Ok(keep) })
+            })
+            .connect_with(options.clone())
             .await
             .with_context(context)?;
         let checkpoints = Arc::new(Checkpoints::start(readers.clone()));
-        Ok(Self { readers, writer, _checkpoints: checkpoints })
+        Ok(Self { readers, writer, options, path: path.to_owned(), reopen, _checkpoints: checkpoints })
     }
 
     /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so two
@@ -144,5 +183,21 @@ impl Store {
     /// The writer connection's pool, for a single write statement outside a transaction.
     pub fn writer(&self) -> &SqlitePool {
         &self.writer
+    }
+
+    /// Replaces every pooled connection: those idle now are closed when next taken, those in use
+    /// when given back. Called when storage fails and when it works again.
+    pub fn reopen(&self) {
+        self.reopen.mark();
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The options every connection is opened with, for a check on a connection of its own.
+    pub(crate) fn options(&self) -> &SqliteConnectOptions {
+        &self.options
     }
 }

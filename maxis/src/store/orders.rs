@@ -1,13 +1,13 @@
 //! Idempotency records (`handled_orders`) and the transactional outbox of events.
 
 use chrono::Utc;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use subjects::{Event, OrderId, Reply};
 
 /// Opens the savepoint of one order inside a group's transaction. On success it stays open
 /// (nested in the transaction, committed with it); [`undo_savepoint`] undoes the order.
 pub async fn open_savepoint(conn: &mut SqliteConnection) -> anyhow::Result<()> {
-    sqlx::query("SAVEPOINT one_order").execute(conn).await?;
+    sqlx::query!("SAVEPOINT one_order").execute(conn).await?;
     Ok(())
 }
 
@@ -17,11 +17,10 @@ pub async fn open_savepoint_and_stored_reply(
     conn: &mut SqliteConnection,
     order: &OrderId,
 ) -> anyhow::Result<Option<Reply>> {
-    let row: Option<String> =
-        sqlx::query_scalar("SAVEPOINT one_order; SELECT reply FROM handled_orders WHERE order_id = ?")
-            .bind(order.as_ref())
-            .fetch_optional(conn)
-            .await?;
+    let order: &str = order.as_ref();
+    let row = sqlx::query_scalar!("SAVEPOINT one_order; SELECT reply FROM handled_orders WHERE order_id = ?", order)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(|text| serde_json::from_str(&text)).transpose()?)
 }
 
@@ -29,7 +28,7 @@ pub async fn open_savepoint_and_stored_reply(
 /// already rolled the whole transaction back (after some I/O or memory errors): the savepoint no
 /// longer exists.
 pub async fn undo_savepoint(conn: &mut SqliteConnection) -> anyhow::Result<()> {
-    sqlx::query("ROLLBACK TO one_order; RELEASE one_order").execute(conn).await?;
+    sqlx::query!("ROLLBACK TO one_order; RELEASE one_order").execute(conn).await?;
     Ok(())
 }
 
@@ -65,15 +64,13 @@ pub async fn record_with_events(
 
 /// Ids of every order handled, oldest first.
 pub async fn handled_ids(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT order_id FROM handled_orders ORDER BY handled_at, order_id").fetch_all(conn).await?)
+    Ok(sqlx::query_scalar!("SELECT order_id FROM handled_orders ORDER BY handled_at, order_id").fetch_all(conn).await?)
 }
 
 /// Queues an event for publication (in the transaction of its cause).
 pub async fn enqueue(conn: &mut SqliteConnection, subject: &str, event: &Event) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO outbox (event_id, subject, payload) VALUES (?, ?, ?)")
-        .bind(&event.id)
-        .bind(subject)
-        .bind(event.to_json())
+    let payload = event.to_json();
+    sqlx::query!("INSERT INTO outbox (event_id, subject, payload) VALUES (?, ?, ?)", event.id, subject, payload)
         .execute(conn)
         .await?;
     Ok(())
@@ -94,37 +91,34 @@ pub struct Pending {
 
 /// Unpublished events after `after` (an outbox sequence), oldest first.
 pub async fn unpublished(conn: &mut SqliteConnection, after: i64, limit: i64) -> anyhow::Result<Vec<Pending>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as!(
+        Pending,
         "SELECT seq, event_id, subject, payload FROM outbox
          WHERE published_at IS NULL AND dead_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+        after,
+        limit
     )
-    .bind(after)
-    .bind(limit)
     .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Pending { seq: r.try_get(0)?, event_id: r.try_get(1)?, subject: r.try_get(2)?, payload: r.try_get(3)? })
-        })
-        .collect()
+    .await?)
 }
 
 /// Marks published every unpublished event up to `through` (an outbox sequence), in one statement.
 pub async fn mark_published(conn: &mut SqliteConnection, through: i64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE outbox SET published_at = ? WHERE published_at IS NULL AND dead_at IS NULL AND seq <= ?")
-        .bind(Utc::now().to_rfc3339())
-        .bind(through)
-        .execute(conn)
-        .await?;
+    let now = Utc::now().to_rfc3339();
+    sqlx::query!(
+        "UPDATE outbox SET published_at = ? WHERE published_at IS NULL AND dead_at IS NULL AND seq <= ?",
+        now,
+        through
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Sets aside the outbox event `seq`, which the broker can never accept, with the reason.
 pub async fn set_aside(conn: &mut SqliteConnection, seq: i64, reason: &str) -> anyhow::Result<()> {
-    sqlx::query("UPDATE outbox SET dead_at = ?, dead_reason = ? WHERE seq = ?")
-        .bind(Utc::now().to_rfc3339())
-        .bind(reason)
-        .bind(seq)
+    let now = Utc::now().to_rfc3339();
+    sqlx::query!("UPDATE outbox SET dead_at = ?, dead_reason = ? WHERE seq = ?", now, reason, seq)
         .execute(conn)
         .await?;
     Ok(())

@@ -113,19 +113,6 @@ pub async fn queue_receipt(conn: &mut SqliteConnection, checkout: &str, buyer: &
     Ok(())
 }
 
-/// Receipts to send: (checkout, buyer, text, attempts).
-pub async fn unsent_receipts(conn: &mut SqliteConnection) -> anyhow::Result<Vec<(String, String, String, i64)>> {
-    let now = Utc::now();
-    let rows = sqlx::query!(
-        "SELECT checkout_id, buyer, text, attempts FROM receipts
-         WHERE sent = 0 AND failed IS NULL AND attempts < 10 AND (claimed_until IS NULL OR claimed_until <= ?)",
-        now
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.checkout_id, r.buyer, r.text, r.attempts)).collect())
-}
-
 /// Records why a receipt will never be sent (closed DMs, a refund that came first).
 pub async fn receipt_failed(conn: &mut SqliteConnection, checkout: &str, reason: &str) -> anyhow::Result<()> {
     sqlx::query!("UPDATE receipts SET failed = ? WHERE checkout_id = ? AND sent = 0", reason, checkout)
@@ -217,28 +204,42 @@ pub async fn payments_of_subscription(conn: &mut SqliteConnection, subscription:
     .await?)
 }
 
-/// Claims a receipt for one sending attempt until `until` (compare-and-swap on its attempt count,
-/// and a lease): false when another worker claimed it, so a receipt is never sent twice by two
-/// passes, even while the first one is still talking to Discord.
-pub async fn claim_receipt(
+/// A receipt taken by one fulfilment pass.
+#[derive(Debug, Clone)]
+pub struct ClaimedReceipt {
+    /// The checkout it thanks for.
+    pub checkout_id: String,
+    /// Who gets it.
+    pub buyer: String,
+    /// The message.
+    pub text: String,
+    /// Tries before this one.
+    pub attempts: i64,
+}
+
+/// Claims the receipts due (at most 200) until `until`, counting this try: other passes leave
+/// them alone meanwhile, and a pass that died lets them be claimed again once the claim lapses.
+pub async fn claim_receipts(
     conn: &mut SqliteConnection,
-    checkout: &str,
-    attempts: i64,
     until: chrono::DateTime<Utc>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Vec<ClaimedReceipt>> {
     let now = Utc::now();
-    let done = sqlx::query!(
-        "UPDATE receipts SET attempts = attempts + 1, claimed_until = ?
-         WHERE checkout_id = ? AND sent = 0 AND failed IS NULL AND attempts = ?
-           AND (claimed_until IS NULL OR claimed_until <= ?)",
+    let rows = sqlx::query!(
+        r#"UPDATE receipts SET attempts = attempts + 1, claimed_until = ?
+           WHERE checkout_id IN (
+             SELECT checkout_id FROM receipts
+             WHERE sent = 0 AND failed IS NULL AND attempts < 10 AND (claimed_until IS NULL OR claimed_until <= ?)
+             LIMIT 200)
+           RETURNING checkout_id AS "checkout_id!", buyer AS "buyer!", text AS "text!", attempts - 1 AS "attempts!: i64""#,
         until,
-        checkout,
-        attempts,
         now
     )
-    .execute(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(rows
+        .into_iter()
+        .map(|r| ClaimedReceipt { checkout_id: r.checkout_id, buyer: r.buyer, text: r.text, attempts: r.attempts })
+        .collect())
 }
 
 /// A receipt Discord could not take for a passing reason is tried again from `at`.

@@ -10,18 +10,19 @@ const CLOSED_REASON: &str = "shop.closed_reason";
 
 /// Reads a setting.
 pub async fn get(conn: &mut SqliteConnection, key: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(conn).await
+    sqlx::query_scalar!("SELECT value FROM settings WHERE key = ?", key).fetch_optional(conn).await
 }
 
 /// Writes a setting.
 pub async fn set(conn: &mut SqliteConnection, key: &str, value: &str) -> sqlx::Result<()> {
-    sqlx::query(
+    let now = Utc::now().to_rfc3339();
+    sqlx::query!(
         "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        key,
+        value,
+        now
     )
-    .bind(key)
-    .bind(value)
-    .bind(Utc::now().to_rfc3339())
     .execute(conn)
     .await?;
     Ok(())
@@ -29,7 +30,7 @@ pub async fn set(conn: &mut SqliteConnection, key: &str, value: &str) -> sqlx::R
 
 /// Removes a setting.
 pub async fn unset(conn: &mut SqliteConnection, key: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM settings WHERE key = ?").bind(key).execute(conn).await?;
+    sqlx::query!("DELETE FROM settings WHERE key = ?", key).execute(conn).await?;
     Ok(())
 }
 

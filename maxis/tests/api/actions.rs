@@ -88,7 +88,7 @@ async fn status_counts_what_the_shop_holds() {
         winners: 1,
         duration_secs: 60,
         trigger: GiveawayTrigger::Now,
-        channel: None,
+        channel: Some("1574000000000000001".into()),
         requirements: Default::default(),
         bonus: vec![],
     };
@@ -184,6 +184,11 @@ async fn giveaways_open_now_or_wait_for_a_member_count() {
         bonus: vec![],
     };
     let milestone = GiveawayParams { trigger: GiveawayTrigger::Members(100), ..now.clone() };
+    let nowhere = shop.send(&order(Command::Giveaway(milestone.clone()))).await;
+    let refused = nowhere.error.expect("a giveaway with no channel to post in is refused");
+    assert_eq!(refused.code, ErrorCode::InvalidParams);
+    assert!(refused.message.contains("giveaway.channel"), "names the setting: {}", refused.message);
+    shop.send(&config("giveaway.channel", Some("1574000000000000001"))).await.result.expect("channel set");
 
     let open: GiveawayInfo = shop.send(&order(Command::Giveaway(now))).await.result_as().unwrap().unwrap();
     let waiting: GiveawayInfo = shop.send(&order(Command::Giveaway(milestone))).await.result_as().unwrap().unwrap();

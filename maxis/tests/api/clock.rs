@@ -29,7 +29,7 @@ async fn giveaways_promotions_and_preorders_change_exactly_on_time() {
         .await
         .unwrap();
     let orders = [
-        ("giveaway", "g1", json!({"prize": "Nitro", "duration_secs": 60})),
+        ("giveaway", "g1", json!({"prize": "Nitro", "duration_secs": 60, "channel": "1574000000000000001"})),
         ("promo", "p1", json!({"discount": {"percent": 10}, "target": "all", "duration_secs": 90})),
         (
             "preorder",

@@ -17,4 +17,5 @@ mod orders;
 mod quotas;
 mod reliability;
 mod security;
+mod storage;
 mod trials;

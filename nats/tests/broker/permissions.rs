@@ -79,7 +79,13 @@ async fn a_shop_pulls_and_acks_its_own_consumer() {
 async fn a_shop_cannot_subscribe_to_the_shared_inbox_or_another_shop() {
     let fleet = fleet().await;
     let (client, mut errors) = fleet.connect_watching(&fleet.shop("shop1")).await.unwrap();
-    for subject in ["_INBOX.>", "maxis.shop2.>", "maxis.*.reply.>", "_INBOX_maxis_shop2.>"] {
+    for subject in [
+        "_INBOX.>",
+        "maxis.shop2.>",
+        "maxis.*.reply.>",
+        "_INBOX_maxis_shop2.>",
+        "$JS.EVENT.ADVISORY.CONSUMER.CREATED.MAXIS_EVENTS.*",
+    ] {
         let _sub = client.subscribe(subject).await.unwrap();
         client.flush().await.unwrap();
         expect_violation(&mut errors, "Subscription", subject).await;

@@ -94,6 +94,8 @@ pub struct FleetClient {
     pub(super) forgeries: Arc<Forgeries>,
     /// The shops' consumers, kept current for sends, made at the first send.
     directory: Arc<OnceCell<Directory>>,
+    /// The watch over the events stream's consumers ([`FleetClient::guard_event_consumers`]).
+    guard: Arc<OnceCell<super::guard::ConsumerGuard>>,
 }
 
 impl FleetClient {
@@ -119,6 +121,7 @@ impl FleetClient {
             replies: Arc::default(),
             forgeries: Arc::default(),
             directory: Arc::default(),
+            guard: Arc::default(),
         }
     }
 
@@ -133,6 +136,18 @@ impl FleetClient {
     /// another shop's name (each offending identity is logged once).
     pub fn forgeries(&self) -> u64 {
         self.forgeries.count()
+    }
+
+    /// Starts watching the events stream's consumers (once; it runs while this client lives): a
+    /// push consumer delivering anywhere but an ops or Shellia inbox is deleted at once.
+    pub async fn guard_event_consumers(&self) -> anyhow::Result<()> {
+        self.guard.get_or_try_init(|| super::guard::ConsumerGuard::start(&self.client)).await?;
+        Ok(())
+    }
+
+    /// Push consumers on the events stream deleted so far for delivering outside a reader's inbox.
+    pub fn rogue_consumers_removed(&self) -> u64 {
+        self.guard.get().map_or(0, super::guard::ConsumerGuard::removed)
     }
 
     /// This Shellia's identity, as recorded in orders (`shellia:<identity>`).

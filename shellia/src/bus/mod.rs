@@ -4,6 +4,7 @@ mod attribution;
 mod directory;
 mod events;
 mod fleet;
+mod guard;
 mod replies;
 
 pub use attribution::Forgeries;

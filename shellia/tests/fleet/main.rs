@@ -7,6 +7,7 @@ mod discord;
 mod eval;
 mod events;
 mod forgeries;
+mod guard;
 mod helpers;
 mod llm;
 mod ops;
