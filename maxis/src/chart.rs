@@ -112,11 +112,25 @@ fn font() -> anyhow::Result<()> {
     }
 }
 
+/// The top panel's title: sales per day and, for a shop with plans, its members, MRR and churn.
+fn sales_title(report: &ReportResult) -> String {
+    let Some(m) = report.current.memberships.as_ref().filter(|m| !m.active.is_empty() || m.new > 0) else {
+        return "sales per day".to_owned();
+    };
+    let members: u64 = m.active.iter().map(|p| p.members).sum();
+    let mrr: Vec<String> = m.mrr.iter().map(|r| crate::commerce::webhook::money(r.amount, &r.currency)).collect();
+    let mrr = if mrr.is_empty() { "0".to_owned() } else { mrr.join(" + ") };
+    format!(
+        "sales per day · {members} members, MRR {mrr}, +{} new, churn {} canceled / {} unpaid",
+        m.new, m.churned_voluntary, m.churned_failed
+    )
+}
+
 /// Draws both panels into `rgb` (`width` × `height`, 3 bytes a pixel).
 fn draw(report: &ReportResult, rgb: &mut [u8], width: u32, height: u32) -> anyhow::Result<()> {
     font()?;
     let sales = Panel {
-        title: "sales per day".to_owned(),
+        title: sales_title(report),
         labels: report
             .days
             .iter()
@@ -255,6 +269,7 @@ mod tests {
             checkouts: 0,
             conversion: 0.0,
             top_products,
+            memberships: None,
         }
     }
 
@@ -339,6 +354,22 @@ mod tests {
             let expected = f64::from(tallest) * v / max;
             assert!((f64::from(*h) - expected).abs() <= 2.0, "bar of {v}: {h} px, expected {expected:.1} ({bars:?})");
         }
+    }
+
+    #[test]
+    fn a_shop_with_plans_titles_its_sales_with_members_mrr_and_churn() {
+        let mut r = report(&[1], vec![], vec![]);
+        assert_eq!(sales_title(&r), "sales per day");
+        r.current.memberships = Some(subjects::results::MembershipFigures {
+            active: vec![subjects::results::PlanMembers { product: "pro".into(), members: 2 }],
+            mrr: vec![money("eur", 1998)],
+            new: 4,
+            churned_voluntary: 1,
+            churned_failed: 1,
+            ..Default::default()
+        });
+        assert_eq!(sales_title(&r), "sales per day · 2 members, MRR 19.98 EUR, +4 new, churn 1 canceled / 1 unpaid");
+        assert!(weekly_png(&r, 800, 600).is_ok());
     }
 
     #[test]

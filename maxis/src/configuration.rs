@@ -34,6 +34,39 @@ pub struct Settings {
     /// Roles that follow the money.
     #[serde(default)]
     pub roles: RolesSettings,
+    /// Memberships: catching up with Stripe, grace after a failed renewal.
+    #[serde(default)]
+    pub memberships: MembershipSettings,
+}
+
+/// Memberships (recurring plans).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MembershipSettings {
+    /// How often the shop lists the Stripe events it may have missed, in seconds (it also does
+    /// at start). Default 300.
+    #[serde(default = "five_minutes")]
+    pub catch_up_secs: u64,
+    /// Days a member keeps a plan's role after a failed renewal while they fix their payment.
+    /// Default 7.
+    #[serde(default = "seven")]
+    pub grace_days: u32,
+    /// Days before the grace ends when the member is reminded. Default 2.
+    #[serde(default = "two")]
+    pub reminder_days: u32,
+}
+
+impl Default for MembershipSettings {
+    fn default() -> Self {
+        Self { catch_up_secs: five_minutes(), grace_days: seven(), reminder_days: two() }
+    }
+}
+
+fn seven() -> u32 {
+    7
+}
+
+fn two() -> u32 {
+    2
 }
 
 /// Roles that follow the money (the reconciler).

@@ -21,6 +21,7 @@ pub mod execute;
 pub mod http;
 pub mod marketing;
 pub mod members;
+pub mod memberships;
 pub mod metrics;
 pub mod payments;
 pub mod startup;

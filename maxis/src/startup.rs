@@ -154,6 +154,11 @@ impl Application {
             deliveries: Arc::new(tokio::sync::Notify::new()),
             entries: crate::engagement::EntryQueue::start(handler.store.clone(), handler.ctx.clone()),
             metrics: handler.metrics.clone(),
+            memberships: crate::memberships::MembershipPolicy {
+                catch_up_every: std::time::Duration::from_secs(settings.memberships.catch_up_secs.max(1)),
+                grace: chrono::Duration::days(i64::from(settings.memberships.grace_days)),
+                reminder: chrono::Duration::days(i64::from(settings.memberships.reminder_days)),
+            },
         };
         Ok(Self {
             handler,

@@ -227,6 +227,54 @@ pub struct AnalyticsResult {
     pub conversion: f64,
     /// Best products by sales, at most 5.
     pub top_products: Vec<TopProduct>,
+    /// Recurring plans: members, MRR, churn, trials, recovered renewals (absent from shops
+    /// that predate memberships).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memberships: Option<MembershipFigures>,
+}
+
+/// Membership figures of a period (`active` and `mrr` are as of now).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct MembershipFigures {
+    /// Members holding each plan now (active, trialing, or in grace after a failed renewal).
+    pub active: Vec<PlanMembers>,
+    /// Monthly recurring revenue now, by currency: paying members' plans (a yearly plan counts a
+    /// twelfth), trials excluded.
+    pub mrr: Vec<Revenue>,
+    /// Subscriptions started in the period (trials included).
+    pub new: u64,
+    /// Subscriptions that ended in the period because the member canceled.
+    pub churned_voluntary: u64,
+    /// Subscriptions lost in the period to a renewal not paid by the end of its grace.
+    pub churned_failed: u64,
+    /// Trials started in the period.
+    pub trials_started: u64,
+    /// Trials converted to paid in the period.
+    pub trials_converted: u64,
+    /// Failed renewals paid within their grace in the period.
+    pub recovered: u64,
+    /// Why members canceled in the period (Stripe's feedback names), most frequent first.
+    #[serde(default)]
+    pub cancel_reasons: Vec<ReasonCount>,
+}
+
+/// Members of one plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanMembers {
+    /// Catalog id of the plan.
+    pub product: String,
+    /// Members holding it.
+    pub members: u64,
+}
+
+/// How many times a reason was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReasonCount {
+    /// The reason (`too_expensive`, `unused`, `missing_features`, `switched_service`,
+    /// `low_quality`, `too_complex`, `customer_service`, `other`).
+    pub reason: String,
+    /// Times given.
+    pub count: u64,
 }
 
 /// One day of a report.

@@ -74,6 +74,7 @@ pub fn settings(fleet: &TestFleet, id: &str, db: &std::path::Path) -> Settings {
         catalog: CatalogSettings { path: String::new() },
         discord: Default::default(),
         roles: Default::default(),
+        memberships: Default::default(),
     }
 }
 

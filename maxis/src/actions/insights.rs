@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use subjects::params::{AnalyticsParams, Period, ReportParams};
-use subjects::results::ReportResult;
+use subjects::results::{AnalyticsResult, ReportResult};
 
 use super::Applied;
 use crate::domain::period;
@@ -33,7 +33,14 @@ async fn range(
 /// Revenue, sales, refunds, conversion and top products of a period.
 pub async fn analytics(tx: &mut Tx, p: &AnalyticsParams) -> Result<Applied, ExecuteError> {
     let (from, to) = range(tx, p.period, p.from, p.to).await?;
-    Ok(Applied::new(sales::analytics(tx, from, to).await?, vec![]))
+    Ok(Applied::new(with_memberships(tx, from, to).await?, vec![]))
+}
+
+/// The sales analytics of `[from, to)` with the membership figures.
+async fn with_memberships(tx: &mut Tx, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<AnalyticsResult> {
+    let mut result = sales::analytics(tx, from, to).await?;
+    result.memberships = Some(crate::memberships::figures::figures(tx, from, to).await?);
+    Ok(result)
 }
 
 /// The period's report: analytics, the period before, each day, promotions and giveaways.
@@ -41,8 +48,8 @@ pub async fn report(tx: &mut Tx, p: &ReportParams) -> Result<Applied, ExecuteErr
     let (from, to) = range(tx, p.period, None, None).await?;
     let (prev_from, prev_to) = period::previous(from, to);
     let report = ReportResult {
-        current: sales::analytics(tx, from, to).await?,
-        previous: sales::analytics(tx, prev_from, prev_to).await?,
+        current: with_memberships(tx, from, to).await?,
+        previous: with_memberships(tx, prev_from, prev_to).await?,
         days: sales::per_day(tx, from, to).await?,
         promos: promos::overlapping(tx, from, to).await?,
         giveaways: giveaways::created_between(tx, from, to).await?,

@@ -233,7 +233,13 @@ impl Commerce {
             ],
             customer: Some(customer),
             shipping_countries,
+            trial_days: None,
         };
+        let mut request = request;
+        if checkout.mode == "subscription" {
+            let products: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
+            request.trial_days = self.offer_trial(&id, buyer, &products).await?;
+        }
         match payments.create_session(request).await {
             Ok(session) => {
                 let mut tx = self.store.begin().await?;

@@ -108,12 +108,24 @@ impl Commerce {
     pub async fn run_worker(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut last_drift: Option<Instant> = None;
+        let mut last_catch_up: Option<Instant> = None;
         loop {
+            if last_catch_up.is_none_or(|at| at.elapsed() >= self.memberships.catch_up_every) {
+                last_catch_up = Some(Instant::now());
+                match self.catch_up().await {
+                    Ok(pass) if pass.applied > 0 => tracing::info!(?pass, "caught up with missed Stripe events"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error.cause_chain = ?e, error.message = %e, "Stripe catch-up failed"),
+                }
+            }
             if last_drift.is_none_or(|at| at.elapsed() >= self.reconcile.drift_every) {
                 last_drift = Some(Instant::now());
                 if let Err(e) = self.drift_check().await {
                     tracing::error!(error.cause_chain = ?e, error.message = %e, "drift check failed");
                 }
+            }
+            if let Err(e) = self.dunning_once(Utc::now()).await {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "dunning pass failed");
             }
             if let Err(e) = self.fulfil_once().await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "fulfilment pass failed");

@@ -59,4 +59,6 @@ pub struct Commerce {
     pub entries: crate::engagement::EntryQueue,
     /// The shop's metrics (webhook-to-role latency).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Memberships: catch-up pace, grace after a failed renewal.
+    pub memberships: crate::memberships::MembershipPolicy,
 }

@@ -12,11 +12,12 @@
 use chrono::Utc;
 use serde_json::json;
 use stripe_shared::{CheckoutSession, CheckoutSessionPaymentStatus, Invoice, Subscription};
-use stripe_webhook::{EventObject, Webhook};
+use stripe_webhook::{Event, EventObject, Webhook};
 
 use super::Commerce;
 use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
 use crate::execute;
+use crate::memberships::grace::Standing;
 use crate::payments::InvoicePayment;
 use crate::store::checkouts::{self, Checkout};
 use crate::store::{catalog, payments as pay, sales, settings, Tx};
@@ -74,6 +75,12 @@ impl Commerce {
         let header = signature.ok_or(WebhookError::Signature("no Stripe-Signature header"))?;
         let text = std::str::from_utf8(payload).map_err(|_| WebhookError::Malformed("not UTF-8".into()))?;
         let event = Webhook::construct_event(text, header, secret).map_err(signature_error)?;
+        self.apply_event(event).await
+    }
+
+    /// Applies one Stripe event, verified (a webhook) or fetched from Stripe's API (catching up):
+    /// once per event id, whichever way it came first.
+    pub(crate) async fn apply_event(&self, event: Event) -> Result<Handled, WebhookError> {
         let (id, kind, created) = (event.id.to_string(), event.type_.as_str().to_owned(), event.created);
         // Network first, outside the transaction: an invoice's payments link its charge (and so
         // a later refund or dispute) to the subscription.
@@ -116,9 +123,22 @@ impl Commerce {
             EventObject::InvoicePaid(invoice) => {
                 self.invoice(&mut tx, invoice, &invoice_payments, created, true).await?
             }
-            EventObject::InvoicePaymentFailed(invoice) => self.invoice(&mut tx, invoice, &[], created, false).await?,
+            EventObject::InvoicePaymentFailed(invoice) => {
+                let sub = subscription_of(invoice);
+                let id = invoice.id.as_ref().map(|i| i.to_string()).unwrap_or_default();
+                let url = invoice.hosted_invoice_url.as_deref();
+                let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() != "subscription_create");
+                if let (Some(sub), true) = (&sub, renewal) {
+                    notices.extend(self.renewal_failed(&mut tx, sub, &id, url).await?);
+                }
+                self.invoice(&mut tx, invoice, &[], created, false).await?
+            }
             EventObject::CustomerSubscriptionUpdated(sub) => {
                 self.subscription_event(&mut tx, sub, false, created).await?
+            }
+            EventObject::CustomerSubscriptionTrialWillEnd(sub) => {
+                self.trial_will_end(&mut tx, sub.id.as_str(), sub.trial_end).await?;
+                Handled::Applied
             }
             EventObject::CustomerSubscriptionDeleted(sub) => {
                 self.subscription_event(&mut tx, sub, true, created).await?
@@ -182,6 +202,7 @@ impl Commerce {
             }
         }
         checkouts::keep(tx, &c.id).await?;
+        let trial = self.trial_started(tx, &c).await?;
         let reversal = match (&pi, &sub) {
             (Some(pi), _) => pay::reversal(tx, pi).await?,
             (None, Some(sub)) => self.subscription_reversal(tx, sub).await?,
@@ -205,7 +226,10 @@ impl Commerce {
                 currency: &l.currency,
                 at: now,
             };
-            sales::record_sale(tx, &sale).await?;
+            // A trial is not a sale: its first paid invoice is.
+            if trial.is_none() {
+                sales::record_sale(tx, &sale).await?;
+            }
             if reversal.revokes() {
                 sales::refund(tx, &sale_id, now).await?;
             }
@@ -224,13 +248,15 @@ impl Commerce {
                     amount,
                     currency: &l.currency,
                 };
-                let status = sub_status.as_deref().unwrap_or("active");
+                let status = sub_status.as_deref().unwrap_or(if trial.is_some() { "trialing" } else { "active" });
                 let (active, state, note) = if reversal.disputed {
                     (false, "disputed", "the payment was disputed")
                 } else if reversal.full {
                     (false, "refunded", "fully refunded")
                 } else if sub.is_some() && !pay::subscription_keeps_role(status) {
                     (false, status, "the subscription is not live")
+                } else if trial.is_some() {
+                    (true, status, "free trial started at checkout")
                 } else if sub.is_some() {
                     (true, status, "subscribed at checkout")
                 } else {
@@ -242,7 +268,7 @@ impl Commerce {
         if reversal.refunded > 0 {
             sales::record_refunded(tx, &c.id, reversal.refunded).await?;
         }
-        if !reversal.revokes() {
+        if !reversal.revokes() && trial.is_none() {
             let shop = settings::get(tx, "shop.name").await?.unwrap_or_else(|| "Maxis shop".to_owned());
             let text = format!(
                 "Thank you for your purchase at {shop}!\n{}\nTotal: {}\nOrder {}",
@@ -300,7 +326,9 @@ impl Commerce {
         for p in payments {
             pay::link_invoice_payment(tx, &p.payment_intent, &invoice_id, &sub, p.amount).await?;
         }
-        self.subscription_status(tx, &sub, "active", created).await?;
+        self.renewal_paid(tx, &sub).await?;
+        let trialing = self.trial_invoice_paid(tx, &sub, invoice.amount_paid).await?;
+        self.subscription_status(tx, &sub, if trialing { "trialing" } else { "active" }, created).await?;
         // Renewals are sales too (the first invoice is the checkout's own sale).
         let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_cycle");
         if let (true, Some(c)) = (renewal, checkouts::by_subscription(tx, &sub).await?.into_iter().next()) {
@@ -328,6 +356,13 @@ impl Commerce {
         created: i64,
     ) -> anyhow::Result<Handled> {
         let status = if deleted { "canceled" } else { sub.status.as_str() };
+        if !deleted {
+            let feedback = sub.cancellation_details.as_ref().and_then(|d| d.feedback.as_ref()).map(|f| f.as_str());
+            self.cancellation_seen(tx, sub.id.as_str(), sub.cancel_at_period_end, feedback).await?;
+        }
+        if matches!(status, "unpaid" | "canceled" | "incomplete_expired") {
+            self.subscription_lost(tx, sub.id.as_str()).await?;
+        }
         self.subscription_status(tx, sub.id.as_str(), status, created).await?;
         Ok(Handled::Applied)
     }
@@ -343,14 +378,15 @@ impl Commerce {
     ) -> anyhow::Result<()> {
         let now_status = pay::set_subscription(tx, sub, status, created).await?;
         let reversal = self.subscription_reversal(tx, sub).await?;
-        let (active, state, note) = if reversal.disputed {
-            (false, "disputed", "a payment of the subscription was disputed".to_owned())
+        let reversed = |state: &str, note: &str| Standing { active: false, state: state.into(), note: note.into() };
+        let s = if reversal.disputed {
+            reversed("disputed", "a payment of the subscription was disputed")
         } else if reversal.full {
-            (false, "refunded", "the latest payment of the subscription was fully refunded".to_owned())
+            reversed("refunded", "the latest payment of the subscription was fully refunded")
         } else {
-            (pay::subscription_keeps_role(&now_status), now_status.as_str(), format!("subscription {now_status}"))
+            self.standing(tx, sub, &now_status, pay::subscription_keeps_role(&now_status)).await?
         };
-        ledger::set_for_subscription(tx, &self.ctx, sub, active, state, &note).await?;
+        ledger::set_for_subscription(tx, &self.ctx, sub, s.active, &s.state, &s.note).await?;
         for c in checkouts::by_subscription(tx, sub).await?.into_iter().filter(|c| c.status == "paid") {
             let kind = if now_status == "canceled" { "subscription.canceled" } else { "subscription.updated" };
             let data = json!({"subscription": sub, "status": now_status, "checkout_id": c.id, "buyer": c.buyer});

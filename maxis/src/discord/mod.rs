@@ -10,6 +10,7 @@ mod buttons;
 mod events;
 pub mod members;
 mod shop;
+mod subscription;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -152,6 +153,7 @@ fn commands() -> Vec<poise::Command<Data, Error>> {
         shop::orders(),
         shop::preorder(),
         shop::pings(),
+        subscription::subscription(),
         admin::giveaway(),
         admin::admin(),
     ]
@@ -165,6 +167,11 @@ fn shown(error: &Error) -> String {
     }
     if let Some(e) = error.downcast_ref::<crate::engagement::EnterError>() {
         return e.to_string();
+    }
+    if let Some(e) = error.downcast_ref::<crate::memberships::MembershipError>() {
+        if !matches!(e, crate::memberships::MembershipError::Unexpected(_)) {
+            return e.to_string();
+        }
     }
     "something went wrong on the shop's side: please try again in a minute".to_owned()
 }

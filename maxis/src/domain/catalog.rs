@@ -75,6 +75,8 @@ pub struct Product {
     pub per_user_limit: Option<i64>,
     /// Billing period (plans).
     pub interval: Option<Interval>,
+    /// Free days a plan offers before its first payment (once per member).
+    pub trial_days: Option<u32>,
     /// Shown in the shop.
     pub visible: bool,
 }
@@ -99,6 +101,8 @@ pub struct ProductEntry {
     per_user_limit: Option<i64>,
     #[serde(default)]
     interval: Option<Interval>,
+    #[serde(default)]
+    trial_days: Option<u32>,
     #[serde(default = "yes")]
     visible: bool,
 }
@@ -164,6 +168,13 @@ impl CatalogFile {
                     }
                     _ => {}
                 }
+                match e.trial_days {
+                    Some(_) if e.kind != ProductKind::Plan => return Err(err("only plans have trial days")),
+                    Some(days) if !(1..=730).contains(&days) => {
+                        return Err(err("trial_days must be 1 to 730 (Stripe's limits)"))
+                    }
+                    _ => {}
+                }
                 if e.stock.is_some_and(|s| s < 0) || e.per_user_limit.is_some_and(|l| l < 1) {
                     return Err(err("stock must be 0 or more and per_user_limit 1 or more"));
                 }
@@ -178,6 +189,7 @@ impl CatalogFile {
                     stock: e.stock,
                     per_user_limit: e.per_user_limit,
                     interval: e.interval,
+                    trial_days: e.trial_days,
                     visible: e.visible,
                 })
             })

@@ -70,6 +70,8 @@ pub struct SessionRequest {
     /// Countries (two-letter codes) the payment page asks a shipping address in; empty: no
     /// shipping address is asked (nothing physical is bought).
     pub shipping_countries: Vec<String>,
+    /// Free days before the subscription's first payment (`subscription_data[trial_period_days]`).
+    pub trial_days: Option<u32>,
 }
 
 /// A Stripe Customer to create for a member (idempotent on `idempotency_key`).
@@ -90,6 +92,95 @@ pub struct InvoicePayment {
     pub payment_intent: String,
     /// Amount paid, minor units.
     pub amount: i64,
+}
+
+/// One event of the provider's account, as the provider serialized it (the same JSON a webhook
+/// carries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEvent {
+    /// Event id (`evt_…`).
+    pub id: String,
+    /// Unix time it was created.
+    pub created: i64,
+    /// The event, as JSON.
+    pub payload: String,
+}
+
+/// One page of the provider's events, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventPage {
+    /// The events, newest first.
+    pub events: Vec<ProviderEvent>,
+    /// More (older) events follow the last one.
+    pub has_more: bool,
+}
+
+/// A subscription as the provider reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionInfo {
+    /// Provider id (`sub_…`).
+    pub id: String,
+    /// `trialing`, `active`, `past_due`, `canceled`, `unpaid`…
+    pub status: String,
+    /// It ends at the end of the current period.
+    pub cancel_at_period_end: bool,
+    /// End of the current period (next payment), Unix time.
+    pub current_period_end: i64,
+    /// End of the trial, if any.
+    pub trial_end: Option<i64>,
+    /// What each period costs, minor units.
+    pub amount: i64,
+    /// Lowercase ISO 4217 code.
+    pub currency: String,
+}
+
+/// Why a member cancels (Stripe's `cancellation_details[feedback]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelFeedback {
+    /// Too expensive.
+    TooExpensive,
+    /// Does not use it.
+    Unused,
+    /// Misses features.
+    MissingFeatures,
+    /// Switched to another service.
+    SwitchedService,
+    /// Quality was too low.
+    LowQuality,
+    /// Too complex.
+    TooComplex,
+    /// Customer service.
+    CustomerService,
+    /// Something else.
+    Other,
+}
+
+impl CancelFeedback {
+    /// Every reason, in the order members are offered them.
+    pub const ALL: [Self; 8] = [
+        Self::TooExpensive,
+        Self::Unused,
+        Self::MissingFeatures,
+        Self::SwitchedService,
+        Self::LowQuality,
+        Self::TooComplex,
+        Self::CustomerService,
+        Self::Other,
+    ];
+
+    /// Stripe's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TooExpensive => "too_expensive",
+            Self::Unused => "unused",
+            Self::MissingFeatures => "missing_features",
+            Self::SwitchedService => "switched_service",
+            Self::LowQuality => "low_quality",
+            Self::TooComplex => "too_complex",
+            Self::CustomerService => "customer_service",
+            Self::Other => "other",
+        }
+    }
 }
 
 /// A created checkout session.
@@ -153,4 +244,25 @@ pub trait Payments: Send + Sync {
     /// The payments of an invoice (`GET /v1/invoice_payments?invoice=…`): how a refund or dispute
     /// of a subscription's charge, which names only its payment intent, finds the subscription.
     fn invoice_payments(&self, invoice: String) -> BoxFuture<'_, Result<Vec<InvoicePayment>, PaymentError>>;
+    /// The account's events created after `created_after` (Unix time), newest first, one page of
+    /// up to 100 (`GET /v1/events`; Stripe lists the last 30 days), continuing after event
+    /// `starting_after` when given.
+    fn events_since(
+        &self,
+        created_after: i64,
+        starting_after: Option<String>,
+    ) -> BoxFuture<'_, Result<EventPage, PaymentError>>;
+    /// A subscription as it stands (`GET /v1/subscriptions/{id}`).
+    fn subscription(&self, id: String) -> BoxFuture<'_, Result<SubscriptionInfo, PaymentError>>;
+    /// Cancels a subscription at the end of its period, with why (`feedback`), or resumes it
+    /// (`cancel` false, no feedback).
+    fn cancel_at_period_end(
+        &self,
+        id: String,
+        cancel: bool,
+        feedback: Option<CancelFeedback>,
+    ) -> BoxFuture<'_, Result<SubscriptionInfo, PaymentError>>;
+    /// A Billing Portal session for a customer (`cus_…`): the link where they manage their
+    /// payment method, invoices and subscription, coming back to `return_url`.
+    fn portal_session(&self, customer: String, return_url: String) -> BoxFuture<'_, Result<String, PaymentError>>;
 }

@@ -28,9 +28,12 @@ use stripe_core::customer::CreateCustomer;
 use stripe_core::refund::{CreateRefund, CreateRefundReason};
 use stripe_types::{Currency, List};
 
+mod events;
+mod subscriptions;
+
 use super::{
-    BoxFuture, CustomerRequest, Interval, InvoicePayment, Line, Mode, PaymentError, Payments, RefundInfo,
-    RefundRequest, Session, SessionRequest,
+    BoxFuture, CancelFeedback, CustomerRequest, EventPage, Interval, InvoicePayment, Line, Mode, PaymentError,
+    Payments, RefundInfo, RefundRequest, Session, SessionRequest, SubscriptionInfo,
 };
 
 /// How long one HTTP attempt may take before it counts as [`PaymentError::Unavailable`].
@@ -79,6 +82,7 @@ impl StripePayments {
             Mode::Subscription => {
                 let mut data = CreateCheckoutSessionSubscriptionData::new();
                 data.metadata = Some(metadata.clone());
+                data.trial_period_days = request.trial_days;
                 create = create.subscription_data(data);
             }
         }
@@ -196,6 +200,31 @@ impl Payments for StripePayments {
 
     fn invoice_payments(&self, invoice: String) -> BoxFuture<'_, Result<Vec<InvoicePayment>, PaymentError>> {
         Box::pin(self.list_invoice_payments(invoice))
+    }
+
+    fn events_since(
+        &self,
+        created_after: i64,
+        starting_after: Option<String>,
+    ) -> BoxFuture<'_, Result<EventPage, PaymentError>> {
+        Box::pin(self.list_events(created_after, starting_after))
+    }
+
+    fn subscription(&self, id: String) -> BoxFuture<'_, Result<SubscriptionInfo, PaymentError>> {
+        Box::pin(self.get_subscription(id))
+    }
+
+    fn cancel_at_period_end(
+        &self,
+        id: String,
+        cancel: bool,
+        feedback: Option<CancelFeedback>,
+    ) -> BoxFuture<'_, Result<SubscriptionInfo, PaymentError>> {
+        Box::pin(self.set_cancel_at_period_end(id, cancel, feedback))
+    }
+
+    fn portal_session(&self, customer: String, return_url: String) -> BoxFuture<'_, Result<String, PaymentError>> {
+        Box::pin(self.create_portal_session(customer, return_url))
     }
 
     fn create_session(&self, request: SessionRequest) -> BoxFuture<'_, Result<Session, PaymentError>> {
@@ -324,6 +353,7 @@ mod tests {
             metadata: vec![("shop".into(), "7".into()), ("buyer".into(), "99".into())],
             customer: Some("cus_42".into()),
             shipping_countries: vec![],
+            trial_days: None,
         }
     }
 

@@ -30,6 +30,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Product> {
             Some("year") => Some(Interval::Year),
             _ => None,
         },
+        trial_days: r.try_get::<Option<i64>, _>("trial_days")?.and_then(|d| u32::try_from(d).ok()),
         visible: r.try_get("visible")?,
     })
 }
@@ -43,7 +44,7 @@ macro_rules! select {
             "SELECT id, name, description, kind, ",
             "COALESCE((SELECT CAST(REPLACE(s.value, '.', '') AS INTEGER) FROM settings s ",
             "WHERE s.key = 'price.' || products.id), price) AS price, ",
-            "currency, role_id, stock, per_user_limit, interval, visible ",
+            "currency, role_id, stock, per_user_limit, interval, trial_days, visible ",
             $rest
         )
     };
@@ -54,11 +55,12 @@ macro_rules! select {
 /// restart.
 pub async fn upsert(conn: &mut SqliteConnection, p: &Product) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO products (id, name, description, kind, price, currency, role_id, stock, per_user_limit, interval, visible, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO products (id, name, description, kind, price, currency, role_id, stock, per_user_limit, interval, visible, created_at, trial_days)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description, kind = excluded.kind,
            price = excluded.price, currency = excluded.currency, role_id = excluded.role_id,
-           per_user_limit = excluded.per_user_limit, interval = excluded.interval, visible = excluded.visible",
+           per_user_limit = excluded.per_user_limit, interval = excluded.interval, visible = excluded.visible,
+           trial_days = excluded.trial_days",
     )
     .bind(&p.id)
     .bind(&p.name)
@@ -72,6 +74,7 @@ pub async fn upsert(conn: &mut SqliteConnection, p: &Product) -> anyhow::Result<
     .bind(interval_str(p.interval))
     .bind(p.visible)
     .bind(Utc::now())
+    .bind(p.trial_days)
     .execute(&mut *conn)
     .await?;
     // The file's stock is applied once per value: `catalog.stock.<id>` remembers the last one.

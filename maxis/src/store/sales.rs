@@ -222,6 +222,7 @@ pub async fn analytics(
         checkouts,
         conversion,
         top_products: top,
+        memberships: None,
     })
 }
 

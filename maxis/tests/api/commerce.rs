@@ -15,8 +15,8 @@ use testkit::shop::{events, send, spawn_with_members, wait_for_event, RecordingM
 use testkit::stripe::{deliver, deliver_with, sign, StripeStandIn};
 use testkit::TestFleet;
 
-const KEY: &str = "sk_test_maxis";
-const WEBHOOK_SECRET: &str = "whsec_test_maxis";
+pub const KEY: &str = "sk_test_maxis";
+pub const WEBHOOK_SECRET: &str = "whsec_test_maxis";
 const VIP_ROLE: &str = "100000000000000002";
 const PRO_ROLE: &str = "100000000000000001";
 
@@ -43,6 +43,28 @@ price = "15.00"
 stock = 1
 "#;
 
+/// A shop whose process is stopped: what outlives it.
+pub struct Stopped {
+    pub fleet: TestFleet,
+    pub stripe: StripeStandIn,
+    pub members: Arc<RecordingMembers>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Stopped {
+    /// Starts the shop's process on the same database, Stripe account, guild and catalog file.
+    pub async fn start(self) -> Shop {
+        let Stopped { fleet, stripe, members, dir } = self;
+        let mut settings = testkit::shop::settings(&fleet, "shop1", &dir.path().join("shop1.db"));
+        settings.stripe.secret_key = Some(SecretString::from(KEY));
+        settings.stripe.webhook_secret = Some(SecretString::from(WEBHOOK_SECRET));
+        settings.stripe.api_base = stripe.base_url();
+        settings.catalog.path = dir.path().join("catalog.toml").display().to_string();
+        let app = spawn_with_members(settings, members.clone()).await;
+        Shop { fleet, stripe, members, app, dir }
+    }
+}
+
 pub struct Shop {
     pub fleet: TestFleet,
     pub stripe: StripeStandIn,
@@ -53,19 +75,24 @@ pub struct Shop {
 
 impl Shop {
     pub async fn start() -> Self {
+        Self::start_with(CATALOG).await
+    }
+
+    /// A shop selling `catalog` (a `catalog.toml`).
+    pub async fn start_with(catalog_toml: &str) -> Self {
         let fleet = TestFleet::start(&["shop1"]).await.unwrap();
         let stripe = StripeStandIn::start(KEY).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let catalog = dir.path().join("catalog.toml");
-        std::fs::write(&catalog, CATALOG).unwrap();
-        let mut settings = testkit::shop::settings(&fleet, "shop1", &dir.path().join("shop1.db"));
-        settings.stripe.secret_key = Some(SecretString::from(KEY));
-        settings.stripe.webhook_secret = Some(SecretString::from(WEBHOOK_SECRET));
-        settings.stripe.api_base = stripe.base_url();
-        settings.catalog.path = catalog.display().to_string();
+        std::fs::write(dir.path().join("catalog.toml"), catalog_toml).unwrap();
         let members = Arc::new(RecordingMembers::default());
-        let app = spawn_with_members(settings, members.clone()).await;
-        Self { fleet, stripe, members, app, dir }
+        Stopped { fleet, stripe, members, dir }.start().await
+    }
+
+    /// Stops the shop's process (its database, Stripe account and guild stay).
+    pub async fn stop(self) -> Stopped {
+        let Shop { fleet, stripe, members, app, dir } = self;
+        app.stop().await;
+        Stopped { fleet, stripe, members, dir }
     }
 
     pub fn webhook_url(&self) -> String {

@@ -13,29 +13,29 @@ use testkit::TestFleet;
 
 const KEY: &str = "sk_test_discord";
 const WEBHOOK_SECRET: &str = "whsec_test_discord";
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 /// Discord's rule: an interaction not answered (or deferred) within 3 s fails for the member.
-const THREE_SECONDS: Duration = Duration::from_secs(3);
+pub(crate) const THREE_SECONDS: Duration = Duration::from_secs(3);
 
-struct Guild {
-    discord: FakeDiscord,
-    bot: Bot,
-    fleet: TestFleet,
-    stripe: StripeStandIn,
-    app: TestApp,
-    pro_role: u64,
+pub(crate) struct Guild {
+    pub(crate) discord: FakeDiscord,
+    pub(crate) bot: Bot,
+    pub(crate) fleet: TestFleet,
+    pub(crate) stripe: StripeStandIn,
+    pub(crate) app: TestApp,
+    pub(crate) pro_role: u64,
     vip_role: u64,
     shop_channel: u64,
     admin_channel: u64,
     admin: u64,
-    buyer: u64,
+    pub(crate) buyer: u64,
     _dir: tempfile::TempDir,
 }
 
 impl Guild {
     /// A guild with a Maxis bot (role position 10), a Pro role below it, a VIP role above it, an
     /// admin and a buyer; the shop sells both plans and runs connected to the fake Discord.
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let discord = FakeDiscord::start().await;
         let bot = discord.add_bot("Maxis");
         let pro_role = discord.add_role("Pro", 2);
@@ -95,7 +95,7 @@ impl Guild {
         }
     }
 
-    async fn slash(&self, user: u64, name: &str, options: Value) -> fake_discord::Interaction {
+    pub(crate) async fn slash(&self, user: u64, name: &str, options: Value) -> fake_discord::Interaction {
         self.discord.slash_command(&self.bot, user, self.shop_channel, name, options).await
     }
 
@@ -116,7 +116,7 @@ impl Guild {
         assert_eq!(status, 200);
     }
 
-    async fn wait_for_role(&self, user: u64, role: u64) {
+    pub(crate) async fn wait_for_role(&self, user: u64, role: u64) {
         for _ in 0..200 {
             if self.discord.member_roles(user).contains(&role) {
                 return;
@@ -127,7 +127,7 @@ impl Guild {
     }
 }
 
-fn sub(name: &str, options: Value) -> Value {
+pub(crate) fn sub(name: &str, options: Value) -> Value {
     json!([{"name": name, "options": options}])
 }
 
@@ -137,7 +137,7 @@ async fn every_slash_command_is_registered_and_each_answers_or_defers_within_thr
     let mut names: Vec<String> =
         g.discord.registered_commands(&g.bot).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
     names.sort();
-    assert_eq!(names, ["admin", "cart", "checkout", "giveaway", "orders", "pings", "preorder", "shop"]);
+    assert_eq!(names, ["admin", "cart", "checkout", "giveaway", "orders", "pings", "preorder", "shop", "subscription"]);
 
     let calls = [
         (g.buyer, "shop", json!([])),
@@ -148,6 +148,7 @@ async fn every_slash_command_is_registered_and_each_answers_or_defers_within_thr
         (g.buyer, "orders", json!([])),
         (g.buyer, "preorder", json!([{"name": "product", "value": "nothing"}])),
         (g.buyer, "pings", json!([{"name": "on", "value": true}])),
+        (g.buyer, "subscription", sub("status", json!([]))),
         (g.admin, "giveaway", sub("list", json!([]))),
         (g.admin, "admin", sub("status", json!([]))),
     ];
@@ -481,7 +482,7 @@ async fn a_paid_role_removed_by_hand_or_lost_by_leaving_comes_back_and_admin_why
 
 impl Guild {
     /// `member` checks out the Pro plan and pays its session and first invoice; returns the session.
-    async fn subscribe_to_pro(&self, member: u64) -> String {
+    pub(crate) async fn subscribe_to_pro(&self, member: u64) -> String {
         self.app.commerce.set_cart(&member.to_string(), "pro", 1).await.unwrap();
         self.app.commerce.checkout(&member.to_string(), None).await.unwrap();
         let session = self.stripe.sessions().last().unwrap()["id"].as_str().unwrap().to_owned();
@@ -490,12 +491,12 @@ impl Guild {
         session
     }
 
-    async fn webhook(&self, event: &Value) {
+    pub(crate) async fn webhook(&self, event: &Value) {
         let url = format!("http://{}/stripe/webhook", self.app.http);
         assert_eq!(deliver(&url, event, WEBHOOK_SECRET).await.unwrap().0, 200);
     }
 
-    async fn wait_without_role(&self, user: u64, role: u64) {
+    pub(crate) async fn wait_without_role(&self, user: u64, role: u64) {
         for _ in 0..200 {
             if !self.discord.member_roles(user).contains(&role) {
                 return;

@@ -59,4 +59,27 @@ impl Inner {
         }
         Ok(json!({"object": "list", "data": data, "has_more": false, "url": "/v1/invoice_payments"}))
     }
+
+    /// `POST /v1/billing_portal/sessions`: a Billing Portal session for an existing customer
+    /// (one created through the API or by a completed Checkout Session).
+    pub(super) fn portal_session(&self, form: &Value) -> Result<Value, ApiError> {
+        let customer = form["customer"].as_str().ok_or_else(|| missing("customer"))?;
+        let known =
+            self.customers.contains_key(customer) || self.sessions.iter().any(|s| s.session["customer"] == customer);
+        if !known {
+            let message = format!("No such customer: '{customer}'");
+            return Err(error(StatusCode::BAD_REQUEST, Some("resource_missing"), Some("customer"), message));
+        }
+        if let Some(url) =
+            form["return_url"].as_str().filter(|u| !u.starts_with("http://") && !u.starts_with("https://"))
+        {
+            return Err(invalid("return_url", format!("Not a valid URL: {url}")));
+        }
+        let id = random_id("bps_", 24);
+        Ok(json!({
+            "id": id, "object": "billing_portal.session", "configuration": "bpc_standin", "created": now(),
+            "customer": customer, "flow": null, "livemode": false, "locale": form["locale"], "on_behalf_of": null,
+            "return_url": form["return_url"], "url": format!("{}portal/{id}", self.base_url),
+        }))
+    }
 }

@@ -9,7 +9,7 @@ use super::objects::{self, ChargeShape, InvoiceShape, SubscriptionShape};
 use super::{int, now, random_id, InvoiceCharge, Payment, Stored, StripeStandIn, API_VERSION};
 
 /// A Stripe `Event` of type `kind` about `object`.
-fn event(kind: &str, object: Value, previous: Option<Value>) -> Value {
+pub(super) fn event(kind: &str, object: Value, previous: Option<Value>) -> Value {
     let mut data = json!({ "object": object });
     if let Some(previous) = previous {
         data["previous_attributes"] = previous;
@@ -37,7 +37,7 @@ fn recurring_line(stored: &Stored) -> &Value {
 }
 
 /// The billing period in seconds (months count 30 days, years 365).
-fn period(stored: &Stored) -> i64 {
+pub(super) fn period(stored: &Stored) -> i64 {
     let recurring = &recurring_line(stored)["price_data"]["recurring"];
     let days = match recurring["interval"].as_str() {
         Some("day") => 1,
@@ -46,6 +46,60 @@ fn period(stored: &Stored) -> i64 {
         _ => 30,
     };
     int(&recurring["interval_count"]).unwrap_or(1) * days * 24 * 3600
+}
+
+/// The start of the `n`th billing period (the first is 1): a trial is the first period, and the
+/// paid periods follow its end.
+pub(super) fn period_start(payment: &Payment, period: i64, n: u32) -> i64 {
+    match payment.trial_end {
+        _ if n <= 1 => payment.created,
+        Some(end) => end + period * i64::from(n - 2),
+        None => payment.created + period * i64::from(n - 1),
+    }
+}
+
+/// What the recurring lines cost each period (a renewal bills only them).
+pub(super) fn plan_amount_of(form: &Value) -> i64 {
+    let lines = form["line_items"].as_array().map(Vec::as_slice).unwrap_or_default();
+    lines
+        .iter()
+        .filter(|l| l["price_data"]["recurring"].is_object())
+        .map(|l| int(&l["price_data"]["unit_amount"]).unwrap_or(0) * int(&l["quantity"]).unwrap_or(1))
+        .sum()
+}
+
+/// The subscription object of a completed subscription session, in `status`, ended now if `ended`.
+pub(super) fn subscription_object(stored: &Stored, status: &str, ended: bool) -> anyhow::Result<Value> {
+    let period = period(stored);
+    let quantity = int(&recurring_line(stored)["quantity"]).unwrap_or(1);
+    let recurring = &recurring_line(stored)["price_data"];
+    let unit_amount = int(&recurring["unit_amount"]).unwrap_or(0);
+    let interval = recurring["recurring"]["interval"].as_str().unwrap_or("month");
+    let session = &stored.session;
+    let payment = stored.payment.as_ref().context("no payment")?;
+    let start = period_start(payment, period, payment.invoices.max(1));
+    let end = match payment.trial_end {
+        Some(trial_end) if payment.invoices <= 1 => trial_end,
+        _ => start + period,
+    };
+    Ok(objects::subscription(&SubscriptionShape {
+        id: &session["subscription"],
+        customer: &session["customer"],
+        currency: &session["currency"],
+        item: &payment.item,
+        quantity,
+        amount: unit_amount,
+        interval,
+        created: payment.created,
+        period: (start, end),
+        status,
+        ended: ended.then(now),
+        latest_invoice: &payment.invoice,
+        metadata: metadata(&stored.form["subscription_data"]["metadata"]),
+        trial: payment.trial_end.map(|end| (payment.created, end)),
+        cancel_at_period_end: payment.cancel_at_period_end,
+        feedback: payment.feedback.as_deref(),
+    }))
 }
 
 /// The session, its create request and its payment, if it has been paid.
@@ -101,16 +155,28 @@ impl StripeStandIn {
         action(stored.with_context(|| format!("no checkout session {id}"))?)
     }
 
+    /// [`Self::with_session`] for an action that emits an event: the event is kept for
+    /// `GET /v1/events`.
+    fn with_event(&self, id: &str, action: impl FnOnce(&mut Stored) -> anyhow::Result<Value>) -> anyhow::Result<Value> {
+        let mut inner = self.lock();
+        let stored = inner.sessions.iter_mut().find(|s| s.session["id"] == id);
+        let event = action(stored.with_context(|| format!("no checkout session {id}"))?)?;
+        inner.log_event(&event);
+        Ok(event)
+    }
+
     /// The buyer finishes the payment page: status `complete`, payment_status `paid`, or `unpaid`
     /// for a delayed method (SEPA debit…) settled later by [`Self::async_payment`]. Creates the
     /// payment intent and charge and, in subscription mode, the customer, the subscription and
     /// its first invoice (a subscription-mode session has no `payment_intent`, as at Stripe).
     /// Returns `checkout.session.completed`.
     pub fn complete(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let session = &mut stored.session;
             ensure!(session["status"] == "open", "session {session_id} is {}, not open", session["status"]);
             let subscription = session["mode"] == "subscription";
+            let trial_days = int(&stored.form["subscription_data"]["trial_period_days"]);
+            let created = now();
             let payment = Payment {
                 payment_intent: random_id("pi_", 24),
                 charge: random_id("ch_", 24),
@@ -119,13 +185,32 @@ impl StripeStandIn {
                 customer: None,
                 renewals: Vec::new(),
                 invoices: 0,
+                attempts: 0,
+                latest_paid: false,
                 invoice: random_id("in_", 24),
                 item: random_id("si_", 14),
-                subscription_status: if paid { "active" } else { "incomplete" }.to_owned(),
-                created: now(),
+                subscription_status: match (paid, trial_days) {
+                    (true, Some(_)) => "trialing",
+                    (true, None) => "active",
+                    (false, _) => "incomplete",
+                }
+                .to_owned(),
+                created,
+                clock: created,
+                trial_end: trial_days.map(|days| created + days * 24 * 3600),
+                trial_warned: false,
+                declines: false,
+                cancel_at_period_end: false,
+                feedback: None,
             };
             session["status"] = "complete".into();
-            session["payment_status"] = if paid { "paid" } else { "unpaid" }.into();
+            // A trial is paid later: nothing is due at checkout.
+            session["payment_status"] = match (paid, trial_days) {
+                (true, Some(_)) => "no_payment_required",
+                (true, None) => "paid",
+                (false, _) => "unpaid",
+            }
+            .into();
             session["collected_information"] = super::shipping::collected(session);
             session["customer_details"] = json!({
                 "address": null, "business_name": null, "email": "buyer@example.com", "individual_name": null,
@@ -150,7 +235,7 @@ impl StripeStandIn {
     /// A delayed payment settles: payment_status becomes `paid`, or stays `unpaid` on failure.
     /// Returns `checkout.session.async_payment_succeeded` or `…_failed`.
     pub fn async_payment(&self, session_id: &str, succeeded: bool) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let session = &mut stored.session;
             let waiting = session["status"] == "complete" && session["payment_status"] == "unpaid";
             ensure!(waiting, "session {session_id} is not waiting for a delayed payment");
@@ -165,7 +250,7 @@ impl StripeStandIn {
     /// The session times out: status `expired`. A session already expired through the API gives
     /// its event too (Stripe sends one either way). Returns `checkout.session.expired`.
     pub fn expire(&self, session_id: &str) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             ensure!(stored.session["status"] != "complete", "session {session_id} is complete: it cannot expire");
             stored.session["status"] = "expired".into();
             Ok(event("checkout.session.expired", stored.session.clone(), None))
@@ -176,7 +261,7 @@ impl StripeStandIn {
     /// refunds created through `POST /v1/refunds`. Returns `charge.refunded` with the charge
     /// (`amount_refunded` cumulative, `refunded` once full).
     pub fn refund(&self, session_id: &str, amount: Option<i64>) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let (session, form, payment) = paid(stored)?;
             let total = session["amount_total"].as_i64().unwrap_or(0);
             let amount = amount.unwrap_or(total - payment.refunded);
@@ -203,7 +288,7 @@ impl StripeStandIn {
     /// The buyer disputes the charge of a paid session (in subscription mode: of its first
     /// invoice). Returns `charge.dispute.created`.
     pub fn dispute(&self, session_id: &str) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let (session, _, payment) = paid(stored)?;
             payment.disputed = true;
             let amount = session["amount_total"].as_i64().unwrap_or(0);
@@ -230,7 +315,7 @@ impl StripeStandIn {
         if first.as_deref() == Some(payment_intent) {
             return self.refund(session_id, amount);
         }
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let session = &stored.session;
             let payment = stored.payment.as_mut().context("no payment")?;
             let r = payment.renewals.iter_mut().find(|r| r.payment_intent == payment_intent);
@@ -250,7 +335,7 @@ impl StripeStandIn {
     /// ones are renewals (`subscription_cycle`), each paid by a payment intent and charge of its
     /// own. Returns `invoice.paid` or `invoice.payment_failed`.
     pub fn invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
+        self.with_event(session_id, |stored| {
             let period = period(stored);
             let session = &stored.session;
             ensure!(
@@ -263,7 +348,9 @@ impl StripeStandIn {
             if !first {
                 payment.invoice = random_id("in_", 24);
             }
-            let amount = session["amount_total"].as_i64().unwrap_or(0);
+            let amount =
+                if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan_amount_of(&stored.form) };
+            (payment.attempts, payment.latest_paid) = (1, paid);
             if paid && !first {
                 payment.renewals.push(InvoiceCharge {
                     invoice: payment.invoice.clone(),
@@ -275,7 +362,11 @@ impl StripeStandIn {
                     created: now(),
                 });
             }
-            let start = payment.created + period * i64::from(payment.invoices - 1);
+            let start = period_start(payment, period, payment.invoices);
+            let end = match payment.trial_end {
+                Some(trial_end) if first => trial_end,
+                _ => start + period,
+            };
             let invoice = objects::invoice(&InvoiceShape {
                 id: &payment.invoice,
                 subscription: &session["subscription"],
@@ -285,7 +376,51 @@ impl StripeStandIn {
                 paid,
                 first,
                 currency: &session["currency"],
+                period: (start, end),
+                attempts: payment.attempts,
+            });
+            Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
+        })
+    }
+
+    /// Stripe retries the latest renewal invoice, which failed: the same invoice, one more
+    /// attempt, paid this time (by a payment intent and charge of its own) or failed again.
+    /// Returns `invoice.paid` or `invoice.payment_failed`.
+    pub fn retry_invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
+        self.with_event(session_id, |stored| {
+            let period = period(stored);
+            let amount = plan_amount_of(&stored.form);
+            let session = &stored.session;
+            let payment = stored.payment.as_mut().context("no payment")?;
+            ensure!(
+                payment.invoices >= 2 && !payment.latest_paid,
+                "session {session_id} has no failed renewal to retry"
+            );
+            payment.attempts += 1;
+            payment.latest_paid = paid;
+            if paid {
+                payment.renewals.push(InvoiceCharge {
+                    invoice: payment.invoice.clone(),
+                    payment_intent: random_id("pi_", 24),
+                    charge: random_id("ch_", 24),
+                    amount,
+                    refunded: 0,
+                    disputed: false,
+                    created: now(),
+                });
+            }
+            let start = period_start(payment, period, payment.invoices);
+            let invoice = objects::invoice(&InvoiceShape {
+                id: &payment.invoice,
+                subscription: &session["subscription"],
+                subscription_metadata: metadata(&stored.form["subscription_data"]["metadata"]),
+                customer: &session["customer"],
+                amount,
+                paid,
+                first: false,
+                currency: &session["currency"],
                 period: (start, start + period),
+                attempts: payment.attempts,
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })
@@ -296,35 +431,14 @@ impl StripeStandIn {
     /// The period is the one of the latest invoice. Returns `customer.subscription.updated`
     /// (with the previous status) or `customer.subscription.deleted`.
     pub fn subscription(&self, session_id: &str, status: &str, deleted: bool) -> anyhow::Result<Value> {
-        self.with_session(session_id, |stored| {
-            let period = period(stored);
-            let quantity = int(&recurring_line(stored)["quantity"]).unwrap_or(1);
-            let recurring = &recurring_line(stored)["price_data"];
-            let unit_amount = int(&recurring["unit_amount"]).unwrap_or(0);
-            let interval = recurring["recurring"]["interval"].as_str().unwrap_or("month").to_owned();
-            let session = &stored.session;
+        self.with_event(session_id, |stored| {
             ensure!(
-                session["subscription"].is_string(),
+                stored.session["subscription"].is_string(),
                 "session {session_id} has no subscription (completed in subscription mode)"
             );
             let payment = stored.payment.as_mut().context("no payment")?;
             let previous = std::mem::replace(&mut payment.subscription_status, status.to_owned());
-            let start = payment.created + period * i64::from(payment.invoices.max(1) - 1);
-            let subscription = objects::subscription(&SubscriptionShape {
-                id: &session["subscription"],
-                customer: &session["customer"],
-                currency: &session["currency"],
-                item: &payment.item,
-                quantity,
-                amount: unit_amount,
-                interval: &interval,
-                created: payment.created,
-                period: (start, start + period),
-                status,
-                ended: deleted.then(now),
-                latest_invoice: &payment.invoice,
-                metadata: metadata(&stored.form["subscription_data"]["metadata"]),
-            });
+            let subscription = subscription_object(stored, status, deleted)?;
             if deleted {
                 return Ok(event("customer.subscription.deleted", subscription, None));
             }

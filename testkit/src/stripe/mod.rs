@@ -22,13 +22,17 @@
 
 mod answers;
 mod billing;
+mod clock;
+mod event_log;
 mod events;
 mod form;
 mod objects;
+mod sessions;
 mod shipping;
 mod webhook;
 
 use answers::{error, int, invalid, missing, respond};
+pub use event_log::EVENT_WINDOW_SECS;
 pub use form::parse_form;
 
 pub use shipping::SHIPPING_COUNTRIES;
@@ -99,10 +103,25 @@ struct Payment {
     /// Invoices so far, and the latest one.
     invoices: u32,
     invoice: String,
+    /// Payment attempts of the latest invoice, and whether it is paid.
+    attempts: u32,
+    latest_paid: bool,
     /// The subscription item.
     item: String,
     subscription_status: String,
     created: i64,
+    /// The subscription's test clock: its frozen time (see [`StripeStandIn::advance_clock`]).
+    clock: i64,
+    /// The end of its trial, if it started with one.
+    trial_end: Option<i64>,
+    /// `customer.subscription.trial_will_end` was sent.
+    trial_warned: bool,
+    /// Renewals are declined (the card fails).
+    declines: bool,
+    /// The subscription ends at the end of the current period.
+    cancel_at_period_end: bool,
+    /// `cancellation_details[feedback]` of the cancellation.
+    feedback: Option<String>,
 }
 
 /// A paid renewal invoice and its charge.
@@ -123,6 +142,8 @@ struct Inner {
     customers: HashMap<String, Value>,
     base_url: String,
     sessions: Vec<Stored>,
+    /// Every event emitted, oldest first (`GET /v1/events`).
+    events: Vec<Value>,
     /// Refunds created through the API: refund id → the `charge.refunded` event of that moment.
     refund_events: HashMap<String, Value>,
     /// Idempotency key → (path, form, response) of a successful POST.
@@ -146,6 +167,7 @@ impl StripeStandIn {
             api_key: api_key.to_owned(),
             base_url: base_url.clone(),
             sessions: Vec::new(),
+            events: Vec::new(),
             customers: HashMap::new(),
             refund_events: HashMap::new(),
             replays: HashMap::new(),
@@ -231,6 +253,9 @@ async fn handle(
     if let (&Method::GET, ["pay", id]) = (&method, segments.as_slice()) {
         return format!("Stripe stand-in: payment page of {id}").into_response();
     }
+    if let (&Method::GET, ["portal", id]) = (&method, segments.as_slice()) {
+        return format!("Stripe stand-in: Billing Portal session {id}").into_response();
+    }
     if header("authorization").as_deref() != Some(&format!("Bearer {}", inner.api_key)) {
         let message = "Invalid API Key provided: the stand-in expects `Authorization: Bearer <its key>`.";
         return respond(Err(error(StatusCode::UNAUTHORIZED, None, None, message.into())), false);
@@ -261,6 +286,10 @@ async fn handle(
         (&Method::POST, ["v1", "customers"]) => Ok(inner.create_customer(&form)),
         (&Method::GET, ["v1", "customers", id]) => inner.customer(id),
         (&Method::GET, ["v1", "invoice_payments"]) => inner.invoice_payments(&form),
+        (&Method::GET, ["v1", "events"]) => inner.list_events(&form),
+        (&Method::GET, ["v1", "subscriptions", id]) => inner.get_subscription(id),
+        (&Method::POST, ["v1", "subscriptions", id]) => inner.update_subscription(id, &form),
+        (&Method::POST, ["v1", "billing_portal", "sessions"]) => inner.portal_session(&form),
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
     if let (Some(key), Ok(response)) = (key, &result) {
@@ -347,150 +376,10 @@ impl Inner {
             "payment_intent": intent, "reason": form["reason"], "receipt_number": null,
             "source_transfer_reversal": null, "status": "succeeded", "transfer_reversal": null,
         });
-        self.refund_events.insert(id, events::refunded(session, created_with, payment, before));
+        let event = events::refunded(session, created_with, payment, before);
+        self.events.push(event.clone());
+        self.refund_events.insert(id, event);
         Ok(refund)
-    }
-
-    /// `POST /v1/checkout/sessions`, validated as Stripe would for what the shop sends.
-    fn create(&mut self, form: &Value) -> Result<Value, ApiError> {
-        let now = now();
-        let mode = form["mode"].as_str().ok_or_else(|| missing("mode"))?;
-        if !["payment", "subscription", "setup"].contains(&mode) {
-            return Err(invalid(
-                "mode",
-                format!("Invalid mode: {mode}. Must be one of payment, setup, or subscription."),
-            ));
-        }
-        let ui_mode = form["ui_mode"].as_str().unwrap_or("hosted_page");
-        let hosted = matches!(ui_mode, "hosted" | "hosted_page");
-        if hosted && form["success_url"].is_null() {
-            return Err(missing("success_url"));
-        }
-        let lines = form["line_items"].as_array().cloned().unwrap_or_default();
-        if mode != "setup" && lines.is_empty() {
-            return Err(missing("line_items"));
-        }
-        let (mut total, mut currency, mut recurring, mut price_ids) =
-            (0, form["currency"].as_str().map(str::to_owned), false, false);
-        for (i, line) in lines.iter().enumerate() {
-            let param = |field: &str| format!("line_items[{i}][{field}]");
-            let quantity = int(&line["quantity"]).ok_or_else(|| missing(&param("quantity")))?;
-            if line["price"].is_string() {
-                price_ids = true;
-                continue;
-            }
-            let data = &line["price_data"];
-            if !data.is_object() {
-                return Err(invalid(
-                    &param("price"),
-                    format!("You must specify either `price` or `price_data` in `line_items[{i}]`."),
-                ));
-            }
-            let line_currency = data["currency"].as_str().ok_or_else(|| missing(&param("price_data][currency")))?;
-            let amount = int(&data["unit_amount"]).ok_or_else(|| missing(&param("price_data][unit_amount")))?;
-            if amount < 0 || quantity < 0 {
-                return Err(invalid(&param("price_data][unit_amount"), "Amounts and quantities must be positive."));
-            }
-            if data["product"].is_null() && !data["product_data"]["name"].is_string() {
-                return Err(missing(&param("price_data][product_data][name")));
-            }
-            if currency.get_or_insert_with(|| line_currency.to_owned()) != line_currency {
-                return Err(invalid(&param("price_data][currency"), "All line items must use the same currency."));
-            }
-            recurring |= data["recurring"]["interval"].is_string();
-            total += amount * quantity;
-        }
-        if mode == "subscription" && !recurring && !price_ids {
-            return Err(invalid(
-                "line_items",
-                "You must provide at least one recurring price in `subscription` mode when using prices.",
-            ));
-        }
-        if mode == "payment" && recurring {
-            let message = "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.";
-            return Err(invalid("line_items", message));
-        }
-        let expires_at = match &form["expires_at"] {
-            Value::Null => now + 24 * 3600,
-            value => int(value).ok_or_else(|| invalid("expires_at", "Invalid integer."))?,
-        };
-        // Stripe allows 30 min to 24 h after the session's creation, the moment it got the request.
-        if expires_at < now + 30 * 60 || expires_at > now + 24 * 3600 {
-            let message =
-                "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.";
-            return Err(invalid("expires_at", message));
-        }
-        if let Some(customer) = form["customer"].as_str() {
-            if !self.customers.contains_key(customer) {
-                let message = format!("No such customer: '{customer}'");
-                return Err(error(StatusCode::BAD_REQUEST, Some("resource_missing"), Some("customer"), message));
-            }
-            if !form["customer_creation"].is_null() {
-                let message = "You may only specify one of these parameters: customer, customer_creation.";
-                return Err(invalid("customer_creation", message));
-            }
-        }
-        // Each mode creates its own object: its data parameter is refused in the other modes.
-        if mode != "payment" && !form["payment_intent_data"].is_null() {
-            let message = format!("You can not pass `payment_intent_data` in `{mode}` mode.");
-            return Err(invalid("payment_intent_data", message));
-        }
-        if mode != "subscription" && !form["subscription_data"].is_null() {
-            let message = format!("You can not pass `subscription_data` in `{mode}` mode.");
-            return Err(invalid("subscription_data", message));
-        }
-        let metadata = form.get("metadata").cloned().unwrap_or_else(|| json!({}));
-        for (key, value) in metadata.as_object().into_iter().flatten() {
-            if key.chars().count() > 40 || value.as_str().is_none_or(|v| v.chars().count() > 500) {
-                return Err(invalid(
-                    &format!("metadata[{key}]"),
-                    "Metadata keys hold up to 40 characters, values up to 500.",
-                ));
-            }
-        }
-        if form["client_reference_id"].as_str().is_some_and(|r| r.chars().count() > 200) {
-            return Err(invalid("client_reference_id", "client_reference_id holds up to 200 characters."));
-        }
-        let shipping = shipping::collection(form, mode)?;
-        let id = random_id("cs_test_", 58);
-        // Two halves: one json! of every field is past the macro's recursion limit.
-        let mut session = json!({
-            "id": id, "object": "checkout.session",
-            "adaptive_pricing": {"enabled": false}, "after_expiration": null, "allow_promotion_codes": null,
-            "amount_subtotal": total, "amount_total": total,
-            "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
-            "billing_address_collection": null, "cancel_url": form["cancel_url"],
-            "client_reference_id": form["client_reference_id"],
-            "client_secret": (!hosted).then(|| format!("{id}_secret_{}", random_id("", 24))),
-            "collected_information": null, "consent": null, "consent_collection": null,
-            "created": now, "currency": currency, "currency_conversion": null, "custom_fields": [],
-            "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
-            "customer": form["customer"],
-            "customer_creation": (mode != "subscription" && form["customer"].is_null()).then(|| form["customer_creation"].as_str().unwrap_or("if_required")),
-            "customer_details": null, "customer_email": form["customer_email"], "discounts": [],
-            "expires_at": expires_at,
-        });
-        let rest = json!({
-            "invoice": null, "invoice_creation": null, "livemode": false,
-            "locale": form["locale"], "metadata": metadata, "mode": mode,
-            "payment_intent": null, "payment_link": null, "payment_method_collection": "always",
-            "payment_method_configuration_details": null, "payment_method_options": {},
-            "payment_method_types": form.get("payment_method_types").cloned().unwrap_or_else(|| json!(["card"])),
-            "payment_status": if mode == "setup" { "no_payment_required" } else { "unpaid" },
-            "phone_number_collection": {"enabled": false}, "recovered_from": null,
-            "redirect_on_completion": (!hosted).then_some("always"), "return_url": form["return_url"],
-            "saved_payment_method_options": null, "setup_intent": null, "shipping_address_collection": shipping,
-            "shipping_cost": null, "shipping_options": [], "status": "open", "submit_type": null,
-            "subscription": null, "success_url": form["success_url"],
-            "tax_id_collection": {"enabled": false, "required": "never"},
-            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-            "ui_mode": ui_mode, "url": hosted.then(|| format!("{}pay/{id}", self.base_url)), "wallet_options": null,
-        });
-        if let (Value::Object(session), Value::Object(rest)) = (&mut session, rest) {
-            session.extend(rest);
-        }
-        self.sessions.push(Stored { session: session.clone(), form: form.clone(), payment: None });
-        Ok(session)
     }
 }
 
@@ -514,6 +403,10 @@ fn random_id(prefix: &str, len: usize) -> String {
     id
 }
 
+#[cfg(test)]
+mod clock_tests;
+#[cfg(test)]
+mod event_log_tests;
 #[cfg(test)]
 mod shapes_tests;
 #[cfg(test)]

@@ -65,6 +65,8 @@ pub(super) struct InvoiceShape<'a> {
     pub first: bool,
     pub currency: &'a Value,
     pub period: (i64, i64),
+    /// Payment attempts so far (Stripe retries a failed renewal on the same invoice).
+    pub attempts: u32,
 }
 
 /// The invoice object.
@@ -82,7 +84,7 @@ pub(super) fn invoice(i: &InvoiceShape<'_>) -> Value {
         "id": i.id, "object": "invoice", "account_country": "FR", "account_name": "Test shop",
         "amount_due": i.amount, "amount_overpaid": 0, "amount_paid": if i.paid { i.amount } else { 0 },
         "amount_remaining": if i.paid { 0 } else { i.amount }, "amount_shipping": 0, "application": null,
-        "attempt_count": 1, "attempted": true, "auto_advance": false,
+        "attempt_count": i.attempts, "attempted": true, "auto_advance": false,
         "automatic_tax": {"disabled_reason": null, "enabled": false, "liability": null, "provider": null, "status": null},
         "billing_reason": if i.first { "subscription_create" } else { "subscription_cycle" },
         "collection_method": "charge_automatically", "created": created, "currency": i.currency,
@@ -137,6 +139,11 @@ pub(super) struct SubscriptionShape<'a> {
     pub ended: Option<i64>,
     pub latest_invoice: &'a str,
     pub metadata: Value,
+    /// Start and end of the trial, if any.
+    pub trial: Option<(i64, i64)>,
+    pub cancel_at_period_end: bool,
+    /// Why it was canceled (`cancellation_details[feedback]`), if it was.
+    pub feedback: Option<&'a str>,
 }
 
 /// The subscription object.
@@ -167,7 +174,12 @@ pub(super) fn subscription(s: &SubscriptionShape<'_>) -> Value {
         "id": s.id, "object": "subscription",
         "automatic_tax": {"disabled_reason": null, "enabled": false, "liability": null},
         "billing_cycle_anchor": s.created, "billing_mode": {"type": "classic"}, "billing_schedules": [],
-        "cancel_at": null, "cancel_at_period_end": false, "canceled_at": s.ended,
+        "cancel_at": if s.cancel_at_period_end { Value::from(end) } else { Value::Null },
+        "cancel_at_period_end": s.cancel_at_period_end, "canceled_at": s.ended,
+        "cancellation_details": {
+            "comment": null, "feedback": s.feedback,
+            "reason": if s.cancel_at_period_end || s.ended.is_some() { Value::from("cancellation_requested") } else { Value::Null },
+        },
         "collection_method": "charge_automatically", "created": s.created, "currency": s.currency,
         "customer": s.customer, "discounts": [], "ended_at": s.ended,
     });
@@ -177,6 +189,8 @@ pub(super) fn subscription(s: &SubscriptionShape<'_>) -> Value {
             "url": format!("/v1/subscription_items?subscription={}", s.id.as_str().unwrap_or(""))},
         "latest_invoice": s.latest_invoice, "livemode": false, "metadata": s.metadata,
         "start_date": s.created, "status": s.status,
+        "trial_end": s.trial.map(|t| t.1), "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
+        "trial_start": s.trial.map(|t| t.0),
     });
     if let (Value::Object(sub), Value::Object(rest)) = (&mut sub, rest) {
         sub.extend(rest);

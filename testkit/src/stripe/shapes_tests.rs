@@ -26,6 +26,7 @@ fn request(mode: Mode, customer: Option<String>) -> SessionRequest {
         metadata: vec![("shop".into(), "shop1".into()), ("member".into(), "42".into())],
         customer,
         shipping_countries: vec![],
+        trial_days: None,
     }
 }
 

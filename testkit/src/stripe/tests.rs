@@ -131,6 +131,7 @@ async fn async_stripe_parses_the_answers() {
         metadata: vec![("shop".into(), "shop1".into())],
         customer: None,
         shipping_countries: vec![],
+        trial_days: None,
     };
     let plan = vec![line("Gold", Some(maxis::payments::Interval::Month))];
     let session = payments.create_session(request("k1", Mode::Subscription, plan)).await.unwrap();
@@ -258,7 +259,7 @@ async fn delayed_payments_settle_later() {
 }
 
 /// A paid payment-mode session of [`FORM`] (2 × 2999 + 500 EUR): its id and payment intent.
-async fn paid_session(stand_in: &StripeStandIn) -> (String, String) {
+pub(super) async fn paid_session(stand_in: &StripeStandIn) -> (String, String) {
     let (_, session) = post(stand_in, "v1/checkout/sessions", None, FORM).await;
     let id = session["id"].as_str().unwrap().to_owned();
     let completed = stand_in.complete(&id, true).unwrap();

@@ -93,6 +93,7 @@ impl Commerce {
             ],
             customer: Some(customer),
             shipping_countries: vec![],
+            trial_days: None,
         };
         match payments.create_session(request).await {
             Ok(session) => {

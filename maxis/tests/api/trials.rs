@@ -1,0 +1,109 @@
+//! Trials end to end: `trial_days` in the catalog, Checkout with
+//! `subscription_data[trial_period_days]` on the Stripe stand-in, its test clock warning three
+//! days before and converting, one trial per member.
+
+use chrono::Utc;
+use serde_json::Value;
+use subjects::params::WhyParams;
+use subjects::results::WhyResult;
+use subjects::{Command, Order};
+use testkit::shop::send;
+
+use crate::commerce::Shop;
+
+const PRO_ROLE: &str = "100000000000000001";
+const DAY: i64 = 24 * 3600;
+const CATALOG: &str = r#"
+currency = "eur"
+[[product]]
+id = "pro"
+name = "Pro"
+kind = "plan"
+price = "9.99"
+interval = "month"
+role = "100000000000000001"
+trial_days = 7
+"#;
+
+async fn state(shop: &Shop, member: &str) -> String {
+    let order = Order::new(Command::Why(WhyParams { member: member.into() }), "t");
+    let why: WhyResult = send(&shop.fleet, "shop1", &order).await.result_as().unwrap().unwrap();
+    why.roles[0].sources.last().unwrap().state.clone()
+}
+
+async fn deliver_all(shop: &Shop, events: &[Value]) {
+    for event in events {
+        assert_eq!(shop.webhook(event).await, 200, "{}", event["type"]);
+    }
+    shop.settle().await;
+    shop.app.commerce.dunning_once(Utc::now()).await.unwrap();
+}
+
+fn dms(shop: &Shop, who: &str, needle: &str) -> usize {
+    shop.members.dms.lock().unwrap().iter().filter(|(u, t)| u == who && t.contains(needle)).count()
+}
+
+#[tokio::test]
+async fn a_trial_holds_the_role_warns_three_days_before_and_converts_on_the_clock_once_per_member() {
+    let shop = Shop::start_with(CATALOG).await;
+    let (_, session) = shop.buy("7", "pro", None).await.unwrap();
+    let created = shop.stripe.requests().into_iter().find(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert_eq!(created.form["subscription_data"]["trial_period_days"], "7");
+
+    let completed = shop.stripe.complete(&session, true).unwrap();
+    let first = shop.stripe.invoice(&session, true).unwrap();
+    deliver_all(&shop, &[completed, first]).await;
+
+    assert!(shop.members.holds("7", PRO_ROLE), "the role is held during the trial");
+    assert_eq!(state(&shop, "7").await, "trialing");
+    assert_eq!(dms(&shop, "7", "free trial of Pro has started"), 1);
+    assert_eq!(dms(&shop, "7", "Thank you for your purchase"), 0, "a trial is not a purchase");
+    let analytics = shop.analytics().await;
+    assert_eq!(analytics.sales, 0);
+    let figures = analytics.memberships.unwrap();
+    assert_eq!((figures.active[0].members, figures.mrr.len()), (1, 0), "a trial holds the plan and brings no MRR yet");
+
+    let start = shop.stripe.clock(&session).unwrap();
+    deliver_all(&shop, &shop.stripe.advance_clock(&session, start + 3 * DAY).unwrap()).await;
+    assert_eq!(dms(&shop, "7", "ends on"), 0, "not warned 4 days before");
+    let warned = shop.stripe.advance_clock(&session, start + 4 * DAY + 60).unwrap();
+    deliver_all(&shop, &warned).await;
+    deliver_all(&shop, &warned).await;
+    assert_eq!(dms(&shop, "7", "free trial of Pro ends on"), 1, "warned once, 3 days before");
+
+    deliver_all(&shop, &shop.stripe.advance_clock(&session, start + 7 * DAY + 60).unwrap()).await;
+    assert!(shop.members.holds("7", PRO_ROLE));
+    assert_eq!(state(&shop, "7").await, "active");
+    let analytics = shop.analytics().await;
+    assert_eq!((analytics.sales, analytics.revenue[0].amount), (1, 999), "the conversion is the first sale");
+    let figures = analytics.memberships.unwrap();
+    assert_eq!((figures.trials_started, figures.trials_converted, figures.new), (1, 1, 1));
+    assert_eq!((figures.mrr[0].amount, figures.active[0].members), (999, 1));
+
+    // A second trial of the same plan by the same member is refused: the next checkout is paid.
+    let (_, again) = shop.buy("7", "pro", None).await.unwrap();
+    let form = &shop.stripe.requests().into_iter().rfind(|r| r.path == "/v1/checkout/sessions").unwrap().form;
+    assert!(form["subscription_data"]["trial_period_days"].is_null(), "{form}");
+    assert_eq!(shop.stripe.session(&again).unwrap()["amount_total"], 999);
+}
+
+#[tokio::test]
+async fn a_member_who_already_paid_for_the_plan_gets_no_trial_when_the_plan_starts_offering_one() {
+    let shop = Shop::start().await;
+    let (_, paid) = shop.buy("8", "pro", None).await.unwrap();
+    let completed = shop.stripe.complete(&paid, true).unwrap();
+    deliver_all(&shop, &[completed, shop.stripe.invoice(&paid, true).unwrap()]).await;
+
+    // The owner adds a 7-day trial to Pro and restarts the shop.
+    let stopped = shop.stop().await;
+    std::fs::write(stopped.dir.path().join("catalog.toml"), CATALOG).unwrap();
+    let shop = stopped.start().await;
+    shop.buy("8", "pro", None).await.unwrap();
+    shop.buy("9", "pro", None).await.unwrap();
+
+    let forms: Vec<Value> =
+        shop.stripe.requests().into_iter().filter(|r| r.path == "/v1/checkout/sessions").map(|r| r.form).collect();
+    assert_eq!(forms.len(), 3);
+    assert!(forms[1]["subscription_data"]["trial_period_days"].is_null(), "8 paid for Pro: {}", forms[1]);
+    assert_eq!(forms[2]["subscription_data"]["trial_period_days"], "7", "9 never had Pro");
+}
