@@ -78,7 +78,7 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     // Each session paid: `checkout.session.completed` for its buyer.
     let mut events = Vec::with_capacity(buyers);
     for session in stripe.sessions() {
-        let buyer: u64 = session["metadata"]["buyer"].as_str().unwrap_or_default().parse()?;
+        let buyer: u64 = session["metadata"]["member"].as_str().unwrap_or_default().parse()?;
         events.push((buyer, stripe.complete(session["id"].as_str().unwrap_or_default(), true)?));
     }
     anyhow::ensure!(events.len() == buyers, "{} Stripe sessions for {buyers} buyers", events.len());

@@ -144,7 +144,12 @@ impl Store {
             .after_release(move |conn, meta| {
                 let keep = on_release.keeps(meta.age);
                 Box::pin(async move {
-                    conn.ping().await?;
+                    // Only a connection released inside a transaction (dropped without commit)
+                    // has a rollback queued: wait for it there, and spare every committed write
+                    // a round trip to the worker thread.
+                    if conn.is_in_transaction() {
+                        conn.ping().await?;
+                    }
                     Ok(keep && !conn.is_in_transaction())
                 })
             })
