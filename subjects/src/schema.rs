@@ -4,8 +4,8 @@
 use schemars::{schema_for, Schema};
 
 use crate::event::{
-    AnnouncementCreated, CredentialMisused, Event, GiftEnded, GiftPaid, OrderDead, OrderExecuted, OrderRejected, OutboxDead, ShopDegraded,
-    ShopLifecycle, ShopRecovered,
+    AnnouncementCreated, CredentialMisused, Event, GiftEnded, GiftPaid, OrderDead, OrderExecuted, OrderRejected,
+    OutboxDead, ShopDegraded, ShopLifecycle, ShopRecovered,
 };
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};

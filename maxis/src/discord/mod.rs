@@ -8,10 +8,10 @@
 mod admin;
 mod buttons;
 mod events;
+mod gift;
 pub mod members;
 mod shop;
 mod subscription;
-mod gift;
 
 use std::future::Future;
 use std::sync::Arc;

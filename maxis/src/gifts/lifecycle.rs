@@ -69,7 +69,8 @@ pub async fn paid(tx: &mut Tx, ctx: &ShopContext, c: &Checkout, pi: Option<&str>
     execute::enqueue(tx, ctx, None, EventKind::GIFT_PAID, serde_json::to_value(data)?).await?;
     if reversal.revokes() {
         sales::refund(tx, &sale_id, now).await?;
-        let (state, why) = if reversal.disputed { ("disputed", "the payment was disputed") } else { ("refunded", "fully refunded") };
+        let (state, why) =
+            if reversal.disputed { ("disputed", "the payment was disputed") } else { ("refunded", "fully refunded") };
         ledger::set(tx, ctx, &spec, false, state, &format!("{note}: {why}")).await?;
         return ended(tx, ctx, &c.id, state).await;
     }
@@ -116,10 +117,8 @@ pub async fn end_due(tx: &mut Tx, ctx: &ShopContext, now: DateTime<Utc>) -> anyh
         ledger::set_for_checkout(tx, ctx, &id, false, "ended", &note).await?;
         ended(tx, ctx, &id, "expired").await?;
         let name = catalog::get(tx, &gift.product_id).await?.map_or(gift.product_id.clone(), |p| p.name);
-        let text = format!(
-            "Your gift of {name} from <@{}> ended today. `/shop` to subscribe and keep its role.",
-            gift.giver
-        );
+        let text =
+            format!("Your gift of {name} from <@{}> ended today. `/shop` to subscribe and keep its role.", gift.giver);
         pay::queue_receipt(tx, &format!("{id}:gift-ended"), &gift.recipient, &text).await?;
         ended_now += 1;
     }

@@ -68,7 +68,10 @@ async fn a_gift_of_one_month_of_pro_is_held_by_the_recipient_and_ends_after_the_
     assert!(why.contains(&format!("gift of Pro from <@{}> (1 month, until", g.buyer)), "{why}");
     let paid = g.events_of("gift.paid").await;
     assert_eq!(paid.len(), 1);
-    assert_eq!((paid[0]["recipient"].as_str(), paid[0]["months"].as_u64()), (Some(carol.to_string().as_str()), Some(1)));
+    assert_eq!(
+        (paid[0]["recipient"].as_str(), paid[0]["months"].as_u64()),
+        (Some(carol.to_string().as_str()), Some(1))
+    );
 
     // The shop's clock: not a day before the month ends, then once.
     let (store, ctx) = (&g.app.commerce.store, &g.app.commerce.ctx);
