@@ -18,6 +18,7 @@ pub mod domain;
 pub mod engagement;
 pub mod entitlements;
 pub mod execute;
+pub mod gifts;
 pub mod http;
 pub mod marketing;
 pub mod members;

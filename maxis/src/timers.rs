@@ -1,5 +1,6 @@
-//! Time-driven changes: promotions start and end by themselves, also across restarts (a
-//! promotion whose end passed while Maxis was down ends when it starts).
+//! Time-driven changes: promotions start and end by themselves, and so do giveaways, preorder
+//! releases and the months of gifted plans, also across restarts (a change whose instant passed
+//! while Maxis was down happens when it starts, once).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +29,7 @@ pub async fn run_due(handler: &OrderHandler, now: DateTime<Utc>) -> anyhow::Resu
 }
 
 /// Applies every change due at `now` (promotions start and end, giveaways end and draw,
-/// preorders release), with their events in the outbox; returns the next due instant.
+/// preorders release, gifted months end), with their events in the outbox; returns the next due instant.
 pub async fn apply_due(store: &Store, ctx: &ShopContext, now: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>> {
     let mut tx = store.begin().await?;
     for mut p in promos::live(&mut tx).await? {
@@ -49,10 +50,12 @@ pub async fn apply_due(store: &Store, ctx: &ShopContext, now: DateTime<Utc>) -> 
     for p in preorders::due(&mut tx, now).await? {
         crate::engagement::preorders::release(&mut tx, ctx, &p.product).await?;
     }
+    crate::gifts::lifecycle::end_due(&mut tx, ctx, now).await?;
     let next = [
         promos::next_change(&mut tx).await?,
         giveaways::next_end(&mut tx).await?,
         preorders::next_release(&mut tx).await?,
+        crate::gifts::store::next_end(&mut tx).await?,
     ]
     .into_iter()
     .flatten()

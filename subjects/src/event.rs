@@ -62,6 +62,11 @@ impl EventKind {
     /// The shop can write its database again and executes the orders that waited (data:
     /// [`ShopRecovered`]).
     pub const SHOP_RECOVERED: &'static str = "shop.recovered";
+    /// A member paid a gift for another member, who now holds it (data: [`GiftPaid`]).
+    pub const GIFT_PAID: &'static str = "gift.paid";
+    /// A gift stopped granting: its months ran out, or it was refunded or disputed (data:
+    /// [`GiftEnded`]).
+    pub const GIFT_ENDED: &'static str = "gift.ended";
 
     /// Validates a kind.
     pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
@@ -229,6 +234,44 @@ pub struct OutboxDead {
     /// Its size in bytes.
     pub bytes: u64,
     /// Why it cannot be published.
+    pub reason: String,
+}
+
+/// Data of `gift.paid`: who gave what to whom, and until when it grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GiftPaid {
+    /// The shop's checkout id of the gift.
+    pub checkout_id: String,
+    /// The member who paid (Discord user id).
+    pub giver: String,
+    /// The member who receives it (Discord user id).
+    pub recipient: String,
+    /// The product or plan given.
+    pub product_id: String,
+    /// Months of a plan given; absent for a product (held for good, like a purchase).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<u32>,
+    /// When a plan's gift ends (RFC 3339); absent for a product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    /// Paid, in minor units.
+    pub amount: i64,
+    /// Currency (ISO 4217, lowercase).
+    pub currency: String,
+}
+
+/// Data of `gift.ended`: a gift stopped granting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GiftEnded {
+    /// The shop's checkout id of the gift.
+    pub checkout_id: String,
+    /// The member who paid.
+    pub giver: String,
+    /// The member who held it.
+    pub recipient: String,
+    /// The product or plan given.
+    pub product_id: String,
+    /// Why: `expired` (its months ran out), `refunded` or `disputed`.
     pub reason: String,
 }
 

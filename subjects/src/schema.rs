@@ -4,8 +4,8 @@
 use schemars::{schema_for, Schema};
 
 use crate::event::{
-    AnnouncementCreated, CredentialMisused, Event, OrderDead, OrderExecuted, OrderRejected, OutboxDead, ShopDegraded,
-    ShopLifecycle, ShopRecovered,
+    AnnouncementCreated, CredentialMisused, Event, GiftEnded, GiftPaid, OrderDead, OrderExecuted, OrderRejected,
+    OutboxDead, ShopDegraded, ShopLifecycle, ShopRecovered,
 };
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};
@@ -54,6 +54,8 @@ pub fn all() -> Vec<(String, Schema)> {
         ("events/credential.misused.json".to_owned(), schema_for!(CredentialMisused)),
         ("events/shop.degraded.json".to_owned(), schema_for!(ShopDegraded)),
         ("events/shop.recovered.json".to_owned(), schema_for!(ShopRecovered)),
+        ("events/gift.paid.json".to_owned(), schema_for!(GiftPaid)),
+        ("events/gift.ended.json".to_owned(), schema_for!(GiftEnded)),
     ];
     out.extend(Command::params_schemas().into_iter().map(|(name, s)| (format!("params/{name}.json"), s)));
     out

@@ -141,6 +141,7 @@ impl Commerce {
         }
         ledger::set_for_checkout(tx, &self.ctx, &c.id, false, state, note).await?;
         pay::receipt_failed(tx, &c.id, &format!("{note} before it was sent")).await?;
+        crate::gifts::lifecycle::ended(tx, &self.ctx, &c.id, state).await?;
         Ok(())
     }
 }

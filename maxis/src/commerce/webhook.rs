@@ -191,6 +191,11 @@ impl Commerce {
             return Ok(Handled::Applied);
         }
         self.metrics.checkout_paid(&c.buyer);
+        if c.kind == "gift" {
+            checkouts::keep(tx, &c.id).await?;
+            crate::gifts::lifecycle::paid(tx, &self.ctx, &c, pi.as_deref()).await?;
+            return Ok(Handled::Applied);
+        }
         let lines = checkouts::lines(tx, &c.id).await?;
         if was_released {
             // Paid after the hold lapsed: take the stock again; if it is gone, an admin must act.

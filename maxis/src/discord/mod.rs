@@ -8,6 +8,7 @@
 mod admin;
 mod buttons;
 mod events;
+mod gift;
 pub mod members;
 mod shop;
 mod subscription;
@@ -154,6 +155,7 @@ fn commands() -> Vec<poise::Command<Data, Error>> {
         shop::preorder(),
         shop::pings(),
         subscription::subscription(),
+        gift::gift(),
         admin::giveaway(),
         admin::admin(),
     ]
@@ -164,6 +166,11 @@ fn commands() -> Vec<poise::Command<Data, Error>> {
 fn shown(error: &Error) -> String {
     if let Some(e) = error.downcast_ref::<crate::commerce::CommerceError>() {
         return e.to_string();
+    }
+    if let Some(e) = error.downcast_ref::<crate::gifts::GiftError>() {
+        if !e.is_internal() {
+            return e.to_string();
+        }
     }
     if let Some(e) = error.downcast_ref::<crate::engagement::EnterError>() {
         return e.to_string();

@@ -20,6 +20,8 @@ pub enum SourceKind {
     Preorder,
     /// An admin gave it.
     Manual,
+    /// Another member paid for it (see [`crate::gifts`]).
+    Gift,
 }
 
 impl SourceKind {
@@ -30,6 +32,7 @@ impl SourceKind {
             Self::Subscription => "subscription",
             Self::Preorder => "preorder",
             Self::Manual => "manual",
+            Self::Gift => "gift",
         }
     }
 }
@@ -216,6 +219,7 @@ impl Source {
             "subscription" => SourceKind::Subscription,
             "preorder" => SourceKind::Preorder,
             "manual" => SourceKind::Manual,
+            "gift" => SourceKind::Gift,
             other => anyhow::bail!("unknown entitlement source kind {other:?}"),
         };
         Ok(SourceSpec {

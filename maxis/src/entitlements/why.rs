@@ -85,6 +85,10 @@ async fn describe(conn: &mut SqliteConnection, s: &Source) -> anyhow::Result<Str
         "subscription" => format!("subscription to {name}"),
         "preorder" => format!("preorder of {name}"),
         "manual" => format!("given by an admin ({name})"),
+        "gift" => match &s.checkout_id {
+            Some(c) => crate::gifts::lifecycle::describe(conn, c, &name).await?,
+            None => format!("gift of {name}"),
+        },
         _ => format!("purchase of {name}"),
     };
     let mut refs = Vec::new();

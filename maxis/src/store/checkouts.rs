@@ -256,7 +256,8 @@ pub async fn release(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<bo
         match kind.as_str() {
             // A preorder holds a slot of the preorder, not stock; a balance holds nothing.
             "preorder" => crate::engagement::preorders::store::give_back(&mut *conn, &line.product_id).await?,
-            "balance" => {}
+            // A gift holds nothing: roles are not stock.
+            "balance" | "gift" => {}
             _ => crate::store::catalog::give_back_stock(&mut *conn, &line.product_id, line.quantity).await?,
         }
     }

@@ -67,3 +67,52 @@ async fn giveaways_promotions_and_preorders_change_exactly_on_time() {
         .unwrap();
     assert_eq!((ended, released), (1, 1));
 }
+
+#[tokio::test]
+async fn a_gifted_month_that_ended_while_the_shop_was_down_ends_once_when_it_starts_again() {
+    use maxis::entitlements::{ledger, SourceKind, SourceSpec};
+    use maxis::gifts::store::{self as gifts, Gift};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop1.db");
+    let ctx = ShopContext { id: "shop1".parse().unwrap(), groups: vec![], uptime: Uptime::now() };
+    let paid_at = Utc::now() - Duration::days(40);
+    {
+        let store = Store::open(&path).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let gift = Gift {
+            checkout_id: "c1".into(),
+            giver: "1001".into(),
+            recipient: "1002".into(),
+            product_id: "pro".into(),
+            months: Some(1),
+            paid_at: None,
+            ends_at: None,
+            ended_at: None,
+        };
+        gifts::insert(&mut tx, &gift, paid_at).await.unwrap();
+        assert!(gifts::paid(&mut tx, "c1", paid_at, Some(paid_at + Duration::days(31))).await.unwrap());
+        let spec = SourceSpec {
+            kind: SourceKind::Gift,
+            member: "1002",
+            role_id: "99",
+            product_id: Some("pro"),
+            checkout_id: Some("c1"),
+            subscription_id: None,
+            amount: 999,
+            currency: "eur",
+        };
+        ledger::set(&mut tx, &ctx, &spec, true, "paid", "a gift from <@1001>").await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    // The shop was down when the month ended; it starts again and its clock runs twice.
+    let store = Store::open(&path).await.unwrap();
+    apply_due(&store, &ctx, Utc::now()).await.unwrap();
+    apply_due(&store, &ctx, Utc::now()).await.unwrap();
+    let ended: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE subject LIKE '%gift.ended'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(ended, 1, "ended once");
+    assert_eq!(status(&store, "SELECT state FROM entitlement_sources WHERE checkout_id = 'c1'").await, "ended");
+    assert_eq!(status(&store, "SELECT end_reason FROM gifts").await, "expired");
+}

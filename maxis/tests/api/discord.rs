@@ -27,7 +27,7 @@ pub(crate) struct Guild {
     vip_role: u64,
     shop_channel: u64,
     admin_channel: u64,
-    admin: u64,
+    pub(crate) admin: u64,
     pub(crate) buyer: u64,
     _dir: tempfile::TempDir,
 }
@@ -137,7 +137,10 @@ async fn every_slash_command_is_registered_and_each_answers_or_defers_within_thr
     let mut names: Vec<String> =
         g.discord.registered_commands(&g.bot).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
     names.sort();
-    assert_eq!(names, ["admin", "cart", "checkout", "giveaway", "orders", "pings", "preorder", "shop", "subscription"]);
+    assert_eq!(
+        names,
+        ["admin", "cart", "checkout", "gift", "giveaway", "orders", "pings", "preorder", "shop", "subscription"]
+    );
 
     let calls = [
         (g.buyer, "shop", json!([])),
@@ -149,6 +152,11 @@ async fn every_slash_command_is_registered_and_each_answers_or_defers_within_thr
         (g.buyer, "preorder", json!([{"name": "product", "value": "nothing"}])),
         (g.buyer, "pings", json!([{"name": "on", "value": true}])),
         (g.buyer, "subscription", sub("status", json!([]))),
+        (
+            g.buyer,
+            "gift",
+            json!([{"name": "member", "value": g.admin.to_string()}, {"name": "product", "value": "pro"}]),
+        ),
         (g.admin, "giveaway", sub("list", json!([]))),
         (g.admin, "admin", sub("status", json!([]))),
     ];

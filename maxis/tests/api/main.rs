@@ -4,6 +4,7 @@ mod bounds;
 mod clock;
 mod commerce;
 mod discord;
+mod discord_gift;
 mod discord_subscription;
 mod entitlements;
 mod giveaways;
