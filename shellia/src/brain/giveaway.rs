@@ -32,6 +32,12 @@ const MAX_WINNERS: u32 = 100;
 /// Words before a member count: `à`, `dès`, `quand on atteint`, `when we reach`.
 const REACH: &[&str] = &[
     "a",
+    "our",
+    "notre",
+    "for",
+    "pour",
+    "the",
+    "le",
     "at",
     "des",
     "when",
@@ -81,8 +87,14 @@ fn take_winners(req: &mut Request) -> Option<u64> {
 /// Finds and claims a member-count trigger (`à 100 membres`, `100members`).
 fn take_trigger(req: &mut Request) -> Option<u64> {
     for i in 0..req.len() {
+        // "our 1000th member", "notre 500e membre": an ordinal before "member" is the count.
+        let ordinal = ["th", "st", "nd", "rd", "e", "eme", "ieme", "er", "ere"];
+        let nth = split_unit(req.norm(i))
+            .filter(|(_, u)| word_in(u, &ordinal) && req.is(i + 1, MEMBERS) && !req.is_used(i))
+            .map(|(n, _)| (n, i + 2));
         let found = match split_unit(req.norm(i)).filter(|(_, u)| word_in(u, MEMBERS) && !req.is_used(i)) {
             Some((n, _)) => Some((n, i + 1)),
+            None if nth.is_some() => nth,
             None => number_at(req, i).filter(|(_, end)| req.is(*end, MEMBERS)).map(|(n, end)| (n, end + 1)),
         };
         // "when we reach 300: a free mug": a count right after "reach" is members too.
