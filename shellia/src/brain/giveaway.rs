@@ -64,7 +64,7 @@ const REACH: &[&str] = &[
 /// Words that end a prize.
 const BREAKS: &[&str] = &[
     "pendant", "durant", "for", "during", "avec", "with", "quand", "when", "lorsque", "once", "et", "and", "sur", "on",
-    "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=",
+    "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=", "runs", "lasts", "dure", "durera",
 ];
 /// Words trimmed from both ends of a prize.
 #[rustfmt::skip]
@@ -152,8 +152,12 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
 /// Builds a `giveaway` order.
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let lang = ctx.lang;
-    let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_giveaway(req.norm(i))).unwrap_or(0);
-    req.take(keyword..keyword + 1);
+    let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_giveaway(req.norm(i)));
+    // "2 winners, a free month of Premium": without the word, nothing is claimed in its place.
+    if let Some(k) = keyword {
+        req.take(k..k + 1);
+    }
+    let keyword = keyword.unwrap_or(0);
     let channel =
         (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
     if let Some((i, _)) = channel {

@@ -56,7 +56,8 @@ const UNSUPPORTED: &[&str] = &[
     "ban", "bannis", "bannir", "banni", "kick", "kicke", "expulse*", "rembourse", "rembourser", "remboursez", "refund",
     "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
     "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key", "mute", "unmute",
-    "muet", "muette", "timeout", "ownership", "dotenv",
+    "muet", "muette", "timeout", "ownership", "dotenv", "env", "environment", "environnement", "massban", "massdm",
+    "spam", "spammer", "raid",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
@@ -122,7 +123,7 @@ const START: &[&str] = &[
 ];
 const RESYNC: &[&str] = &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*"];
 const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "articles"];
-const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*"];
+const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*", "preco", "precos", "precom*"];
 const STATUS: &[&str] = &[
     "etat",
     "statut",
@@ -292,6 +293,15 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
         "give|grant|donne|file|mets @*|~ le|the|~ role|grade|rang|~ admin|administrateur|administrator|mod|modo|moderator|moderateur",
     ];
+    // "dm every member", "mass ban", "mp à tout le monde": one message or ban per member, never.
+    let mass = [
+        "mass|masse ban|bans|dm|dms|mp|mps|message|messages|kick|mention|ping",
+        "dm|dms|mp|mps|pm|ban|bannis|kick ~ a|au|aux|to|~ every|all|tous|toutes|chaque|everyone|everybody|tout",
+        "en masse|mass",
+    ];
+    if let Some(range) = mass.iter().find_map(|p| req.find_pattern(p)) {
+        return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
+    }
     if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {
         return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
     }
@@ -315,7 +325,9 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     // "20% off pro, announce it to everyone": an amount makes it a promotion as much as the word.
     let amount = (0..req.len()).any(|i| percent_at(req, i).is_some() || money_at(req, i).is_some());
-    let (promo, giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
+    let (promo, mut giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
+    // "2 winners, a free month of Premium": winners make a giveaway as much as the word.
+    giveaway |= !promo && req.has(&["winners", "winner", "gagnants", "gagnant", "gagnante", "gagnantes"]);
     let offer = promo || giveaway || (amount && req.payload().is_none() && !req.has(&["que", "qu", "that"]));
     let first = (0..req.len()).find(|&i| !req.is_used(i));
     let leads = first.is_some_and(|i| req.is(i, ANNOUNCE));

@@ -25,14 +25,20 @@ pub(crate) const TRIAL: &[&str] = &["trial", "trials", "essai", "essais", "essay
 pub(crate) fn member_id(req: &Request) -> Option<String> {
     let text = req.text();
     let mut from = 0;
+    let mut mentions: Vec<(usize, String)> = Vec::new();
     while let Some(at) = text[from..].find("<@").map(|a| a + from) {
         from = at + 2;
         let rest = text[from..].trim_start_matches('!');
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        let closed = rest[digits.len()..].starts_with('>');
-        if !digits.is_empty() && closed && text[..at].trim().chars().any(char::is_alphanumeric) {
-            return Some(digits);
+        if !digits.is_empty() && rest[digits.len()..].starts_with('>') {
+            mentions.push((at, digits));
         }
+    }
+    // A leading mention addresses Shellia when another member is named after it.
+    let leads = |at: usize| !text[..at].trim().chars().any(char::is_alphanumeric);
+    let named_after = mentions.len() > 1 || member_name(req).is_some();
+    if let Some((_, id)) = mentions.into_iter().find(|(at, _)| !(leads(*at) && named_after)) {
+        return Some(id);
     }
     (0..req.len())
         .map(|i| req.norm(i))
@@ -74,6 +80,7 @@ pub(crate) fn why(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
 pub(crate) fn grant(req: &mut Request, ctx: &Ctx, revoke: bool) -> Result<Built, Trouble> {
     let member = member_id(req).ok_or(Trouble::NoMember)?;
     claim(req, &member);
+    req.take_pattern("for|pour|~ free|gratuit|gratuitement|offert|gratos|nothing|rien");
     let items = super::items::take_items(req, ctx)?;
     let product = match items.as_slice() {
         [(_, id)] => id.clone(),

@@ -19,7 +19,9 @@ const OPEN: &[&str] = &[
     "open", "ouvre", "ouvrir", "ouvrez", "lance", "lancer", "launch", "start", "demarre", "take", "prends", "accepte",
     "active", "activer", "reopen", "rouvre", "set", "create", "cree", "mets",
 ];
+#[rustfmt::skip]
 const CAP: &[&str] = &[
+    "limited", "limitees", "limitee", "limites", "up", "jusqu",
     "max",
     "maximum",
     "cap",
@@ -112,7 +114,9 @@ fn take_cap(req: &mut Request) -> Option<u32> {
             continue;
         }
         let Some((n, end)) = number_at(req, i) else { continue };
-        let before = i.checked_sub(1).is_some_and(|p| req.is(p, CAP));
+        // "limited to 300", "jusqu'à 300": the cap word one further back.
+        let linked = |p: usize| req.is(p, &["to", "a", "at", "of", "de"]) && p > 0 && req.is(p - 1, CAP);
+        let before = i.checked_sub(1).is_some_and(|p| req.is(p, CAP) || linked(p));
         let after = req.is(end, CAP) || (req.is(end, &["max", "maximum"]));
         if before || after {
             let n = u32::try_from(n.whole?).ok()?;
@@ -153,7 +157,9 @@ fn one(params: PreorderParams, lang: Lang, summary: (String, String), done: (Str
 /// Builds a `preorder` order: `list` unless the request opens, closes or releases one.
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let lang = ctx.lang;
-    while let Some(i) = req.find(&["precommande*", "preorder*", "pre-order*", "pre-commande*"]) {
+    while let Some(i) =
+        req.find(&["precommande*", "preorder*", "pre-order*", "pre-commande*", "preco", "precos", "precom*"])
+    {
         req.take(i..i + 1);
     }
     // "release on january 15, 200 max" opens; "release the mug now" releases.
