@@ -65,6 +65,7 @@ const REACH: &[&str] = &[
 const BREAKS: &[&str] = &[
     "pendant", "durant", "for", "during", "avec", "with", "quand", "when", "lorsque", "once", "et", "and", "sur", "on",
     "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=", "runs", "lasts", "dure", "durera",
+    "among", "parmi", "between", "entre",
 ];
 /// Words trimmed from both ends of a prize.
 #[rustfmt::skip]
@@ -78,6 +79,10 @@ const NOISE: &[&str] = &[
 
 /// Finds and claims the winners (`2 gagnants`).
 fn take_winners(req: &mut Request) -> Option<u64> {
+    // "with no winners", "sans gagnant": none, which is asked back.
+    if req.take_pattern("no|zero|aucun|aucune|sans winners|winner|gagnants|gagnant").is_some() {
+        return Some(0);
+    }
     let (i, (n, end)) =
         (0..req.len()).find_map(|i| number_at(req, i).filter(|(_, end)| req.is(*end, WINNERS)).map(|f| (i, f)))?;
     req.take(i..end + 1);

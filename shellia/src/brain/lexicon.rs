@@ -171,6 +171,7 @@ const STATUS: &[&str] = &[
     "mort",
     "morts",
     "vivant*",
+    "vie",
 ];
 
 /// Common words of requests that no list above holds.
@@ -276,6 +277,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     let secret = [
         "mot de passe",
+        "cle|cles|key|keys|secret|token api|stripe|discord|nats|bot|webhook",
         "stripe|discord|nats|api|bot|webhook secret|private|privee|~ key|keys|cle|cles|url|uri|seed|dsn",
         "database|db|base de|~ donnees|~ url|uri|dsn|credentials|password",
         "env|dotenv file|fichier|variables|vars",
@@ -287,7 +289,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     let admin = [
         "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
-        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces|role|roles",
+        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|permission|access|acces|role|roles",
         "make|rends|promote|promeus|nomme @*|~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
         "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|le|the|~ server|serveur|guild|~ admin|administrateur|administrator|mod|modo|op|owner|owners|proprietaire|root|superuser|superadmin",
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
