@@ -319,7 +319,10 @@ fn currency_code(word: &str) -> Option<String> {
     if let Some((_, code)) = named.iter().find(|(words, _)| word_in(word, words)) {
         return Some((*code).to_owned());
     }
-    (word.len() == 3 && word.chars().all(|c| c.is_ascii_lowercase()) && is_name_like(word)).then(|| word.to_owned())
+    // "set the currency": a verb of the request is no currency code.
+    let verb = word_in(word, WRITE) || super::lexicon::is_known_word(word);
+    (word.len() == 3 && word.chars().all(|c| c.is_ascii_lowercase()) && is_name_like(word) && !verb)
+        .then(|| word.to_owned())
 }
 
 /// Builds a `config` order: a write when a value is given, a read otherwise.

@@ -32,6 +32,12 @@ const MAX_WINNERS: u32 = 100;
 /// Words before a member count: `à`, `dès`, `quand on atteint`, `when we reach`.
 const REACH: &[&str] = &[
     "a",
+    "our",
+    "notre",
+    "for",
+    "pour",
+    "the",
+    "le",
     "at",
     "des",
     "when",
@@ -58,7 +64,8 @@ const REACH: &[&str] = &[
 /// Words that end a prize.
 const BREAKS: &[&str] = &[
     "pendant", "durant", "for", "during", "avec", "with", "quand", "when", "lorsque", "once", "et", "and", "sur", "on",
-    "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=",
+    "pour", "des", "a", "at", "to", "jusqu", "until", "in", "dans", ":", "=", "runs", "lasts", "dure", "durera",
+    "among", "parmi", "between", "entre",
 ];
 /// Words trimmed from both ends of a prize.
 #[rustfmt::skip]
@@ -72,6 +79,10 @@ const NOISE: &[&str] = &[
 
 /// Finds and claims the winners (`2 gagnants`).
 fn take_winners(req: &mut Request) -> Option<u64> {
+    // "with no winners", "sans gagnant": none, which is asked back.
+    if req.take_pattern("no|zero|aucun|aucune|sans winners|winner|gagnants|gagnant").is_some() {
+        return Some(0);
+    }
     let (i, (n, end)) =
         (0..req.len()).find_map(|i| number_at(req, i).filter(|(_, end)| req.is(*end, WINNERS)).map(|f| (i, f)))?;
     req.take(i..end + 1);
@@ -81,8 +92,14 @@ fn take_winners(req: &mut Request) -> Option<u64> {
 /// Finds and claims a member-count trigger (`à 100 membres`, `100members`).
 fn take_trigger(req: &mut Request) -> Option<u64> {
     for i in 0..req.len() {
+        // "our 1000th member", "notre 500e membre": an ordinal before "member" is the count.
+        let ordinal = ["th", "st", "nd", "rd", "e", "eme", "ieme", "er", "ere"];
+        let nth = split_unit(req.norm(i))
+            .filter(|(_, u)| word_in(u, &ordinal) && req.is(i + 1, MEMBERS) && !req.is_used(i))
+            .map(|(n, _)| (n, i + 2));
         let found = match split_unit(req.norm(i)).filter(|(_, u)| word_in(u, MEMBERS) && !req.is_used(i)) {
             Some((n, _)) => Some((n, i + 1)),
+            None if nth.is_some() => nth,
             None => number_at(req, i).filter(|(_, end)| req.is(*end, MEMBERS)).map(|(n, end)| (n, end + 1)),
         };
         // "when we reach 300: a free mug": a count right after "reach" is members too.
@@ -140,8 +157,12 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
 /// Builds a `giveaway` order.
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let lang = ctx.lang;
-    let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_giveaway(req.norm(i))).unwrap_or(0);
-    req.take(keyword..keyword + 1);
+    let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_giveaway(req.norm(i)));
+    // "2 winners, a free month of Premium": without the word, nothing is claimed in its place.
+    if let Some(k) = keyword {
+        req.take(k..k + 1);
+    }
+    let keyword = keyword.unwrap_or(0);
     let channel =
         (0..req.len()).find_map(|i| channel_id(req.norm(i)).filter(|_| !req.is_used(i)).map(|c| (i, c.to_owned())));
     if let Some((i, _)) = channel {

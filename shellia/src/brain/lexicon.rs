@@ -2,6 +2,7 @@
 //! refuse, and which words can never be a name (of a shop, a plan or a product).
 
 use super::config;
+use super::members;
 use super::numbers::{money_at, percent_at, split_unit};
 use super::text::{word_in, Request};
 use super::time::is_unit;
@@ -29,6 +30,9 @@ pub(crate) enum Intent {
     Preorders,
     Restock,
     Hide,
+    Why,
+    Grant { revoke: bool },
+    Trial,
 }
 
 /// What is done to an existing giveaway.
@@ -52,7 +56,8 @@ const UNSUPPORTED: &[&str] = &[
     "ban", "bannis", "bannir", "banni", "kick", "kicke", "expulse*", "rembourse", "rembourser", "remboursez", "refund",
     "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
     "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key", "mute", "unmute",
-    "muet", "muette", "timeout", "ownership", "dotenv",
+    "muet", "muette", "timeout", "ownership", "dotenv", "env", "environment", "environnement", "massban", "massdm",
+    "spam", "spammer", "raid",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
@@ -85,7 +90,10 @@ const REPORT: &[&str] =
 const ANALYTICS: &[&str] = &[
     "ventes", "vente", "vendus", "sales", "sold", "revenue", "revenus", "revenu", "chiffre", "stats", "statistiques",
     "statistics", "analytics", "analytique", "conversion", "earnings", "earned", "gagne", "sell", "vendre", "vendu",
-    "remboursements", "refunds", "commandes", "orders", "checkouts", "top",
+    "remboursements", "refunds", "commandes", "orders", "checkouts", "top", "mrr", "arr", "churn*", "resilie*",
+    "resiliation*", "desabonne*", "unsubscribed", "cancellations", "converted", "convertis", "converti", "convertit",
+    "recupere*", "recovered", "business", "abonnes", "subscribers", "memberships", "renewals", "renouvellements",
+    "retention", "signups", "inscriptions", "affaires", "business",
 ];
 const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez", "bounce"];
 #[rustfmt::skip]
@@ -115,7 +123,7 @@ const START: &[&str] = &[
 ];
 const RESYNC: &[&str] = &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*"];
 const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "articles"];
-const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*"];
+const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*", "preco", "precos", "precom*"];
 const STATUS: &[&str] = &[
     "etat",
     "statut",
@@ -153,6 +161,17 @@ const STATUS: &[&str] = &[
     "problemes",
     "pannes",
     "panne",
+    "down",
+    "smoothly",
+    "repond*",
+    "respond*",
+    "reachable",
+    "joignable*",
+    "dead",
+    "mort",
+    "morts",
+    "vivant*",
+    "vie",
 ];
 
 /// Common words of requests that no list above holds.
@@ -258,6 +277,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     let secret = [
         "mot de passe",
+        "cle|cles|key|keys|secret|token api|stripe|discord|nats|bot|webhook",
         "stripe|discord|nats|api|bot|webhook secret|private|privee|~ key|keys|cle|cles|url|uri|seed|dsn",
         "database|db|base de|~ donnees|~ url|uri|dsn|credentials|password",
         "env|dotenv file|fichier|variables|vars",
@@ -269,14 +289,35 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     let admin = [
         "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
-        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|access|acces|role|roles",
+        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|permission|access|acces|role|roles",
         "make|rends|promote|promeus|nomme @*|~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
-        "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|~ admin|administrateur|administrator|mod|modo|op",
+        "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|le|the|~ server|serveur|guild|~ admin|administrateur|administrator|mod|modo|op|owner|owners|proprietaire|root|superuser|superadmin",
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
         "give|grant|donne|file|mets @*|~ le|the|~ role|grade|rang|~ admin|administrateur|administrator|mod|modo|moderator|moderateur",
     ];
+    // "dm every member", "mass ban", "mp à tout le monde": one message or ban per member, never.
+    let mass = [
+        "mass|masse ban|bans|dm|dms|mp|mps|message|messages|kick|mention|ping",
+        "dm|dms|mp|mps|pm|ban|bannis|kick ~ a|au|aux|to|~ every|all|tous|toutes|chaque|everyone|everybody|tout",
+        "en masse|mass",
+    ];
+    if let Some(range) = mass.iter().find_map(|p| req.find_pattern(p)) {
+        return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
+    }
     if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {
         return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
+    }
+    // "give me a shell", "ouvre un terminal": no shell, ever (Maxis' own `!commands` are `execute`).
+    if let Some(i) = req.find(&["shell", "bash", "terminal", "console", "zsh", "powershell", "cmd"]) {
+        if req.find(&["!*"]).is_none() {
+            return Err(Trouble::NotAllowed(req.raw(i).to_owned()));
+        }
+    }
+    if let Some(intent) = member_intent(req)? {
+        return Ok(intent);
+    }
+    if req.has(members::TRIAL) && !req.has(ANALYTICS) && !req.has(&["combien", "many", "how", "started", "commences"]) {
+        return Ok(Intent::Trial);
     }
     if req.find(&["!*"]).is_some() || req.has(EXECUTE) {
         return Ok(Intent::Execute);
@@ -286,7 +327,9 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     // "20% off pro, announce it to everyone": an amount makes it a promotion as much as the word.
     let amount = (0..req.len()).any(|i| percent_at(req, i).is_some() || money_at(req, i).is_some());
-    let (promo, giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
+    let (promo, mut giveaway) = (req.has(PROMO), req.has(GIVEAWAY));
+    // "2 winners, a free month of Premium": winners make a giveaway as much as the word.
+    giveaway |= !promo && req.has(&["winners", "winner", "gagnants", "gagnant", "gagnante", "gagnantes"]);
     let offer = promo || giveaway || (amount && req.payload().is_none() && !req.has(&["que", "qu", "that"]));
     let first = (0..req.len()).find(|&i| !req.is_used(i));
     let leads = first.is_some_and(|i| req.is(i, ANNOUNCE));
@@ -311,6 +354,9 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         ];
         let op = ops.iter().find(|(words, _)| req.has(words));
         return Ok(op.map_or(Intent::Giveaway, |(_, op)| Intent::Giveaways(*op)));
+    }
+    if req.has(PREORDERS) && !promo {
+        return Ok(Intent::Preorders);
     }
     if let Some(i) = req.find(ENDING).filter(|_| promo) {
         return Err(Trouble::Unsupported(req.raw(i).to_owned()));
@@ -360,6 +406,30 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         None if req.has(CATALOG) => Ok(Intent::Catalog),
         None if first.is_some_and(|i| req.is(i, &["run", "lance", "launch"])) => Ok(Intent::Execute),
         None => Err(Trouble::Unknown),
+    }
+}
+
+/// `why <@123>`, `give <@123> vip`, `retire le vip à <@123>`: a member named with a role word.
+fn member_intent(req: &Request) -> Result<Option<Intent>, Trouble> {
+    let why = req.has(members::WHY);
+    let (give, take) = (req.has(members::GIVE), req.has(members::TAKE));
+    if !(why || give || take) {
+        return Ok(None);
+    }
+    if members::member_id(req).is_some() {
+        return Ok(Some(match (why, take) {
+            (true, _) => Intent::Why,
+            (false, revoke) => Intent::Grant { revoke },
+        }));
+    }
+    let holding =
+        ["role", "roles", "grade", "lose", "lost", "perdu", "has", "have", "plus", "still", "encore", "acces"];
+    let named = members::member_name(req);
+    match named {
+        Some(name) if (why && req.has(&holding)) || ((give || take) && !req.has(GIVEAWAY)) => {
+            Err(Trouble::MemberName(name))
+        }
+        _ => Ok(None),
     }
 }
 

@@ -21,9 +21,11 @@ mod giveaway;
 mod items;
 mod lexicon;
 pub mod llm;
+mod members;
 mod normalize;
 mod numbers;
 mod ops;
+mod preorders;
 mod promo;
 mod target;
 mod text;
@@ -240,6 +242,10 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         Intent::Config => config::build(req, &ctx)?,
         Intent::Analytics => figures::analytics(req, &ctx),
         Intent::Report => figures::report(req, &ctx),
+        Intent::Why => members::why(req, &ctx)?,
+        Intent::Grant { revoke } => members::grant(req, &ctx, revoke)?,
+        Intent::Trial => return Err(members::trial(req, &ctx)),
+        Intent::Preorders => preorders::build(req, &ctx)?,
         other => ops::build(other, req, &ctx)?,
     };
     let built = if intent == Intent::Promo && req.has(ESTIMATE) { estimate(built, lang) } else { built };

@@ -302,6 +302,8 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         })
         .into_owned();
     t = REVENUE.replace_all(&t, "chiffre d'affaires").into_owned();
+    // "once we're 1,500 members": the count is joined before any phrase reads its first digits.
+    t = THOUSANDS_SEP.replace_all(&t, "$1$2$3").into_owned();
     for (pattern, to) in PHRASE_RES.iter() {
         t = pattern.replace_all(&t, *to).into_owned();
     }

@@ -3,8 +3,8 @@
 //! giveaways) and giveaway actions (end, reroll, cancel, verify).
 
 use subjects::params::{
-    AnnounceParams, Audience, CatalogParams, ExecuteParams, GiveawaysParams, PreorderParams, RestartParams,
-    ResyncParams, StartParams, StatusParams, StopParams,
+    AnnounceParams, Audience, CatalogParams, ExecuteParams, GiveawaysParams, RestartParams, ResyncParams, StartParams,
+    StatusParams, StopParams,
 };
 use subjects::Command;
 
@@ -88,19 +88,19 @@ pub(crate) fn build(intent: Intent, req: &mut Request, ctx: &Ctx) -> Result<Buil
             ("Lister le catalogue", "List the catalog"),
             ("🛒 Voici le catalogue.".to_owned(), "🛒 Here is the catalog.".to_owned()),
         ),
-        Intent::Preorders => built(
-            Command::Preorder(PreorderParams::List),
-            lang,
-            ("Lister les précommandes", "List the preorders"),
-            ("📦 Voici les précommandes.".to_owned(), "📦 Here are the preorders.".to_owned()),
-        ),
         Intent::Giveaways(op) => giveaways(op, req, lang)?,
         Intent::Restock | Intent::Hide => catalog_change(intent, req, ctx)?,
         Intent::Execute => execute(req, lang)?,
         Intent::Announce => announce(req, lang)?,
-        Intent::Promo | Intent::Giveaway | Intent::Config | Intent::Analytics | Intent::Report => {
-            return Err(Trouble::Unknown)
-        }
+        Intent::Promo
+        | Intent::Giveaway
+        | Intent::Config
+        | Intent::Analytics
+        | Intent::Report
+        | Intent::Why
+        | Intent::Grant { .. }
+        | Intent::Trial
+        | Intent::Preorders => return Err(Trouble::Unknown),
     })
 }
 

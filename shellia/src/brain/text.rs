@@ -61,6 +61,11 @@ impl Request {
         }
     }
 
+    /// The request as written (user mentions included).
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
     /// How many tokens.
     pub(crate) fn len(&self) -> usize {
         self.tokens.len()

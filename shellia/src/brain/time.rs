@@ -144,7 +144,7 @@ fn days_until(now: DateTime<Utc>, day: Weekday) -> i64 {
 
 /// `until sunday`, `jusqu'à vendredi`: the end of that day, 23:59 UTC.
 fn take_until_day(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let until = format!("until|till|til|through|thru|jusqu|jusque a|au|~ ce|this|le|~ {}", weekday_words());
+    let until = format!("until|till|til|through|thru|jusqu|jusque|to|a a|au|~ ce|this|le|~ {}", weekday_words());
     let range = req.find_pattern(&until)?;
     let day = weekday(req.norm(range.end - 1))?;
     req.take(range);

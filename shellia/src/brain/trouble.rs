@@ -132,6 +132,18 @@ pub enum Trouble {
     /// A command the contract would refuse.
     #[error("invalid order: {0}")]
     Invalid(String),
+    /// `why` or `grant` without a member's mention or id.
+    #[error("which member is not said")]
+    NoMember,
+    /// A member named as `@name`, without the mention that carries the id.
+    #[error("member {0} named without its id")]
+    MemberName(String),
+    /// A trial length: no order sets it (the catalog file's `trial_days` does).
+    #[error("trial length of {0:?} cannot be set by an order")]
+    TrialSetting(String),
+    /// A preorder without its product, release date or cap.
+    #[error("the preorder's {0} is missing")]
+    NoPreorderValue(&'static str),
 }
 
 const ALLOWED: &str = "!status, !open, !close, !announce, !config, !analytics, !report";
@@ -150,6 +162,7 @@ impl Trouble {
                 | Self::NotAllowed(_)
                 | Self::UnknownSetting(_)
                 | Self::Invalid(_)
+                | Self::TrialSetting(_)
         )
     }
 
@@ -190,6 +203,12 @@ impl Trouble {
             Self::ChannelName(c) => format!("Quel salon est « {c} » ? Mentionne-le (tape # et choisis-le dans la liste) pour que j'aie son identifiant."),
             Self::RoleName(r) => format!("Quel rôle est « {r} » ? Mentionne-le (@{r} choisi dans la liste) pour que j'aie son identifiant."),
             Self::Invalid(m) => format!("Je refuse : l'ordre serait invalide ({m})."),
+            Self::NoMember => "Quel membre ? Mentionne-le (@pseudo choisi dans la liste) ou donne son identifiant Discord.".into(),
+            Self::MemberName(m) => format!("Quel membre est « {m} » ? Mentionne-le (@{m} choisi dans la liste) pour que j'aie son identifiant."),
+            Self::TrialSetting(p) => format!("Je ne peux pas : la durée d'essai{} se règle dans le fichier catalogue de la boutique (`trial_days` du plan), aucun ordre ne la change.", if p.is_empty() { String::new() } else { format!(" du plan {p}") }),
+            Self::NoPreorderValue("product") => "Quel produit en précommande ? Par exemple « précommandes du mug ».".into(),
+            Self::NoPreorderValue("release_at") => "Pour quelle date de sortie ? Par exemple « sortie le 15 janvier ».".into(),
+            Self::NoPreorderValue(_) => "Combien de précommandes au plus ? Par exemple « 200 places ».".into(),
         }
     }
 
@@ -230,6 +249,12 @@ impl Trouble {
             Self::ChannelName(c) => format!("Which channel is \"{c}\"? Mention it (type # and pick it) so I get its id."),
             Self::RoleName(r) => format!("Which role is \"{r}\"? Mention it (@{r} picked from the list) so I get its id."),
             Self::Invalid(m) => format!("I won't: the order would be invalid ({m})."),
+            Self::NoMember => "Which member? Mention them (@name picked from the list) or give their Discord id.".into(),
+            Self::MemberName(m) => format!("Which member is \"{m}\"? Mention them (@{m} picked from the list) so I get their id."),
+            Self::TrialSetting(p) => format!("I can't: the trial length{} is set in the shop's catalog file (the plan's `trial_days`); no order changes it.", if p.is_empty() { String::new() } else { format!(" of plan {p}") }),
+            Self::NoPreorderValue("product") => "Preorders of which product? For example \"preorders of the mug\".".into(),
+            Self::NoPreorderValue("release_at") => "Released when? For example \"release on january 15\".".into(),
+            Self::NoPreorderValue(_) => "How many preorders at most? For example \"200 max\".".into(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod en;
 mod fr;
+mod members;
 mod refusals;
 
 use chrono::{DateTime, TimeZone, Utc};
