@@ -188,11 +188,13 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "the held-out corpus scores 80.4% exact plans and 83.6% refusals/ask-backs, below the target: \
-                run with --ignored to see the figures"]
-    fn the_held_out_corpus_reaches_95_percent_exact_plans_and_every_refusal_when_present() {
-        if eval_dir().join("heldout.jsonl").exists() {
-            assert_thresholds("heldout.jsonl");
+    #[ignore = "the held-out corpora score 81.0% / 83.6% (heldout) and 87.6% / 88.2% (heldout2) exact plans / \
+                refusals and ask-backs, below the target: run with --ignored to see the figures"]
+    fn the_held_out_corpora_reach_95_percent_exact_plans_and_every_refusal_when_present() {
+        for file in ["heldout.jsonl", "heldout2.jsonl"] {
+            if eval_dir().join(file).exists() {
+                assert_thresholds(file);
+            }
         }
     }
 }
