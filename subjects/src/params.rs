@@ -325,6 +325,11 @@ pub struct ProductSpec {
     /// Shown in the shop (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible: Option<bool>,
+    /// Plans only: free days before the first payment, once per member (0 to 730; 0 or absent
+    /// for no trial).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 730))]
+    pub trial_days: Option<u32>,
 }
 
 /// `catalog`: list, add or change, hide, or restock products.

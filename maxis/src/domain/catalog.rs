@@ -170,8 +170,8 @@ impl CatalogFile {
                 }
                 match e.trial_days {
                     Some(_) if e.kind != ProductKind::Plan => return Err(err("only plans have trial days")),
-                    Some(days) if !(1..=730).contains(&days) => {
-                        return Err(err("trial_days must be 1 to 730 (Stripe's limits)"))
+                    Some(days) if days > 730 => {
+                        return Err(err("trial_days must be 0 to 730 (Stripe's limits; 0 for no trial)"))
                     }
                     _ => {}
                 }
@@ -189,7 +189,7 @@ impl CatalogFile {
                     stock: e.stock,
                     per_user_limit: e.per_user_limit,
                     interval: e.interval,
-                    trial_days: e.trial_days,
+                    trial_days: e.trial_days.filter(|d| *d > 0),
                     visible: e.visible,
                 })
             })

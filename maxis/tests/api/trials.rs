@@ -4,9 +4,9 @@
 
 use chrono::Utc;
 use serde_json::Value;
-use subjects::params::WhyParams;
+use subjects::params::{CatalogParams, ProductSpec, WhyParams};
 use subjects::results::WhyResult;
-use subjects::{Command, Order};
+use subjects::{Command, ErrorCode, Order};
 use testkit::shop::send;
 
 use crate::commerce::Shop;
@@ -106,4 +106,58 @@ async fn a_member_who_already_paid_for_the_plan_gets_no_trial_when_the_plan_star
     assert_eq!(forms.len(), 3);
     assert!(forms[1]["subscription_data"]["trial_period_days"].is_null(), "8 paid for Pro: {}", forms[1]);
     assert_eq!(forms[2]["subscription_data"]["trial_period_days"], "7", "9 never had Pro");
+}
+
+fn upsert(
+    id: &str,
+    name: &str,
+    kind: &str,
+    price: &str,
+    interval: Option<&str>,
+    role: Option<&str>,
+    trial_days: u32,
+) -> Order {
+    let product = ProductSpec {
+        id: id.into(),
+        name: name.into(),
+        description: String::new(),
+        kind: kind.into(),
+        price: price.into(),
+        currency: None,
+        role: role.map(Into::into),
+        stock: None,
+        per_user_limit: None,
+        interval: interval.map(Into::into),
+        visible: None,
+        trial_days: Some(trial_days),
+    };
+    Order::new(Command::Catalog(CatalogParams::Upsert { product }), "admin")
+}
+
+#[tokio::test]
+async fn a_catalog_upsert_with_trial_days_makes_the_next_checkout_a_trial_and_zero_removes_it() {
+    let shop = Shop::start().await;
+    let pro = |days| upsert("pro", "Pro", "plan", "9.99", Some("month"), Some(PRO_ROLE), days);
+    let reply = send(&shop.fleet, "shop1", &pro(7)).await;
+    assert!(reply.error.is_none(), "{reply:?}");
+    shop.buy("10", "pro", None).await.unwrap();
+    let reply = send(&shop.fleet, "shop1", &pro(0)).await;
+    assert!(reply.error.is_none(), "{reply:?}");
+    shop.buy("11", "pro", None).await.unwrap();
+
+    let forms: Vec<Value> =
+        shop.stripe.requests().into_iter().filter(|r| r.path == "/v1/checkout/sessions").map(|r| r.form).collect();
+    assert_eq!(forms.len(), 2);
+    assert_eq!(forms[0]["subscription_data"]["trial_period_days"], "7", "{}", forms[0]);
+    assert!(forms[1]["subscription_data"]["trial_period_days"].is_null(), "0 removes the trial: {}", forms[1]);
+}
+
+#[tokio::test]
+async fn a_catalog_upsert_refuses_trial_days_on_a_product_that_is_not_a_plan() {
+    let shop = Shop::start().await;
+    let vip = upsert("vip", "VIP", "role", "49.00", None, Some("100000000000000002"), 7);
+    let reply = send(&shop.fleet, "shop1", &vip).await;
+    let error = reply.error.unwrap_or_else(|| panic!("expected a refusal"));
+    assert_eq!(error.code, ErrorCode::InvalidParams);
+    assert!(error.message.contains("only plans have trial days"), "{}", error.message);
 }
