@@ -1,6 +1,6 @@
 //! Members: why a member holds (or lost) a role (`why @bob`, `pourquoi <@123> a perdu le Pro ?`),
 //! a role given or taken back by hand (`give <@123> VIP`, `retire le vip à <@123>`), and plan
-//! trials, which no order sets (they live in the catalog file's `trial_days`).
+//! trials, which are set by a whole `catalog` upsert with `trial_days`, not from a sentence.
 
 use subjects::params::{GrantParams, WhyParams};
 use subjects::Command;

@@ -138,7 +138,7 @@ pub enum Trouble {
     /// A member named as `@name`, without the mention that carries the id.
     #[error("member {0} named without its id")]
     MemberName(String),
-    /// A trial length: no order sets it (the catalog file's `trial_days` does).
+    /// A trial length: the plan's `trial_days`, set by a whole `catalog` upsert (not planned from a sentence).
     #[error("trial length of {0:?} cannot be set by an order")]
     TrialSetting(String),
     /// A preorder without its product, release date or cap.
@@ -205,7 +205,7 @@ impl Trouble {
             Self::Invalid(m) => format!("Je refuse : l'ordre serait invalide ({m})."),
             Self::NoMember => "Quel membre ? Mentionne-le (@pseudo choisi dans la liste) ou donne son identifiant Discord.".into(),
             Self::MemberName(m) => format!("Quel membre est « {m} » ? Mentionne-le (@{m} choisi dans la liste) pour que j'aie son identifiant."),
-            Self::TrialSetting(p) => format!("Je ne peux pas : la durée d'essai{} se règle dans le fichier catalogue de la boutique (`trial_days` du plan), aucun ordre ne la change.", if p.is_empty() { String::new() } else { format!(" du plan {p}") }),
+            Self::TrialSetting(p) => format!("Je ne peux pas : la durée d'essai{} est le `trial_days` du plan : je ne le change pas depuis une phrase, car il faut la fiche complète du plan. Envoie un `catalog` upsert du plan avec `trial_days` (voir subjects/README.md), ou modifie le fichier catalogue de la boutique.", if p.is_empty() { String::new() } else { format!(" du plan {p}") }),
             Self::NoPreorderValue("product") => "Quel produit en précommande ? Par exemple « précommandes du mug ».".into(),
             Self::NoPreorderValue("release_at") => "Pour quelle date de sortie ? Par exemple « sortie le 15 janvier ».".into(),
             Self::NoPreorderValue(_) => "Combien de précommandes au plus ? Par exemple « 200 places ».".into(),
@@ -251,7 +251,7 @@ impl Trouble {
             Self::Invalid(m) => format!("I won't: the order would be invalid ({m})."),
             Self::NoMember => "Which member? Mention them (@name picked from the list) or give their Discord id.".into(),
             Self::MemberName(m) => format!("Which member is \"{m}\"? Mention them (@{m} picked from the list) so I get their id."),
-            Self::TrialSetting(p) => format!("I can't: the trial length{} is set in the shop's catalog file (the plan's `trial_days`); no order changes it.", if p.is_empty() { String::new() } else { format!(" of plan {p}") }),
+            Self::TrialSetting(p) => format!("I can't: the trial length{} is the plan's `trial_days`: I don't change it from a sentence, because it takes the plan's whole spec. Send a `catalog` upsert of the plan with `trial_days` (see subjects/README.md), or edit the shop's catalog file.", if p.is_empty() { String::new() } else { format!(" of plan {p}") }),
             Self::NoPreorderValue("product") => "Preorders of which product? For example \"preorders of the mug\".".into(),
             Self::NoPreorderValue("release_at") => "Released when? For example \"release on january 15\".".into(),
             Self::NoPreorderValue(_) => "How many preorders at most? For example \"200 max\".".into(),
