@@ -238,6 +238,14 @@ async fn a_code_with_one_redemption_is_redeemed_once_under_concurrency() {
 #[tokio::test]
 async fn bad_webhook_signatures_get_400_and_change_nothing() {
     let shop = Shop::start().await;
+    // The shop reads Stripe's event list at start (catch-up after downtime), and a later pass
+    // would rightly apply the genuine event from there: let that first pass happen before the
+    // event exists, so only the forged deliveries below could apply it (the next pass is minutes away).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !shop.stripe.requests().iter().any(|r| r.path == "/v1/events") {
+        assert!(std::time::Instant::now() < deadline, "the shop never read Stripe's event list at start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (_, session) = shop.buy("42", "vip", None).await.unwrap();
     let event = shop.stripe.complete(&session, true).unwrap();
     let body = event.to_string();
