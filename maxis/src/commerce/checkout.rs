@@ -240,23 +240,34 @@ impl Commerce {
             let products: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
             request.trial_days = self.offer_trial(&id, buyer, &products).await?;
         }
+        self.start_session(payments.as_ref(), request, &id, buyer, checkout.amount_total, checkout.currency, expires_at)
+            .await
+    }
+
+    /// Opens the Stripe session of a checkout stored as `creating`. When Stripe refuses, the
+    /// checkout fails, its holds are released and `checkout.failed` names the buyer.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn start_session(
+        &self,
+        payments: &dyn payments::Payments,
+        request: SessionRequest,
+        id: &str,
+        buyer: &str,
+        amount_total: i64,
+        currency: String,
+        expires_at: DateTime<Utc>,
+    ) -> Result<CheckoutView, CommerceError> {
         match payments.create_session(request).await {
             Ok(session) => {
                 let mut tx = self.store.begin().await?;
-                checkouts::opened(&mut tx, &id, &session.id, &session.url, expires_at).await?;
+                checkouts::opened(&mut tx, id, &session.id, &session.url, expires_at).await?;
                 tx.commit().await?;
-                Ok(CheckoutView {
-                    id,
-                    url: session.url,
-                    amount_total: checkout.amount_total,
-                    currency: checkout.currency,
-                    expires_at,
-                })
+                Ok(CheckoutView { id: id.to_owned(), url: session.url, amount_total, currency, expires_at })
             }
             Err(e) => {
                 let mut tx = self.store.begin().await?;
-                if checkouts::transition(&mut tx, &id, &["creating"], "failed").await? {
-                    checkouts::release(&mut tx, &id).await?;
+                if checkouts::transition(&mut tx, id, &["creating"], "failed").await? {
+                    checkouts::release(&mut tx, id).await?;
                     let data = json!({"checkout_id": id, "buyer": buyer, "reason": e.to_string()});
                     execute::enqueue(&mut tx, &self.ctx, None, "checkout.failed", data).await?;
                 }

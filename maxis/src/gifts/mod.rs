@@ -186,31 +186,9 @@ impl Commerce {
             shipping_countries: Vec::new(),
             trial_days: None,
         };
-        match payments.create_session(request).await {
-            Ok(session) => {
-                let mut tx = self.store.begin().await?;
-                checkouts::opened(&mut tx, &id, &session.id, &session.url, expires_at).await?;
-                tx.commit().await?;
-                Ok(CheckoutView {
-                    id,
-                    url: session.url,
-                    amount_total: checkout.amount_total,
-                    currency: checkout.currency,
-                    expires_at,
-                })
-            }
-            Err(e) => {
-                let mut tx = self.store.begin().await?;
-                if checkouts::transition(&mut tx, &id, &["creating"], "failed").await? {
-                    checkouts::release(&mut tx, &id).await?;
-                    let data = json!({"checkout_id": id, "buyer": giver, "reason": e.to_string()});
-                    execute::enqueue(&mut tx, &self.ctx, None, "checkout.failed", data).await?;
-                }
-                tx.commit().await?;
-                self.flush().await;
-                Err(CommerceError::from(e).into())
-            }
-        }
+        Ok(self
+            .start_session(payments.as_ref(), request, &id, giver, checkout.amount_total, checkout.currency, expires_at)
+            .await?)
     }
 }
 
