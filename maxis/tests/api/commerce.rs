@@ -430,8 +430,16 @@ async fn a_preorder_takes_a_deposit_then_asks_the_balance_at_release_and_grants_
     let released = preorder_order(&shop, serde_json::json!({"op": "release", "product": "vip"})).await;
     assert!(released.ok, "{released:?}");
     // The shop's worker opens balance links too: whichever runs first, there is one.
+    // When the worker is the one opening it, its request to Stripe may still be in flight.
     shop.app.commerce.open_balance_checkouts().await.unwrap();
-    let balance_session = shop.session_of(&format!("{}-balance", view.id));
+    let balance = format!("{}-balance", view.id);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !shop.stripe.sessions().iter().any(|s| s["client_reference_id"] == balance.as_str())
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let balance_session = shop.session_of(&balance);
     assert_eq!(shop.stripe.session(&balance_session).unwrap()["amount_total"], 3920);
     shop.settle().await;
     let dms = shop.members.dms.lock().unwrap().clone();
