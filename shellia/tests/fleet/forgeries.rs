@@ -62,6 +62,7 @@ async fn an_event_stored_with_shop1s_credential_in_shop2s_name_is_shown_by_no_re
     let forged = Event::new(shop("shop2"), EventKind::known(EventKind::ORDER_EXECUTED), None, data);
     let on = subject::event(&shop("shop1"), &forged.kind);
     attacker.publish(on, forged.to_json().into()).await.unwrap().await.unwrap();
+    fleet.events_sourced().await;
 
     let shop2 = EventFilter { shop: Some(shop("shop2")), kind: None };
     let replayed = shellia.replay(since, &shop2, |_, _| {}).await.unwrap();
