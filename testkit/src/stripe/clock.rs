@@ -71,6 +71,7 @@ impl StripeStandIn {
                     if cancel {
                         events.push(self.subscription(session_id, "canceled", true)?);
                     } else {
+                        events.extend(self.phase_boundary(session_id, at)?);
                         events.push(self.invoice(session_id, !declined)?);
                         events.push(self.subscription(
                             session_id,
@@ -117,12 +118,17 @@ fn next(stored: &Stored, to: i64) -> anyhow::Result<Next> {
 
 impl Inner {
     /// `POST /v1/subscriptions/{id}`: `cancel_at_period_end` true (cancel at the end of the
-    /// period) or false (resume); emits `customer.subscription.updated`.
+    /// period) or false (resume), or a price change (`items`, see [`Inner::change_price`]);
+    /// emits `customer.subscription.updated`.
     pub(super) fn update_subscription(&mut self, id: &str, form: &Value) -> Result<Value, ApiError> {
-        let Some(stored) = self.sessions.iter_mut().find(|s| s.session["subscription"] == id) else {
+        let Some(index) = self.sessions.iter().position(|s| s.session["subscription"] == id) else {
             let message = format!("No such subscription: '{id}'");
             return Err(error(StatusCode::NOT_FOUND, Some("resource_missing"), Some("id"), message));
         };
+        if !form["items"].is_null() {
+            return self.change_price(index, form);
+        }
+        let stored = &mut self.sessions[index];
         let cancel = match form["cancel_at_period_end"].as_str() {
             Some("true") => true,
             Some("false") => false,

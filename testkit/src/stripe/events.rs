@@ -22,7 +22,7 @@ pub(super) fn event(kind: &str, object: Value, previous: Option<Value>) -> Value
 }
 
 /// `value` if it is an object (metadata sent with the request), else `{}`.
-fn metadata(value: &Value) -> Value {
+pub(super) fn metadata(value: &Value) -> Value {
     if value.is_object() {
         value.clone()
     } else {
@@ -68,38 +68,78 @@ pub(super) fn plan_amount_of(form: &Value) -> i64 {
         .sum()
 }
 
+/// The quantity of the subscription's item (the recurring line's).
+pub(super) fn quantity(stored: &Stored) -> i64 {
+    int(&recurring_line(stored)["quantity"]).unwrap_or(1)
+}
+
+/// What each period costs now: the item's price times its quantity.
+pub(super) fn plan_amount(stored: &Stored) -> i64 {
+    match &stored.payment {
+        Some(p) => int(&p.price["unit_amount"]).unwrap_or(0) * quantity(stored),
+        None => plan_amount_of(&stored.form),
+    }
+}
+
+/// The current billing period, (start, end): the trial is the first.
+pub(super) fn current_period(stored: &Stored, payment: &Payment) -> (i64, i64) {
+    let period = period(stored);
+    let start = period_start(payment, period, payment.invoices.max(1));
+    match payment.trial_end {
+        Some(trial_end) if payment.invoices <= 1 => (start, trial_end),
+        _ => (start, start + period),
+    }
+}
+
 /// The subscription object of a completed subscription session, in `status`, ended now if `ended`.
 pub(super) fn subscription_object(stored: &Stored, status: &str, ended: bool) -> anyhow::Result<Value> {
-    let period = period(stored);
-    let quantity = int(&recurring_line(stored)["quantity"]).unwrap_or(1);
-    let recurring = &recurring_line(stored)["price_data"];
-    let unit_amount = int(&recurring["unit_amount"]).unwrap_or(0);
-    let interval = recurring["recurring"]["interval"].as_str().unwrap_or("month");
     let session = &stored.session;
     let payment = stored.payment.as_ref().context("no payment")?;
-    let start = period_start(payment, period, payment.invoices.max(1));
-    let end = match payment.trial_end {
-        Some(trial_end) if payment.invoices <= 1 => trial_end,
-        _ => start + period,
-    };
+    let schedule = payment.schedule.as_ref().filter(|s| s.attached()).map(|s| s.id.as_str());
     Ok(objects::subscription(&SubscriptionShape {
         id: &session["subscription"],
         customer: &session["customer"],
         currency: &session["currency"],
         item: &payment.item,
-        quantity,
-        amount: unit_amount,
-        interval,
+        quantity: quantity(stored),
+        price: &payment.price,
         created: payment.created,
-        period: (start, end),
+        period: current_period(stored, payment),
         status,
         ended: ended.then(now),
-        latest_invoice: &payment.invoice,
+        latest_invoice: payment.latest_invoice.as_deref().unwrap_or(&payment.invoice),
         metadata: metadata(&stored.form["subscription_data"]["metadata"]),
         trial: payment.trial_end.map(|end| (payment.created, end)),
         cancel_at_period_end: payment.cancel_at_period_end,
         feedback: payment.feedback.as_deref(),
+        schedule,
     }))
+}
+
+/// A renewal's lines when prorations wait for it: the period's plan line, then the prorations.
+fn with_plan_line(
+    payment: &Payment,
+    subscription: &Value,
+    plan: i64,
+    (start, end): (i64, i64),
+    pending: Vec<Value>,
+) -> Vec<Value> {
+    let mut lines = vec![objects::line(&objects::LineShape {
+        invoice: &payment.invoice,
+        amount: plan,
+        currency: &payment.price["currency"],
+        description: "1 × plan",
+        period: (start, end),
+        price: &payment.price,
+        item: &payment.item,
+        subscription,
+        proration: false,
+    })];
+    for mut line in pending {
+        line["invoice"] = payment.invoice.clone().into();
+        lines.push(line);
+    }
+    lines
 }
 
 /// The session, its create request and its payment, if it has been paid.
@@ -172,6 +212,15 @@ impl StripeStandIn {
     /// Returns `checkout.session.completed`.
     pub fn complete(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
         self.with_event(session_id, |stored| {
+            // Checkout makes a Price (and its Product) of a line's `price_data`.
+            let data = &recurring_line(stored)["price_data"];
+            let price = objects::price(
+                &random_id("price_", 24),
+                &random_id("prod_", 14),
+                int(&data["unit_amount"]).unwrap_or(0),
+                &stored.session["currency"],
+                data["recurring"]["interval"].as_str(),
+            );
             let session = &mut stored.session;
             ensure!(session["status"] == "open", "session {session_id} is {}, not open", session["status"]);
             let subscription = session["mode"] == "subscription";
@@ -202,6 +251,10 @@ impl StripeStandIn {
                 declines: false,
                 cancel_at_period_end: false,
                 feedback: None,
+                price,
+                pending_lines: Vec::new(),
+                latest_invoice: None,
+                schedule: None,
             };
             session["status"] = "complete".into();
             // A trial is paid later: nothing is due at checkout.
@@ -337,6 +390,7 @@ impl StripeStandIn {
     pub fn invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
         self.with_event(session_id, |stored| {
             let period = period(stored);
+            let plan = plan_amount(stored);
             let session = &stored.session;
             ensure!(
                 session["subscription"].is_string(),
@@ -348,9 +402,11 @@ impl StripeStandIn {
             if !first {
                 payment.invoice = random_id("in_", 24);
             }
-            let amount =
-                if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan_amount_of(&stored.form) };
-            (payment.attempts, payment.latest_paid) = (1, paid);
+            // Prorations waiting for this invoice are billed with the period.
+            let pending = if first { Vec::new() } else { std::mem::take(&mut payment.pending_lines) };
+            let extra: i64 = pending.iter().filter_map(|l| l["amount"].as_i64()).sum();
+            let amount = if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan + extra };
+            (payment.attempts, payment.latest_paid, payment.latest_invoice) = (1, paid, None);
             if paid && !first {
                 payment.renewals.push(InvoiceCharge {
                     invoice: payment.invoice.clone(),
@@ -374,10 +430,11 @@ impl StripeStandIn {
                 customer: &session["customer"],
                 amount,
                 paid,
-                first,
+                billing_reason: if first { "subscription_create" } else { "subscription_cycle" },
                 currency: &session["currency"],
                 period: (start, end),
                 attempts: payment.attempts,
+                lines: if pending.is_empty() { Vec::new() } else { with_plan_line(payment, &session["subscription"], plan, (start, end), pending) },
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })
@@ -389,7 +446,7 @@ impl StripeStandIn {
     pub fn retry_invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
         self.with_event(session_id, |stored| {
             let period = period(stored);
-            let amount = plan_amount_of(&stored.form);
+            let amount = plan_amount(stored);
             let session = &stored.session;
             let payment = stored.payment.as_mut().context("no payment")?;
             ensure!(
@@ -417,10 +474,11 @@ impl StripeStandIn {
                 customer: &session["customer"],
                 amount,
                 paid,
-                first: false,
+                billing_reason: "subscription_cycle",
                 currency: &session["currency"],
                 period: (start, start + period),
                 attempts: payment.attempts,
+                lines: Vec::new(),
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })
