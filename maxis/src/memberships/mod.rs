@@ -11,6 +11,7 @@ pub mod catch_up;
 pub mod dunning;
 pub mod figures;
 pub mod grace;
+pub mod orders;
 pub mod plan_switch;
 pub mod self_service;
 pub mod store;

@@ -82,6 +82,25 @@ pub enum SwitchRefusal {
     },
 }
 
+impl SwitchRefusal {
+    /// The refusal as an admin reads it about `member` (Discord user id).
+    pub fn for_admin(&self, member: &str) -> String {
+        let who = format!("<@{member}>");
+        match self {
+            Self::NoSubscription => format!("{who} has no live membership in this shop"),
+            Self::NotAPlan { .. } | Self::Incompatible(_) => self.to_string(),
+            Self::SamePlan(plan) => format!("{who} is on {plan} already"),
+            Self::PastDue => format!("{who}'s last payment did not go through: it must be paid before a switch"),
+            Self::Canceling => format!("{who}'s membership ends at the end of this period: it must be resumed first"),
+            Self::Trialing => format!("{who} is on a free trial: a switch waits until it becomes a paid membership"),
+            Self::NotLive(status) => format!("{who}'s membership is {status}: there is nothing to switch"),
+            Self::AlreadyScheduled { plan, date } => {
+                format!("{who}'s switch to {plan} is already scheduled for {date}")
+            }
+        }
+    }
+}
+
 /// The plan `asked` (an id, or a name in any case) among `products`.
 pub fn find_plan<'a>(products: &'a [Product], asked: &str) -> Result<&'a Product, SwitchRefusal> {
     let asked = asked.trim();

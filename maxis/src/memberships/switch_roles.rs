@@ -17,6 +17,15 @@ use crate::execute;
 use crate::store::{catalog, checkouts, payments as pay, Tx};
 
 impl Commerce {
+    /// The names of a switch's two plans and the new plan's currency, for the member's answer.
+    pub async fn plan_switch_names(&self, s: &PlanSwitch) -> anyhow::Result<(String, String, String)> {
+        let mut tx = self.store.begin().await?;
+        let (from, to) = self.plan_names(&mut tx, s).await?;
+        let currency = self.currency_of(&mut tx, &s.to_product).await?;
+        tx.commit().await?;
+        Ok((from, to, currency))
+    }
+
     /// The names of a switch's two plans.
     pub(super) async fn plan_names(&self, tx: &mut Tx, s: &PlanSwitch) -> anyhow::Result<(String, String)> {
         let name = |p: Option<crate::domain::catalog::Product>, id: &str| p.map_or_else(|| id.to_owned(), |p| p.name);

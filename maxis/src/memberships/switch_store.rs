@@ -84,7 +84,9 @@ pub async fn save_price(
 
 /// The plan a Stripe price was made for.
 pub async fn product_of_price(conn: &mut SqliteConnection, price: &str) -> anyhow::Result<Option<String>> {
-    Ok(sqlx::query_scalar!("SELECT product_id FROM stripe_prices WHERE price_id = ?", price).fetch_optional(conn).await?)
+    Ok(sqlx::query_scalar!("SELECT product_id FROM stripe_prices WHERE price_id = ?", price)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// The plan subscription `sub` is on: the last switch's, else its checkout's.

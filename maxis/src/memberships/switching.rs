@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::plan_switch::{self, Direction, SwitchRefusal};
 use super::self_service::MembershipError;
-use super::switch_store::{self as switches, PlanSwitch};
 use super::store;
+use super::switch_store::{self as switches, PlanSwitch};
 use crate::commerce::Commerce;
 use crate::domain::catalog::{Interval, Product};
 use crate::execute;

@@ -434,7 +434,11 @@ impl StripeStandIn {
                 currency: &session["currency"],
                 period: (start, end),
                 attempts: payment.attempts,
-                lines: if pending.is_empty() { Vec::new() } else { with_plan_line(payment, &session["subscription"], plan, (start, end), pending) },
+                lines: if pending.is_empty() {
+                    Vec::new()
+                } else {
+                    with_plan_line(payment, &session["subscription"], plan, (start, end), pending)
+                },
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })

@@ -28,7 +28,10 @@ impl Inner {
         }
         let interval = form["recurring"]["interval"].as_str();
         if let Some(i) = interval.filter(|i| !["day", "week", "month", "year"].contains(i)) {
-            return Err(invalid("recurring[interval]", format!("Invalid recurring[interval]: must be one of day, week, month, or year (got {i}).")));
+            return Err(invalid(
+                "recurring[interval]",
+                format!("Invalid recurring[interval]: must be one of day, week, month, or year (got {i})."),
+            ));
         }
         if form["recurring"].is_object() && interval.is_none() {
             return Err(missing("recurring[interval]"));
@@ -58,7 +61,11 @@ impl Inner {
     /// A price created through the API or by a Checkout Session.
     pub(super) fn find_price(&self, id: &str) -> Option<Value> {
         self.prices.get(id).cloned().or_else(|| {
-            self.sessions.iter().filter_map(|s| s.payment.as_ref()).find(|p| p.price["id"] == id).map(|p| p.price.clone())
+            self.sessions
+                .iter()
+                .filter_map(|s| s.payment.as_ref())
+                .find(|p| p.price["id"] == id)
+                .map(|p| p.price.clone())
         })
     }
 

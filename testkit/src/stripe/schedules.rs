@@ -98,7 +98,10 @@ impl Inner {
             return Err(invalid("customer", "You may not specify both `customer` and `from_subscription`."));
         }
         let sub = sub.ok_or_else(|| {
-            invalid("from_subscription", "The stand-in creates schedules from an existing subscription only (`from_subscription`).")
+            invalid(
+                "from_subscription",
+                "The stand-in creates schedules from an existing subscription only (`from_subscription`).",
+            )
         })?;
         let index = self.sessions.iter().position(|s| s.session["subscription"] == sub).ok_or_else(|| {
             let message = format!("No such subscription: '{sub}'");
@@ -110,7 +113,8 @@ impl Inner {
             return Err(invalid("from_subscription", "A canceled subscription cannot be attached to a schedule."));
         }
         if let Some(s) = payment.schedule.as_ref().filter(|s| s.attached()) {
-            let message = format!("You cannot migrate a subscription that is already attached to a schedule: `{}`.", s.id);
+            let message =
+                format!("You cannot migrate a subscription that is already attached to a schedule: `{}`.", s.id);
             return Err(invalid("from_subscription", message));
         }
         let (start, end) = current_period(stored, payment);
@@ -167,7 +171,10 @@ impl Inner {
         let payment = stored.payment.as_ref().ok_or_else(|| no_such(id))?;
         let schedule = payment.schedule.as_ref().ok_or_else(|| no_such(id))?;
         if !schedule.attached() {
-            let message = format!("You cannot update a subscription schedule that is currently in the `{}` status.", schedule.status);
+            let message = format!(
+                "You cannot update a subscription schedule that is currently in the `{}` status.",
+                schedule.status
+            );
             return Err(invalid("id", message));
         }
         let length = period(stored);
@@ -184,30 +191,47 @@ impl Inner {
                 return Err(invalid(&param("start_date"), "You can not modify the start date of the current phase."));
             }
             if built.last().is_some_and(|previous| previous.end != start) {
-                return Err(invalid(&param("start_date"), "Phases must be contiguous: each starts where the previous ends."));
+                return Err(invalid(
+                    &param("start_date"),
+                    "Phases must be contiguous: each starts where the previous ends.",
+                ));
             }
             if i == 0 && price["id"] != payment.price["id"] {
                 return Err(invalid(&param("items][0][price]"), "The stand-in does not model changing the current phase's items: schedule the change in a later phase."));
             }
             if price["recurring"]["interval"] != payment.price["recurring"]["interval"] {
-                return Err(invalid(&param("items][0][price]"), "The stand-in does not model phases of another billing interval."));
+                return Err(invalid(
+                    &param("items][0][price]"),
+                    "The stand-in does not model phases of another billing interval.",
+                ));
             }
             let end = match (&p["end_date"], &p["duration"]) {
                 (Value::Null, Value::Null) => start + length,
                 (Value::Null, d) => {
                     if d["interval"] != payment.price["recurring"]["interval"] {
-                        return Err(invalid(&param("duration][interval]"), "The stand-in models durations in the plan's own interval."));
+                        return Err(invalid(
+                            &param("duration][interval]"),
+                            "The stand-in models durations in the plan's own interval.",
+                        ));
                     }
                     start + length * int(&d["interval_count"]).unwrap_or(1).max(1)
                 }
                 (e, Value::Null) => int(e).ok_or_else(|| invalid(&param("end_date"), "Invalid timestamp."))?,
-                _ => return Err(invalid(&param("duration"), "You may only specify one of these parameters: duration, end_date.")),
+                _ => {
+                    return Err(invalid(
+                        &param("duration"),
+                        "You may only specify one of these parameters: duration, end_date.",
+                    ))
+                }
             };
             if end <= start {
                 return Err(invalid(&param("end_date"), "A phase must end after it starts."));
             }
             if (end - current_start) % length != 0 {
-                return Err(invalid(&param("end_date"), "The stand-in models phases that end on the subscription's period boundaries."));
+                return Err(invalid(
+                    &param("end_date"),
+                    "The stand-in models phases that end on the subscription's period boundaries.",
+                ));
             }
             built.push(Phase { start, end, price, quantity });
         }
@@ -229,7 +253,10 @@ impl Inner {
         let status = payment.subscription_status.clone();
         let schedule = payment.schedule.as_mut().ok_or_else(|| no_such(id))?;
         if !schedule.attached() {
-            let message = format!("You cannot release a subscription schedule that is currently in the `{}` status.", schedule.status);
+            let message = format!(
+                "You cannot release a subscription schedule that is currently in the `{}` status.",
+                schedule.status
+            );
             return Err(invalid("id", message));
         }
         schedule.status = "released".into();

@@ -131,7 +131,10 @@ impl StripePayments {
             Some(stripe_types::Expandable::Object(invoice)) => Some((**invoice).clone()),
             _ => None,
         };
-        let is_update = invoice.as_ref().and_then(|i| i.billing_reason.as_ref()).is_some_and(|r| r.as_str() == "subscription_update");
+        let is_update = invoice
+            .as_ref()
+            .and_then(|i| i.billing_reason.as_ref())
+            .is_some_and(|r| r.as_str() == "subscription_update");
         let invoice = invoice.filter(|_| is_update);
         Ok(PriceChanged {
             invoice: invoice.as_ref().and_then(|i| i.id.as_ref()).map(|i| i.to_string()),
