@@ -106,7 +106,9 @@ impl Commerce {
     pub(crate) async fn plan_seen(&self, tx: &mut Tx, sub: &str, price: &str, created: i64) -> anyhow::Result<()> {
         let Some(product) = switches::product_of_price(tx, price).await? else { return Ok(()) };
         let Some(current) = switches::current_plan(tx, sub).await? else { return Ok(()) };
-        if product == current {
+        // The plan is current already, or the switch to it is still being recorded (Stripe's
+        // webhook won the race with the shop's own transaction, which applies it).
+        if product == current || switches::in_flight(tx, sub, &product).await? {
             return Ok(());
         }
         let pending = switches::scheduled(tx, sub).await?.filter(|p| p.price_id.as_deref() == Some(price));

@@ -181,6 +181,18 @@ pub async fn scheduled(conn: &mut SqliteConnection, sub: &str) -> anyhow::Result
     .await?)
 }
 
+/// Whether a switch of `sub` to `product` is being carried out (asked, not recorded done yet).
+pub async fn in_flight(conn: &mut SqliteConnection, sub: &str, product: &str) -> anyhow::Result<bool> {
+    let n = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM plan_switches WHERE subscription_id = ? AND to_product = ? AND status = 'requested'",
+        sub,
+        product
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Switches still to carry out: asked by order, or by a member whose request was interrupted
 /// (asked before `stale`).
 pub async fn requested(conn: &mut SqliteConnection, stale: DateTime<Utc>) -> anyhow::Result<Vec<String>> {

@@ -128,6 +128,11 @@ async fn an_upgrade_from_basic_to_pro_is_charged_its_proration_at_once_and_swaps
     }
     assert_eq!(dms(&shop, "7", "You are now on Pro (was Basic)"), 1);
 
+    // The figures count one member, on Pro, paying Pro's price.
+    let figures = shop.analytics().await.memberships.unwrap();
+    let active: Vec<(&str, u64)> = figures.active.iter().map(|p| (p.product.as_str(), p.members)).collect();
+    assert_eq!((active, figures.mrr[0].amount, figures.new), (vec![("pro", 1)], 999, 1));
+
     // The next renewal bills Pro's full price.
     let renewed = shop.stripe.advance_clock(&session, start + 31 * DAY).unwrap();
     let renewal = renewed.iter().find(|e| e["type"] == "invoice.paid").unwrap();
