@@ -427,6 +427,8 @@ mod clock_tests;
 #[cfg(test)]
 mod event_log_tests;
 #[cfg(test)]
+mod plans_tests;
+#[cfg(test)]
 mod shapes_tests;
 #[cfg(test)]
 mod tests;
