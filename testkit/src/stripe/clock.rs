@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::answers::{error, invalid};
-use super::events::{period_start, subscription_object};
+use super::periods::{period_start, subscription_object};
 use super::{ApiError, Inner, Stored, StripeStandIn};
 
 /// Stripe sends `customer.subscription.trial_will_end` this long before the trial ends.
@@ -98,7 +98,7 @@ impl StripeStandIn {
 }
 
 fn next(stored: &Stored, to: i64) -> anyhow::Result<Next> {
-    let period = super::events::period(stored);
+    let period = super::periods::period(stored);
     let payment = stored.payment.as_ref().context("not completed")?;
     ensure!(payment.invoices >= 1, "the subscription's first invoice has not been issued yet");
     if matches!(payment.subscription_status.as_str(), "canceled" | "unpaid" | "incomplete_expired") {

@@ -27,6 +27,7 @@ mod event_log;
 mod events;
 mod form;
 mod objects;
+mod periods;
 mod prices;
 mod schedules;
 mod sessions;

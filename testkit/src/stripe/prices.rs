@@ -10,8 +10,9 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::answers::{error, int, invalid, missing};
-use super::events::{current_period, event, metadata, plan_amount, quantity, subscription_object};
+use super::events::{event, metadata};
 use super::objects::{self, InvoiceShape, LineShape};
+use super::periods::{current_period, plan_amount, quantity, subscription_object};
 use super::{now, random_id, ApiError, Inner, InvoiceCharge, Stored};
 
 const PRORATIONS: [&str; 3] = ["always_invoice", "create_prorations", "none"];

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::answers::{error, int, invalid, missing};
-use super::events::{current_period, event, period, subscription_object};
+use super::events::event;
+use super::periods::{current_period, period, subscription_object};
 use super::{now, random_id, ApiError, Inner, Stored, StripeStandIn};
 
 /// A schedule attached to a subscription.
@@ -118,7 +119,7 @@ impl Inner {
             return Err(invalid("from_subscription", message));
         }
         let (start, end) = current_period(stored, payment);
-        let phase = Phase { start, end, price: payment.price.clone(), quantity: super::events::quantity(stored) };
+        let phase = Phase { start, end, price: payment.price.clone(), quantity: super::periods::quantity(stored) };
         let schedule = Schedule {
             id: random_id("sub_sched_", 24),
             created: now(),
