@@ -235,6 +235,12 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
         }
         Action::Subscription => {
             let s: subjects::results::SubscriptionResult = serde_json::from_value(r).ok()?;
+            if s.direction == "stay" {
+                return Some(format!(
+                    "<@{}> stays on {}: the scheduled switch is dropped ({})",
+                    s.member, s.to, s.status
+                ));
+            }
             let when = if s.takes_effect == "now" {
                 "at once, Stripe charging the prorated difference"
             } else {

@@ -71,6 +71,9 @@ impl EventKind {
     pub const SUBSCRIPTION_SWITCHED: &'static str = "subscription.switched";
     /// A downgrade was scheduled at Stripe for the period's end (data: [`SubscriptionSwitch`]).
     pub const SUBSCRIPTION_SWITCH_SCHEDULED: &'static str = "subscription.switch_scheduled";
+    /// A scheduled downgrade was dropped: the member stays, or switched elsewhere (data:
+    /// [`SubscriptionSwitch`] of the dropped switch).
+    pub const SUBSCRIPTION_SWITCH_CANCELED: &'static str = "subscription.switch_canceled";
     /// A plan switch could not be carried out (data: [`SubscriptionSwitch`], with `error`).
     pub const SUBSCRIPTION_SWITCH_FAILED: &'static str = "subscription.switch_failed";
 
@@ -281,11 +284,12 @@ pub struct SubscriptionSwitch {
     pub from: String,
     /// The plan after (catalog id).
     pub to: String,
-    /// `upgrade`, `downgrade`, or `changed` (at Stripe).
+    /// `upgrade`, `downgrade`, `stay` (back to the current plan: a scheduled downgrade is
+    /// dropped), or `changed` (at Stripe).
     pub direction: String,
     /// `member`, `order` or `stripe`.
     pub requested_by: String,
-    /// `applied`, `scheduled` or `failed`.
+    /// `applied`, `scheduled`, `canceled` or `failed`.
     pub status: String,
     /// When the roles swap(ped) (RFC 3339).
     #[serde(default)]

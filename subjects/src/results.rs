@@ -368,7 +368,8 @@ pub struct SubscriptionResult {
     pub from: String,
     /// The plan asked (catalog id).
     pub to: String,
-    /// `upgrade` (at once, prorated) or `downgrade` (at the end of the period).
+    /// `upgrade` (at once, prorated), `downgrade` (at the end of the period) or `stay` (back to
+    /// the current plan while a downgrade is scheduled: the downgrade is dropped, at once).
     pub direction: String,
     /// `now` or `period_end`.
     pub takes_effect: String,

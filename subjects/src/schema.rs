@@ -60,6 +60,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("events/subscription.switched.json".to_owned(), schema_for!(SubscriptionSwitch)),
         ("events/subscription.switch_scheduled.json".to_owned(), schema_for!(SubscriptionSwitch)),
         ("events/subscription.switch_failed.json".to_owned(), schema_for!(SubscriptionSwitch)),
+        ("events/subscription.switch_canceled.json".to_owned(), schema_for!(SubscriptionSwitch)),
     ];
     out.extend(Command::params_schemas().into_iter().map(|(name, s)| (format!("params/{name}.json"), s)));
     out

@@ -144,6 +144,9 @@ async fn switch(
             "📅 You move from **{}** to **{}** on <t:{}:D>, at the end of the period you paid for; you keep {} and its role until then.",
             names.0, names.1, at.timestamp(), names.0
         ),
+        None if done.direction == "stay" => {
+            format!("✅ You stay on **{}**: the switch you had scheduled is canceled.", names.1)
+        }
         None => {
             let charged = match done.prorated.filter(|p| *p > 0) {
                 Some(p) => format!(" Stripe charged {} for the rest of this period (prorated).", money(p, &names.2)),

@@ -28,7 +28,7 @@ pub(crate) async fn subscription(tx: &mut Tx, id: &str, p: &SubscriptionParams) 
         MembershipError::Unexpected(e) => ExecuteError::Unexpected(e),
         other => rejected(ErrorCode::Conflict, other.to_string()),
     })?;
-    let upgrade = s.direction == "upgrade";
+    let upgrade = s.direction != "downgrade";
     let result = SubscriptionResult {
         switch_id: s.id,
         member: s.member,

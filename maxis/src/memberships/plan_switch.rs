@@ -19,6 +19,8 @@ pub enum Direction {
     Upgrade,
     /// To a cheaper (or equally priced) plan: at the end of the period.
     Downgrade,
+    /// Back to the plan the member is on while a downgrade is scheduled: the downgrade is dropped.
+    Stay,
 }
 
 impl Direction {
@@ -27,6 +29,7 @@ impl Direction {
         match self {
             Self::Upgrade => "upgrade",
             Self::Downgrade => "downgrade",
+            Self::Stay => "stay",
         }
     }
 
@@ -35,6 +38,7 @@ impl Direction {
         match s {
             "upgrade" => Some(Self::Upgrade),
             "downgrade" => Some(Self::Downgrade),
+            "stay" => Some(Self::Stay),
             _ => None,
         }
     }
@@ -161,6 +165,11 @@ pub fn scheduled_text(from: &str, to: &str, at: DateTime<Utc>) -> String {
 /// The member's DM when a scheduled downgrade (or a change made at Stripe) took effect.
 pub fn downgraded_text(from: &str, to: &str) -> String {
     format!("Your membership is now {to} (was {from}): your roles were updated.")
+}
+
+/// The member's DM when a scheduled switch is dropped.
+pub fn stay_text(plan: &str, dropped: &str) -> String {
+    format!("Your switch to {dropped} is canceled: you stay on {plan}, which renews as usual.")
 }
 
 /// [`SwitchRefusal::AlreadyScheduled`] for `plan` at `at`.

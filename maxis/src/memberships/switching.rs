@@ -47,10 +47,15 @@ pub async fn request(tx: &mut Tx, member: &str, plan: &str, id: &str, by: &str) 
     let target = plan_switch::find_plan(&catalog::all(tx).await?, plan)?.clone();
     let current_id = switches::current_plan(tx, &sub).await?.ok_or(SwitchRefusal::NoSubscription)?;
     let current = catalog::get(tx, &current_id).await?.ok_or(SwitchRefusal::NoSubscription)?;
-    let direction = plan_switch::direction(&current, &target)?;
+    let pending = switches::scheduled(tx, &sub).await?;
+    let direction = match (plan_switch::direction(&current, &target), &pending) {
+        // Back to the current plan while a downgrade waits: the downgrade is dropped.
+        (Err(SwitchRefusal::SamePlan(_)), Some(_)) => Direction::Stay,
+        (direction, _) => direction?,
+    };
     let status = pay::subscription(tx, &sub).await?.unwrap_or_else(|| "active".to_owned());
     plan_switch::switchable(&status, false)?;
-    if let Some(pending) = switches::scheduled(tx, &sub).await?.filter(|p| p.to_product == target.id) {
+    if let Some(pending) = pending.filter(|p| p.to_product == target.id) {
         return Err(plan_switch::already_scheduled(&target.name, pending.effective_at.unwrap_or_else(Utc::now)).into());
     }
     let switch = PlanSwitch {
@@ -114,14 +119,36 @@ impl Commerce {
         if let Err(refusal) = plan_switch::switchable(&live.status, live.cancel_at_period_end) {
             return Err(self.switch_failed(s, refusal.to_string()).await.map_or_else(Into::into, |()| refusal.into()));
         }
-        // A downgrade scheduled before is dropped: this switch replaces it.
+        // A downgrade scheduled before is dropped: this switch replaces it (or, to stay, undoes it).
         if let Some(p) = pending.as_ref().filter(|p| p.id != s.id) {
             if let Some(schedule) = p.schedule_id.clone().filter(|sch| live.schedule.as_ref() == Some(sch)) {
                 payments.release_schedule(schedule, format!("switch:{}:release", s.id)).await?;
             }
+            let dropped = PlanSwitch { status: "canceled".into(), ..p.clone() };
             let mut tx = self.store.begin().await?;
-            switches::update(&mut tx, &PlanSwitch { status: "canceled".into(), ..p.clone() }).await?;
+            switches::update(&mut tx, &dropped).await?;
+            execute::enqueue(&mut tx, &self.ctx, None, "subscription.switch_canceled", switch_data(&dropped)).await?;
+            if s.direction == Direction::Stay.as_str() {
+                s.status = "applied".into();
+                s.effective_at = Some(Utc::now());
+                let (stay, gone) = self.plan_names(&mut tx, &dropped).await?;
+                let text = plan_switch::stay_text(&stay, &gone);
+                store::queue_message(&mut tx, &format!("switch:{}:stay", s.id), &s.member, &text).await?;
+                switches::update(&mut tx, &s).await?;
+            }
             tx.commit().await.map_err(anyhow::Error::from)?;
+            self.flush().await;
+            if s.status == "applied" {
+                return Ok(s);
+            }
+        }
+        if s.direction == Direction::Stay.as_str() {
+            // The downgrade it would drop is gone already: nothing left to do.
+            let s = PlanSwitch { status: "applied".into(), effective_at: Some(Utc::now()), ..s };
+            let mut tx = self.store.begin().await?;
+            switches::update(&mut tx, &s).await?;
+            tx.commit().await.map_err(anyhow::Error::from)?;
+            return Ok(s);
         }
         let price = self.plan_price(&target).await?;
         s.price_id = Some(price.clone());

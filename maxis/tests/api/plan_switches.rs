@@ -268,3 +268,28 @@ async fn switches_that_cannot_be_done_are_refused_in_a_sentence_and_change_nothi
     assert!(!shop.stripe.requests().iter().any(|r| r.form["items"].is_array() || r.path == "/v1/prices"));
     assert!(shop.members.holds("7", BASIC_ROLE) && !shop.members.holds("7", PRO_ROLE));
 }
+
+#[tokio::test]
+async fn switching_back_to_the_current_plan_drops_a_scheduled_downgrade_and_pro_renews_as_usual() {
+    let shop = Shop::start_with(CATALOG).await;
+    let session = subscribed(&shop, "7", "pro", PRO_ROLE).await;
+    let start = shop.stripe.clock(&session).unwrap();
+    let down = shop.app.commerce.switch_plan("7", "basic").await.unwrap();
+    assert_eq!(down.status, "scheduled");
+
+    let stay = shop.app.commerce.switch_plan("7", "Pro").await.unwrap();
+    assert_eq!((stay.direction.as_str(), stay.status.as_str()), ("stay", "applied"));
+    let release = format!("/v1/subscription_schedules/{}/release", down.schedule_id.clone().unwrap());
+    assert!(shop.stripe.requests().iter().any(|r| r.path == release), "the schedule is released at Stripe");
+    wait_for_event(&shop.fleet, |e| e.kind.as_ref() == "subscription.switch_canceled" && e.data["to"] == "basic").await;
+    assert!(shop.app.commerce.membership("7").await.unwrap().scheduled_switch.is_none());
+    let again = shop.app.commerce.switch_plan("7", "pro").await.unwrap_err().to_string();
+    assert!(again.contains("on Pro already"), "{again}");
+
+    let seen = shop.stripe.events().len();
+    shop.stripe.advance_clock(&session, start + 31 * DAY).unwrap();
+    let renewal = deliver_since(&shop, seen).await;
+    let paid = renewal.iter().find(|e| e["type"] == "invoice.paid").unwrap();
+    assert_eq!(paid["data"]["object"]["amount_paid"], 999, "Pro renews");
+    assert!(shop.members.holds("7", PRO_ROLE) && !shop.members.holds("7", BASIC_ROLE));
+}
