@@ -114,7 +114,13 @@ impl Commerce {
         }
         let target = catalog::get(&mut conn, &s.to_product).await?.ok_or(SwitchRefusal::NoSubscription)?;
         let pending = switches::scheduled(&mut conn, &s.subscription_id).await?;
+        let current = switches::current_plan(&mut conn, &s.subscription_id).await?;
         drop(conn);
+        // Another switch to that plan took effect since this one was asked.
+        if current.as_deref() == Some(s.to_product.as_str()) && s.direction != Direction::Stay.as_str() {
+            let refusal = SwitchRefusal::SamePlan(target.name.clone());
+            return Err(self.switch_failed(s, refusal.to_string()).await.map_or_else(Into::into, |()| refusal.into()));
+        }
         let live = payments.subscription(s.subscription_id.clone()).await?;
         if let Err(refusal) = plan_switch::switchable(&live.status, live.cancel_at_period_end) {
             return Err(self.switch_failed(s, refusal.to_string()).await.map_or_else(Into::into, |()| refusal.into()));
