@@ -127,6 +127,9 @@ impl Commerce {
             if let Err(e) = self.dunning_once(Utc::now()).await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "dunning pass failed");
             }
+            if let Err(e) = self.switches_once().await {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "plan switches failed");
+            }
             if let Err(e) = self.fulfil_once().await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "fulfilment pass failed");
             }

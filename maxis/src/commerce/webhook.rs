@@ -336,12 +336,16 @@ impl Commerce {
         self.subscription_status(tx, &sub, if trialing { "trialing" } else { "active" }, created).await?;
         // Renewals are sales too (the first invoice is the checkout's own sale).
         let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_cycle");
+        // A proration charged at once (a plan switch) is a sale of the new plan too.
+        let renewal = renewal
+            || (invoice.amount_paid > 0
+                && invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_update"));
         if let (true, Some(c)) = (renewal, checkouts::by_subscription(tx, &sub).await?.into_iter().next()) {
-            for l in checkouts::lines(tx, &c.id).await? {
+            if let Some(product) = crate::memberships::switch_store::current_plan(tx, &sub).await? {
                 let sale = sales::NewSale {
                     id: &invoice_id,
                     checkout_id: Some(&c.id),
-                    product_id: &l.product_id,
+                    product_id: &product,
                     buyer: &c.buyer,
                     amount: invoice.amount_paid,
                     currency: &c.currency,
@@ -361,6 +365,9 @@ impl Commerce {
         created: i64,
     ) -> anyhow::Result<Handled> {
         let status = if deleted { "canceled" } else { sub.status.as_str() };
+        if let (false, Some(item)) = (deleted, sub.items.data.first()) {
+            self.plan_seen(tx, sub.id.as_str(), item.price.id.as_str(), created).await?;
+        }
         if !deleted {
             let feedback = sub.cancellation_details.as_ref().and_then(|d| d.feedback.as_ref()).map(|f| f.as_str());
             self.cancellation_seen(tx, sub.id.as_str(), sub.cancel_at_period_end, feedback).await?;

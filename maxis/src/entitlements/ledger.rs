@@ -169,7 +169,8 @@ pub async fn set_for_checkout(
     change_all(tx, ctx, sources, active, state, note).await
 }
 
-/// Sets the state of every source of a Stripe subscription (see [`set`]).
+/// Sets the state of every source of a Stripe subscription (see [`set`]) for the plan it is on:
+/// the source of a plan it was switched away from stays as the switch left it.
 pub async fn set_for_subscription(
     tx: &mut Tx,
     ctx: &ShopContext,
@@ -183,7 +184,9 @@ pub async fn set_for_subscription(
         r#"SELECT id, member, role_id, kind, product_id, checkout_id, subscription_id, amount, currency,
                   active AS "active: bool", state, note, created_at AS "created_at: DateTime<Utc>",
                   updated_at AS "updated_at: DateTime<Utc>"
-           FROM entitlement_sources WHERE subscription_id = ?"#,
+           FROM entitlement_sources s WHERE subscription_id = ?
+             AND NOT EXISTS (SELECT 1 FROM subscription_plans p
+                             WHERE p.subscription_id = s.subscription_id AND p.product_id IS NOT s.product_id)"#,
         subscription
     )
     .fetch_all(&mut **tx)
