@@ -115,6 +115,8 @@ async fn a_shop_credential_flooding_junk_is_capped_while_the_other_shops_keep_ex
     assert!(after_oversize < 1 << 20, "oversize junk is not stored: {after_oversize} bytes");
     assert!(under_mb > (CAP >> 20) as f64, "the flood went past the cap");
     assert!(events.bytes <= CAP as u64, "capped: {} bytes", events.bytes);
+    let quota = StreamSettings::default().shop_events_max_bytes as u64;
+    assert!(events.bytes <= quota + (1 << 20), "the junk stops at shop1's quota for the minute: {} bytes", events.bytes);
     assert_eq!(control.messages, 81, "every order stored, none dropped");
     assert_eq!(last.len(), 1);
     let (_, metrics) = testkit::shop::http_get(shop1.http, "/metrics").await;
