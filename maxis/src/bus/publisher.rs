@@ -20,7 +20,8 @@ use crate::store::{orders, Store};
 const OUTBOX_BATCH: i64 = 256;
 
 /// How long a flush keeps trying while the shop's events intake refuses events over its quota
-/// (a window is a few seconds): past it the flush fails and the orders waiting on it are retried.
+/// (room comes back as the oldest events age past the quota's window): past it the flush fails
+/// and the orders waiting on it are retried.
 const QUOTA_WAIT: Duration = Duration::from_secs(15);
 
 /// The pause between two tries while over quota.
@@ -161,8 +162,9 @@ impl Publisher {
             if let Some(e) = failed {
                 if over_quota(&e) && started.elapsed() < QUOTA_WAIT {
                     // The batch goes again: the intake drops the copies it already stored.
-                    self.throttled.inc();
-                    tracing::warn!("The shop's events intake is over its quota; trying again shortly");
+                    if self.throttled.inc() % 20 == 0 {
+                        tracing::warn!("The shop's events intake is over its quota; trying again shortly");
+                    }
                     tokio::time::sleep(QUOTA_PAUSE).await;
                     continue;
                 }

@@ -116,7 +116,11 @@ async fn a_shop_credential_flooding_junk_is_capped_while_the_other_shops_keep_ex
     assert!(under_mb > (CAP >> 20) as f64, "the flood went past the cap");
     assert!(events.bytes <= CAP as u64, "capped: {} bytes", events.bytes);
     let quota = StreamSettings::default().shop_events_max_bytes as u64;
-    assert!(events.bytes <= quota + (1 << 20), "the junk stops at shop1's quota for the minute: {} bytes", events.bytes);
+    assert!(
+        events.bytes <= quota + (1 << 20),
+        "the junk stops at shop1's quota for the minute: {} bytes",
+        events.bytes
+    );
     assert_eq!(control.messages, 81, "every order stored, none dropped");
     assert_eq!(last.len(), 1);
     let (_, metrics) = testkit::shop::http_get(shop1.http, "/metrics").await;
@@ -136,4 +140,36 @@ async fn a_shop_credential_flooding_junk_is_capped_while_the_other_shops_keep_ex
     let stored = stream.get_last_raw_message_by_subject("maxis.shop2.events.order.executed").await.unwrap();
     let event: subjects::Event = serde_json::from_slice(&stored.payload).unwrap();
     assert!(event.at > chrono::Utc::now() - chrono::Duration::seconds(5), "shop2's events are still stored");
+}
+
+#[tokio::test]
+async fn a_shop_over_its_own_events_quota_answers_late_but_loses_no_event() {
+    // A quota of 16 KiB per 2 s: about a dozen order events.
+    let settings =
+        StreamSettings { shop_events_max_bytes: 16 * 1024, shop_events_window_secs: 2, ..StreamSettings::default() };
+    let fleet = TestFleet::start_with(&["shop1"], settings).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let shop = spawn_app(&fleet, "shop1", dir.path()).await;
+
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        let order = Order::new(Command::Status(StatusParams {}), "shellia:admin");
+        assert!(send(&fleet, "shop1", &order).await.ok);
+        ids.push(order.id);
+    }
+
+    let executed: Vec<_> = testkit::shop::events(&fleet)
+        .await
+        .into_iter()
+        .filter(|e| e.kind.as_ref() == "order.executed")
+        .filter_map(|e| e.order_id)
+        .collect();
+    let (_, metrics) = testkit::shop::http_get(shop.http, "/metrics").await;
+    let throttled: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("maxis_events_throttled_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert_eq!(executed, ids, "every order's event, once, in order");
+    assert!(throttled > 0, "the quota was hit: {metrics}");
 }
