@@ -162,7 +162,7 @@ impl Publisher {
             if let Some(e) = failed {
                 if over_quota(&e) && started.elapsed() < QUOTA_WAIT {
                     // The batch goes again: the intake drops the copies it already stored.
-                    if self.throttled.inc() % 20 == 0 {
+                    if self.throttled.inc().is_multiple_of(20) {
                         tracing::warn!("The shop's events intake is over its quota; trying again shortly");
                     }
                     tokio::time::sleep(QUOTA_PAUSE).await;

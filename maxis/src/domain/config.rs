@@ -58,7 +58,8 @@ impl ConfigKey {
     /// `trial.pro`.
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         let key = raw.trim().to_ascii_lowercase();
-        let per_plan: [(&str, fn(String) -> Self); 2] = [("price", Self::Price), ("trial", Self::Trial)];
+        type Make = fn(String) -> ConfigKey;
+        let per_plan: [(&str, Make); 2] = [("price", Self::Price), ("trial", Self::Trial)];
         for (prefix, make) in per_plan {
             let Some(rest) = key.strip_prefix(prefix) else { continue };
             let Some(plan) = rest.strip_prefix('.').or_else(|| rest.strip_prefix('_')) else { continue };
