@@ -87,7 +87,11 @@ async fn sourced(fleet: &TestFleet, count: usize) -> anyhow::Result<()> {
 pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let count = if quick { 100_000 } else { 1_000_000 };
     // The one shop publishes every event of the run at once: its events quota takes them all.
-    let settings = StreamSettings { shop_events_max_bytes: 512 << 20, ..StreamSettings::default() };
+    let settings = StreamSettings {
+        shop_events_max_bytes: 512 << 20,
+        shop_events_max_msgs: 2_000_000,
+        ..StreamSettings::default()
+    };
     let fleet = TestFleet::start_with(&["r1"], settings).await?;
     let since = chrono::Utc::now() - chrono::Duration::seconds(5);
     let t = Instant::now();

@@ -69,6 +69,9 @@ pub struct StreamSettings {
     /// `max_file_store` for each shop: 128 shops fit beside the two streams' defaults; for a
     /// larger fleet lower it or raise `max_file_store` (docs/deployment.md).
     pub shop_events_max_bytes: i64,
+    /// Most events one shop may have stored within `shop_events_window_secs` (default 20,000):
+    /// a flood of tiny events is capped by count as well as by bytes.
+    pub shop_events_max_msgs: i64,
     /// The window of a shop's events quota, in seconds (default 60). An event stays that long in
     /// the shop's intake stream; `MAXIS_EVENTS` sources it within milliseconds, and the window
     /// covers a leader election or a restart of the events stream's server.
@@ -94,6 +97,7 @@ impl Default for StreamSettings {
             events_max_bytes: 2 << 30,
             events_max_msg_size: (subjects::limits::MAX_EVENT_BYTES + subjects::limits::EVENT_HEADER_ROOM) as i32,
             shop_events_max_bytes: 8 << 20,
+            shop_events_max_msgs: 20_000,
             shop_events_window_secs: 60,
             replicas: 1,
             max_deliver: 8,

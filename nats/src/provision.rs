@@ -92,15 +92,22 @@ pub fn events_stream(settings: &StreamSettings, shops: &[ShopSpec]) -> stream::C
         // Bounded below the server's store, so no identity filling it can starve the orders;
         // full, the oldest events go first and every shop's new events keep flowing.
         max_bytes: settings.events_max_bytes,
-        max_message_size: settings.events_max_msg_size,
+        // A sourced copy carries a `Nats-Stream-Source` header the intake's message did not: room
+        // for it, or an event the intake took could never be copied (and sourcing would stall).
+        max_message_size: settings.events_max_msg_size + SOURCE_HEADER_ROOM,
         discard: stream::DiscardPolicy::Old,
         ..Default::default()
     }
 }
 
+/// Room for the header a sourced copy gains (`Nats-Stream-Source: <stream> <seq> …`, about 150
+/// bytes with a long stream name).
+const SOURCE_HEADER_ROOM: i32 = 1024;
+
 /// The intake stream of one shop's events: the quota. It takes `maxis.<shop>.events.>`,
 /// acknowledges the shop's publications, and refuses new ones (never drops stored ones) once
-/// the shop has `shop_events_max_bytes` of events younger than `shop_events_window_secs`: a
+/// the shop has `shop_events_max_bytes` (or `shop_events_max_msgs`) of events younger than
+/// `shop_events_window_secs`: a
 /// refusal costs the server nothing, so a flood with a leaked shop credential is capped in rate
 /// and in bytes, and the other shops' events and orders keep flowing.
 pub fn intake_stream(settings: &StreamSettings, shop: &ShopSpec) -> stream::Config {
@@ -116,6 +123,9 @@ pub fn intake_stream(settings: &StreamSettings, shop: &ShopSpec) -> stream::Conf
         num_replicas: settings.replicas,
         deny_delete: true,
         max_bytes: settings.shop_events_max_bytes,
+        // Tiny events cost more in the sourced copy (its header) than in the intake: a count caps
+        // them too.
+        max_messages: settings.shop_events_max_msgs,
         max_message_size: settings.events_max_msg_size,
         discard: stream::DiscardPolicy::New,
         ..Default::default()
@@ -213,6 +223,7 @@ fn stream_matches(have: &stream::Config, want: &stream::Config) -> bool {
         && have.deny_delete == want.deny_delete
         && have.description == want.description
         && have.max_bytes == want.max_bytes
+        && have.max_messages.max(0) == want.max_messages.max(0)
         && have.max_message_size == want.max_message_size
         && have.discard == want.discard
         && sources(have) == sources(want)

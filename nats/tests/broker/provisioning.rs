@@ -135,3 +135,31 @@ async fn a_shop_over_its_events_quota_is_refused_until_the_window_passes_and_the
     assert!(other.is_ok(), "shop2 is not affected: {other:?}");
     assert!(later.is_ok(), "the window passed: {later:?}");
 }
+
+#[tokio::test]
+async fn an_event_of_the_largest_size_the_intake_takes_reaches_the_events_stream_and_the_next_ones_follow() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let shop = jetstream::new(fleet.connect(&fleet.shop("shop1")).await.unwrap());
+    let js = jetstream::new(fleet.connect(&Identity::Provisioner).await.unwrap());
+    let largest = fleet.fleet.manifest.streams.events_max_msg_size as usize;
+    // Subject and headers count towards the stream's limit: find the largest payload it takes.
+    let mut size = largest;
+    let ack = loop {
+        match shop.publish("maxis.shop1.events.big", vec![b'x'; size].into()).await.unwrap().await {
+            Ok(ack) => break ack,
+            Err(_) => size -= 16,
+        }
+    };
+    shop.publish("maxis.shop1.events.after", "after".into()).await.unwrap().await.unwrap();
+
+    assert!(size > largest - 512, "{size}");
+    assert_eq!(ack.stream, "MAXIS_EVENTS_IN_shop1");
+    let mut events = js.get_stream(EVENTS_STREAM).await.unwrap();
+    for _ in 0..100 {
+        if events.info().await.unwrap().state.messages == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(events.info().await.unwrap().state.messages, 2, "the large event and the next were copied");
+}
