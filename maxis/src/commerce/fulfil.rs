@@ -16,6 +16,8 @@ use crate::store::payments as pay;
 
 /// Most tries of a receipt Discord could not take for a passing reason.
 const RECEIPT_TRIES: i64 = 10;
+/// Least time between two runs of the worker's clock-driven passes.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_millis(250);
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,11 +38,9 @@ impl Commerce {
         let roles = self.reconcile_once().await?;
         let mut pass = Pass { roles, ..Pass::default() };
         let receipts = {
-            let mut tx = self.store.begin().await?;
-            let until = Utc::now() + chrono::Duration::seconds(60);
-            let claimed = pay::claim_receipts(&mut tx, until).await?;
-            tx.commit().await?;
-            claimed
+            // One statement, atomic on its own: no transaction around it.
+            let mut conn = self.store.writer().acquire().await?;
+            pay::claim_receipts(&mut conn, Utc::now() + chrono::Duration::seconds(60)).await?
         };
         let outcomes: Vec<anyhow::Result<Option<bool>>> = futures::stream::iter(receipts)
             .map(|r| async move { self.send_receipt(r).await })
@@ -105,45 +105,66 @@ impl Commerce {
     }
 
     /// Runs the fulfilment worker and the checkout expiry until `shutdown`.
+    ///
+    /// A wake-up on [`Commerce::deliveries`] runs the fulfilment pass (roles and receipts) at
+    /// once; the clock-driven passes (Stripe catch-up, drift check, dunning, checkout expiry,
+    /// preorder balances, announcements) run at most every [`HOUSEKEEPING_EVERY`], so a burst of
+    /// paid webhooks (each one a wake-up) does not repeat them hundreds of times a second.
     pub async fn run_worker(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut last_drift: Option<Instant> = None;
         let mut last_catch_up: Option<Instant> = None;
+        let mut last_housekeeping: Option<Instant> = None;
         loop {
-            if last_catch_up.is_none_or(|at| at.elapsed() >= self.memberships.catch_up_every) {
-                last_catch_up = Some(Instant::now());
-                match self.catch_up().await {
-                    Ok(pass) if pass.applied > 0 => tracing::info!(?pass, "caught up with missed Stripe events"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error.cause_chain = ?e, error.message = %e, "Stripe catch-up failed"),
-                }
-            }
-            if last_drift.is_none_or(|at| at.elapsed() >= self.reconcile.drift_every) {
-                last_drift = Some(Instant::now());
-                if let Err(e) = self.drift_check().await {
-                    tracing::error!(error.cause_chain = ?e, error.message = %e, "drift check failed");
-                }
-            }
-            if let Err(e) = self.dunning_once(Utc::now()).await {
-                tracing::error!(error.cause_chain = ?e, error.message = %e, "dunning pass failed");
-            }
             if let Err(e) = self.fulfil_once().await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "fulfilment pass failed");
             }
-            if let Err(e) = self.expire_lapsed(Utc::now()).await {
-                tracing::error!(error.cause_chain = ?e, error.message = %e, "checkout expiry failed");
+            let housekeeping_due = last_housekeeping.is_none_or(|at| at.elapsed() >= HOUSEKEEPING_EVERY);
+            if housekeeping_due {
+                last_housekeeping = Some(Instant::now());
+                self.housekeeping(&mut last_catch_up, &mut last_drift).await;
             }
-            if let Err(e) = self.open_balance_checkouts().await {
-                tracing::error!(error.cause_chain = ?e, error.message = %e, "balance checkouts failed");
-            }
-            if let Err(e) = self.deliver_announcements(crate::marketing::DM_PACE).await {
-                tracing::error!(error.cause_chain = ?e, error.message = %e, "announcement delivery failed");
-            }
+            // Housekeeping skipped now runs as soon as it is due again (an admin's command that
+            // queued an announcement waits at most that long), otherwise every two seconds.
+            let next = match last_housekeeping {
+                Some(at) if !housekeeping_due => HOUSEKEEPING_EVERY.saturating_sub(at.elapsed()),
+                _ => Duration::from_secs(2),
+            };
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = self.deliveries.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = tokio::time::sleep(next) => {}
             }
+        }
+    }
+
+    /// The clock-driven passes of the worker, each logging its own failure.
+    async fn housekeeping(&self, last_catch_up: &mut Option<Instant>, last_drift: &mut Option<Instant>) {
+        if last_catch_up.is_none_or(|at| at.elapsed() >= self.memberships.catch_up_every) {
+            *last_catch_up = Some(Instant::now());
+            match self.catch_up().await {
+                Ok(pass) if pass.applied > 0 => tracing::info!(?pass, "caught up with missed Stripe events"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error.cause_chain = ?e, error.message = %e, "Stripe catch-up failed"),
+            }
+        }
+        if last_drift.is_none_or(|at| at.elapsed() >= self.reconcile.drift_every) {
+            *last_drift = Some(Instant::now());
+            if let Err(e) = self.drift_check().await {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "drift check failed");
+            }
+        }
+        if let Err(e) = self.dunning_once(Utc::now()).await {
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "dunning pass failed");
+        }
+        if let Err(e) = self.expire_lapsed(Utc::now()).await {
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "checkout expiry failed");
+        }
+        if let Err(e) = self.open_balance_checkouts().await {
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "balance checkouts failed");
+        }
+        if let Err(e) = self.deliver_announcements(crate::marketing::DM_PACE).await {
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "announcement delivery failed");
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
 use crate::execute;
 use crate::memberships::grace::Standing;
 use crate::payments::InvoicePayment;
-use crate::store::checkouts::{self, Checkout};
+use crate::store::checkouts::{self, Checkout, SoldLine};
 use crate::store::{catalog, payments as pay, sales, settings, Tx};
 
 /// Stripe's tolerance for the signature timestamp, in seconds.
@@ -181,22 +181,25 @@ impl Commerce {
         if let Some(customer) = &session.customer {
             pay::set_customer(tx, &c.buyer, customer.id().as_str()).await?;
         }
-        checkouts::set_payment(tx, &c.id, pi.as_deref(), sub.as_deref()).await?;
-        if !paid {
-            checkouts::transition(tx, &c.id, &["creating", "open"], "processing").await?;
+        // `c` was read inside this write transaction: its status is current.
+        let payable = ["creating", "open", "processing", "expired", "failed"].contains(&c.status.as_str());
+        if !paid || !payable {
+            checkouts::set_payment(tx, &c.id, pi.as_deref(), sub.as_deref()).await?;
+            if !paid {
+                checkouts::transition(tx, &c.id, &["creating", "open"], "processing").await?;
+            }
             return Ok(Handled::Applied);
         }
         let was_released = !c.reserved;
-        if !checkouts::transition(tx, &c.id, &["creating", "open", "processing", "expired", "failed"], "paid").await? {
-            return Ok(Handled::Applied);
-        }
+        // Payment references, `paid`, and the reservation kept for good: one statement.
+        checkouts::paid(tx, &c.id, pi.as_deref(), sub.as_deref()).await?;
         self.metrics.checkout_paid(&c.buyer);
         if c.kind == "gift" {
-            checkouts::keep(tx, &c.id).await?;
             crate::gifts::lifecycle::paid(tx, &self.ctx, &c, pi.as_deref()).await?;
             return Ok(Handled::Applied);
         }
-        let lines = checkouts::lines(tx, &c.id).await?;
+        let sold = checkouts::sold_lines(tx, &c.id).await?;
+        let lines: Vec<&checkouts::CheckoutLine> = sold.iter().map(|s| &s.line).collect();
         if was_released {
             // Paid after the hold lapsed: take the stock again; if it is gone, an admin must act.
             for l in &lines {
@@ -206,7 +209,6 @@ impl Commerce {
                 }
             }
         }
-        checkouts::keep(tx, &c.id).await?;
         let trial = self.trial_started(tx, &c).await?;
         let reversal = match (&pi, &sub) {
             (Some(pi), _) => pay::reversal(tx, pi).await?,
@@ -219,7 +221,7 @@ impl Commerce {
         };
         let now = Utc::now();
         let mut receipt = Vec::new();
-        for l in &lines {
+        for SoldLine { line: l, name, role_id } in &sold {
             let sale_id = format!("{}:{}", c.id, l.product_id);
             let amount = l.unit_amount * l.quantity;
             let sale = sales::NewSale {
@@ -238,15 +240,14 @@ impl Commerce {
             if reversal.revokes() {
                 sales::refund(tx, &sale_id, now).await?;
             }
-            let product = catalog::get(tx, &l.product_id).await?;
-            let name = product.as_ref().map_or(l.product_id.clone(), |p| p.name.clone());
+            let name = name.as_deref().unwrap_or(&l.product_id);
             receipt.push(format!("{} × {} — {}", l.quantity, name, money(amount, &l.currency)));
-            if let Some(role) = product.and_then(|p| p.role_id).filter(|_| c.kind == "cart") {
+            if let Some(role) = role_id.as_ref().filter(|_| c.kind == "cart") {
                 let kind = if sub.is_some() { SourceKind::Subscription } else { SourceKind::Purchase };
                 let spec = SourceSpec {
                     kind,
                     member: &c.buyer,
-                    role_id: &role,
+                    role_id: role,
                     product_id: Some(&l.product_id),
                     checkout_id: Some(&c.id),
                     subscription_id: sub.as_deref(),

@@ -80,9 +80,11 @@ impl Commerce {
     pub async fn reconcile_once(&self) -> anyhow::Result<ReconcilePass> {
         let now = Utc::now();
         let lease = now + chrono::Duration::seconds(LEASE_SECS);
+        // One statement (atomic on its own): no transaction around it, one round trip to the
+        // writer's thread instead of three.
         let claimed = {
-            let mut tx = self.store.begin().await?;
-            let rows = sqlx::query!(
+            let mut conn = self.store.writer().acquire().await?;
+            sqlx::query!(
                 r#"UPDATE reconcile_queue SET due_at = ?
                    WHERE member IN (SELECT member FROM reconcile_queue WHERE due_at <= ? ORDER BY due_at LIMIT ?)
                    RETURNING member AS "member!", attempts AS "attempts!: i64""#,
@@ -90,10 +92,8 @@ impl Commerce {
                 now,
                 BATCH
             )
-            .fetch_all(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            rows
+            .fetch_all(&mut *conn)
+            .await?
         };
         let passes: Vec<anyhow::Result<ReconcilePass>> = futures::stream::iter(claimed)
             .map(|row| async move {
@@ -276,8 +276,27 @@ impl Commerce {
         self.member_seen(member, true, "joined").await
     }
 
-    /// A member's roles changed in Discord (maybe by hand): compared with the ledger at once.
-    pub async fn member_changed(&self, member: &str) -> anyhow::Result<()> {
+    /// A member's roles changed in Discord (maybe by hand), `roles` being the roles the update
+    /// carries: compared with the ledger at once, unless they already match it (the usual case:
+    /// the reconciler's own grant coming back) with no role of theirs blocked and the member not
+    /// recorded as gone, when a comparison would change nothing. One read, no write.
+    pub async fn member_changed(&self, member: &str, roles: &[String]) -> anyhow::Result<()> {
+        let ledger = sqlx::query!(
+            r#"SELECT s.role_id AS "role_id!", MAX(s.active) AS "wanted!: bool",
+                      (SELECT r.blocked IS NOT NULL FROM member_roles r
+                       WHERE r.member = s.member AND r.role_id = s.role_id) AS "blocked?: bool",
+                      (SELECT p.present FROM member_presence p WHERE p.member = s.member) AS "present?: bool"
+               FROM entitlement_sources s WHERE s.member = ? GROUP BY s.role_id"#,
+            member
+        )
+        .fetch_all(self.store.pool())
+        .await?;
+        let settled = ledger
+            .iter()
+            .all(|r| r.wanted == roles.contains(&r.role_id) && r.blocked != Some(true) && r.present != Some(false));
+        if settled {
+            return Ok(());
+        }
         self.member_seen(member, true, "roles changed").await
     }
 
