@@ -32,8 +32,8 @@ pub struct Pass {
 
 impl Commerce {
     /// One pass over the members to reconcile and the receipts to send: the worker's single step.
-    /// Receipts due are claimed in one statement and sent several at a time; the events of the
-    /// whole pass go out in one flush.
+    /// Receipts due are claimed in one statement and sent several at a time, their fates written
+    /// in one transaction; the events of the whole pass go out in one flush.
     pub async fn fulfil_once(&self) -> anyhow::Result<Pass> {
         let roles = self.reconcile_once().await?;
         let mut pass = Pass { roles, ..Pass::default() };
@@ -42,66 +42,43 @@ impl Commerce {
             let mut conn = self.store.writer().acquire().await?;
             pay::claim_receipts(&mut conn, Utc::now() + chrono::Duration::seconds(60)).await?
         };
-        let outcomes: Vec<anyhow::Result<Option<bool>>> = futures::stream::iter(receipts)
-            .map(|r| async move { self.send_receipt(r).await })
+        // Discord first, several at a time; then every receipt's fate in one transaction.
+        let sent: Vec<(pay::ClaimedReceipt, Fate)> = futures::stream::iter(receipts)
+            .map(|r| async move {
+                let fate = fate(&r, self.members.send_dm(&r.buyer, &r.text).await);
+                (r, fate)
+            })
             .buffer_unordered(crate::entitlements::reconcile::DISCORD_CONCURRENCY)
             .collect()
             .await;
-        for outcome in outcomes {
-            match outcome? {
-                Some(true) => pass.receipts += 1,
-                Some(false) => pass.receipts_failed += 1,
-                None => {}
+        if !sent.is_empty() {
+            let mut tx = self.store.begin().await?;
+            for (r, fate) in sent {
+                let (checkout, buyer) = (&r.checkout_id, &r.buyer);
+                let data = json!({"checkout_id": checkout, "buyer": buyer, "attempts": r.attempts + 1});
+                match fate {
+                    Fate::Sent => {
+                        pay::receipt_sent(&mut tx, checkout).await?;
+                        execute::enqueue(&mut tx, &self.ctx, None, "receipt.sent", data).await?;
+                        pass.receipts += 1;
+                    }
+                    Fate::Failed(reason) => {
+                        tracing::warn!(%checkout, %buyer, %reason, "receipt not delivered; not retried");
+                        pay::receipt_failed(&mut tx, checkout, &reason).await?;
+                        let mut data = data;
+                        data["reason"] = json!(reason);
+                        execute::enqueue(&mut tx, &self.ctx, None, "receipt.failed", data).await?;
+                        pass.receipts_failed += 1;
+                    }
+                    Fate::Postponed(at) => pay::retry_receipt_at(&mut tx, checkout, at).await?,
+                }
             }
+            tx.commit().await?;
         }
         if pass != Pass::default() {
             self.flush().await;
         }
         Ok(pass)
-    }
-
-    /// Sends one claimed receipt and records its fate: `Some(true)` sent, `Some(false)` refused
-    /// for good (recorded, not retried), `None` postponed.
-    async fn send_receipt(&self, r: pay::ClaimedReceipt) -> anyhow::Result<Option<bool>> {
-        let (checkout, buyer, attempts) = (&r.checkout_id, &r.buyer, r.attempts);
-        let outcome = self.members.send_dm(buyer, &r.text).await;
-        let failed = match &outcome {
-            Ok(()) => None,
-            Err(MemberError::Forbidden(reason)) if reason.starts_with("50007") => {
-                tracing::info!(%checkout, %buyer, %reason, "the buyer's DMs are closed");
-                Some("your direct messages are closed to this server's members".to_owned())
-            }
-            Err(MemberError::Forbidden(reason)) => Some(reason.clone()),
-            Err(MemberError::Unavailable(reason)) if attempts + 1 >= RECEIPT_TRIES => {
-                Some(format!("gave up after {RECEIPT_TRIES} tries: {reason}"))
-            }
-            Err(MemberError::Unavailable(reason)) => {
-                tracing::debug!(%checkout, %reason, "receipt postponed");
-                let at = Utc::now() + chrono::Duration::seconds(2_i64.pow(attempts.clamp(0, 8) as u32));
-                let mut conn = self.store.writer().acquire().await?;
-                pay::retry_receipt_at(&mut conn, checkout, at).await?;
-                return Ok(None);
-            }
-        };
-        let mut tx = self.store.begin().await?;
-        let data = json!({"checkout_id": checkout, "buyer": buyer, "attempts": attempts + 1});
-        let sent = match failed {
-            None => {
-                pay::receipt_sent(&mut tx, checkout).await?;
-                execute::enqueue(&mut tx, &self.ctx, None, "receipt.sent", data).await?;
-                true
-            }
-            Some(reason) => {
-                tracing::warn!(%checkout, %buyer, %reason, "receipt not delivered; not retried");
-                pay::receipt_failed(&mut tx, checkout, &reason).await?;
-                let mut data = data;
-                data["reason"] = json!(reason);
-                execute::enqueue(&mut tx, &self.ctx, None, "receipt.failed", data).await?;
-                false
-            }
-        };
-        tx.commit().await?;
-        Ok(Some(sent))
     }
 
     /// Runs the fulfilment worker and the checkout expiry until `shutdown`.
@@ -165,6 +142,35 @@ impl Commerce {
         }
         if let Err(e) = self.deliver_announcements(crate::marketing::DM_PACE).await {
             tracing::error!(error.cause_chain = ?e, error.message = %e, "announcement delivery failed");
+        }
+    }
+}
+
+/// What became of a receipt Discord was asked to deliver.
+enum Fate {
+    /// Delivered.
+    Sent,
+    /// Refused for good (recorded, not retried), and why.
+    Failed(String),
+    /// Refused for a passing reason: tried again from then.
+    Postponed(chrono::DateTime<Utc>),
+}
+
+fn fate(r: &pay::ClaimedReceipt, outcome: Result<(), MemberError>) -> Fate {
+    let (checkout, buyer, attempts) = (&r.checkout_id, &r.buyer, r.attempts);
+    match outcome {
+        Ok(()) => Fate::Sent,
+        Err(MemberError::Forbidden(reason)) if reason.starts_with("50007") => {
+            tracing::info!(%checkout, %buyer, %reason, "the buyer's DMs are closed");
+            Fate::Failed("your direct messages are closed to this server's members".to_owned())
+        }
+        Err(MemberError::Forbidden(reason)) => Fate::Failed(reason),
+        Err(MemberError::Unavailable(reason)) if attempts + 1 >= RECEIPT_TRIES => {
+            Fate::Failed(format!("gave up after {RECEIPT_TRIES} tries: {reason}"))
+        }
+        Err(MemberError::Unavailable(reason)) => {
+            tracing::debug!(%checkout, %reason, "receipt postponed");
+            Fate::Postponed(Utc::now() + chrono::Duration::seconds(2_i64.pow(attempts.clamp(0, 8) as u32)))
         }
     }
 }

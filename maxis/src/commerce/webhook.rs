@@ -151,7 +151,12 @@ impl Commerce {
                 tracing::warn!(error.message = %e, "Failed to tell the admins about a payment event");
             }
         }
-        self.flush().await;
+        // The events reach the stream now; marking them published is left to the next flush
+        // (the worker's, woken below): a restart before it publishes them again under the same
+        // ids, which the stream drops. One write fewer per webhook.
+        if let Err(e) = self.publisher.publish_outbox(&self.store).await {
+            tracing::warn!(error.message = %e, "Failed to publish events; they stay in the outbox");
+        }
         self.deliveries.notify_one();
         Ok(handled)
     }
