@@ -184,7 +184,7 @@ impl Commerce {
         let pi = session.payment_intent.as_ref().map(|p| p.id().to_string());
         let sub = session.subscription.as_ref().map(|s| s.id().to_string());
         if let Some(customer) = &session.customer {
-            pay::set_customer(tx, &c.buyer, customer.id().as_str()).await?;
+            pay::link_customer(tx, &c.buyer, customer.id().as_str()).await?;
         }
         // `c` was read inside this write transaction: its status is current.
         let payable = ["creating", "open", "processing", "expired", "failed"].contains(&c.status.as_str());
