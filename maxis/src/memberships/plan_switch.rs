@@ -172,6 +172,11 @@ pub fn stay_text(plan: &str, dropped: &str) -> String {
     format!("Your switch to {dropped} is canceled: you stay on {plan}, which renews as usual.")
 }
 
+/// The member's DM when their membership is set to end while a switch to `dropped` waited.
+pub fn dropped_text(dropped: &str) -> String {
+    format!("Your switch to {dropped} is canceled: your membership ends at the end of this period instead.")
+}
+
 /// [`SwitchRefusal::AlreadyScheduled`] for `plan` at `at`.
 pub fn already_scheduled(plan: &str, at: DateTime<Utc>) -> SwitchRefusal {
     SwitchRefusal::AlreadyScheduled { plan: plan.to_owned(), date: day(at) }
