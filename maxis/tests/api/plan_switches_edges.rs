@@ -47,3 +47,101 @@ async fn cancelling_while_a_downgrade_is_scheduled_releases_the_schedule_drops_t
     deliver_since(&shop, seen).await;
     assert!(!shop.members.holds("7", PRO_ROLE) && !shop.members.holds("7", BASIC_ROLE));
 }
+
+async fn switch_row(shop: &Shop, id: &str) -> (String, i64) {
+    let store = shop.store().await;
+    sqlx::query_as("SELECT status, attempt FROM plan_switches WHERE id = ?").bind(id).fetch_one(store.pool()).await.unwrap()
+}
+
+fn keys(shop: &Shop, path_start: &str) -> Vec<String> {
+    let requests = shop.stripe.requests().into_iter().filter(|r| r.method == "POST" && r.path.starts_with(path_start));
+    requests.filter_map(|r| r.header("idempotency-key").map(str::to_owned)).collect()
+}
+
+#[tokio::test]
+async fn a_downgrade_whose_phases_fail_leaves_no_schedule_attached_and_the_retry_schedules_it_under_new_keys() {
+    let shop = Shop::start_with(CATALOG).await;
+    let session = subscribed(&shop, "7", "pro", PRO_ROLE).await;
+    let start = shop.stripe.clock(&session).unwrap();
+    shop.stripe.fail_inside_when("phases", 500, false);
+
+    let failed = shop.app.commerce.switch_plan("7", "basic").await.unwrap_err().to_string();
+    assert!(failed.contains("try again in a minute"), "{failed}");
+    let status = shop.app.commerce.membership("7").await.unwrap();
+    assert_eq!((status.subscription.schedule, status.scheduled_switch), (None, None), "released, not left attached");
+    let id = sqlx::query_scalar::<_, String>("SELECT id FROM plan_switches")
+        .fetch_one(shop.store().await.pool())
+        .await
+        .unwrap();
+    assert_eq!(switch_row(&shop, &id).await, ("requested".to_owned(), 1));
+
+    // Stripe is back: the worker's pass schedules it under the next attempt's keys.
+    shop.stripe.fail_inside(None, false);
+    let done = shop.app.commerce.perform_switch(&id).await.unwrap();
+    assert_eq!(done.status, "scheduled");
+    assert_eq!(done.effective_at.map(|at| at.timestamp()), Some(start + 30 * DAY), "the phase's end, from Stripe");
+    assert_eq!(keys(&shop, "/v1/subscription_schedules").last().unwrap(), &format!("switch:{id}:1:phases"));
+    let live = shop.app.commerce.membership("7").await.unwrap();
+    assert_eq!(live.subscription.schedule, done.schedule_id);
+}
+
+#[tokio::test]
+async fn a_schedule_the_shop_does_not_track_is_released_before_a_switch() {
+    let shop = Shop::start_with(CATALOG).await;
+    let session = subscribed(&shop, "7", "pro", PRO_ROLE).await;
+    let stray = shop.stripe.attach_schedule(&session).unwrap();
+
+    let down = shop.app.commerce.switch_plan("7", "basic").await.unwrap();
+
+    assert_eq!(down.status, "scheduled");
+    let released = format!("/v1/subscription_schedules/{stray}/release");
+    assert!(shop.stripe.requests().iter().any(|r| r.path == released), "the stray schedule is released");
+    assert_ne!(down.schedule_id.as_deref(), Some(stray.as_str()));
+    assert_eq!(switch_row(&shop, &down.id).await, ("scheduled".to_owned(), 1), "new keys after the release");
+}
+
+#[tokio::test]
+async fn an_upgrade_after_a_stripe_5xx_retries_under_a_new_key_since_stripe_replays_the_5xx_for_the_old_one() {
+    let shop = Shop::start_with(CATALOG).await;
+    subscribed(&shop, "7", "basic", BASIC_ROLE).await;
+    shop.stripe.fail_inside_when("items", 500, false);
+
+    let failed = shop.app.commerce.switch_plan("7", "pro").await.unwrap_err().to_string();
+    assert!(failed.contains("try again in a minute"), "{failed}");
+    shop.stripe.fail_inside(None, false);
+    let id = keys(&shop, "/v1/subscriptions/").pop().unwrap().trim_start_matches("switch:").to_owned();
+    assert_eq!(switch_row(&shop, &id).await, ("requested".to_owned(), 1));
+
+    let done = shop.app.commerce.perform_switch(&id).await.unwrap();
+
+    assert_eq!((done.status.as_str(), done.prorated), ("applied", Some(500)));
+    assert_eq!(keys(&shop, "/v1/subscriptions/"), [format!("switch:{id}"), format!("switch:{id}:1")]);
+    shop.settle().await;
+    assert!(shop.members.holds("7", PRO_ROLE) && !shop.members.holds("7", BASIC_ROLE));
+    assert_eq!(dm_sent(&shop, "7", "Stripe charged 5.00 EUR").await, 1);
+}
+
+#[tokio::test]
+async fn an_upgrade_whose_answer_was_a_5xx_after_it_executed_is_recorded_from_the_live_subscription_without_a_second_change() {
+    let shop = Shop::start_with(CATALOG).await;
+    subscribed(&shop, "7", "basic", BASIC_ROLE).await;
+    let seen = shop.stripe.events().len();
+    shop.stripe.fail_inside_when("items", 500, true);
+
+    shop.app.commerce.switch_plan("7", "pro").await.unwrap_err();
+    shop.stripe.fail_inside(None, false);
+    let id = keys(&shop, "/v1/subscriptions/").pop().unwrap().trim_start_matches("switch:").to_owned();
+
+    let done = shop.app.commerce.perform_switch(&id).await.unwrap();
+
+    assert_eq!(done.status, "applied");
+    assert_eq!(keys(&shop, "/v1/subscriptions/").len(), 1, "no second price change");
+    deliver_since(&shop, seen).await;
+    assert!(shop.members.holds("7", PRO_ROLE) && !shop.members.holds("7", BASIC_ROLE));
+    let sale: (String, i64) = sqlx::query_as("SELECT product_id, amount FROM sales WHERE amount = 500")
+        .fetch_one(shop.store().await.pool())
+        .await
+        .unwrap();
+    assert_eq!(sale, ("pro".to_owned(), 500), "the proration Stripe charged is a sale of Pro");
+    assert_eq!(dm_sent(&shop, "7", "You are now on Pro (was Basic)").await, 1);
+}

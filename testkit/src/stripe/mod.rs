@@ -173,15 +173,23 @@ struct Inner {
 }
 
 /// A failure inside Stripe's API: the endpoint started executing.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct InsideFailure {
     status: u16,
     /// The request's changes are made before it fails (a POST only).
     executes: bool,
+    /// Only requests carrying this parameter fail (all when `None`).
+    param: Option<String>,
+}
+
+impl InsideFailure {
+    fn hits(&self, form: &Value) -> bool {
+        self.param.as_ref().is_none_or(|p| !form[p.as_str()].is_null())
+    }
 }
 
 /// Stripe's answer when it fails on its side (`api_error`), with `failure`'s status (500 if none).
-fn unknown_error(failure: Option<InsideFailure>) -> ApiError {
+fn unknown_error(failure: Option<&InsideFailure>) -> ApiError {
     let status = failure.and_then(|f| StatusCode::from_u16(f.status).ok());
     let body = json!({"error": {"type": "api_error", "message": "An unknown error occurred"}});
     (status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body)
@@ -253,7 +261,12 @@ impl StripeStandIn {
     /// idempotency key and replayed to a retry with that key, as Stripe does. With `executes`, a
     /// POST's changes are made (and its events sent) before the failure is answered.
     pub fn fail_inside(&self, status: Option<u16>, executes: bool) {
-        self.lock().inside = status.map(|status| InsideFailure { status, executes });
+        self.lock().inside = status.map(|status| InsideFailure { status, executes, param: None });
+    }
+
+    /// [`Self::fail_inside`] for the requests carrying parameter `param` only (`phases`, `items`).
+    pub fn fail_inside_when(&self, param: &str, status: u16, executes: bool) {
+        self.lock().inside = Some(InsideFailure { status, executes, param: Some(param.to_owned()) });
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -320,7 +333,9 @@ async fn handle(
         return respond(Err((status, body)), false);
     }
     let result = match (&method, segments.as_slice()) {
-        _ if inner.inside.is_some_and(|f| !f.executes) => Err(unknown_error(inner.inside)),
+        _ if inner.inside.as_ref().is_some_and(|f| !f.executes && f.hits(&form)) => {
+            Err(unknown_error(inner.inside.as_ref()))
+        }
         (&Method::POST, ["v1", "checkout", "sessions"]) => inner.create(&form),
         (&Method::GET, ["v1", "checkout", "sessions", id]) => inner.find(id).map(|s| s.session.clone()),
         (&Method::POST, ["v1", "checkout", "sessions", id, "expire"]) => inner.expire_open(id),
@@ -340,8 +355,8 @@ async fn handle(
         (&Method::POST, ["v1", "subscription_schedules", id, "release"]) => inner.release_schedule(id),
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
-    let result = match inner.inside {
-        Some(f) if f.executes && method == Method::POST => result.and_then(|_| Err(unknown_error(inner.inside))),
+    let result = match inner.inside.as_ref() {
+        Some(f) if f.executes && f.hits(&form) && method == Method::POST => result.and_then(|_| Err(unknown_error(Some(f)))),
         _ => result,
     };
     // Stripe keeps the first result of a request that started executing, a success or a 402 or

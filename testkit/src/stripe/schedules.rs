@@ -276,6 +276,16 @@ fn internal(e: anyhow::Error) -> ApiError {
 }
 
 impl StripeStandIn {
+    /// Attaches a schedule to the subscription of `session_id`, as one made in the Dashboard
+    /// (`from_subscription`, one phase: the current period); returns its id.
+    pub fn attach_schedule(&self, session_id: &str) -> anyhow::Result<String> {
+        let mut inner = self.lock();
+        let stored = inner.sessions.iter().find(|s| s.session["id"] == session_id).context("no such session")?;
+        let form = json!({"from_subscription": stored.session["subscription"]});
+        let schedule = inner.create_schedule(&form).map_err(|(_, body)| anyhow::anyhow!("{body}"))?;
+        Ok(schedule["id"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// The period boundary `at` of the subscription of `session_id` on its test clock: the
     /// schedule's phase starting then gives the item its price (`customer.subscription.updated`
     /// with the previous items), and a schedule whose last phase ends then is released. Returns
