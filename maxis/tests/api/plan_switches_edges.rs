@@ -132,16 +132,48 @@ async fn an_upgrade_whose_answer_was_a_5xx_after_it_executed_is_recorded_from_th
     shop.stripe.fail_inside(None, false);
     let id = keys(&shop, "/v1/subscriptions/").pop().unwrap().trim_start_matches("switch:").to_owned();
 
-    let done = shop.app.commerce.perform_switch(&id).await.unwrap();
-
-    assert_eq!(done.status, "applied");
-    assert_eq!(keys(&shop, "/v1/subscriptions/").len(), 1, "no second price change");
+    // Stripe's webhooks of the change arrive before the shop recorded the switch.
     deliver_since(&shop, seen).await;
-    assert!(shop.members.holds("7", PRO_ROLE) && !shop.members.holds("7", BASIC_ROLE));
+    assert_eq!(switch_row(&shop, &id).await.0, "requested");
     let sale: (String, i64) = sqlx::query_as("SELECT product_id, amount FROM sales WHERE amount = 500")
         .fetch_one(shop.store().await.pool())
         .await
         .unwrap();
-    assert_eq!(sale, ("pro".to_owned(), 500), "the proration Stripe charged is a sale of Pro");
+    assert_eq!(sale, ("pro".to_owned(), 500), "the proration Stripe charged is a sale of Pro, from its line's price");
+
+    let done = shop.app.commerce.perform_switch(&id).await.unwrap();
+
+    assert_eq!(done.status, "applied");
+    assert_eq!(keys(&shop, "/v1/subscriptions/").len(), 1, "no second price change");
+    shop.settle().await;
+    assert!(shop.members.holds("7", PRO_ROLE) && !shop.members.holds("7", BASIC_ROLE));
     assert_eq!(dm_sent(&shop, "7", "You are now on Pro (was Basic)").await, 1);
+}
+
+#[tokio::test]
+async fn a_failed_proration_invoice_is_no_missed_renewal_and_starts_no_dunning_but_a_failed_renewal_does() {
+    let shop = Shop::start_with(CATALOG).await;
+    let session = subscribed(&shop, "7", "basic", BASIC_ROLE).await;
+    let start = shop.stripe.clock(&session).unwrap();
+    shop.stripe.decline_renewals(&session, true).unwrap();
+
+    let events = shop.stripe.dashboard_price_change(&session, 1500).unwrap();
+    let failed = events.iter().find(|e| e["type"] == "invoice.payment_failed").expect("the proration failed");
+    assert_eq!(failed["data"]["object"]["billing_reason"], "subscription_update");
+    for event in &events {
+        assert_eq!(shop.webhook(event).await, 200);
+    }
+    shop.settle().await;
+    assert_eq!(dunnings(&shop).await, 0, "a failed proration is no failed renewal");
+    assert!(shop.app.commerce.membership("7").await.unwrap().grace_until.is_none());
+
+    for event in shop.stripe.advance_clock(&session, start + 31 * DAY).unwrap() {
+        assert_eq!(shop.webhook(&event).await, 200);
+    }
+    assert_eq!(dunnings(&shop).await, 1, "the failed renewal starts dunning");
+}
+
+async fn dunnings(shop: &Shop) -> i64 {
+    let store = shop.store().await;
+    sqlx::query_scalar("SELECT COUNT(*) FROM dunning").fetch_one(store.pool()).await.unwrap()
 }

@@ -159,6 +159,28 @@ impl Inner {
     }
 }
 
+impl super::StripeStandIn {
+    /// A change of the subscription of `session_id` to a new price of `unit_amount` made in the
+    /// Dashboard, its proration invoiced now (`always_invoice`, `allow_incomplete`: a declined
+    /// charge leaves the invoice failed); returns the events, oldest first.
+    pub fn dashboard_price_change(&self, session_id: &str, unit_amount: i64) -> anyhow::Result<Vec<Value>> {
+        let mut inner = self.lock();
+        let seen = inner.events.len();
+        let index = inner.sessions.iter().position(|s| s.session["id"] == session_id);
+        let index = index.ok_or_else(|| anyhow::anyhow!("no such session"))?;
+        let stored = &inner.sessions[index];
+        let payment = stored.payment.as_ref().ok_or_else(|| anyhow::anyhow!("not completed"))?;
+        let form = json!({"currency": stored.session["currency"], "unit_amount": unit_amount.to_string(),
+            "recurring": {"interval": payment.price["recurring"]["interval"]}, "product_data": {"name": "Dashboard"}});
+        let item = payment.item.clone();
+        let price = inner.create_price(&form).map_err(|(_, body)| anyhow::anyhow!("{body}"))?;
+        let form = json!({"items": [{"id": item, "price": price["id"]}], "proration_behavior": "always_invoice",
+            "payment_behavior": "allow_incomplete"});
+        inner.change_price(index, &form).map_err(|(_, body)| anyhow::anyhow!("{body}"))?;
+        Ok(inner.events[seen..].to_vec())
+    }
+}
+
 fn internal(e: anyhow::Error) -> ApiError {
     error(StatusCode::INTERNAL_SERVER_ERROR, None, None, e.to_string())
 }
