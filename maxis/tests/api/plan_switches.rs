@@ -104,8 +104,11 @@ async fn an_upgrade_from_basic_to_pro_is_charged_its_proration_at_once_and_swaps
 
     // Stripe's webhooks of the change arrive, then again: nothing changes.
     let events = deliver_since(&shop, seen).await;
+    // Stripe does not guarantee the order of events: their presence is what counts.
     let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
-    assert_eq!(kinds, ["customer.subscription.updated", "invoice.paid", "invoice.payment_succeeded"]);
+    for kind in ["customer.subscription.updated", "invoice.paid", "invoice.payment_succeeded"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
     let audited = audit_rows(&shop).await;
     for event in &events {
         assert_eq!(shop.webhook(event).await, 200);

@@ -177,3 +177,43 @@ async fn dunnings(shop: &Shop) -> i64 {
     let store = shop.store().await;
     sqlx::query_scalar("SELECT COUNT(*) FROM dunning").fetch_one(store.pool()).await.unwrap()
 }
+
+#[tokio::test]
+async fn an_upgrades_webhooks_in_any_order_before_or_after_the_switch_is_recorded_end_the_same() {
+    for order in [[2, 1, 0], [1, 0, 2], [0, 2, 1]] {
+        for before_commit in [false, true] {
+            let shop = Shop::start_with(CATALOG).await;
+            subscribed(&shop, "7", "basic", BASIC_ROLE).await;
+            let seen = shop.stripe.events().len();
+            if before_commit {
+                shop.stripe.fail_inside_when("items", 500, true);
+            }
+            let asked = shop.app.commerce.switch_plan("7", "pro").await;
+            shop.stripe.fail_inside(None, false);
+            let events: Vec<_> = shop.stripe.events().into_iter().skip(seen).collect();
+            assert_eq!(events.len(), 3, "{events:?}");
+            for i in order {
+                assert_eq!(shop.webhook(&events[i]).await, 200, "{}", events[i]["type"]);
+            }
+            if before_commit {
+                assert!(asked.is_err());
+                let id = keys(&shop, "/v1/subscriptions/").pop().unwrap().trim_start_matches("switch:").to_owned();
+                assert_eq!(shop.app.commerce.perform_switch(&id).await.unwrap().status, "applied");
+            }
+            shop.settle().await;
+            let case = format!("order {order:?}, before the commit: {before_commit}");
+            assert!(shop.members.holds("7", PRO_ROLE) && !shop.members.holds("7", BASIC_ROLE), "{case}");
+            let sales: Vec<(String, i64)> = sqlx::query_as("SELECT product_id, amount FROM sales ORDER BY amount")
+                .fetch_all(shop.store().await.pool())
+                .await
+                .unwrap();
+            assert_eq!(sales, [("basic".to_owned(), 499), ("pro".to_owned(), 500)], "{case}");
+            let store = shop.store().await;
+            let plan: String = sqlx::query_scalar("SELECT product_id FROM subscription_plans")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(plan, "pro", "{case}");
+        }
+    }
+}
