@@ -82,7 +82,9 @@ fn object(stored: &Stored, s: &Schedule) -> Value {
         "end_behavior": "release", "livemode": false, "metadata": {}, "phases": phases,
         "released_at": s.released_at,
         "released_subscription": if s.status == "released" { stored.session["subscription"].clone() } else { Value::Null },
-        "status": s.status, "subscription": stored.session["subscription"], "test_clock": null,
+        "status": s.status, "test_clock": null,
+        // Once released, the schedule no longer names the subscription but `released_subscription`.
+        "subscription": if s.attached() { stored.session["subscription"].clone() } else { Value::Null },
     })
 }
 
@@ -313,7 +315,7 @@ impl StripeStandIn {
             let mut previous_items = sub["items"].clone();
             previous_items["data"][0]["price"] = old.clone();
             previous_items["data"][0]["plan"] = super::objects::plan_of(&old);
-            let previous = json!({"items": previous_items, "plan": super::objects::plan_of(&old)});
+            let previous = json!({"items": previous_items});
             events.push(event("customer.subscription.updated", sub, Some(previous)));
         }
         if ends {
