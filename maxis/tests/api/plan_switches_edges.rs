@@ -50,7 +50,11 @@ async fn cancelling_while_a_downgrade_is_scheduled_releases_the_schedule_drops_t
 
 async fn switch_row(shop: &Shop, id: &str) -> (String, i64) {
     let store = shop.store().await;
-    sqlx::query_as("SELECT status, attempt FROM plan_switches WHERE id = ?").bind(id).fetch_one(store.pool()).await.unwrap()
+    sqlx::query_as("SELECT status, attempt FROM plan_switches WHERE id = ?")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
 }
 
 fn keys(shop: &Shop, path_start: &str) -> Vec<String> {
@@ -122,7 +126,8 @@ async fn an_upgrade_after_a_stripe_5xx_retries_under_a_new_key_since_stripe_repl
 }
 
 #[tokio::test]
-async fn an_upgrade_whose_answer_was_a_5xx_after_it_executed_is_recorded_from_the_live_subscription_without_a_second_change() {
+async fn an_upgrade_whose_answer_was_a_5xx_after_it_executed_is_recorded_from_the_live_subscription_without_a_second_change(
+) {
     let shop = Shop::start_with(CATALOG).await;
     subscribed(&shop, "7", "basic", BASIC_ROLE).await;
     let seen = shop.stripe.events().len();
@@ -209,10 +214,8 @@ async fn an_upgrades_webhooks_in_any_order_before_or_after_the_switch_is_recorde
                 .unwrap();
             assert_eq!(sales, [("basic".to_owned(), 499), ("pro".to_owned(), 500)], "{case}");
             let store = shop.store().await;
-            let plan: String = sqlx::query_scalar("SELECT product_id FROM subscription_plans")
-                .fetch_one(store.pool())
-                .await
-                .unwrap();
+            let plan: String =
+                sqlx::query_scalar("SELECT product_id FROM subscription_plans").fetch_one(store.pool()).await.unwrap();
             assert_eq!(plan, "pro", "{case}");
         }
     }

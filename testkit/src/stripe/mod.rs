@@ -356,7 +356,9 @@ async fn handle(
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
     let result = match inner.inside.as_ref() {
-        Some(f) if f.executes && f.hits(&form) && method == Method::POST => result.and_then(|_| Err(unknown_error(Some(f)))),
+        Some(f) if f.executes && f.hits(&form) && method == Method::POST => {
+            result.and_then(|_| Err(unknown_error(Some(f))))
+        }
         _ => result,
     };
     // Stripe keeps the first result of a request that started executing, a success or a 402 or
@@ -484,8 +486,8 @@ mod event_log_tests;
 #[cfg(test)]
 mod plans_tests;
 #[cfg(test)]
-mod strict_tests;
-#[cfg(test)]
 mod shapes_tests;
+#[cfg(test)]
+mod strict_tests;
 #[cfg(test)]
 mod tests;

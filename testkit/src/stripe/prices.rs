@@ -89,7 +89,9 @@ impl Inner {
             let message = format!("The stand-in does not model `{param}` with a price change.");
             return Err(invalid(param, message));
         }
-        if let Some((param, _)) = item.as_object().into_iter().flatten().find(|(k, _)| !["id", "price"].contains(&k.as_str())) {
+        if let Some((param, _)) =
+            item.as_object().into_iter().flatten().find(|(k, _)| !["id", "price"].contains(&k.as_str()))
+        {
             let message = format!("The stand-in does not model `items[0][{param}]` with a price change.");
             return Err(invalid(&format!("items[0][{param}]"), message));
         }
