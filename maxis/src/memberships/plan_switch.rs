@@ -175,9 +175,15 @@ pub fn stay_text(plan: &str, dropped: &str) -> String {
     format!("Your switch to {dropped} is canceled: you stay on {plan}, which renews as usual.")
 }
 
-/// The member's DM when their membership is set to end while a switch to `dropped` waited.
-pub fn dropped_text(dropped: &str) -> String {
-    format!("Your switch to {dropped} is canceled: your membership ends at the end of this period instead.")
+/// The member's DM when a switch to `dropped` is canceled because they asked to end their
+/// membership (`cancel`), or to change when it ends.
+pub fn dropped_text(dropped: &str, cancel: bool) -> String {
+    let why = if cancel {
+        "you asked to end your membership at the end of this period"
+    } else {
+        "your membership's end changed"
+    };
+    format!("Your switch to {dropped} is canceled, as {why}.")
 }
 
 /// [`SwitchRefusal::AlreadyScheduled`] for `plan` at `at`.

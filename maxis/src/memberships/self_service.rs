@@ -107,6 +107,7 @@ impl Commerce {
         execute::enqueue(&mut tx, &self.ctx, None, "subscription.cancel_requested", data).await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
         self.flush().await;
+        self.deliveries.notify_one();
         Ok(MembershipView { subscription, scheduled_switch: None, ..view })
     }
 

@@ -14,7 +14,8 @@ use crate::execute;
 
 impl Commerce {
     /// Releases `schedule` (the one managing `sub` at Stripe, if any) before `why` (`cancel`,
-    /// `resume`) changes `sub` directly; the downgrade it carried is canceled and its member told.
+    /// `resume`) changes `sub` directly; the downgrade it carried is recorded canceled
+    /// (`subscription.switch_canceled`) and its member told why.
     pub(super) async fn release_for(
         &self,
         sub: &str,
@@ -32,10 +33,10 @@ impl Commerce {
         let dropped = PlanSwitch { status: "canceled".into(), error: Some(format!("dropped by a {why}")), ..p };
         let mut tx = self.store.begin().await?;
         switches::update(&mut tx, &dropped).await?;
-        let (_, to) = self.plan_names(&mut tx, &dropped).await?;
-        let text = plan_switch::dropped_text(&to);
-        store::queue_message(&mut tx, &format!("switch:{}:dropped", dropped.id), &dropped.member, &text).await?;
         execute::enqueue(&mut tx, &self.ctx, None, "subscription.switch_canceled", switch_data(&dropped)).await?;
+        let (_, to) = self.plan_names(&mut tx, &dropped).await?;
+        let text = plan_switch::dropped_text(&to, why == "cancel");
+        store::queue_message(&mut tx, &format!("switch:{}:dropped", dropped.id), &dropped.member, &text).await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
         self.flush().await;
         self.deliveries.notify_one();

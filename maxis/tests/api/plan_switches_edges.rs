@@ -29,6 +29,10 @@ async fn cancelling_while_a_downgrade_is_scheduled_releases_the_schedule_drops_t
     let schedule = down.schedule_id.clone().unwrap();
 
     let reason = maxis::payments::CancelFeedback::TooExpensive;
+    // Stripe fails the cancellation itself once the schedule is released: asked again, it is done.
+    shop.stripe.fail_inside_when("cancel_at_period_end", 500, false);
+    shop.app.commerce.cancel_membership("7", reason).await.unwrap_err();
+    shop.stripe.fail_inside(None, false);
     let view = shop.app.commerce.cancel_membership("7", reason).await.unwrap();
 
     assert!(view.subscription.cancel_at_period_end && view.scheduled_switch.is_none());
@@ -37,7 +41,7 @@ async fn cancelling_while_a_downgrade_is_scheduled_releases_the_schedule_drops_t
     let cancel = requests.iter().rposition(|r| r.form["cancel_at_period_end"] == "true");
     assert!(release.unwrap() < cancel.unwrap(), "released before the cancellation");
     wait_for_event(&shop.fleet, |e| e.kind.as_ref() == "subscription.switch_canceled" && e.data["to"] == "basic").await;
-    assert_eq!(dm_sent(&shop, "7", "Your switch to Basic is canceled").await, 1);
+    assert_eq!(dm_sent(&shop, "7", "Your switch to Basic is canceled, as you asked to end your membership").await, 1);
     assert!(shop.app.commerce.membership("7").await.unwrap().scheduled_switch.is_none());
 
     // The period ends: the membership ends, no switch to Basic, no renewal.
