@@ -127,7 +127,9 @@ impl Commerce {
                 let sub = subscription_of(invoice);
                 let id = invoice.id.as_ref().map(|i| i.to_string()).unwrap_or_default();
                 let url = invoice.hosted_invoice_url.as_deref();
-                let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() != "subscription_create");
+                // Only a renewal's failure starts dunning: a failed proration (`subscription_update`)
+                // or first invoice is no missed renewal.
+                let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_cycle");
                 if let (Some(sub), true) = (&sub, renewal) {
                     notices.extend(self.renewal_failed(&mut tx, sub, &id, url).await?);
                 }
@@ -343,11 +345,20 @@ impl Commerce {
         // Renewals are sales too (the first invoice is the checkout's own sale).
         let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_cycle");
         // A proration charged at once (a plan switch) is a sale of the new plan too.
-        let renewal = renewal
-            || (invoice.amount_paid > 0
-                && invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_update"));
+        let update = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_update");
+        let renewal = renewal || (invoice.amount_paid > 0 && update);
         if let (true, Some(c)) = (renewal, checkouts::by_subscription(tx, &sub).await?.into_iter().next()) {
-            if let Some(product) = crate::memberships::switch_store::current_plan(tx, &sub).await? {
+            // A proration is a sale of the plan its charged line prices, which may be paid before
+            // the shop recorded the switch to it: the plan comes from the invoice, not the shop.
+            let prorated = match proration_price(invoice).filter(|_| update) {
+                Some(price) => crate::memberships::switch_store::product_of_price(tx, &price).await?,
+                None => None,
+            };
+            let product = match prorated {
+                Some(product) => Some(product),
+                None => crate::memberships::switch_store::current_plan(tx, &sub).await?,
+            };
+            if let Some(product) = product {
                 let sale = sales::NewSale {
                     id: &invoice_id,
                     checkout_id: Some(&c.id),
@@ -418,6 +429,20 @@ impl Commerce {
 fn subscription_of(invoice: &Invoice) -> Option<String> {
     let details = invoice.parent.as_ref()?.subscription_details.as_ref()?;
     Some(details.subscription.id().to_string())
+}
+
+/// The price of an invoice's charged proration line: the remaining time on the new price.
+fn proration_price(invoice: &Invoice) -> Option<String> {
+    let prorated = |l: &&stripe_shared::InvoiceLineItem| {
+        l.parent.as_ref().and_then(|p| p.subscription_item_details.as_ref()).is_some_and(|d| d.proration)
+    };
+    invoice
+        .lines
+        .data
+        .iter()
+        .filter(|l| l.amount > 0)
+        .filter(prorated)
+        .find_map(|l| l.pricing.as_ref()?.price_details.as_ref().map(|d| d.price.id().to_string()))
 }
 
 /// `2399 eur` → `23.99 EUR`.

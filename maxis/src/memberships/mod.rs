@@ -15,6 +15,7 @@ pub mod orders;
 pub mod plan_switch;
 pub mod self_service;
 pub mod store;
+pub mod switch_release;
 pub mod switch_roles;
 pub mod switch_store;
 pub mod switching;

@@ -148,11 +148,14 @@ fn day(at: DateTime<Utc>) -> String {
 }
 
 /// The member's DM when an upgrade took effect.
-pub fn upgraded_text(from: &str, to: &str, prorated: i64, currency: &str) -> String {
-    let charge = if prorated > 0 {
-        format!("Stripe charged {} for the rest of this period (prorated).", money(prorated, currency))
-    } else {
-        "Nothing more is due for this period.".to_owned()
+/// `charged` is what the proration invoice's payment took (its `amount_paid`), when known.
+pub fn upgraded_text(from: &str, to: &str, charged: Option<i64>, currency: &str) -> String {
+    let charge = match charged {
+        Some(paid) if paid > 0 => {
+            format!("Stripe charged {} for the rest of this period (prorated).", money(paid, currency))
+        }
+        Some(_) => "Nothing more is due for this period.".to_owned(),
+        None => "Stripe invoices the prorated difference for the rest of this period.".to_owned(),
     };
     format!("You are now on {to} (was {from}): its role is yours from now on. {charge}")
 }
@@ -170,6 +173,17 @@ pub fn downgraded_text(from: &str, to: &str) -> String {
 /// The member's DM when a scheduled switch is dropped.
 pub fn stay_text(plan: &str, dropped: &str) -> String {
     format!("Your switch to {dropped} is canceled: you stay on {plan}, which renews as usual.")
+}
+
+/// The member's DM when a switch to `dropped` is canceled because they asked to end their
+/// membership (`cancel`), or to change when it ends.
+pub fn dropped_text(dropped: &str, cancel: bool) -> String {
+    let why = if cancel {
+        "you asked to end your membership at the end of this period"
+    } else {
+        "your membership's end changed"
+    };
+    format!("Your switch to {dropped} is canceled, as {why}.")
 }
 
 /// [`SwitchRefusal::AlreadyScheduled`] for `plan` at `at`.

@@ -97,6 +97,9 @@ impl Commerce {
             return Err(MembershipError::AlreadyCanceling);
         }
         let sub = view.subscription.id.clone();
+        // Stripe refuses a cancellation of a subscription a schedule manages: the scheduled
+        // downgrade is dropped first.
+        self.release_for(&sub, view.subscription.schedule.as_deref(), "cancel").await?;
         let subscription = payments.cancel_at_period_end(sub.clone(), true, Some(reason)).await?;
         let mut tx = self.store.begin().await?;
         store::record_cancellation(&mut tx, &sub, member, reason.as_str()).await?;
@@ -104,7 +107,8 @@ impl Commerce {
         execute::enqueue(&mut tx, &self.ctx, None, "subscription.cancel_requested", data).await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
         self.flush().await;
-        Ok(MembershipView { subscription, ..view })
+        self.deliveries.notify_one();
+        Ok(MembershipView { subscription, scheduled_switch: None, ..view })
     }
 
     /// `/subscription resume`: the membership continues after the period.
@@ -115,6 +119,9 @@ impl Commerce {
             return Err(MembershipError::NotCanceling);
         }
         let sub = view.subscription.id.clone();
+        if let Some(schedule) = view.subscription.schedule.as_deref() {
+            self.release_for(&sub, Some(schedule), "resume").await?;
+        }
         let subscription = payments.cancel_at_period_end(sub.clone(), false, None).await?;
         let mut tx = self.store.begin().await?;
         store::record_resumed(&mut tx, &sub).await?;

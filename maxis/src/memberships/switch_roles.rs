@@ -41,7 +41,7 @@ impl Commerce {
         let (from, to) = self.plan_names(tx, s).await?;
         self.swap_sources(tx, &s.subscription_id, &s.from_product, &s.to_product, &from, &to).await?;
         let text = if s.direction == "upgrade" {
-            plan_switch::upgraded_text(&from, &to, s.prorated.unwrap_or(0), &self.currency_of(tx, &s.to_product).await?)
+            plan_switch::upgraded_text(&from, &to, s.prorated, &self.currency_of(tx, &s.to_product).await?)
         } else {
             plan_switch::downgraded_text(&from, &to)
         };
@@ -139,6 +139,7 @@ impl Commerce {
                     invoice_id: None,
                     prorated: None,
                     error: None,
+                    attempt: 0,
                 }
             }
         };

@@ -32,10 +32,23 @@ pub struct PlanSwitch {
     pub effective_at: Option<DateTime<Utc>>,
     /// An upgrade's proration invoice.
     pub invoice_id: Option<String>,
-    /// Its total, minor units.
+    /// What its payment took (the invoice's `amount_paid`), minor units.
     pub prorated: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Its attempt at Stripe (see [`PlanSwitch::key`]).
+    pub attempt: i64,
+}
+
+impl PlanSwitch {
+    /// The idempotency key of this attempt's Stripe requests: `switch:<id>`, then
+    /// `switch:<id>:<attempt>` (Stripe replays a key's first result, a 5xx failure too).
+    pub fn key(&self) -> String {
+        match self.attempt {
+            0 => format!("switch:{}", self.id),
+            n => format!("switch:{}:{n}", self.id),
+        }
+    }
 }
 
 /// The Stripe price of `product` at `amount` `currency` per `interval`, if made before.
@@ -160,7 +173,8 @@ pub async fn get(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Option
     Ok(sqlx::query_as!(
         PlanSwitch,
         r#"SELECT id, subscription_id, member, from_product, to_product, direction, requested_by, status, price_id,
-                  schedule_id, effective_at AS "effective_at: DateTime<Utc>", invoice_id, prorated, error
+                  schedule_id, effective_at AS "effective_at: DateTime<Utc>", invoice_id, prorated, error,
+                  attempt
            FROM plan_switches WHERE id = ?"#,
         id
     )
@@ -173,7 +187,8 @@ pub async fn scheduled(conn: &mut SqliteConnection, sub: &str) -> anyhow::Result
     Ok(sqlx::query_as!(
         PlanSwitch,
         r#"SELECT id, subscription_id, member, from_product, to_product, direction, requested_by, status, price_id,
-                  schedule_id, effective_at AS "effective_at: DateTime<Utc>", invoice_id, prorated, error
+                  schedule_id, effective_at AS "effective_at: DateTime<Utc>", invoice_id, prorated, error,
+                  attempt
            FROM plan_switches WHERE subscription_id = ? AND status = 'scheduled' ORDER BY created_at DESC LIMIT 1"#,
         sub
     )
@@ -210,7 +225,7 @@ pub async fn update(conn: &mut SqliteConnection, s: &PlanSwitch) -> anyhow::Resu
     let now = Utc::now();
     sqlx::query!(
         "UPDATE plan_switches SET status = ?, price_id = ?, schedule_id = ?, effective_at = ?, invoice_id = ?,
-                                  prorated = ?, error = ?, updated_at = ?
+                                  prorated = ?, error = ?, attempt = ?, updated_at = ?
          WHERE id = ?",
         s.status,
         s.price_id,
@@ -219,6 +234,7 @@ pub async fn update(conn: &mut SqliteConnection, s: &PlanSwitch) -> anyhow::Resu
         s.invoice_id,
         s.prorated,
         s.error,
+        s.attempt,
         now,
         s.id
     )

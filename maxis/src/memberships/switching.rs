@@ -5,8 +5,10 @@
 //! once, and the roles swap in the same transaction that records it; a downgrade is a
 //! subscription schedule whose next phase starts at the period's end, and the roles swap when
 //! Stripe's `customer.subscription.updated` shows the new price ([`super::switch_roles`]).
-//! Every Stripe request carries a key derived from the switch's id, so a retried switch (a
-//! redelivered order, a worker pass after a crash) changes nothing twice.
+//! Every Stripe request carries a key derived from the switch's id and attempt, so a retried
+//! switch (a redelivered order, a worker pass after a crash) changes nothing twice; after a 5xx
+//! (which Stripe replays for its key) the next pass re-reads the subscription and, if the change
+//! is not there, tries under the next attempt's key.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -73,6 +75,7 @@ pub async fn request(tx: &mut Tx, member: &str, plan: &str, id: &str, by: &str) 
         invoice_id: None,
         prorated: None,
         error: None,
+        attempt: 0,
     };
     switches::insert(tx, &switch).await?;
     Ok(switch)
@@ -125,6 +128,15 @@ impl Commerce {
         if let Err(refusal) = plan_switch::switchable(&live.status, live.cancel_at_period_end) {
             return Err(self.switch_failed(s, refusal.to_string()).await.map_or_else(Into::into, |()| refusal.into()));
         }
+        // A schedule the shop does not track (a switch that failed half way, one made in the
+        // Dashboard) is released: it would carry its own change. The requests after it go under
+        // a new attempt's keys, so none replays what was done with that schedule.
+        let tracked = pending.as_ref().and_then(|p| p.schedule_id.clone());
+        if let Some(schedule) = live.schedule.clone().filter(|sch| tracked.as_ref() != Some(sch)) {
+            s.attempt += 1;
+            self.save_switch(&s).await?;
+            payments.release_schedule(schedule.clone(), format!("{}:release:{schedule}", s.key())).await?;
+        }
         // A downgrade scheduled before is dropped: this switch replaces it (or, to stay, undoes it).
         if let Some(p) = pending.as_ref().filter(|p| p.id != s.id) {
             if let Some(schedule) = p.schedule_id.clone().filter(|sch| live.schedule.as_ref() == Some(sch)) {
@@ -159,32 +171,36 @@ impl Commerce {
         let price = self.plan_price(&target).await?;
         s.price_id = Some(price.clone());
         let outcome = match Direction::parse(&s.direction) {
+            // An earlier attempt made the change at Stripe but its answer was lost (a 5xx after
+            // it executed, a cut connection): the live subscription shows it, nothing is redone.
+            Some(Direction::Upgrade) if live.price == price => {
+                s.effective_at = Some(Utc::now());
+                Ok(())
+            }
             Some(Direction::Upgrade) => {
                 let change = PriceChange {
-                    idempotency_key: format!("switch:{}", s.id),
+                    idempotency_key: s.key(),
                     subscription: s.subscription_id.clone(),
                     item: live.item.clone(),
                     price,
                 };
                 payments.change_price_now(change).await.map(|done| {
                     s.invoice_id = done.invoice;
-                    s.prorated = Some(done.prorated);
+                    s.prorated = Some(done.amount_paid);
                     s.effective_at = Some(Utc::now());
                 })
             }
             _ => {
                 let change = ScheduledChange {
-                    idempotency_key: format!("switch:{}", s.id),
+                    idempotency_key: s.key(),
                     subscription: s.subscription_id.clone(),
                     current_price: live.price.clone(),
                     new_price: price,
-                    period_start: live.current_period_start,
-                    period_end: live.current_period_end,
                     interval: port_interval(interval_of(&target).0),
                 };
-                payments.schedule_price_change(change).await.map(|schedule| {
-                    s.schedule_id = Some(schedule);
-                    s.effective_at = DateTime::from_timestamp(live.current_period_end, 0);
+                payments.schedule_price_change(change).await.map(|scheduled| {
+                    s.schedule_id = Some(scheduled.schedule);
+                    s.effective_at = DateTime::from_timestamp(scheduled.starts_at, 0);
                 })
             }
         };
@@ -194,7 +210,13 @@ impl Commerce {
                 let error = MembershipError::Provider(PaymentError::Refused(why.clone()));
                 return Err(self.switch_failed(s, why).await.map_or_else(Into::into, |()| error));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                // Stripe keeps a 5xx for its key: the next pass re-reads the subscription and
+                // tries under the next attempt's keys.
+                s.attempt += 1;
+                self.save_switch(&s).await?;
+                return Err(e.into());
+            }
         }
         let mut tx = self.store.begin().await?;
         if s.direction == Direction::Upgrade.as_str() {
@@ -213,6 +235,14 @@ impl Commerce {
         self.flush().await;
         self.deliveries.notify_one();
         Ok(s)
+    }
+
+    /// Writes switch `s` as it is (still `requested`: its attempt).
+    async fn save_switch(&self, s: &PlanSwitch) -> anyhow::Result<()> {
+        let mut tx = self.store.begin().await?;
+        switches::update(&mut tx, s).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Records that switch `s` failed for `reason` and tells the admins by event.

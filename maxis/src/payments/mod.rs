@@ -185,23 +185,30 @@ pub struct PriceChanged {
 }
 
 /// A price change at the end of the current period: a subscription schedule whose current
-/// phase keeps `current_price` until `period_end`, then a phase of one period at `new_price`.
+/// phase (as Stripe made it from the subscription) keeps `current_price` until it ends, then a
+/// phase of one period at `new_price`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduledChange {
-    /// Idempotency key (two requests: `<key>:create` and `<key>:phases`).
+    /// Idempotency key (requests `<key>:create`, `<key>:phases`, and `<key>:release` when the
+    /// phases are refused: the schedule is not left attached).
     pub idempotency_key: String,
     /// The subscription.
     pub subscription: String,
     /// Its price now.
     pub current_price: String,
-    /// Its price from `period_end`.
+    /// Its price from the current phase's end.
     pub new_price: String,
-    /// The current period, Unix times.
-    pub period_start: i64,
-    /// The current period's end: when the new price starts.
-    pub period_end: i64,
     /// Billing period.
     pub interval: Interval,
+}
+
+/// A scheduled price change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheduled {
+    /// The subscription schedule (`sub_sched_…`).
+    pub schedule: String,
+    /// When the new price starts (the current phase's end), Unix time.
+    pub starts_at: i64,
 }
 
 /// Why a member cancels (Stripe's `cancellation_details[feedback]`).
@@ -339,8 +346,8 @@ pub trait Payments: Send + Sync {
     fn create_price(&self, request: PriceRequest) -> BoxFuture<'_, Result<String, PaymentError>>;
     /// Moves a subscription to another price now, with its prorated invoice charged at once.
     fn change_price_now(&self, change: PriceChange) -> BoxFuture<'_, Result<PriceChanged, PaymentError>>;
-    /// Schedules a price change at the end of the period; returns the schedule's id.
-    fn schedule_price_change(&self, change: ScheduledChange) -> BoxFuture<'_, Result<String, PaymentError>>;
+    /// Schedules a price change at the end of the period.
+    fn schedule_price_change(&self, change: ScheduledChange) -> BoxFuture<'_, Result<Scheduled, PaymentError>>;
     /// Releases a subscription schedule (a scheduled change is dropped; the subscription goes on
     /// as it is).
     fn release_schedule(&self, schedule: String, idempotency_key: String) -> BoxFuture<'_, Result<(), PaymentError>>;

@@ -34,7 +34,7 @@ mod subscriptions;
 
 use super::{
     BoxFuture, CancelFeedback, CustomerRequest, EventPage, Interval, InvoicePayment, Line, Mode, PaymentError,
-    Payments, PriceChange, PriceChanged, PriceRequest, RefundInfo, RefundRequest, ScheduledChange, Session,
+    Payments, PriceChange, PriceChanged, PriceRequest, RefundInfo, RefundRequest, Scheduled, ScheduledChange, Session,
     SessionRequest, SubscriptionInfo,
 };
 
@@ -237,7 +237,7 @@ impl Payments for StripePayments {
         Box::pin(self.post_price_change(change))
     }
 
-    fn schedule_price_change(&self, change: ScheduledChange) -> BoxFuture<'_, Result<String, PaymentError>> {
+    fn schedule_price_change(&self, change: ScheduledChange) -> BoxFuture<'_, Result<Scheduled, PaymentError>> {
         Box::pin(self.post_schedule(change))
     }
 

@@ -16,6 +16,7 @@ mod marketing;
 mod memberships;
 mod orders;
 mod plan_switches;
+mod plan_switches_edges;
 mod quotas;
 mod reliability;
 mod security;

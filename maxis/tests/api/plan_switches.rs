@@ -11,11 +11,11 @@ use testkit::shop::{request, send, wait_for_event};
 
 use crate::commerce::Shop;
 
-const PRO_ROLE: &str = "100000000000000001";
-const BASIC_ROLE: &str = "100000000000000003";
-const DAY: i64 = 24 * 3600;
+pub(crate) const PRO_ROLE: &str = "100000000000000001";
+pub(crate) const BASIC_ROLE: &str = "100000000000000003";
+pub(crate) const DAY: i64 = 24 * 3600;
 
-const CATALOG: &str = r#"
+pub(crate) const CATALOG: &str = r#"
 currency = "eur"
 [[product]]
 id = "basic"
@@ -40,7 +40,7 @@ role = "100000000000000002"
 "#;
 
 /// Member `who` subscribes to `plan` and pays its first invoice; returns the Stripe session.
-async fn subscribed(shop: &Shop, who: &str, plan: &str, role: &str) -> String {
+pub(crate) async fn subscribed(shop: &Shop, who: &str, plan: &str, role: &str) -> String {
     let (_, session) = shop.buy(who, plan, None).await.unwrap();
     assert_eq!(shop.webhook(&shop.stripe.complete(&session, true).unwrap()).await, 200);
     assert_eq!(shop.webhook(&shop.stripe.invoice(&session, true).unwrap()).await, 200);
@@ -50,7 +50,7 @@ async fn subscribed(shop: &Shop, who: &str, plan: &str, role: &str) -> String {
 }
 
 /// Delivers every Stripe event emitted after the first `seen` as webhooks; returns them.
-async fn deliver_since(shop: &Shop, seen: usize) -> Vec<Value> {
+pub(crate) async fn deliver_since(shop: &Shop, seen: usize) -> Vec<Value> {
     let events: Vec<Value> = shop.stripe.events().into_iter().skip(seen).collect();
     for event in &events {
         assert_eq!(shop.webhook(event).await, 200, "{}", event["type"]);
@@ -64,7 +64,7 @@ async fn audit_rows(shop: &Shop) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM entitlement_audit").fetch_one(store.pool()).await.unwrap()
 }
 
-fn dms(shop: &Shop, who: &str, needle: &str) -> usize {
+pub(crate) fn dms(shop: &Shop, who: &str, needle: &str) -> usize {
     shop.members.dms.lock().unwrap().iter().filter(|(u, t)| u == who && t.contains(needle)).count()
 }
 
@@ -104,8 +104,11 @@ async fn an_upgrade_from_basic_to_pro_is_charged_its_proration_at_once_and_swaps
 
     // Stripe's webhooks of the change arrive, then again: nothing changes.
     let events = deliver_since(&shop, seen).await;
+    // Stripe does not guarantee the order of events: their presence is what counts.
     let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
-    assert_eq!(kinds, ["customer.subscription.updated", "invoice.paid", "invoice.payment_succeeded"]);
+    for kind in ["customer.subscription.updated", "invoice.paid", "invoice.payment_succeeded"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
     let audited = audit_rows(&shop).await;
     for event in &events {
         assert_eq!(shop.webhook(event).await, 200);

@@ -3,7 +3,8 @@
 //! trial ends, then at each period end either the subscription's end (`cancel_at_period_end`) or
 //! a renewal invoice (`invoice.paid`, or `invoice.payment_failed` while renewals are declined)
 //! and `customer.subscription.updated` with the new period and status. Also
-//! `POST /v1/subscriptions/{id}` for `cancel_at_period_end` (cancel at period end, and resume).
+//! `POST /v1/subscriptions/{id}` for `cancel_at_period_end` (cancel at period end, and resume),
+//! refused while a subscription schedule manages the subscription, as Stripe refuses it.
 
 use anyhow::{ensure, Context};
 use axum::http::StatusCode;
@@ -129,6 +130,15 @@ impl Inner {
             return self.change_price(index, form);
         }
         let stored = &mut self.sessions[index];
+        let schedule = stored.payment.as_ref().and_then(|p| p.schedule.as_ref()).filter(|s| s.attached());
+        if let (Some(schedule), false) = (schedule, form["cancel_at_period_end"].is_null()) {
+            let message = format!(
+                "The subscription is managed by the subscription schedule `{}`, and updating any cancelation \
+                 behavior directly is not allowed. Please update the schedule instead.",
+                schedule.id
+            );
+            return Err(invalid("cancel_at_period_end", message));
+        }
         let cancel = match form["cancel_at_period_end"].as_str() {
             Some("true") => true,
             Some("false") => false,

@@ -18,7 +18,8 @@
 //! receives the request (after any latency added by [`StripeStandIn::set_latency`]), with no
 //! slack; `shipping_address_collection[allowed_countries]` must list countries Stripe ships to
 //! ([`SHIPPING_COUNTRIES`]). [`StripeStandIn::fail_with`] makes it answer as Stripe does when it
-//! fails on its side.
+//! fails on its side before a request reaches the API; [`StripeStandIn::fail_inside`] once it
+//! started executing (the result is then kept for the idempotency key, 402s too).
 
 mod answers;
 mod billing;
@@ -159,13 +160,39 @@ struct Inner {
     events: Vec<Value>,
     /// Refunds created through the API: refund id → the `charge.refunded` event of that moment.
     refund_events: HashMap<String, Value>,
-    /// Idempotency key → (path, form, response) of a successful POST.
-    replays: HashMap<String, (String, Value, Value)>,
+    /// Idempotency key → (path, form, result) of a POST that started executing: a success, or a
+    /// 402 or 5xx failure (Stripe replays those too, for 24 hours).
+    replays: HashMap<String, (String, Value, Result<Value, ApiError>)>,
     requests: Vec<RecordedRequest>,
     /// Added before each request is received (the network between the shop and Stripe).
     latency: Duration,
     /// While set, every API request is answered with this HTTP status and Stripe's `api_error`.
     failure: Option<u16>,
+    /// While set, every API request fails inside Stripe (see [`StripeStandIn::fail_inside`]).
+    inside: Option<InsideFailure>,
+}
+
+/// A failure inside Stripe's API: the endpoint started executing.
+#[derive(Debug, Clone)]
+struct InsideFailure {
+    status: u16,
+    /// The request's changes are made before it fails (a POST only).
+    executes: bool,
+    /// Only requests carrying this parameter fail (all when `None`).
+    param: Option<String>,
+}
+
+impl InsideFailure {
+    fn hits(&self, form: &Value) -> bool {
+        self.param.as_ref().is_none_or(|p| !form[p.as_str()].is_null())
+    }
+}
+
+/// Stripe's answer when it fails on its side (`api_error`), with `failure`'s status (500 if none).
+fn unknown_error(failure: Option<&InsideFailure>) -> ApiError {
+    let status = failure.and_then(|f| StatusCode::from_u16(f.status).ok());
+    let body = json!({"error": {"type": "api_error", "message": "An unknown error occurred"}});
+    (status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body)
 }
 
 /// A Stripe error response.
@@ -188,6 +215,7 @@ impl StripeStandIn {
             requests: Vec::new(),
             latency: Duration::ZERO,
             failure: None,
+            inside: None,
         }));
         let app = axum::Router::new().fallback(handle).with_state(state.clone());
         let task = tokio::spawn(async move {
@@ -226,6 +254,19 @@ impl StripeStandIn {
     /// failure body (`api_error`, "An unknown error occurred"), as during a Stripe incident.
     pub fn fail_with(&self, status: Option<u16>) {
         self.lock().failure = status;
+    }
+
+    /// While `Some(status)`, every API request fails inside Stripe with that HTTP status and
+    /// `api_error`: the endpoint started executing, so a POST's result is kept for its
+    /// idempotency key and replayed to a retry with that key, as Stripe does. With `executes`, a
+    /// POST's changes are made (and its events sent) before the failure is answered.
+    pub fn fail_inside(&self, status: Option<u16>, executes: bool) {
+        self.lock().inside = status.map(|status| InsideFailure { status, executes, param: None });
+    }
+
+    /// [`Self::fail_inside`] for the requests carrying parameter `param` only (`phases`, `items`).
+    pub fn fail_inside_when(&self, param: &str, status: u16, executes: bool) {
+        self.lock().inside = Some(InsideFailure { status, executes, param: Some(param.to_owned()) });
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -275,13 +316,12 @@ async fn handle(
         return respond(Err(error(StatusCode::UNAUTHORIZED, None, None, message.into())), false);
     }
     if let Some(status) = inner.failure.and_then(|s| StatusCode::from_u16(s).ok()) {
-        let body = json!({"error": {"type": "api_error", "message": "An unknown error occurred"}});
-        return respond(Err((status, body)), false);
+        return respond(Err((status, unknown_error(None).1)), false);
     }
     let key = header("idempotency-key").filter(|_| method == Method::POST);
     if let Some((p, f, response)) = key.as_ref().and_then(|k| inner.replays.get(k)) {
         if *p == path && *f == form {
-            return respond(Ok(response.clone()), true);
+            return respond(response.clone(), true);
         }
         let message = format!(
             "Keys for idempotent requests can only be used with the same parameters they were first used with. \
@@ -293,6 +333,9 @@ async fn handle(
         return respond(Err((status, body)), false);
     }
     let result = match (&method, segments.as_slice()) {
+        _ if inner.inside.as_ref().is_some_and(|f| !f.executes && f.hits(&form)) => {
+            Err(unknown_error(inner.inside.as_ref()))
+        }
         (&Method::POST, ["v1", "checkout", "sessions"]) => inner.create(&form),
         (&Method::GET, ["v1", "checkout", "sessions", id]) => inner.find(id).map(|s| s.session.clone()),
         (&Method::POST, ["v1", "checkout", "sessions", id, "expire"]) => inner.expire_open(id),
@@ -312,8 +355,21 @@ async fn handle(
         (&Method::POST, ["v1", "subscription_schedules", id, "release"]) => inner.release_schedule(id),
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
-    if let (Some(key), Ok(response)) = (key, &result) {
-        inner.replays.insert(key, (path, form, response.clone()));
+    let result = match inner.inside.as_ref() {
+        Some(f) if f.executes && f.hits(&form) && method == Method::POST => {
+            result.and_then(|_| Err(unknown_error(Some(f))))
+        }
+        _ => result,
+    };
+    // Stripe keeps the first result of a request that started executing, a success or a 402 or
+    // 5xx failure, and replays it for the key; a refused request (400, 401, 404, 409, 429) is not
+    // kept, and the key may be used again.
+    let kept = match &result {
+        Ok(_) => true,
+        Err((status, _)) => *status == StatusCode::PAYMENT_REQUIRED || status.is_server_error(),
+    };
+    if let (Some(key), true) = (key, kept) {
+        inner.replays.insert(key, (path, form, result.clone()));
     }
     respond(result, false)
 }
@@ -431,5 +487,7 @@ mod event_log_tests;
 mod plans_tests;
 #[cfg(test)]
 mod shapes_tests;
+#[cfg(test)]
+mod strict_tests;
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@ use super::tests::post;
 use super::webhook::http;
 use super::*;
 
-const KEY: &str = "sk_test_standin";
+pub(super) const KEY: &str = "sk_test_standin";
 const DAY: i64 = 24 * 3600;
 
 const PLAN: &str = "mode=subscription&success_url=https://shop.test/ok&client_reference_id=c1\
@@ -28,7 +28,7 @@ fn typed(event: &Value) -> EventObject {
 }
 
 /// A paid monthly subscription at 6.00; returns (session, subscription, item, start).
-async fn subscription(stand_in: &StripeStandIn) -> (String, String, String, i64) {
+pub(super) async fn subscription(stand_in: &StripeStandIn) -> (String, String, String, i64) {
     let (status, session) = post(stand_in, "v1/checkout/sessions", None, PLAN).await;
     assert_eq!(status, 200, "{session}");
     let id = session["id"].as_str().unwrap().to_owned();
@@ -41,7 +41,7 @@ async fn subscription(stand_in: &StripeStandIn) -> (String, String, String, i64)
     (id, sub, item, start)
 }
 
-async fn price(stand_in: &StripeStandIn, amount: i64) -> String {
+pub(super) async fn price(stand_in: &StripeStandIn, amount: i64) -> String {
     let form = format!("currency=eur&unit_amount={amount}&recurring[interval]=month&product_data[name]=Pro");
     let (status, price) = post(stand_in, "v1/prices", None, &form).await;
     assert_eq!(status, 200, "{price}");

@@ -17,6 +17,8 @@ use super::{now, random_id, ApiError, Inner, InvoiceCharge, Stored};
 
 const PRORATIONS: [&str; 3] = ["always_invoice", "create_prorations", "none"];
 const PAYMENT_BEHAVIORS: [&str; 2] = ["allow_incomplete", "error_if_incomplete"];
+/// The parameters of a price change the stand-in models.
+const CHANGE_PARAMS: [&str; 4] = ["items", "proration_behavior", "payment_behavior", "expand"];
 
 impl Inner {
     /// `POST /v1/prices`: a price of an existing product (`product`) or of a new one
@@ -81,6 +83,18 @@ impl Inner {
         let [item] = items.as_slice() else {
             return Err(invalid("items", "The stand-in changes one item: pass items[0][id] and items[0][price]."));
         };
+        // What the stand-in does not model is refused, not ignored (Stripe would apply it).
+        let unmodelled = |(k, _): (&String, &Value)| !CHANGE_PARAMS.contains(&k.as_str());
+        if let Some((param, _)) = form.as_object().into_iter().flatten().find(|p| unmodelled(*p)) {
+            let message = format!("The stand-in does not model `{param}` with a price change.");
+            return Err(invalid(param, message));
+        }
+        if let Some((param, _)) =
+            item.as_object().into_iter().flatten().find(|(k, _)| !["id", "price"].contains(&k.as_str()))
+        {
+            let message = format!("The stand-in does not model `items[0][{param}]` with a price change.");
+            return Err(invalid(&format!("items[0][{param}]"), message));
+        }
         let proration = form["proration_behavior"].as_str().unwrap_or("create_prorations");
         if !PRORATIONS.contains(&proration) {
             let message = format!("Invalid proration_behavior: must be one of {}.", PRORATIONS.join(", "));
@@ -142,7 +156,11 @@ impl Inner {
         }
         let status = stored.payment.as_ref().map_or_else(String::new, |p| p.subscription_status.clone());
         let after = subscription_object(stored, &status, false).map_err(internal)?;
-        let previous = json!({"items": before["items"], "plan": before["items"]["data"][0]["plan"], "latest_invoice": before["latest_invoice"]});
+        // As Stripe's: what changed only (no top-level `plan`, which 2025+ subscriptions lack).
+        let mut previous = json!({"items": before["items"]});
+        if after["latest_invoice"] != before["latest_invoice"] {
+            previous["latest_invoice"] = before["latest_invoice"].clone();
+        }
         let mut events = vec![event("customer.subscription.updated", after.clone(), Some(previous))];
         events.extend(emitted.clone());
         for e in &events {
@@ -156,6 +174,28 @@ impl Inner {
             }
         }
         Ok(answer)
+    }
+}
+
+impl super::StripeStandIn {
+    /// A change of the subscription of `session_id` to a new price of `unit_amount` made in the
+    /// Dashboard, its proration invoiced now (`always_invoice`, `allow_incomplete`: a declined
+    /// charge leaves the invoice failed); returns the events, oldest first.
+    pub fn dashboard_price_change(&self, session_id: &str, unit_amount: i64) -> anyhow::Result<Vec<Value>> {
+        let mut inner = self.lock();
+        let seen = inner.events.len();
+        let index = inner.sessions.iter().position(|s| s.session["id"] == session_id);
+        let index = index.ok_or_else(|| anyhow::anyhow!("no such session"))?;
+        let stored = &inner.sessions[index];
+        let payment = stored.payment.as_ref().ok_or_else(|| anyhow::anyhow!("not completed"))?;
+        let form = json!({"currency": stored.session["currency"], "unit_amount": unit_amount.to_string(),
+            "recurring": {"interval": payment.price["recurring"]["interval"]}, "product_data": {"name": "Dashboard"}});
+        let item = payment.item.clone();
+        let price = inner.create_price(&form).map_err(|(_, body)| anyhow::anyhow!("{body}"))?;
+        let form = json!({"items": [{"id": item, "price": price["id"]}], "proration_behavior": "always_invoice",
+            "payment_behavior": "allow_incomplete"});
+        inner.change_price(index, &form).map_err(|(_, body)| anyhow::anyhow!("{body}"))?;
+        Ok(inner.events[seen..].to_vec())
     }
 }
 

@@ -82,7 +82,9 @@ fn object(stored: &Stored, s: &Schedule) -> Value {
         "end_behavior": "release", "livemode": false, "metadata": {}, "phases": phases,
         "released_at": s.released_at,
         "released_subscription": if s.status == "released" { stored.session["subscription"].clone() } else { Value::Null },
-        "status": s.status, "subscription": stored.session["subscription"], "test_clock": null,
+        "status": s.status, "test_clock": null,
+        // Once released, the schedule no longer names the subscription but `released_subscription`.
+        "subscription": if s.attached() { stored.session["subscription"].clone() } else { Value::Null },
     })
 }
 
@@ -276,6 +278,16 @@ fn internal(e: anyhow::Error) -> ApiError {
 }
 
 impl StripeStandIn {
+    /// Attaches a schedule to the subscription of `session_id`, as one made in the Dashboard
+    /// (`from_subscription`, one phase: the current period); returns its id.
+    pub fn attach_schedule(&self, session_id: &str) -> anyhow::Result<String> {
+        let mut inner = self.lock();
+        let stored = inner.sessions.iter().find(|s| s.session["id"] == session_id).context("no such session")?;
+        let form = json!({"from_subscription": stored.session["subscription"]});
+        let schedule = inner.create_schedule(&form).map_err(|(_, body)| anyhow::anyhow!("{body}"))?;
+        Ok(schedule["id"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// The period boundary `at` of the subscription of `session_id` on its test clock: the
     /// schedule's phase starting then gives the item its price (`customer.subscription.updated`
     /// with the previous items), and a schedule whose last phase ends then is released. Returns
@@ -303,7 +315,7 @@ impl StripeStandIn {
             let mut previous_items = sub["items"].clone();
             previous_items["data"][0]["price"] = old.clone();
             previous_items["data"][0]["plan"] = super::objects::plan_of(&old);
-            let previous = json!({"items": previous_items, "plan": super::objects::plan_of(&old)});
+            let previous = json!({"items": previous_items});
             events.push(event("customer.subscription.updated", sub, Some(previous)));
         }
         if ends {

@@ -10,7 +10,7 @@ use stripe_client_core::{RequestBuilder, StripeMethod};
 
 use super::subscriptions::info;
 use super::{to_payment_error, StripePayments};
-use crate::payments::{Interval, PaymentError, PriceChange, PriceChanged, PriceRequest, ScheduledChange};
+use crate::payments::{Interval, PaymentError, PriceChange, PriceChanged, PriceRequest, Scheduled, ScheduledChange};
 
 #[derive(serde::Serialize)]
 struct ProductData<'a> {
@@ -82,6 +82,20 @@ struct Created {
     id: String,
 }
 
+/// The part of a schedule made from a subscription the shop reads: its phase, the current
+/// period as Stripe holds it.
+#[derive(miniserde::Deserialize)]
+struct CreatedSchedule {
+    id: String,
+    phases: Vec<PhaseDates>,
+}
+
+#[derive(miniserde::Deserialize)]
+struct PhaseDates {
+    start_date: i64,
+    end_date: i64,
+}
+
 fn key(key: &str) -> Result<RequestStrategy, PaymentError> {
     let key = IdempotencyKey::new(key).map_err(|e| PaymentError::Refused(format!("idempotency key: {e}")))?;
     Ok(RequestStrategy::Idempotent(key))
@@ -144,22 +158,29 @@ impl StripePayments {
         })
     }
 
-    pub(super) async fn post_schedule(&self, change: ScheduledChange) -> Result<String, PaymentError> {
-        let schedule: Created = RequestBuilder::new(StripeMethod::Post, "/subscription_schedules")
+    pub(super) async fn post_schedule(&self, change: ScheduledChange) -> Result<Scheduled, PaymentError> {
+        let schedule: CreatedSchedule = RequestBuilder::new(StripeMethod::Post, "/subscription_schedules")
             .form(&FromSubscription { from_subscription: &change.subscription })
             .customize()
             .request_strategy(key(&format!("{}:create", change.idempotency_key))?)
             .send(&self.client)
             .await
             .map_err(|e| to_payment_error("create subscription schedule", e))?;
+        // The current phase as Stripe made it from the subscription: its dates are Stripe's,
+        // not an earlier read of the subscription's.
+        let Some(current) = schedule.phases.first() else {
+            self.release_quietly(&schedule.id, &change.idempotency_key).await;
+            return Err(PaymentError::Refused(format!("schedule {} has no current phase", schedule.id)));
+        };
+        let (start, end) = (current.start_date, current.end_date);
         let form = Phases {
             end_behavior: "release",
             proration_behavior: "none",
             phases: vec![
                 Phase {
                     items: vec![Item { id: None, price: &change.current_price, quantity: Some(1) }],
-                    start_date: Some(change.period_start),
-                    end_date: Some(change.period_end),
+                    start_date: Some(start),
+                    end_date: Some(end),
                     duration: None,
                 },
                 Phase {
@@ -170,14 +191,27 @@ impl StripePayments {
                 },
             ],
         };
-        let _: Created = RequestBuilder::new(StripeMethod::Post, format!("/subscription_schedules/{}", schedule.id))
-            .form(&form)
-            .customize()
-            .request_strategy(key(&format!("{}:phases", change.idempotency_key))?)
-            .send(&self.client)
-            .await
-            .map_err(|e| to_payment_error("schedule the price change", e))?;
-        Ok(schedule.id)
+        let phased: Result<Created, _> =
+            RequestBuilder::new(StripeMethod::Post, format!("/subscription_schedules/{}", schedule.id))
+                .form(&form)
+                .customize()
+                .request_strategy(key(&format!("{}:phases", change.idempotency_key))?)
+                .send(&self.client)
+                .await;
+        if let Err(e) = phased {
+            // Not left attached: a schedule without its change would block cancellations.
+            self.release_quietly(&schedule.id, &change.idempotency_key).await;
+            return Err(to_payment_error("schedule the price change", e));
+        }
+        Ok(Scheduled { schedule: schedule.id, starts_at: end })
+    }
+
+    /// Releases schedule `id` made under `key` whose change could not be set; a failure is
+    /// logged (the next switch releases a schedule the shop does not track).
+    async fn release_quietly(&self, id: &str, key: &str) {
+        if let Err(e) = self.post_release(id.to_owned(), format!("{key}:release")).await {
+            tracing::warn!(schedule = %id, error = %e, "Failed to release a subscription schedule left without its change");
+        }
     }
 
     pub(super) async fn post_release(&self, schedule: String, idempotency_key: String) -> Result<(), PaymentError> {
