@@ -74,7 +74,8 @@ const NOISE: &[&str] = &[
     "launch", "start", "cree", "creer", "create", "organise", "organiser", "organize", "fais", "faire", "make", "run",
     "nouveau", "nouvel", "new", "mets", "set", "up", "prix", "prize", "lot", "avec", "with", "we", "reach", "reaches",
     "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons", "serons", "sera", "arrive",
-    "arrivera", "is", "are", "there", "y", "gagne", "gagnez", "remporte", "remportez", "win", "wins",
+    "arrivera", "is", "are", "there", "y", "gagne", "gagnez", "remporte", "remportez", "win", "wins", "do", "host",
+    "hold", "throw", "can", "could", "you", "u", "please", "stp", "svp", "yo", "hey", "peux", "tu",
 ];
 
 /// Finds and claims the winners (`2 gagnants`).

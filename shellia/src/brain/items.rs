@@ -43,6 +43,11 @@ fn plainly(ids: &[String], word: &str) -> Option<String> {
     if is_known_word(word) || word.chars().count() < 4 {
         return None;
     }
+    // "prem" for premium: a prefix of four letters or more that fits one id only.
+    let mut prefixed = ids.iter().filter(|id| id.len() > word.len() && id.starts_with(word));
+    if let (Some(one), None) = (prefixed.next(), prefixed.next()) {
+        return Some(one.clone());
+    }
     let mut near = ids.iter().filter(|id| id.chars().count() >= 4 && edit_distance(id, word) == 1);
     match (near.next(), near.next()) {
         (Some(one), None) => Some(one.clone()),

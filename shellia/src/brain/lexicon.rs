@@ -57,7 +57,7 @@ const UNSUPPORTED: &[&str] = &[
     "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
     "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key", "mute", "unmute",
     "muet", "muette", "timeout", "ownership", "dotenv", "env", "environment", "environnement", "massban", "massdm",
-    "spam", "spammer", "raid",
+    "spam", "spammer", "raid", "vire", "virer", "virez",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
@@ -93,7 +93,7 @@ const ANALYTICS: &[&str] = &[
     "remboursements", "refunds", "commandes", "orders", "checkouts", "top", "mrr", "arr", "churn*", "resilie*",
     "resiliation*", "desabonne*", "unsubscribed", "cancellations", "converted", "convertis", "converti", "convertit",
     "recupere*", "recovered", "business", "abonnes", "subscribers", "memberships", "renewals", "renouvellements",
-    "retention", "signups", "inscriptions", "affaires", "business",
+    "retention", "signups", "inscriptions", "affaires", "business", "chiffres", "numbers", "figures", "kpi", "kpis",
 ];
 const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez", "bounce"];
 #[rustfmt::skip]
@@ -121,7 +121,8 @@ const START: &[&str] = &[
     "active",
     "activer",
 ];
-const RESYNC: &[&str] = &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*"];
+const RESYNC: &[&str] =
+    &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*", "synchro", "resynchro"];
 const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "articles"];
 const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*", "preco", "precos", "precom*"];
 const STATUS: &[&str] = &[
@@ -205,6 +206,10 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains", "bot", "bots", "yo", "hey",
     "re", "ll", "ve", "s", "t", "m", "users", "utilisateurs", "folks", "people", "buyers", "customers", "clients",
     "gens", "personnes", "desormais", "dorenavant", "maintenant", "back", "again", "stuck", "lagging",
+    // Chat politeness and slang: never a plan, a product or a shop.
+    "thx", "thanks", "thank", "ty", "tysm", "cheers", "lol", "mdr", "ptdr", "haha", "asap", "pls", "plz", "svp",
+    "bisous", "bro", "guys", "team", "xd", "rn", "btw", "merci", "beaucoup", "stp", "urgent", "vite", "only",
+    "seulement", "uniquement",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).
@@ -272,7 +277,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if (0..req.len()).all(|i| req.is_used(i)) {
         return Err(Trouble::Empty);
     }
-    if let Some(i) = req.find(DESTRUCTIVE) {
+    if let Some(i) = (0..req.len()).find(|&i| req.is(i, DESTRUCTIVE) && !takes_back(req, i)) {
         return Err(Trouble::Destructive(req.raw(i).to_owned()));
     }
     let secret = [
@@ -364,6 +369,10 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if promo {
         return Ok(Intent::Promo);
     }
+    // "mets le stock du mug à 25", "set mug stock to 0": a stock, never a price.
+    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) && !req.has(STOP) {
+        return Ok(Intent::Restock);
+    }
     if config::names_setting(req) {
         return Ok(Intent::Config);
     }
@@ -384,18 +393,15 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if req.has(&["reroll", "redraw"]) {
         return Ok(Intent::Giveaways(GiveawaysOp::Reroll));
     }
-    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) && !req.has(STOP) {
-        return Ok(Intent::Restock);
-    }
     if req.has(&["hide", "cache", "cacher", "masque", "masquer", "unlist", "delist"]) {
         return Ok(Intent::Hide);
     }
     let table: [(&[&str], Intent); 8] = [
         (REPORT, Intent::Report),
         (ANALYTICS, Intent::Analytics),
+        (RESYNC, Intent::Resync),
         (RESTART, Intent::Restart),
         (STOP, Intent::Stop),
-        (RESYNC, Intent::Resync),
         (PREORDERS, Intent::Preorders),
         (START, Intent::Start),
         (STATUS, Intent::Status),
@@ -410,6 +416,19 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
 }
 
 /// `why <@123>`, `give <@123> vip`, `retire le vip à <@123>`: a member named with a role word.
+/// "drop a 10% discount", "remove the trial from pro", "remove pro from <@1>": a verb that would
+/// destroy, used on an offer or on a member's role, which is no destruction.
+fn takes_back(req: &Request, i: usize) -> bool {
+    let soft = ["drop", "drops", "remove", "removes", "enleve", "enlever", "retire", "retirer", "vire", "virer"];
+    if !req.is(i, &soft) {
+        return false;
+    }
+    let offer = (i + 1..(i + 5).min(req.len())).any(|j| {
+        req.is(j, PROMO) || req.is(j, members::TRIAL) || percent_at(req, j).is_some() || money_at(req, j).is_some()
+    });
+    offer || (members::member_id(req).is_some() && !req.has(&["server", "serveur", "guild"]))
+}
+
 fn member_intent(req: &Request) -> Result<Option<Intent>, Trouble> {
     let why = req.has(members::WHY);
     let (give, take) = (req.has(members::GIVE), req.has(members::TAKE));

@@ -14,9 +14,11 @@ use super::{Built, Ctx};
 pub(crate) const WHY: &[&str] =
     &["why", "pourquoi", "explain", "explique", "explique-moi", "expliquer", "lost", "lose", "perdu", "whois", "roles"];
 /// Words that give a role by hand.
-pub(crate) const GIVE: &[&str] = &["give", "grant", "donne", "donner", "file", "accorde", "attribue", "offre", "add"];
+pub(crate) const GIVE: &[&str] =
+    &["give", "grant", "donne", "donner", "file", "accorde", "attribue", "offre", "add", "hook"];
 /// Words that take a manual grant back.
-pub(crate) const TAKE: &[&str] = &["revoke", "retire", "retirer", "enleve", "enlever", "reprends", "take", "unassign"];
+pub(crate) const TAKE: &[&str] =
+    &["revoke", "retire", "retirer", "enleve", "enlever", "reprends", "take", "unassign", "remove", "removes"];
 /// Words that speak of a free trial.
 pub(crate) const TRIAL: &[&str] = &["trial", "trials", "essai", "essais", "essayer"];
 

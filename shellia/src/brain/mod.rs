@@ -14,6 +14,7 @@
 //! the command with what it will do (`summary`) and the reply once done (`done_text`).
 
 pub mod catalog;
+mod clock;
 mod config;
 pub mod explicit;
 mod figures;

@@ -66,6 +66,7 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\bpls\b|\bplz\b|\bplease\b", "please"),
     (r"\bgimme\b", "give me"),
     (r"\br[ée]duc\b", "réduction"),
+    (r"\br[ée]ducs\b", "réductions"),
     (r"\bbest[\s-]?sellers?\b", "top products"),
     (r"\bmeilleures?\s+ventes\b", "top ventes"),
     (r"\bles\s+plus\s+vendus\b", "top ventes"),
@@ -134,6 +135,12 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
     (r"\b(is|est|costs?|co[uû]te)\s+(now|d[ée]sormais|maintenant)\s+(\d)", "$1 $2 at $3"),
     (r"\bgiveaway\s+time\b", "giveaway"),
+    // "ping the promo people: …", "dm everyone inactive for 60 days: …": an announcement to them.
+    (r"^\s*ping\s+(?:the\s+|les\s+)?(promo|everyone|everybody|members|membres|people|folks)\b", "announce to the $1"),
+    (
+        r"\b(?:dm|dms|mp)\s+(?:everyone|everybody|all\s+(?:the\s+)?members|tous\s+les\s+membres|tout\s+le\s+monde|les\s+membres|the\s+members)\s+(inacti\w*)",
+        "announce to members $1",
+    ),
     (r"\b(\d{1,2})\s+(.+?)\s+(?:à\s+gagner|to\s+win|up\s+for\s+grabs)\b", "giveaway $2 pour $1 gagnants"),
     (
         r"\bqui\s+(?:finit|se\s+termine|termine|s'arr[êe]te)\s+(demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)",
@@ -290,9 +297,12 @@ pub(crate) fn normalize(text: &str) -> Normalized {
     t = HOURS_MINUTES
         .replace_all(&t, |c: &Captures| {
             let before = t[..c.get(0).map_or(0, |m| m.start())].trim_end().to_lowercase();
-            let at = ["à", "a", "at", "vers", "around", "de", "from", "until", "jusqu'à"]
-                .iter()
-                .any(|w| before.ends_with(w));
+            let at = [
+                "à", "a", "at", "vers", "around", "de", "from", "until", "jusqu'à", "dès", "des", "demain", "tomorrow",
+                "soir", "tonight", "today", "hui",
+            ]
+            .iter()
+            .any(|w| before.ends_with(w));
             let (h, m): (u64, u64) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
             if at {
                 c[0].to_owned()

@@ -164,7 +164,11 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     }
     let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_announce(req.norm(i))).unwrap_or(0);
     req.take(keyword..keyword + 1);
-    let audience = take_audience(req, &super::Strategy::default()).unwrap_or(Audience::Everyone);
+    let audience = take_audience(req, &super::Strategy::default());
+    if let Some(words) = audience.is_none().then(|| super::promo::unknown_audience(req)).flatten() {
+        return Err(Trouble::UnknownAudience(words));
+    }
+    let audience = audience.unwrap_or(Audience::Everyone);
     // "dis aux membres que …", "tell the members that …": every member, said in words.
     if req.payload().is_none() {
         let members = "a|aux|au|to|~ the|les|nos|our|all|tous|~ membres|members|gens|people|users|utilisateurs|clients|customers|folks";

@@ -6,6 +6,7 @@ use subjects::params::{Audience, Discount, PromoParams, PromoTarget};
 use subjects::Command;
 
 use super::catalog::Kind;
+use super::clock;
 use super::items;
 use super::lexicon::is_name_like;
 use super::numbers::{money_at, number_at, percent_at, show_money};
@@ -118,6 +119,35 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
 
 /// A role named by its name (`for the Boosters role`, `pour le rôle VIP`) rather than mentioned:
 /// its id is unknown, so the request is asked back.
+/// Members qualified by a word no shop can select (`les membres fidèles`, `the loyal members`,
+/// `the whales`): the words, to ask back, never replaced by the default audience.
+pub(crate) fn unknown_audience(req: &Request) -> Option<String> {
+    const PEOPLE: &[&str] = &[
+        "membres",
+        "members",
+        "users",
+        "gens",
+        "people",
+        "clients",
+        "customers",
+        "abonnes",
+        "subscribers",
+        "folks",
+        "buyers",
+        "acheteurs",
+        "utilisateurs",
+    ];
+    let odd = |j: usize| !req.is_used(j) && is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j));
+    if let Some(i) = (0..req.len()).find(|&i| req.is(i, PEOPLE)) {
+        let around = [i + 1, i.wrapping_sub(1)].into_iter().find(|&j| j < req.len() && odd(j))?;
+        return Some(req.span(i.min(around), i.max(around)).to_owned());
+    }
+    // "announce to the whales: …": a payload's audience named in one word of its own.
+    req.payload()?;
+    let r = req.find_pattern("pour|to|for|aux|au les|the|nos|our|mes|my|~")?;
+    odd(r.end).then(|| req.span(r.start, r.end).to_owned())
+}
+
 pub(crate) fn role_named(req: &Request) -> Option<String> {
     let role = ["role", "roles"];
     (0..req.len()).find_map(|i| {
@@ -337,6 +367,7 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let (lang, strategy, now) = (ctx.lang, ctx.strategy, ctx.now);
     let audience = take_audience(req, strategy);
+    let said = audience.is_some();
     // "pour les membres actifs", "for new members": an audience no shop can select is asked back,
     // never replaced by the default one.
     let unknown = "membres|members|users|people|gens|clients|customers actifs|active|actives|nouveaux|nouvelles|new|recents|recent";
@@ -347,6 +378,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let audience = audience.unwrap_or_else(|| strategy.promo_audience.clone());
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
+    if let Some(words) = unknown_audience(req).filter(|_| audience == strategy.promo_audience && !said) {
+        return Err(Trouble::UnknownAudience(words));
+    }
     let discount = take_discount(req, strategy)?;
     if let Ok(other) = take_discount(req, strategy) {
         if other != discount {
@@ -357,6 +391,8 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
             return Err(Trouble::Contradiction(show(&discount), show(&other)));
         }
     }
+    // "demain 18h pendant 3h": the time of day is when it starts, never a second duration.
+    let at = clock::take_start_instant(req, now);
     let span = take_span(req, now);
     if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now)) {
         if a != b {
@@ -375,7 +411,7 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         return Err(Trouble::Absurd(show_secs(secs, lang.is_fr())));
     }
     let span = span.unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
-    let starts_at = take_start(req, now);
+    let starts_at = at.or_else(|| take_start(req, now));
     let replace = req
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
         .is_some();

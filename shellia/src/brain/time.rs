@@ -5,6 +5,7 @@
 use chrono::{DateTime, Datelike, Days, Duration, NaiveTime, Utc, Weekday};
 use subjects::params::Period;
 
+use super::clock::{days_until, weekday, weekday_words};
 use super::numbers::{number_at, split_unit};
 use super::text::{word_in, Request};
 
@@ -117,32 +118,6 @@ pub(crate) fn take_start(req: &mut Request, now: DateTime<Utc>) -> Option<DateTi
     Some(midnight(now) + Duration::days(1))
 }
 
-const WEEKDAYS: &[(&[&str], Weekday)] = &[
-    (&["lundi", "monday", "mon"], Weekday::Mon),
-    (&["mardi", "tuesday", "tue"], Weekday::Tue),
-    (&["mercredi", "wednesday", "wed"], Weekday::Wed),
-    (&["jeudi", "thursday", "thu"], Weekday::Thu),
-    (&["vendredi", "friday", "fri"], Weekday::Fri),
-    (&["samedi", "saturday", "sat"], Weekday::Sat),
-    (&["dimanche", "sunday", "sun"], Weekday::Sun),
-];
-
-/// Every word that names a day, as a pattern slot.
-fn weekday_words() -> String {
-    WEEKDAYS.iter().flat_map(|(words, _)| words.iter()).copied().collect::<Vec<_>>().join("|")
-}
-
-/// The day a word names.
-fn weekday(word: &str) -> Option<Weekday> {
-    WEEKDAYS.iter().find(|(words, _)| words.contains(&word)).map(|&(_, day)| day)
-}
-
-/// Days from today to the next `day` (0 when today is that day).
-fn days_until(now: DateTime<Utc>, day: Weekday) -> i64 {
-    i64::from((7 + day.num_days_from_monday() - now.weekday().num_days_from_monday()) % 7)
-}
-
-/// `until sunday`, `jusqu'à vendredi`: the end of that day, 23:59 UTC.
 fn take_until_day(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let until = format!("until|till|til|through|thru|jusqu|jusque|to|a a|au|~ ce|this|le|~ {}", weekday_words());
     let range = req.find_pattern(&until)?;
@@ -167,6 +142,9 @@ pub(crate) fn take_window(req: &mut Request, now: DateTime<Utc>, last_week_named
     let today = midnight(now);
     if req.take_pattern("hier|yesterday").is_some() {
         return Some(Window::Range(today - Duration::days(1), Some(today)));
+    }
+    if let Some(from) = super::clock::take_since(req, now) {
+        return Some(Window::Range(from, None));
     }
     if !last_week_named && req.take_pattern("la|the|~ semaine|week derniere|passee|last").is_some() {
         return Some(Window::Range(now - Duration::days(14), Some(now - Duration::days(7))));
