@@ -2,7 +2,7 @@
 //! the winners (`2 gagnants`, `three winners`), how long (`24h`, `une semaine`), and what starts
 //! it (`à 100 membres`, `when we reach 100 members`: the seed's `100members`).
 
-use subjects::params::{GiveawayParams, GiveawayTrigger, Requirements};
+use subjects::params::{GiveawayParams, GiveawayTrigger};
 use subjects::Command;
 
 use super::catalog::Kind;
@@ -75,7 +75,8 @@ const NOISE: &[&str] = &[
     "nouveau", "nouvel", "new", "mets", "set", "up", "prix", "prize", "lot", "avec", "with", "we", "reach", "reaches",
     "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons", "serons", "sera", "arrive",
     "arrivera", "is", "are", "there", "y", "gagne", "gagnez", "remporte", "remportez", "win", "wins", "do", "host",
-    "hold", "throw", "can", "could", "you", "u", "please", "stp", "svp", "yo", "hey", "peux", "tu",
+    "hold", "throw", "can", "could", "you", "u", "please", "stp", "svp", "yo", "hey", "peux", "tu", "members",
+    "membres", "member", "membre", "people", "gens", "only", "seulement",
 ];
 
 /// Finds and claims the winners (`2 gagnants`).
@@ -126,11 +127,12 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
     let trimmed = |req: &Request, (a, b): (usize, usize)| {
         // "un mois de Premium": "un" counts there.
         let counted = |k: usize| req.is(k, &["un", "une", "one"]) && super::time::unit_secs(req.norm(k + 1)).is_some();
-        let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE) || counted(k))?;
+        let noise = |k: usize| word_in(req.norm(k), NOISE) || is_giveaway(req.norm(k));
+        let a = (a..=b).find(|&k| !noise(k) || counted(k))?;
         // "Premium 1 an": a unit after a number counts there.
         let unit =
             |k: usize| k > a && number_at(req, k - 1).is_some() && req.is(k, &["an", "ans", "mois", "year", "years"]);
-        let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE) || unit(k))?;
+        let b = (a..=b).rev().find(|&k| !noise(k) || unit(k))?;
         Some((a, b))
     };
     let runs = |from: usize, to: usize| {
@@ -186,8 +188,10 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     }
     let winners = winners.unwrap_or(1);
     let members = take_trigger(req);
-    let span = take_span(req, ctx.now);
-    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, ctx.now)) {
+    let bonus = super::entry::take_bonus(req);
+    let requirements = super::entry::take_requirements(req);
+    let span = take_span(req, ctx.now, true);
+    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, ctx.now, true)) {
         if a != b {
             return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
         }
@@ -230,8 +234,8 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         duration_secs: span.secs(ctx.now),
         trigger: members.map_or(GiveawayTrigger::Now, GiveawayTrigger::Members),
         channel: channel.map(|(_, c)| c),
-        requirements: Requirements::default(),
-        bonus: Vec::new(),
+        requirements,
+        bonus,
     };
     Ok(Built::one(Command::Giveaway(params), summary, done))
 }

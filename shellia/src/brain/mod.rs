@@ -16,6 +16,7 @@
 pub mod catalog;
 mod clock;
 mod config;
+mod entry;
 pub mod explicit;
 mod figures;
 mod giveaway;

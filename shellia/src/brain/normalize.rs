@@ -280,6 +280,8 @@ fn correct(word: &str) -> Option<&'static str> {
 
 /// Runs stage 1 on a request.
 pub(crate) fn normalize(text: &str) -> Normalized {
+    // "Premium – 3 gagnants – 72h": a dash between spaces separates, it is no minus sign.
+    let text = text.replace(" – ", ", ").replace(" — ", ", ");
     let mut t: String = text
         .chars()
         .map(|c| match c {

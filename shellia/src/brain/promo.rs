@@ -393,8 +393,8 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     }
     // "demain 18h pendant 3h": the time of day is when it starts, never a second duration.
     let at = clock::take_start_instant(req, now);
-    let span = take_span(req, now);
-    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now)) {
+    let span = take_span(req, now, false);
+    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now, false)) {
         if a != b {
             return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
         }

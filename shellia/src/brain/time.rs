@@ -78,7 +78,7 @@ pub(crate) fn midnight(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Finds and claims how long something runs: the weekend, or a duration.
-pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
+pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>, prizes: bool) -> Option<Span> {
     let weekend = [
         "tout|all le|the|~ week-end|weekend",
         "pour|for|over|pendant|durant|during|~ ce|cette|this|le|the|tout|~ whole|entire|~ week-end|weekend|week-ends",
@@ -98,9 +98,15 @@ pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
         return Some(Span::Until(midnight(now) + Duration::days(1) - Duration::minutes(1)));
     }
     // "un mois de Premium", "a month of Nitro": a prize, not a duration.
-    let prize = |end: usize| req.is(end, &["de", "d", "of"]) && !req.is(end + 1, &["plus", "more"]);
+    // "1 mois premium", "Premium (1 mois)": in a giveaway (`prizes`), months of a plan are a prize.
+    let name = |k: usize| super::lexicon::is_name_like(req.norm(k)) && !super::lexicon::is_known_word(req.norm(k));
+    let prize = |i: usize, end: usize| {
+        let long = end > 0 && req.is(end - 1, &["mois", "month", "months", "an", "ans", "year", "years"]);
+        let named = prizes && long && (name(end) || (i > 0 && !req.is_used(i - 1) && name(i - 1)));
+        (req.is(end, &["de", "d", "of"]) && !req.is(end + 1, &["plus", "more"])) || named
+    };
     let (i, (secs, end)) =
-        (0..req.len()).find_map(|i| duration_at(req, i).filter(|&(_, end)| !prize(end)).map(|d| (i, d)))?;
+        (0..req.len()).find_map(|i| duration_at(req, i).filter(|&(_, end)| !prize(i, end)).map(|d| (i, d)))?;
     let lead = i.checked_sub(1).filter(|&p| req.is(p, &["pendant", "durant", "for", "during", "sur", "over"]));
     req.take(lead.unwrap_or(i)..end);
     Some(Span::For(secs))
