@@ -95,11 +95,13 @@ const ANALYTICS: &[&str] = &[
     "recupere*", "recovered", "business", "abonnes", "subscribers", "memberships", "renewals", "renouvellements",
     "retention", "signups", "inscriptions", "affaires", "business", "chiffres", "numbers", "figures", "kpi", "kpis",
 ];
-const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez", "bounce"];
+const RESTART: &[&str] =
+    &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez", "bounce", "reload", "recharge"];
 #[rustfmt::skip]
 const STOP: &[&str] = &[
     "ferme", "fermer", "fermez", "close", "closed", "stop", "stoppe", "arrete", "arreter", "pause", "maintenance",
-    "shut", "desactive", "desactiver", "coupe", "couper", "eteins", "eteindre", "fermeture",
+    "shut", "desactive", "desactiver", "coupe", "couper", "eteins", "eteindre", "fermeture", "suspend", "suspends",
+    "suspendre", "suspendu", "disable", "deactivate", "halt",
 ];
 const START: &[&str] = &[
     "ouvre",
@@ -120,6 +122,10 @@ const START: &[&str] = &[
     "demarrer",
     "active",
     "activer",
+    "enable",
+    "reactivate",
+    "reactive",
+    "reactiver",
 ];
 const RESYNC: &[&str] =
     &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*", "synchro", "resynchro"];
@@ -169,6 +175,9 @@ const STATUS: &[&str] = &[
     "reachable",
     "joignable*",
     "dead",
+    "running",
+    "tournent",
+    "working",
     "mort",
     "morts",
     "vivant*",
@@ -209,7 +218,7 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     // Chat politeness and slang: never a plan, a product or a shop.
     "thx", "thanks", "thank", "ty", "tysm", "cheers", "lol", "mdr", "ptdr", "haha", "asap", "pls", "plz", "svp",
     "bisous", "bro", "guys", "team", "xd", "rn", "btw", "merci", "beaucoup", "stp", "urgent", "vite", "only",
-    "seulement", "uniquement",
+    "seulement", "uniquement", "monde", "peut", "pouvez", "pourrait", "pourriez", "can",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).
@@ -294,7 +303,8 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     let admin = [
         "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
-        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|permission|access|acces|role|roles",
+        "admin|administrateur|administrator|mod|modo|owner|root|superuser|moderator|moderateur rights|droits|perms|permissions|permission|access|acces|role|roles",
+        "add|ajoute|mets|met|set make|~ me|moi|-moi as|en|comme|~ an|un|~ admin|administrateur|administrator|mod|modo|moderator|moderateur|owner|root",
         "make|rends|promote|promeus|nomme @*|~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
         "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|le|the|~ server|serveur|guild|~ admin|administrateur|administrator|mod|modo|op|owner|owners|proprietaire|root|superuser|superadmin",
         "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",

@@ -95,6 +95,10 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     (r"\bturn\s+(.+?)\s+off\s+and\s+(?:back\s+)?on(?:\s+again)?\b", "restart $1"),
     (r"\b(?:[ée]teins?\s+et\s+rallume|[ée]teindre\s+et\s+rallumer)\b", "redémarre"),
+    (r"\bturn\s+(.+?)\s+back\s+on\b", "open $1"),
+    (r"\b(?:pause|suspend|halt|freeze|stop)\s+(?:the\s+|all\s+)?(?:sales|selling|orders)\b", "close"),
+    (r"\b(?:suspends?|arr[êe]te|stoppe|bloque)\s+(?:les\s+|toutes\s+les\s+)?(?:ventes|commandes)\b", "ferme"),
+    (r"\b(?:fix|repair|r[ée]pare)\s+(?:the\s+|les\s+|all\s+the\s+)?(?:member\s+)?r[ôo]les\b", "resync roles"),
     (
         r"\b(?:on\s+(?:sera|seras|est)|nous\s+serons|we(?:'re|\s+are|'ll\s+be|\s+will\s+be))\s+(\d+)(?:\s+(?:sur\s+le\s+serveur|sur\s+discord|on\s+the\s+server|in\s+the\s+server|on\s+discord))?",
         "on atteint $1 membres",

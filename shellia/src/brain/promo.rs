@@ -427,6 +427,23 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         return Err(Trouble::Except(if what.is_empty() { req.raw(r.start).to_owned() } else { what.to_owned() }));
     }
     let applies = take_applies(req, ctx)?;
+    // "€20 off basic" (4.99): an amount off that is the whole price or more is no discount.
+    if let Discount::Fixed(money) = &discount {
+        for target in &applies.targets {
+            let (kind, id) = match target {
+                PromoTarget::Plan(id) => (Kind::Plan, id),
+                PromoTarget::Product(id) => (Kind::Product, id),
+                PromoTarget::All => continue,
+            };
+            if let Some(price) = strategy.catalog.price_cents(kind, id, ctx.target).filter(|p| money.amount >= *p) {
+                let cost = format!("{}.{:02}", price / 100, price % 100);
+                let off = show_money(money, lang.is_fr());
+                return Err(Trouble::Absurd(
+                    lang.pick(format!("{off} sur {id} à {cost}"), format!("{off} off {id} at {cost}")),
+                ));
+            }
+        }
+    }
     if let Some(name) = role_named(req) {
         return Err(Trouble::RoleName(name));
     }
