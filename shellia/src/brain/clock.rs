@@ -151,6 +151,12 @@ fn clock_at(req: &Request, i: usize) -> Option<(NaiveTime, bool, usize)> {
     None
 }
 
+/// A time of day at token `i` (`6pm`, `18h`, `at 9:30`), with the index after it.
+pub(crate) fn time_at(req: &Request, i: usize) -> Option<(NaiveTime, usize)> {
+    let at = if req.is(i, &["a", "at", "vers", "around"]) { i + 1 } else { i };
+    clock_at(req, at).map(|(time, _, end)| (time, end))
+}
+
 /// The day said just before token `end` (exclusive): `demain`, `tomorrow`, `ce soir`, `today`,
 /// a weekday or a date; with its first token.
 fn day_before(req: &Request, end: usize, now: DateTime<Utc>) -> Option<(NaiveDate, usize)> {

@@ -26,6 +26,7 @@ const EVERYTHING: &[&str] = &[
     "all the|~ products|items|plans|catalog|catalogue|store|shop|site",
     "the|~ whole|entire catalog|catalogue|store|shop|site",
     "sitewide|storewide|site-wide|store-wide|everything|tout",
+    "every|each|chaque plan|product|item|produit|article|offre",
 ];
 
 /// A promotion longer than a year is refused as absurd.
@@ -459,7 +460,13 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         Span::Until(end) => show_until(end, ctx.now, lang.is_fr()),
     };
     let duration_secs = match (span, starts_at) {
-        (Span::Until(end), Some(start)) => u64::try_from((end - start).num_seconds()).unwrap_or(0),
+        // "from monday 9am to friday 6pm": the end is the first such day after the start.
+        (Span::Until(mut end), Some(start)) => {
+            while end <= start && end - now < chrono::Duration::days(14) {
+                end += chrono::Duration::days(7);
+            }
+            u64::try_from((end - start).num_seconds()).unwrap_or(0)
+        }
         _ => span.secs(now),
     };
     let mut extra = String::new();

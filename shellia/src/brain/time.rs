@@ -128,8 +128,13 @@ fn take_until_day(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>
     let until = format!("until|till|til|through|thru|jusqu|jusque|to|a a|au|~ ce|this|le|~ {}", weekday_words());
     let range = req.find_pattern(&until)?;
     let day = weekday(req.norm(range.end - 1))?;
-    req.take(range);
+    req.take(range.clone());
     let date = midnight(now) + Duration::days(days_until(now, day));
+    // "to friday 6pm": the day's hour when it is said, else its last minute.
+    if let Some((time, end)) = super::clock::time_at(req, range.end) {
+        req.take(range.end..end);
+        return Some(date.date_naive().and_time(time).and_utc());
+    }
     Some(date + Duration::days(1) - Duration::minutes(1))
 }
 
