@@ -65,12 +65,13 @@ const ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "announcements", "publie", "publier", "poste", "poster",
     "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
     "notify", "previens", "prevenir", "informe", "informer", "message", "messages", "remind", "rappelle", "rappel",
+    "publish", "publishes",
 ];
 /// Words that always mean an announcement (the others of [`ANNOUNCE`] need a message after them).
 #[rustfmt::skip]
 const STRONG_ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
-    "post", "broadcast",
+    "post", "broadcast", "publish",
 ];
 const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw", "prize"];
 #[rustfmt::skip]

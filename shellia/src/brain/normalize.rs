@@ -96,6 +96,12 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\bturn\s+(.+?)\s+off\s+and\s+(?:back\s+)?on(?:\s+again)?\b", "restart $1"),
     (r"\b(?:[ée]teins?\s+et\s+rallume|[ée]teindre\s+et\s+rallumer)\b", "redémarre"),
     (r"\bturn\s+(.+?)\s+back\s+on\b", "open $1"),
+    // The closed message and the currency said as sentences.
+    (
+        r"\b(?:(?:le\s+)?message\s+)?(?:quand|lorsque|when|while)\s+(?:c'est|la\s+boutique\s+est|le\s+shop\s+est|the\s+shop\s+is|it's|it\s+is|we're|we\s+are|on\s+est)\s+(?:ferm[ée]e?s?|closed),?\s*(?:(?:affiche|afficher|montre|mets|dis|show|display|say|says)\b)?",
+        "message de fermeture ",
+    ),
+    (r"\b(?:factur\w*|bill|charge)\s+(?:en|in)\s+(dollars?|euros?|usd|eur|gbp|livres?|pounds?)\b", "devise en $1"),
     (r"\b(?:pause|suspend|halt|freeze|stop)\s+(?:the\s+|all\s+)?(?:sales|selling|orders)\b", "close"),
     (r"\b(?:suspends?|arr[êe]te|stoppe|bloque)\s+(?:les\s+|toutes\s+les\s+)?(?:ventes|commandes)\b", "ferme"),
     (r"\b(?:fix|repair|r[ée]pare)\s+(?:the\s+|les\s+|all\s+the\s+)?(?:member\s+)?r[ôo]les\b", "resync roles"),

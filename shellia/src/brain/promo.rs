@@ -338,6 +338,8 @@ fn take_code(req: &mut Request) -> Option<String> {
     let raw = req.raw(j);
     let ok = !req.is_used(j) && !raw.is_empty() && raw.len() <= 32;
     let ok = ok && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    // "a code 15% off": the amount is no code.
+    let ok = ok && percent_at(req, j).is_none() && money_at(req, j).is_none();
     // A code is written as one: capitals or digits (`NOEL20`, `X`), not a plain word.
     let looks = raw.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         || (is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j)));
