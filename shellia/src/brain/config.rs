@@ -61,8 +61,39 @@ const STOP_WORDS_END: &[&str] = &["stp", "svp", "please", "merci", "thx", "desor
 const PRICE: &[&str] = &["prix", "price", "tarif"];
 const SETTING: &[&str] = &["config", "configure", "configuration", "reglage*", "setting*", "parametre*"];
 const WRITE: &[&str] = &[
-    "mets", "met", "mettre", "passe", "passer", "change", "changer", "modifie", "modifier", "regle", "regler", "fixe",
-    "fixer", "set", "update", "make", "put", "definis", "definir", "define", "renomme", "renommer", "rename",
+    "mets",
+    "met",
+    "mettre",
+    "passe",
+    "passer",
+    "change",
+    "changer",
+    "modifie",
+    "modifier",
+    "regle",
+    "regler",
+    "fixe",
+    "fixer",
+    "set",
+    "update",
+    "make",
+    "put",
+    "definis",
+    "definir",
+    "define",
+    "renomme",
+    "renommer",
+    "rename",
+    "double",
+    "triple",
+    "raise",
+    "increase",
+    "lower",
+    "decrease",
+    "augmente",
+    "augmenter",
+    "baisse",
+    "baisser",
 ];
 
 /// A token that reads as a setting key (`price_pro`, `price.pro`, `promo.max_discount`), as the
@@ -82,7 +113,7 @@ fn is_dotted(word: &str) -> bool {
     ok && word.contains('.') && word.split('.').all(|p| p.starts_with(|c: char| c.is_ascii_lowercase()))
 }
 
-fn allowed(key: &str) -> bool {
+pub(crate) fn allowed(key: &str) -> bool {
     FIXED.contains(&key) || key.strip_prefix("price.").is_some_and(|plan| is_name_like(plan) || plan.len() > 1)
 }
 

@@ -76,7 +76,7 @@ const NOISE: &[&str] = &[
     "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons", "serons", "sera", "arrive",
     "arrivera", "is", "are", "there", "y", "gagne", "gagnez", "remporte", "remportez", "win", "wins", "do", "host",
     "hold", "throw", "can", "could", "you", "u", "please", "stp", "svp", "yo", "hey", "peux", "tu", "members",
-    "membres", "member", "membre", "people", "gens", "only", "seulement",
+    "membres", "member", "membre", "people", "gens", "only", "seulement", "everyone", "everybody", "tout", "monde",
 ];
 
 /// Finds and claims the winners (`2 gagnants`).

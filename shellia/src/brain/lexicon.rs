@@ -57,7 +57,11 @@ const UNSUPPORTED: &[&str] = &[
     "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
     "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key", "mute", "unmute",
     "muet", "muette", "timeout", "ownership", "dotenv", "env", "environment", "environnement", "massban", "massdm",
-    "spam", "spammer", "raid", "vire", "virer", "virez",
+    "spam", "spammer", "raid", "vire", "virer", "virez", "unban", "deban", "debannis", "debannir", "dump", "dumps",
+    "export", "exporte", "exporter", "emails", "email", "e-mails", "mails", "csv", "install", "installe",
+    "installer", "plugin", "plugins", "deploy", "deploie", "deployer", "transfer", "transfers", "transferer",
+    "transfere", "virement", "payout", "payouts", "withdraw", "withdrawal", "permission", "permissions", "perms",
+    "bdd", "database", "prompt",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
@@ -292,6 +296,10 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     let secret = [
         "mot de passe",
+        "config|configuration|env fichier|file|files",
+        "fichier de|d config|configuration",
+        "system prompt",
+        "base de donnees",
         "cle|cles|key|keys|secret|token api|stripe|discord|nats|bot|webhook",
         "stripe|discord|nats|api|bot|webhook secret|private|privee|~ key|keys|cle|cles|url|uri|seed|dsn",
         "database|db|base de|~ donnees|~ url|uri|dsn|credentials|password",
@@ -316,12 +324,36 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         "mass|masse ban|bans|dm|dms|mp|mps|message|messages|kick|mention|ping",
         "dm|dms|mp|mps|pm|ban|bannis|kick ~ a|au|aux|to|~ every|all|tous|toutes|chaque|everyone|everybody|tout",
         "en masse|mass",
+        // "give everyone the vip role", "donne le vip à tout le monde": one grant per member, never.
+        "give|grant|donne|file|offre|add everyone|everybody|tous|all",
+        "give|grant|donne|file|offre|add|retire|revoke|enleve the|le|la|les|~ vip|pro|premium|basic|role|roles|~ a|au|aux|to|~ everyone|everybody|tous|all|tout",
+        "cancel|annule|annuler|resilie|resilier|refund all|tous|toutes|every les|the|~ subscriptions|abonnements|orders|commandes|memberships|sales|ventes",
+        "mention|mentionne|tag|ping @everyone|@here|everyone",
     ];
     if let Some(range) = mass.iter().find_map(|p| req.find_pattern(p)) {
         return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
     }
     if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {
         return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
+    }
+    // "give the bot admin", "make <@1> a moderator": a rank given in any words.
+    let rank = [
+        "admin",
+        "admins",
+        "administrateur",
+        "administrator",
+        "owner",
+        "moderator",
+        "moderateur",
+        "modo",
+        "superadmin",
+    ];
+    let giving = [
+        "give", "grant", "make", "donne", "mets", "met", "add", "ajoute", "promote", "promeus", "nomme", "rends",
+        "passe", "set", "change",
+    ];
+    if let Some(i) = req.find(&rank).filter(|_| req.has(&giving)) {
+        return Err(Trouble::Unsupported(req.raw(i).to_owned()));
     }
     // "give me a shell", "ouvre un terminal": no shell, ever (Maxis' own `!commands` are `execute`).
     if let Some(i) = req.find(&["shell", "bash", "terminal", "console", "zsh", "powershell", "cmd"]) {
@@ -422,7 +454,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         Some((_, intent)) => Ok(*intent),
         None if req.has(CATALOG) => Ok(Intent::Catalog),
         None if first.is_some_and(|i| req.is(i, &["run", "lance", "launch"])) => Ok(Intent::Execute),
-        None => Err(Trouble::Unknown),
+        None => Err(unknown_setting(req).unwrap_or(Trouble::Unknown)),
     }
 }
 
@@ -438,6 +470,16 @@ fn takes_back(req: &Request, i: usize) -> bool {
         req.is(j, PROMO) || req.is(j, members::TRIAL) || percent_at(req, j).is_some() || money_at(req, j).is_some()
     });
     offer || (members::member_id(req).is_some() && !req.has(&["server", "serveur", "guild"]))
+}
+
+/// "set the theme to dark", "change la langue en anglais": a value set on something that is no
+/// setting of the shops, refused with the settings there are.
+fn unknown_setting(req: &Request) -> Option<Trouble> {
+    let r = req.find_pattern("set|change|changer|modifie|modifier|mets|met|configure the|le|la|l|my|our|~")?;
+    let name = r.end;
+    let to = (name + 1..(name + 4).min(req.len())).find(|&j| req.is(j, &["to", "en", "a", "=", "on", "sur"]))?;
+    let named = (name..to).all(|k| !req.is_used(k) && !word_in(req.norm(k), STOP_WORDS));
+    (named && to > name && to + 1 < req.len()).then(|| Trouble::UnknownSetting(req.span(name, to - 1).to_owned()))
 }
 
 fn member_intent(req: &Request) -> Result<Option<Intent>, Trouble> {

@@ -145,6 +145,13 @@ fn execute(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     if !ALLOWED.contains(&first.as_str()) {
         return Err(Trouble::NotAllowed(line));
     }
+    // "!config stripe.secret_key": a command reads only the settings an order may read.
+    if first == "!config" {
+        let key = line.split_whitespace().nth(1).unwrap_or_default().to_lowercase();
+        if !key.is_empty() && !super::config::allowed(&key.replacen("price_", "price.", 1)) {
+            return Err(Trouble::UnknownSetting(key));
+        }
+    }
     let summary = lang.pick(format!("Exécuter la commande Maxis {line}"), format!("Run the Maxis command {line}"));
     let done = lang.pick(format!("✅ Commande {line} exécutée."), format!("✅ Ran {line}."));
     Ok(Built::one(Command::Execute(ExecuteParams { command: line }), summary, done))
