@@ -188,6 +188,15 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     }
     let winners = winners.unwrap_or(1);
     let members = take_trigger(req);
+    // "at 100 members and at 200 members": two milestones for one giveaway.
+    if let (Some(a), Some(b)) = (members, take_trigger(req)) {
+        if a != b {
+            return Err(Trouble::Contradiction(a.to_string(), b.to_string()));
+        }
+    }
+    if let Some(name) = req.channel_name() {
+        return Err(Trouble::ChannelName(name));
+    }
     let bonus = super::entry::take_bonus(req);
     let requirements = super::entry::take_requirements(req);
     let span = take_span(req, ctx.now, true);
@@ -199,6 +208,12 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let span = span.unwrap_or(Span::For(ctx.strategy.giveaway_hours.saturating_mul(3600)));
     let prize = take_prize(req, keyword).ok_or(Trouble::NoPrize)?;
     prize_plan_exists(&prize, ctx)?;
+    // "for 10 years": no giveaway runs that long (a unit never dropped for the default).
+    if let Some(i) = (0..req.len()).find(|&i| {
+        number_at(req, i).is_some_and(|(_, end)| req.is(end, &["year", "years", "yr", "yrs", "ans", "annees"]))
+    }) {
+        return Err(Trouble::Absurd(req.span(i, i + 1).to_owned()));
+    }
     let winners = u32::try_from(winners).unwrap_or(u32::MAX);
     if winners == 0 {
         return Err(Trouble::NoWinners);
@@ -256,6 +271,38 @@ fn prize_plan_exists(prize: &str, ctx: &Ctx) -> Result<(), Trouble> {
             || is_known_word(w)
             || w.chars().all(|c| c.is_ascii_digit())
     };
+    // "2 months of Platinum", "un mois de Gold": months of a subscription the shops do not sell
+    // (other than the platforms' own: Nitro, Spotify…).
+    const PLATFORMS: &[&str] = &[
+        "nitro",
+        "discord",
+        "steam",
+        "spotify",
+        "netflix",
+        "xbox",
+        "gamepass",
+        "psn",
+        "playstation",
+        "youtube",
+        "twitch",
+    ];
+    for (i, w) in words.iter().enumerate() {
+        let months = ["month", "months", "mois", "year", "years", "an", "ans", "week", "weeks", "semaine", "semaines"];
+        if !word_in(w, &months) {
+            continue;
+        }
+        let mut j = i + 1;
+        while words
+            .get(j)
+            .is_some_and(|n| word_in(n, &["of", "de", "d", "du", "the", "le", "la", "l", "free", "gratuit"]))
+        {
+            j += 1;
+        }
+        let named = words.get(j).filter(|n| is_name_like(n) && !word_in(n, PLATFORMS) && !word_in(n, PLAN_WORDS));
+        if let Some(name) = named.filter(|n| !known(n) && j > i + 1) {
+            return Err(unknown(Kind::Plan, name, &plans, &products));
+        }
+    }
     for (i, w) in words.iter().enumerate() {
         if !word_in(w, PLAN_WORDS) {
             continue;
