@@ -49,6 +49,7 @@ regex!(DOLLAR_NEG, r"(?i)(?:^|\s)(?:\$-\s?\d|-\s?[$€£]\s?\d[\d.,]*\s+off\b)")
 const PHRASES: &[(&str, &str)] = &[
     (r"\b(?:à\s+|a\s+)?moiti[ée]\s+prix\b", "50%"),
     (r"\bhalf[\s-]+(?:off|price|priced)\b", "50% off"),
+    (r"\bhalf\s+(upfront|up\s+front|now|down|deposit)\b", "50% $1"),
     (r"\bla\s+moiti[ée]\b", "50%"),
     (r"\bmoiti[ée]\b", "50%"),
     (r"\b(?:a\s+|one\s+)?quarter[\s-]+off\b", "25% off"),

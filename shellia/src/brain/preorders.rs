@@ -137,8 +137,19 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     }
     let product = product(req, ctx)?;
     let release_at = take_release(req, ctx.now).ok_or(Trouble::NoPreorderValue("release_at"))?;
+    // A release already past ("on 2025-01-01") is no release date: asked again.
+    if release_at <= ctx.now {
+        return Err(Trouble::NoPreorderValue("release_at"));
+    }
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    if let Some(other) = take_date(req, ctx.now, true).filter(|d| *d != release_at.date_naive()) {
+        return Err(Trouble::Contradiction(day(release_at), other.to_string()));
+    }
     let deposit_percent = take_deposit(req)?;
     let cap = take_cap(req).ok_or(Trouble::NoPreorderValue("cap"))?;
+    if let Some(other) = take_cap(req).filter(|c| *c != cap) {
+        return Err(Trouble::Contradiction(cap.to_string(), other.to_string()));
+    }
     if cap == 0 {
         return Err(Trouble::Absurd("0".to_owned()));
     }
