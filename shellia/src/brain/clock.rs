@@ -35,6 +35,8 @@ const WEEKDAYS: &[(&[&str], Weekday)] = &[
 
 /// Words that put a start before an instant (`à partir de`, `dès`, `starting`, `le`, `on`…).
 const LEAD: &str = "a|des|from|starting|beginning|on|le|du|this|ce|next|~ partir|~ de|du|d|~ le|the|~";
+/// Words that make the instant after them an end (`until 8pm`, `jusqu'à 23h`).
+const UNTIL: &[&str] = &["until", "till", "til", "jusqu", "jusque", "jusquau", "au", "to", "through", "thru"];
 /// Words between a day and its time (`demain à 18h`, `friday at 9pm`, `vers 20h`).
 const AT: &[&str] = &["a", "at", "vers", "around", "des", "from", "starting", "sur", "le", "on"];
 
@@ -196,6 +198,11 @@ pub(crate) fn take_start_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
             first -= 1;
         }
         let day = day_before(req, first, now);
+        // "until 8pm", "jusqu'à demain 18h": an end, read with the span.
+        let from = day.map_or(first, |(_, at)| at);
+        if from > 0 && req.is(from - 1, UNTIL) {
+            continue;
+        }
         if !(sure || first < i || day.is_some()) {
             continue;
         }
@@ -208,9 +215,8 @@ pub(crate) fn take_start_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
         take_lead(req, start);
         return Some(date.and_time(time).and_utc());
     }
-    let until = ["until", "till", "jusqu", "jusquau", "au", "to", "through"];
     let i = (0..req.len())
-        .find(|&i| date_at(req, i, now, true).is_some_and(|(_, first, _)| !(first > 0 && req.is(first - 1, &until))))?;
+        .find(|&i| date_at(req, i, now, true).is_some_and(|(_, first, _)| !(first > 0 && req.is(first - 1, UNTIL))))?;
     let (date, first, last) = date_at(req, i, now, true)?;
     req.take(first..last + 1);
     take_lead(req, first);
@@ -223,6 +229,25 @@ fn take_lead(req: &mut Request, at: usize) {
     if let Some(s) = lead {
         req.take(s..at);
     }
+}
+
+/// `until 8pm`, `jusqu'à demain 18h`, `till tonight 11pm`: the instant a span ends (the next
+/// such time when no day is said).
+pub(crate) fn take_until_instant(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let r = req.find_pattern("until|till|til|jusqu|jusque a|~")?;
+    let mut j = r.end;
+    while req.is(j, &["ce", "this", "le", "the"]) {
+        j += 1;
+    }
+    let (day, k) = match req.norm(j) {
+        "demain" | "tomorrow" if !req.is_used(j) => (Some(now.date_naive() + Duration::days(1)), j + 1),
+        "soir" | "tonight" | "today" | "aujourdhui" if !req.is_used(j) => (Some(now.date_naive()), j + 1),
+        _ => (None, j),
+    };
+    let (time, end) = time_at(req, k)?;
+    let date = day.unwrap_or(if now.time() < time { now.date_naive() } else { now.date_naive() + Duration::days(1) });
+    req.take(r.start..end);
+    Some(date.and_time(time).and_utc())
 }
 
 /// `depuis le 1er novembre`, `since nov 15`: the day a period starts, at midnight UTC.

@@ -384,6 +384,14 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     if let Some(words) = unknown_audience(req).filter(|_| audience == strategy.promo_audience && !said) {
         return Err(Trouble::UnknownAudience(words));
     }
+    // "20 ou 30%": two amounts for one promotion.
+    if let Some(r) = req.find_pattern("ou|or").filter(|r| r.start > 0) {
+        if let (Some((a, _)), Some((b, _))) = (number_at(req, r.start - 1), percent_at(req, r.end)) {
+            if a.whole != b.whole {
+                return Err(Trouble::Contradiction(format!("{}%", a.text), format!("{}%", b.text)));
+            }
+        }
+    }
     let discount = take_discount(req, strategy)?;
     if let Ok(other) = take_discount(req, strategy) {
         if other != discount {

@@ -86,8 +86,13 @@ pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>, prizes: bool) -> 
     if weekend.iter().any(|p| req.take_pattern(p).is_some()) {
         return Some(Span::Until(weekend_end(now)));
     }
-    if let Some(end) = take_until_day(req, now) {
+    if let Some(end) = super::clock::take_until_instant(req, now).or_else(|| take_until_day(req, now)) {
         return Some(Span::Until(end));
+    }
+    let month = "pour|for|pendant|during|~ tout|toute|all|the ~ le|la|the|~ whole|entire|~ mois|month";
+    if req.find_pattern(month).is_some_and(|r| r.end - r.start >= 3) {
+        req.take_pattern(month);
+        return Some(Span::For(30 * DAY));
     }
     if req.take_pattern("pour|for|pendant|during|~ cette|this|toute|all la|the|~ semaine|week").is_some() {
         return Some(Span::For(7 * DAY));
