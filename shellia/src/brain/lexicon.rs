@@ -3,7 +3,7 @@
 
 use super::config;
 use super::members;
-use super::numbers::{money_at, percent_at, split_unit};
+use super::numbers::{money_at, number_at, percent_at, split_unit};
 use super::text::{word_in, Request};
 use super::time::is_unit;
 use super::trouble::Trouble;
@@ -401,6 +401,9 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
             (LIST, GiveawaysOp::List),
         ];
         let op = ops.iter().find(|(words, _)| req.has(words));
+        // "giveaways", "@eu giveaways": the plural alone lists them.
+        let alone = req.has(&["giveaways"]) && !(0..req.len()).any(|i| number_at(req, i).is_some());
+        let op = op.or(alone.then_some(&ops[4]));
         return Ok(op.map_or(Intent::Giveaway, |(_, op)| Intent::Giveaways(*op)));
     }
     if req.has(PREORDERS) && !promo {

@@ -179,8 +179,31 @@ pub(crate) fn show_audience(audience: &Audience, french: bool) -> String {
     }
 }
 
+/// Words a bare number may count, which make it no percent.
+const COUNTED: &[&str] = &[
+    "uses",
+    "use",
+    "utilisations",
+    "fois",
+    "times",
+    "members",
+    "membres",
+    "winners",
+    "gagnants",
+    "people",
+    "personnes",
+    "redemptions",
+    "max",
+    "euros",
+    "euro",
+    "eur",
+    "dollars",
+    "usd",
+    "bucks",
+];
+
 /// Finds and claims the discount; refuses one above 100% or above the strategy's cap.
-fn take_discount(req: &mut Request, strategy: &Strategy) -> Result<Discount, Trouble> {
+fn take_discount(req: &mut Request, strategy: &Strategy, bare: bool) -> Result<Discount, Trouble> {
     for i in 0..req.len() {
         if let Some((n, end)) = percent_at(req, i) {
             req.take(i..end);
@@ -201,7 +224,25 @@ fn take_discount(req: &mut Request, strategy: &Strategy) -> Result<Discount, Tro
             return Ok(Discount::Fixed(money));
         }
     }
-    Err(Trouble::NoDiscount)
+    // "promo pro 20", "@eu promo 15 premium 1w": in a promotion, a bare number that counts nothing
+    // else is its percent.
+    let lone = (0..req.len()).find(|&i| {
+        let digits = !req.is_used(i) && !req.norm(i).is_empty() && req.norm(i).bytes().all(|b| b.is_ascii_digit());
+        digits && duration_at(req, i).is_none() && (i + 1 >= req.len() || req.is_used(i + 1) || !req.is(i + 1, COUNTED))
+    });
+    match lone.filter(|_| bare) {
+        Some(i) => {
+            let p: u64 = req.norm(i).parse().unwrap_or(0);
+            req.take(i..i + 1);
+            match u8::try_from(p) {
+                Ok(p) if (1..=strategy.max_discount).contains(&p) => Ok(Discount::Percent(p)),
+                Ok(0) => Err(Trouble::BadDiscount("0".to_owned())),
+                Ok(p) if p <= 100 => Err(Trouble::AboveCap { asked: p, cap: strategy.max_discount }),
+                _ => Err(Trouble::OverHundred(p)),
+            }
+        }
+        None => Err(Trouble::NoDiscount),
+    }
 }
 
 /// What a promotion applies to (one promotion each), with how to say it (French, English).
@@ -392,8 +433,8 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
             }
         }
     }
-    let discount = take_discount(req, strategy)?;
-    if let Ok(other) = take_discount(req, strategy) {
+    let discount = take_discount(req, strategy, true)?;
+    if let Ok(other) = take_discount(req, strategy, false) {
         if other != discount {
             let show = |d: &Discount| match d {
                 Discount::Percent(p) => format!("{p}%"),
