@@ -250,8 +250,65 @@ pub(crate) fn take_until_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
     Some(date.and_time(time).and_utc())
 }
 
+/// A range of whole days said in a request, `[from, to)` at midnight UTC: `du 1er au 15
+/// novembre`, `between nov 1 and nov 15` (the last day included), a month alone (`en
+/// novembre`, `in november`: its first day to the next month's).
+pub(crate) fn take_range(req: &mut Request, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let at = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
+    // Two days: the first may leave its month to the second ("du 1er au 15 novembre").
+    if let Some(r) = req.find_pattern("du|from|between|entre le|the|~") {
+        let k = r.end;
+        let sep = ["au", "to", "and", "et", "until", "till", "jusqu"];
+        let first = [k, k + 1].into_iter().find_map(|m| date_at(req, m, now, false)).filter(|(_, f, _)| *f == k);
+        let (d1, sep_at) = match first {
+            Some((d, _, last)) => (Some(d), last + 1),
+            None => (None, k + 1),
+        };
+        let day1 = day_of(req.norm(k)).filter(|_| d1.is_none());
+        if req.is(sep_at, &sep) {
+            let mut s = sep_at + 1;
+            while req.is(s, &["le", "the", "a"]) {
+                s += 1;
+            }
+            let second = [s, s + 1].into_iter().find_map(|m| date_at(req, m, now, false)).filter(|(_, f, _)| *f == s);
+            if let Some((d2, _, last)) = second {
+                let d1 = d1.or_else(|| NaiveDate::from_ymd_opt(d2.year(), d2.month(), day1?));
+                if let Some(d1) = d1.filter(|d1| *d1 <= d2) {
+                    req.take(r.start..last + 1);
+                    return Some((at(d1), at(d2 + Duration::days(1))));
+                }
+            }
+        }
+    }
+    // A month alone: "ventes de novembre", "sales in november", "en octobre".
+    let lead = "en|in|de|du|d|of|for|during|pour|sur le|the|~ mois|month|~ de|d|of|~";
+    for i in 0..req.len() {
+        let Some(m) = month(req.norm(i)).filter(|_| !req.is_used(i)) else { continue };
+        if day_of(req.norm(i + 1)).is_some() || (i > 0 && day_of(req.norm(i - 1)).is_some()) {
+            continue;
+        }
+        let Some(start) = (i.saturating_sub(5)..i).find(|&s| req.match_at(s, lead) == Some(i)) else { continue };
+        let year = if m > now.month() { now.year() - 1 } else { now.year() };
+        let from = NaiveDate::from_ymd_opt(year, m, 1)?;
+        let to =
+            if m == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(year, m + 1, 1)? };
+        req.take(start..i + 1);
+        return Some((at(from), at(to)));
+    }
+    None
+}
+
 /// `depuis le 1er novembre`, `since nov 15`: the day a period starts, at midnight UTC.
 pub(crate) fn take_since(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    // "since monday", "depuis vendredi dernier": that day's midnight, this week or the last.
+    let day = format!("depuis|since le|~ last|~ {} ~ dernier|last|~", weekday_words());
+    if let Some(r) = req.find_pattern(&day) {
+        let k = (r.start..r.end).find(|&k| weekday(req.norm(k)).is_some())?;
+        let back = (7 + now.weekday().num_days_from_monday() - weekday(req.norm(k))?.num_days_from_monday()) % 7;
+        let back = if back == 0 { 7 } else { back };
+        req.take(r);
+        return Some((now.date_naive() - Duration::days(i64::from(back))).and_time(NaiveTime::MIN).and_utc());
+    }
     let r = req.find_pattern("depuis|since|from le|the|~")?;
     let (date, first, last) = [r.end, r.end + 1].into_iter().find_map(|m| date_at(req, m, now, false))?;
     if first != r.end {

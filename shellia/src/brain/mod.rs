@@ -236,6 +236,11 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
             | Intent::Analytics
             | Intent::Report
     );
+    // "combien d'abonnés sur le pro": the figures of every product; a product named is no shop.
+    if matches!(intent, Intent::Analytics | Intent::Report) && !strategy.catalog.is_empty() {
+        let everywhere = Ctx { lang, target: &Target::All, strategy, now };
+        let _ = items::take_items(req, &everywhere);
+    }
     let target = target::take_target(req, strategy, plain)?;
     let ctx = Ctx { lang, target: &target, strategy, now };
     let built = match intent {

@@ -76,6 +76,7 @@ const PHRASES: &[(&str, &str)] = &[
         "sales",
     ),
     (r"\bthe\s+numbers\b", "the sales"),
+    (r"\bwhat\s+(?:did|have)\s+we\s+(?:make|made|sell|sold|earn|earned)\b", "sales"),
     (r"\bback\s+(?:up|online|open)\b", "open"),
     (r"\bbring\s+(.+?)\s+open\b", "open $1"),
     (r"\b(?:take|put)\s+(.+?)\s+offline\b", "close $1"),

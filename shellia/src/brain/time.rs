@@ -159,6 +159,9 @@ pub(crate) fn take_window(req: &mut Request, now: DateTime<Utc>, last_week_named
     if req.take_pattern("hier|yesterday").is_some() {
         return Some(Window::Range(today - Duration::days(1), Some(today)));
     }
+    if let Some((from, to)) = super::clock::take_range(req, now) {
+        return Some(Window::Range(from, Some(to)));
+    }
     if let Some(from) = super::clock::take_since(req, now) {
         return Some(Window::Range(from, None));
     }
