@@ -71,6 +71,12 @@ pub(crate) fn take_items(req: &mut Request, ctx: &Ctx) -> Result<Vec<(Kind, Stri
             .or_else(|| plainly(&products, &word).map(|id| (Kind::Product, id)));
         if let Some((kind, id)) = hit {
             req.take(i..i + 1);
+            // "le rôle VIP", "the vip role": a role product named with its kind.
+            for k in [i + 1, i.wrapping_sub(1)] {
+                if kind == Kind::Product && req.is(k, &["role", "roles"]) {
+                    req.take(k..k + 1);
+                }
+            }
             found.push((i, kind, id));
         }
     }

@@ -52,7 +52,7 @@ pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Au
     }
     let pings = [
         "promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes",
-        "abonnes|abonnees|subscribers promo|promos|promotions",
+        "abonnes|abonnees|subscribers|inscrits aux|au|to|a|the|~ promo|promos|promotions",
     ];
     if pings.iter().any(|p| req.take_pattern(p).is_some()) {
         return Some(Audience::PromoPing);
@@ -147,6 +147,23 @@ pub(crate) fn unknown_audience(req: &Request) -> Option<String> {
     req.payload()?;
     let r = req.find_pattern("pour|to|for|aux|au les|the|nos|our|mes|my|~")?;
     odd(r.end).then(|| req.span(r.start, r.end).to_owned())
+}
+
+/// A role named in words as the audience (`for the VIP role`, `pour le rôle VIP`), even when a
+/// product has that name: the role's id is asked for (a discount on it reads `off the vip role`).
+fn role_for(req: &Request) -> Option<String> {
+    let to = ["for", "pour", "to", "aux", "au", "a"];
+    let article = ["the", "le", "la", "les", "l"];
+    (0..req.len()).find_map(|i| {
+        if !req.is(i, &["role", "roles"]) {
+            return None;
+        }
+        let lead = |k: usize| req.is(k, &to) || (req.is(k, &article) && k > 0 && req.is(k - 1, &to));
+        let name = |k: usize| !req.is_used(k) && is_name_like(req.norm(k));
+        let before = i.checked_sub(1).filter(|&k| name(k) && k > 0 && lead(k - 1));
+        let after = Some(i + 1).filter(|&k| name(k) && i > 0 && lead(i - 1));
+        before.or(after).map(|k| req.raw(k).to_owned())
+    })
 }
 
 pub(crate) fn role_named(req: &Request) -> Option<String> {
@@ -477,6 +494,9 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     if let Some(r) = except.iter().find_map(|p| req.find_pattern(p)) {
         let what = req.span(r.end, (r.end + 2).min(req.len().saturating_sub(1)));
         return Err(Trouble::Except(if what.is_empty() { req.raw(r.start).to_owned() } else { what.to_owned() }));
+    }
+    if let Some(name) = role_for(req) {
+        return Err(Trouble::RoleName(name));
     }
     let applies = take_applies(req, ctx)?;
     // "€20 off basic" (4.99): an amount off that is the whole price or more is no discount.
