@@ -401,7 +401,22 @@ fn take_code(req: &mut Request) -> Option<String> {
     // A code is written as one: capitals or digits (`NOEL20`, `X`), not a plain word.
     let looks = raw.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         || (is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j)));
-    (ok && looks).then(|| raw.to_owned()).inspect(|_| req.take(start..j + 1))
+    if ok && looks {
+        let code = raw.to_owned();
+        req.take(start..j + 1);
+        return Some(code);
+    }
+    // "WINTER25 code for 25% off": the code written before the word, in capitals or with digits.
+    let before = start.checked_sub(1).filter(|&b| !req.is_used(b))?;
+    let raw = req.raw(before).to_owned();
+    let upper = raw.chars().any(|c| c.is_ascii_uppercase()) && !raw.chars().any(|c| c.is_lowercase());
+    let valid = (1..=32).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let code =
+        (upper && valid && percent_at(req, before).is_none() && !raw.eq_ignore_ascii_case("promo")).then_some(raw);
+    if code.is_some() {
+        req.take(before..start + 1);
+    }
+    code
 }
 
 /// Finds and claims the most redemptions (`100 utilisations`, `limited to 100`, `first 50`).
