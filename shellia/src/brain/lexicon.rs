@@ -401,6 +401,22 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
             (LIST, GiveawaysOp::List),
         ];
         let op = ops.iter().find(|(words, _)| req.has(words));
+        // "draw the winners of 0190ab…", "prove 0190ab… was fair": a giveaway's id makes the
+        // verbs of drawing, replacing and proving operations on it.
+        let id = (0..req.len()).any(|i| {
+            let w = req.norm(i);
+            !req.is_used(i)
+                && w.len() >= 8
+                && w.chars().filter(char::is_ascii_digit).count() >= 3
+                && w.chars().any(|c| c.is_ascii_alphabetic())
+                && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        let by_id: [(&[&str], GiveawaysOp); 3] = [
+            (&["replace", "remplace", "remplacer", "re-tirer", "retirer", "redraw"], GiveawaysOp::Reroll),
+            (&["prove", "proof", "fair", "equitable", "truque", "audit"], GiveawaysOp::Verify),
+            (&["close", "draw", "pick", "tire", "tirer", "cloture", "fin", "finish", "ends"], GiveawaysOp::End),
+        ];
+        let op = op.or_else(|| by_id.iter().find(|(words, _)| id && req.has(words)));
         // "giveaways", "@eu giveaways": the plural alone lists them.
         let alone = req.has(&["giveaways"]) && !(0..req.len()).any(|i| number_at(req, i).is_some());
         let op = op.or(alone.then_some(&ops[4]));

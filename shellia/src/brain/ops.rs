@@ -235,7 +235,8 @@ fn giveaways(op: GiveawaysOp, req: &mut Request, lang: Lang) -> Result<Built, Tr
     let (params, fr, en) = match op {
         GiveawaysOp::End => (GiveawaysParams::End { id: id.clone() }, "Terminer le giveaway", "End giveaway"),
         GiveawaysOp::Reroll => (
-            GiveawaysParams::Reroll { id: id.clone(), replace: None },
+            // "reroll <@1> in giveaway …": that winner only.
+            GiveawaysParams::Reroll { id: id.clone(), replace: super::members::member_id(req) },
             "Retirer les gagnants du giveaway",
             "Reroll giveaway",
         ),
