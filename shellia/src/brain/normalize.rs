@@ -101,7 +101,7 @@ const PHRASES: &[(&str, &str)] = &[
     // A product taken off sale is hidden; what is sold is the catalog.
     (r"\b(?:take|put|pull)\s+(.+?)\s+off\s+(?:sale|the\s+shop|the\s+store)\b", "hide $1"),
     (r"\b(?:retire[rz]?|enl[èe]ve[rz]?)\s+(.+?)\s+de\s+la\s+(?:vente|boutique)\b", "cache $1"),
-    (r"\bwhat(?:'s|\s+is)\s+in\s+stock\b|\bwhat\s+(?:do\s+)?we\s+sell\b|\bce\s+qu'on\s+vend\b", "catalog"),
+    (r"\bwhat\s+(?:do\s+)?we\s+sell\b|\bce\s+qu'on\s+vend\b", "catalog"),
     // The closed message and the currency said as sentences.
     (
         r"\b(?:(?:le\s+)?message\s+)?(?:quand|lorsque|when|while)\s+(?:c'est|la\s+boutique\s+est|le\s+shop\s+est|the\s+shop\s+is|it's|it\s+is|we're|we\s+are|on\s+est)\s+(?:ferm[ée]e?s?|closed),?\s*(?:(?:affiche|afficher|montre|mets|dis|show|display|say|says)\b)?",
