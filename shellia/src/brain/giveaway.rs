@@ -10,7 +10,7 @@ use super::items::{unknown, PLAN_WORDS};
 use super::lexicon::{is_giveaway, is_known_word, is_name_like};
 use super::numbers::{number_at, split_unit};
 use super::text::{channel_id, word_in, Request};
-use super::time::{show_secs, show_until, take_span, Span};
+use super::time::{duration_at, show_secs, show_until, take_span, Span};
 use super::trouble::Trouble;
 use super::{Built, Ctx};
 
@@ -186,8 +186,21 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
             return Err(Trouble::Contradiction(a.to_string(), b.to_string()));
         }
     }
-    let winners = winners.unwrap_or(1);
     let members = take_trigger(req);
+    // "giveaway nitro 2 24h": a bare count before a length, or last, is the winners.
+    let winners = winners.or_else(|| {
+        let i = (0..req.len()).find(|&i| {
+            let w = req.norm(i);
+            !req.is_used(i)
+                && !w.is_empty()
+                && w.bytes().all(|b| b.is_ascii_digit())
+                && (i + 1 >= req.len() || req.is_used(i + 1) || duration_at(req, i + 1).is_some())
+                && i > keyword
+        })?;
+        req.take(i..i + 1);
+        req.norm(i).parse().ok()
+    });
+    let winners = winners.unwrap_or(1);
     // "at 100 members and at 200 members": two milestones for one giveaway.
     if let (Some(a), Some(b)) = (members, take_trigger(req)) {
         if a != b {

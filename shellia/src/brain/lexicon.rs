@@ -458,6 +458,10 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if req.has(&["hide", "cache", "cacher", "masque", "masquer", "unlist", "delist"]) {
         return Ok(Intent::Hide);
     }
+    // "chart of sales", "courbe des ventes": figures drawn are the report's.
+    if req.has(&["graph*", "chart*", "courbe*", "graphique*", "diagramme*"]) && req.has(ANALYTICS) {
+        return Ok(Intent::Report);
+    }
     let table: [(&[&str], Intent); 8] = [
         (REPORT, Intent::Report),
         (ANALYTICS, Intent::Analytics),
