@@ -63,6 +63,13 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\bun\s+dixi[èe]me\b", "10%"),
     (r"\bun\s+tiers\b", "33.3%"),
     (r"\bpdt\b", "pendant"),
+    // "1 semaine et demie", "a day and a half", "a fortnight": whole units and halves.
+    (r"\b(\d+)\s+(jours?|heures?|semaines?|days?|hours?|weeks?)\s+(?:et\s+demie?|and\s+a\s+half)\b", "$1.5 $2"),
+    (
+        r"\b(?:a|an|one|un|une)\s+(day|hour|week|jour|heure|semaine|journ[ée]e)\s+(?:and\s+a\s+half|et\s+demie?)\b",
+        "1.5 $1",
+    ),
+    (r"\b(?:a\s+)?fortnight\b", "2 weeks"),
     (r"\bw/", "with "),
     (r"\bpls\b|\bplz\b|\bplease\b", "please"),
     (r"\bgimme\b", "give me"),

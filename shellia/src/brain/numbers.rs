@@ -147,9 +147,9 @@ pub(crate) fn percent_at(req: &Request, i: usize) -> Option<(Number, usize)> {
 
 /// The currency a word or sign names.
 fn currency(word: &str) -> Option<&'static str> {
-    if word_in(word, &["€", "eur", "euro", "euros"]) {
+    if word_in(word, &["€", "eur", "euro", "euros", "balles"]) {
         Some("eur")
-    } else if word_in(word, &["$", "usd", "dollar", "dollars"]) {
+    } else if word_in(word, &["$", "usd", "dollar", "dollars", "bucks"]) {
         Some("usd")
     } else if word_in(word, &["£", "gbp", "pound", "pounds"]) {
         Some("gbp")

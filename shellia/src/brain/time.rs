@@ -49,12 +49,20 @@ pub(crate) fn duration_at(req: &Request, i: usize) -> Option<(u64, usize)> {
     if req.is_used(i) {
         return None;
     }
+    // "1.5 days", "2,5h": a fraction of a unit counts when it makes whole seconds.
+    let times = |n: &super::numbers::Number, unit: u64| match n.whole {
+        Some(w) => w.checked_mul(unit),
+        None => {
+            let secs = n.text.parse::<f64>().ok()? * unit as f64;
+            (secs.fract() == 0.0 && secs > 0.0 && secs < 1e15).then_some(secs as u64)
+        }
+    };
     if let Some((n, unit)) = split_unit(req.norm(i)) {
-        return Some((n.whole?.checked_mul(unit_secs(unit)?)?, i + 1));
+        return Some((times(&n, unit_secs(unit)?)?, i + 1));
     }
     let (n, j) = number_at(req, i)?;
     let secs = unit_secs(req.norm(j)).filter(|_| !req.is_used(j))?;
-    Some((n.whole?.checked_mul(secs)?, j + 1))
+    Some((times(&n, secs)?, j + 1))
 }
 
 /// The end of this weekend: the coming Sunday at 23:59 UTC (today when it is Sunday before then).
