@@ -35,8 +35,21 @@ const WEEKDAYS: &[(&[&str], Weekday)] = &[
 
 /// Words that put a start before an instant (`à partir de`, `dès`, `starting`, `le`, `on`…).
 const LEAD: &str = "a|des|from|starting|beginning|on|le|du|this|ce|next|~ partir|~ de|du|d|~ le|the|~";
-/// Words that make the instant after them an end (`until 8pm`, `jusqu'à 23h`).
-const UNTIL: &[&str] = &["until", "till", "til", "jusqu", "jusque", "jusquau", "au", "to", "through", "thru"];
+/// Words that make the instant after them an end (`until 8pm`, `jusqu'à 23h`, `expires sunday`).
+const UNTIL: &[&str] = &[
+    "until", "till", "til", "jusqu", "jusque", "jusquau", "au", "to", "through", "thru", "ends", "end", "ending",
+    "expires", "expire", "expiring", "finit", "termine", "fin", "valid", "valable",
+];
+
+/// Whether the instant starting at token `at` is an end: an end word before it, maybe with
+/// `le`, `on`, `the`, `a` between.
+fn is_end(req: &Request, at: usize) -> bool {
+    let mut k = at;
+    while k > 0 && req.is(k - 1, &["le", "on", "the", "a", "at"]) {
+        k -= 1;
+    }
+    k > 0 && req.is(k - 1, UNTIL)
+}
 /// Words between a day and its time (`demain à 18h`, `friday at 9pm`, `vers 20h`).
 const AT: &[&str] = &["a", "at", "vers", "around", "des", "from", "starting", "sur", "le", "on"];
 
@@ -200,7 +213,7 @@ pub(crate) fn take_start_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
         let day = day_before(req, first, now);
         // "until 8pm", "jusqu'à demain 18h": an end, read with the span.
         let from = day.map_or(first, |(_, at)| at);
-        if from > 0 && req.is(from - 1, UNTIL) {
+        if is_end(req, from) {
             continue;
         }
         if !(sure || first < i || day.is_some()) {
@@ -215,8 +228,7 @@ pub(crate) fn take_start_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
         take_lead(req, start);
         return Some(date.and_time(time).and_utc());
     }
-    let i = (0..req.len())
-        .find(|&i| date_at(req, i, now, true).is_some_and(|(_, first, _)| !(first > 0 && req.is(first - 1, UNTIL))))?;
+    let i = (0..req.len()).find(|&i| date_at(req, i, now, true).is_some_and(|(_, first, _)| !is_end(req, first)))?;
     let (date, first, last) = date_at(req, i, now, true)?;
     req.take(first..last + 1);
     take_lead(req, first);
@@ -234,6 +246,31 @@ fn take_lead(req: &mut Request, at: usize) {
 /// `until 8pm`, `jusqu'à demain 18h`, `till tonight 11pm`: the instant a span ends (the next
 /// such time when no day is said).
 pub(crate) fn take_until_instant(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    // "until dec 31", "jusqu'au 25 décembre", "expire le 20 décembre": that day's last minute,
+    // or its hour when one is said.
+    let dated = (0..req.len()).find_map(|i| date_at(req, i, now, true).filter(|(_, f, _)| is_end(req, *f)));
+    if let Some((date, first, last)) = dated {
+        let mut start = first;
+        while start > 0 && (req.is(start - 1, &["le", "on", "the", "a", "at"]) || req.is(start - 1, UNTIL)) {
+            start -= 1;
+        }
+        let (time, end) = time_at(req, last + 1).unwrap_or((NaiveTime::from_hms_opt(23, 59, 0)?, last + 1));
+        req.take(start..end);
+        return Some(date.and_time(time).and_utc());
+    }
+    // "till the end of the month", "jusqu'à la fin du mois": the month's last minute.
+    let month_end = ["end of the|this month", "fin du|de ce|~ mois"];
+    if let Some(r) = month_end.iter().find_map(|p| req.find_pattern(p)) {
+        let lead = (r.start.saturating_sub(3)..r.start)
+            .find(|&s| (s..r.start).all(|k| req.is(k, UNTIL) || req.is(k, &["a", "la", "the", "by"])));
+        req.take(lead.unwrap_or(r.start)..r.end);
+        let next = if now.month() == 12 {
+            NaiveDate::from_ymd_opt(now.year() + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(now.year(), now.month() + 1, 1)?
+        };
+        return Some(next.and_time(NaiveTime::MIN).and_utc() - Duration::minutes(1));
+    }
     let r = req.find_pattern("until|till|til|jusqu|jusque a|~")?;
     let mut j = r.end;
     while req.is(j, &["ce", "this", "le", "the"]) {
@@ -253,13 +290,13 @@ pub(crate) fn take_until_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
 /// A range of whole days said in a request, `[from, to)` at midnight UTC: `du 1er au 15
 /// novembre`, `between nov 1 and nov 15` (the last day included), a month alone (`en
 /// novembre`, `in november`: its first day to the next month's).
-pub(crate) fn take_range(req: &mut Request, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+pub(crate) fn take_range(req: &mut Request, now: DateTime<Utc>, ahead: bool) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let at = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
     // Two days: the first may leave its month to the second ("du 1er au 15 novembre").
     if let Some(r) = req.find_pattern("du|from|between|entre le|the|~") {
         let k = r.end;
         let sep = ["au", "to", "and", "et", "until", "till", "jusqu"];
-        let first = [k, k + 1].into_iter().find_map(|m| date_at(req, m, now, false)).filter(|(_, f, _)| *f == k);
+        let first = [k, k + 1].into_iter().find_map(|m| date_at(req, m, now, ahead)).filter(|(_, f, _)| *f == k);
         let (d1, sep_at) = match first {
             Some((d, _, last)) => (Some(d), last + 1),
             None => (None, k + 1),
@@ -270,7 +307,7 @@ pub(crate) fn take_range(req: &mut Request, now: DateTime<Utc>) -> Option<(DateT
             while req.is(s, &["le", "the", "a"]) {
                 s += 1;
             }
-            let second = [s, s + 1].into_iter().find_map(|m| date_at(req, m, now, false)).filter(|(_, f, _)| *f == s);
+            let second = [s, s + 1].into_iter().find_map(|m| date_at(req, m, now, ahead)).filter(|(_, f, _)| *f == s);
             if let Some((d2, _, last)) = second {
                 let d1 = d1.or_else(|| NaiveDate::from_ymd_opt(d2.year(), d2.month(), day1?));
                 if let Some(d1) = d1.filter(|d1| *d1 <= d2) {
@@ -288,7 +325,11 @@ pub(crate) fn take_range(req: &mut Request, now: DateTime<Utc>) -> Option<(DateT
             continue;
         }
         let Some(start) = (i.saturating_sub(5)..i).find(|&s| req.match_at(s, lead) == Some(i)) else { continue };
-        let year = if m > now.month() { now.year() - 1 } else { now.year() };
+        let year = match (ahead, m.cmp(&now.month())) {
+            (false, std::cmp::Ordering::Greater) => now.year() - 1,
+            (true, std::cmp::Ordering::Less) => now.year() + 1,
+            _ => now.year(),
+        };
         let from = NaiveDate::from_ymd_opt(year, m, 1)?;
         let to =
             if m == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(year, m + 1, 1)? };

@@ -41,6 +41,10 @@ regex!(THOUSANDS_SEP, r"(?i)\b(\d{1,3})[ ,.\u{202f}\u{a0}](\d{3})\b(\s*(?:member
 regex!(FRACTION, r"(?:^|[\s(])(\d{1,2})\s?/\s?(\d{1,2})(?:$|[\s,.!?)])");
 regex!(NEGATIVE, r"(?i)(^|[\s(:=à])-\s?(\d[\d.,]*)(\s?(?:%|€|\$|eur\b|euros?\b|dollars?\b|usd\b))?(\s+off\b)?");
 regex!(REVENUE, r"\bCA\b");
+regex!(
+    NUMERIC_DATE,
+    r"(?i)(\b(?:le|du|au|on|the|from|to|until|till|jusqu'au|starting|d[èe]s|before|avant|ends?|expires?|since|depuis)\s+)(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b"
+);
 regex!(EUROS_CENTS, r"(?i)\b(\d+)\s?(€|eur|euros?)\s?(\d{2})\b");
 regex!(HOURS_MINUTES, r"(?i)(^|\s)(\d{1,2})\s?h\s?([0-5]\d)(?:\s?min)?\b");
 regex!(DOLLAR_NEG, r"(?i)(?:^|\s)(?:\$-\s?\d|-\s?[$€£]\s?\d[\d.,]*\s+off\b)");
@@ -337,6 +341,38 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         })
         .into_owned();
     t = REVENUE.replace_all(&t, "chiffre d'affaires").into_owned();
+    // "le 20/12", "until 31/12/2026": a day and a month written in digits, after a word that
+    // leads to a date, become words (`20 décembre`), never a fraction.
+    t = NUMERIC_DATE
+        .replace_all(&t, |c: &Captures| {
+            let (d, m): (usize, usize) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
+            const NAMES: [&str; 12] = [
+                "janvier",
+                "fevrier",
+                "mars",
+                "avril",
+                "mai",
+                "juin",
+                "juillet",
+                "aout",
+                "septembre",
+                "octobre",
+                "novembre",
+                "decembre",
+            ];
+            match (d, m) {
+                (1..=31, 1..=12) => {
+                    format!(
+                        "{}{d} {}{}",
+                        &c[1],
+                        NAMES[m - 1],
+                        c.get(4).map_or(String::new(), |y| format!(" {}", y.as_str()))
+                    )
+                }
+                _ => c[0].to_owned(),
+            }
+        })
+        .into_owned();
     // "once we're 1,500 members": the count is joined before any phrase reads its first digits.
     t = THOUSANDS_SEP.replace_all(&t, "$1$2$3").into_owned();
     for (pattern, to) in PHRASE_RES.iter() {

@@ -475,9 +475,12 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
             return Err(Trouble::Contradiction(show(&discount), show(&other)));
         }
     }
+    // "du 20 au 27 décembre": from the first day's midnight to the last one's last minute.
+    let range = clock::take_range(req, now, true);
     // "demain 18h pendant 3h": the time of day is when it starts, never a second duration.
-    let at = clock::take_start_instant(req, now);
-    let span = take_span(req, now, false);
+    let at = range.map(|(from, _)| from).or_else(|| clock::take_start_instant(req, now));
+    let span =
+        range.map(|(_, to)| Span::Until(to - chrono::Duration::minutes(1))).or_else(|| take_span(req, now, false));
     if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now, false)) {
         if a != b {
             return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));

@@ -138,7 +138,10 @@ pub(crate) fn take_start(req: &mut Request, now: DateTime<Utc>) -> Option<DateTi
 }
 
 fn take_until_day(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let until = format!("until|till|til|through|thru|jusqu|jusque|to|a a|au|~ ce|this|le|~ {}", weekday_words());
+    let until = format!(
+        "until|till|til|through|thru|jusqu|jusque|to|a|ends|expires|expire|finit|termine a|au|on|le|~ ce|this|le|~ {}",
+        weekday_words()
+    );
     let range = req.find_pattern(&until)?;
     let day = weekday(req.norm(range.end - 1))?;
     req.take(range.clone());
@@ -167,7 +170,7 @@ pub(crate) fn take_window(req: &mut Request, now: DateTime<Utc>, last_week_named
     if req.take_pattern("hier|yesterday").is_some() {
         return Some(Window::Range(today - Duration::days(1), Some(today)));
     }
-    if let Some((from, to)) = super::clock::take_range(req, now) {
+    if let Some((from, to)) = super::clock::take_range(req, now, false) {
         return Some(Window::Range(from, Some(to)));
     }
     if let Some(from) = super::clock::take_since(req, now) {
