@@ -88,7 +88,8 @@ fn take_winners(req: &mut Request) -> Option<u64> {
     let (i, (n, end)) =
         (0..req.len()).find_map(|i| number_at(req, i).filter(|(_, end)| req.is(*end, WINNERS)).map(|f| (i, f)))?;
     req.take(i..end + 1);
-    n.whole
+    // "1.5 winners": no whole count, asked back as none.
+    Some(n.whole.unwrap_or(0))
 }
 
 /// Finds and claims a member-count trigger (`à 100 membres`, `100members`).

@@ -123,6 +123,14 @@ pub(crate) fn take_items(req: &mut Request, ctx: &Ctx) -> Result<Vec<(Kind, Stri
             return Err(unknown(Kind::Plan, req.raw(j), &plans, &products));
         }
     }
+    // "20% off basic or pro": a choice left to make is asked, never both planned.
+    for pair in found.windows(2) {
+        let (a, b) = (pair[0].0.min(pair[1].0), pair[0].0.max(pair[1].0));
+        if (a + 1..b).any(|k| req.norm(k) == "ou" || req.norm(k) == "or") && b - a <= 4 {
+            let names = format!("{} / {}", pair[0].2, pair[1].2);
+            return Err(Trouble::AmbiguousItem { name: names, candidates: format!("{}, {}", pair[0].2, pair[1].2) });
+        }
+    }
     // "le pro et le gold": a name listed with a known one is one too, and must exist.
     for &(at, _, _) in &found {
         let mut j = at + 1;

@@ -458,6 +458,12 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if req.has(&["hide", "cache", "cacher", "masque", "masquer", "unlist", "delist"]) {
         return Ok(Intent::Hide);
     }
+    // "close and open shop1": two opposite orders for one request.
+    let closing = ["ferme", "fermer", "fermez", "close", "stop", "stoppe", "shut", "arrete", "pause"];
+    let opening = ["ouvre", "ouvrir", "ouvrez", "open", "rouvre", "reopen", "start", "demarre", "unpause"];
+    if let (Some(a), Some(b)) = (req.find(&closing), req.find(&opening)) {
+        return Err(Trouble::Contradiction(req.raw(a).to_owned(), req.raw(b).to_owned()));
+    }
     // "chart of sales", "courbe des ventes": figures drawn are the report's.
     if req.has(&["graph*", "chart*", "courbe*", "graphique*", "diagramme*"]) && req.has(ANALYTICS) {
         return Ok(Intent::Report);

@@ -62,6 +62,8 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\b(?:a|one)\s+tenth[\s-]+off\b", "10% off"),
     (r"\b(?:a|one)\s+third[\s-]+off\b", "33.3% off"),
     (r"\btrois\s+quarts\b", "75%"),
+    (r"\b(?:two|2)\s+thirds?[\s-]+off\b", "66% off"),
+    (r"\bdeux\s+tiers\b", "66%"),
     (r"\bun\s+quart\b", "25%"),
     (r"\bun\s+cinqui[èe]me\b", "20%"),
     (r"\bun\s+dixi[èe]me\b", "10%"),

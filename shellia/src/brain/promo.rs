@@ -444,6 +444,13 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let (lang, strategy, now) = (ctx.lang, ctx.strategy, ctx.now);
     let audience = take_audience(req, strategy);
     let said = audience.is_some();
+    // "for everyone and for inactive members": two audiences for one promotion.
+    if let (Some(a), Some(b)) = (&audience, take_audience(req, strategy)) {
+        if *a != b {
+            let french = ctx.lang.is_fr();
+            return Err(Trouble::Contradiction(show_audience(a, french), show_audience(&b, french)));
+        }
+    }
     // "pour les membres actifs", "for new members": an audience no shop can select is asked back,
     // never replaced by the default one.
     let unknown = "membres|members|users|people|gens|clients|customers actifs|active|actives|nouveaux|nouvelles|new|recents|recent";
