@@ -221,6 +221,9 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         }
         other => other?,
     };
+    if let Some(trouble) = corrected(req) {
+        return Err(trouble);
+    }
     let takes_payload = matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute)
         || (intent == Intent::Giveaway && req.payload_is_quoted());
     if !takes_payload {
@@ -269,6 +272,17 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
     let summary =
         lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
     Ok(Plan { lang, target, commands: built.commands, summary, done_text: built.done })
+}
+
+/// "20% off pro for 2 days, make it 3", "2 gagnants, non 3": a value corrected within the
+/// request is asked back, never guessed.
+fn corrected(req: &text::Request) -> Option<Trouble> {
+    const FIX: &[&str] =
+        &["actually", "make it", "no wait", "non", "en fait", "plutot", "i mean", "rather", "sorry", "pardon", "oops"];
+    let r = FIX.iter().find_map(|p| req.find_pattern(p))?;
+    let after = (r.end..req.len()).find(|&i| numbers::number_at(req, i).is_some())?;
+    let before = (0..r.start).rev().find(|&i| numbers::number_at(req, i).is_some())?;
+    Some(Trouble::Contradiction(req.raw(before).to_owned(), req.raw(after).to_owned()))
 }
 
 /// Words that ask what a promotion would do rather than to start it.
