@@ -61,7 +61,7 @@ const UNSUPPORTED: &[&str] = &[
     "export", "exporte", "exporter", "emails", "email", "e-mails", "mails", "csv", "install", "installe",
     "installer", "plugin", "plugins", "deploy", "deploie", "deployer", "transfer", "transfers", "transferer",
     "transfere", "virement", "payout", "payouts", "withdraw", "withdrawal", "permission", "permissions", "perms",
-    "bdd", "database", "prompt",
+    "prompt",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
@@ -223,7 +223,8 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     // Chat politeness and slang: never a plan, a product or a shop.
     "thx", "thanks", "thank", "ty", "tysm", "cheers", "lol", "mdr", "ptdr", "haha", "asap", "pls", "plz", "svp",
     "bisous", "bro", "guys", "team", "xd", "rn", "btw", "merci", "beaucoup", "stp", "urgent", "vite", "only",
-    "seulement", "uniquement", "monde", "peut", "pouvez", "pourrait", "pourriez", "can",
+    "seulement", "uniquement", "monde", "peut", "pouvez", "pourrait", "pourriez", "can", "exceptionnelle",
+    "exceptionnel", "exceptionnellement", "temporaire", "temporary",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).
@@ -299,7 +300,6 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         "config|configuration|env fichier|file|files",
         "fichier de|d config|configuration",
         "system prompt",
-        "base de donnees",
         "cle|cles|key|keys|secret|token api|stripe|discord|nats|bot|webhook",
         "stripe|discord|nats|api|bot|webhook secret|private|privee|~ key|keys|cle|cles|url|uri|seed|dsn",
         "database|db|base de|~ donnees|~ url|uri|dsn|credentials|password",
@@ -483,6 +483,10 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         Some((_, intent)) => Ok(*intent),
         None if req.has(CATALOG) => Ok(Intent::Catalog),
         None if first.is_some_and(|i| req.is(i, &["run", "lance", "launch"])) => Ok(Intent::Execute),
+        // "copie la base de données": the shops' data is never handed out.
+        None if req.find_pattern("database|db|bdd").or_else(|| req.find_pattern("base de donnees")).is_some() => {
+            Err(Trouble::Unsupported(req.text().to_owned()))
+        }
         None => Err(unknown_setting(req).unwrap_or(Trouble::Unknown)),
     }
 }

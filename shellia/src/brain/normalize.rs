@@ -161,7 +161,9 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\b(?:tout|[çc]a)\s+(?:va|est\s+ok|fonctionne|marche)\s+bien\b", "statut"),
     (r"\brelance[rz]?\s+le\s+tirage\b|\bre-?tire[rz]?\s+au\s+sort\b|\bredraw\b|\bre-?roll\b", "reroll"),
     (r"\b(?:on\s+fait|pour\s+faire)\s+l'inventaire\b", "pour inventaire"),
-    (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
+    (r"\ble\s+temps\s+d(?:e\s+|'|es\s+|u\s+)", "pour "),
+    (r"\bfor\s+a\s+(?:bit|while|moment|sec|second|few\s+minutes)\b", ""),
+    (r"\b(?:pour\s+)?un\s+(?:moment|instant|petit\s+moment)\b", ""),
     (r"\b(is|est|costs?|co[uû]te)\s+(now|d[ée]sormais|maintenant)\s+(\d)", "$1 $2 at $3"),
     (r"\bgiveaway\s+time\b", "giveaway"),
     // "ping the promo people: …", "dm everyone inactive for 60 days: …": an announcement to them.
