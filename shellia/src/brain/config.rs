@@ -313,7 +313,20 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
                 .filter(|&e| e > start)
                 .or_else(|| req.match_at(start, "a|to|=|en|as|:|sur|par|est|is"))
                 .unwrap_or(start);
-            req.free_run(start, &[]).map(|(a, b)| req.span(a, b).to_owned())
+            // "… Maxis Deluxe now", "… stp": chat words that close a sentence are no part of it.
+            let tail =
+                ["now", "maintenant", "desormais", "dorenavant", "please", "stp", "svp", "merci", "thx", "thanks"];
+            let run = req.free_run(start, &[]).and_then(|(a, mut b)| {
+                while b > a && req.is(b, &tail) {
+                    b -= 1;
+                }
+                (!req.is(b, &tail)).then_some((a, b))
+            });
+            let text = run.map(|(a, b)| req.span(a, b).to_owned());
+            if let Some((a, b)) = run {
+                req.take(a..b + 1);
+            }
+            text
         }
     };
     Ok(value)

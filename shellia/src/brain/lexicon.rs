@@ -236,6 +236,7 @@ pub(crate) fn is_name_like(word: &str) -> bool {
         && split_unit(word).is_none()
         && !word_in(word, PROMO)
         && !word_in(word, GIVEAWAY)
+        && !word_in(word, ANNOUNCE)
 }
 
 #[rustfmt::skip]

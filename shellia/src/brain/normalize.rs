@@ -111,6 +111,20 @@ const PHRASES: &[(&str, &str)] = &[
     (r"\bturn\s+(.+?)\s+off\s+and\s+(?:back\s+)?on(?:\s+again)?\b", "restart $1"),
     (r"\b(?:[ée]teins?\s+et\s+rallume|[ée]teindre\s+et\s+rallumer)\b", "redémarre"),
     (r"\bturn\s+(.+?)\s+back\s+on\b", "open $1"),
+    // Settings said as sentences: the cap, the currency, the name, the channels.
+    (
+        r"\b(promos?|discounts?|r[ée]ductions?|remises?)\s+(?:can't|cannot|can\s+not|shouldn't|should\s+not|must\s+not|mustn't|won't)\s+(?:go\s+)?(?:over|above|exceed|beyond|past|more\s+than)\b",
+        "cap $1 at",
+    ),
+    (r"\bnever\s+more\s+than\s+(\d+\s?%)(?:\s+off)?\b", "cap promos at $1"),
+    (r"\b(?:we\s+)?sell\s+in\s+(pounds?|dollars?|euros?|usd|eur|gbp)\b", "set currency to $1"),
+    (r"\b(?:on\s+)?vend\s+en\s+(livres?|dollars?|euros?|usd|eur|gbp)\b", "passe la devise en $1"),
+    (r"\b(?:the\s+)?(?:shop|store)\s+is\s+(?:now\s+)?called\b", "rename the shop to"),
+    (r"\bappelle[rz]?\s+la\s+boutique\b", "renomme la boutique en"),
+    (
+        r"\b(?:which|what)\s+channel\s+(?:do|does|are|is)\s+(?:the\s+)?(announcements?|giveaways?)\s+(?:go|get\s+posted|posted|sent)(?:\s+(?:to|in|into))?",
+        "$1 channel",
+    ),
     // A product taken off sale is hidden; what is sold is the catalog.
     (r"\b(?:take|put|pull)\s+(.+?)\s+off\s+(?:sale|the\s+shop|the\s+store)\b", "hide $1"),
     (r"\b(?:retire[rz]?|enl[èe]ve[rz]?)\s+(.+?)\s+de\s+la\s+(?:vente|boutique)\b", "cache $1"),
