@@ -224,7 +224,7 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "thx", "thanks", "thank", "ty", "tysm", "cheers", "lol", "mdr", "ptdr", "haha", "asap", "pls", "plz", "svp",
     "bisous", "bro", "guys", "team", "xd", "rn", "btw", "merci", "beaucoup", "stp", "urgent", "vite", "only",
     "seulement", "uniquement", "monde", "peut", "pouvez", "pourrait", "pourriez", "can", "exceptionnelle",
-    "exceptionnel", "exceptionnellement", "temporaire", "temporary",
+    "exceptionnel", "exceptionnellement", "temporaire", "temporary", "many", "much", "combien",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).

@@ -11,8 +11,25 @@ use super::trouble::Trouble;
 use super::{Built, Ctx};
 
 /// Words that ask why a member has or lacks a role.
-pub(crate) const WHY: &[&str] =
-    &["why", "pourquoi", "explain", "explique", "explique-moi", "expliquer", "lost", "lose", "perdu", "whois", "roles"];
+pub(crate) const WHY: &[&str] = &[
+    "why",
+    "pourquoi",
+    "explain",
+    "explique",
+    "explique-moi",
+    "expliquer",
+    "lost",
+    "lose",
+    "perdu",
+    "whois",
+    "roles",
+    "check",
+    "inspect",
+    "regarde",
+    "verifie",
+    "have",
+    "has",
+];
 /// Words that give a role by hand.
 pub(crate) const GIVE: &[&str] =
     &["give", "grant", "donne", "donner", "file", "accorde", "attribue", "offre", "add", "hook"];

@@ -246,6 +246,8 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
     }
     let target = target::take_target(req, strategy, plain)?;
     let ctx = Ctx { lang, target: &target, strategy, now };
+    // "estimate … based on the last 30 days": the days of sales an estimate reads, not its length.
+    let sales_days = if intent == Intent::Promo && req.has(ESTIMATE) { take_sales_days(req) } else { None };
     let built = match intent {
         Intent::Promo => promo::build(req, &ctx)?,
         Intent::Giveaway => giveaway::build(req, &ctx)?,
@@ -258,7 +260,7 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         Intent::Preorders => preorders::build(req, &ctx)?,
         other => ops::build(other, req, &ctx)?,
     };
-    let built = if intent == Intent::Promo && req.has(ESTIMATE) { estimate(built, lang) } else { built };
+    let built = if intent == Intent::Promo && req.has(ESTIMATE) { estimate(built, lang, sales_days) } else { built };
     let changes_shops = matches!(intent, Intent::Start | Intent::Stop | Intent::Restart | Intent::Resync);
     let unread = if changes_shops { target::leftover(req, strategy) } else { None };
     if let Some(trouble) = unread.or_else(|| target::dangling(req, strategy)) {
@@ -303,12 +305,33 @@ const ESTIMATE: &[&str] = &[
 ];
 
 /// The promotions of `built`, asked as read-only estimates (`estimate`) instead.
-fn estimate(built: Built, lang: Lang) -> Built {
+/// The days of past sales an estimate is asked to read (`based on the last 30 days`, `sur 14
+/// jours de ventes`), 1 to 90, claimed.
+fn take_sales_days(req: &mut text::Request) -> Option<u32> {
+    const SALES: &[&str] = &["ventes", "sales", "data", "donnees", "historique", "history", "chiffres"];
+    const BASED: &[&str] = &["based", "basee", "base", "using", "from", "selon", "d'apres", "apres"];
+    for i in 0..req.len() {
+        let Some((secs, end)) = time::duration_at(req, i) else { continue };
+        let sales = (end..(end + 3).min(req.len())).any(|k| req.is(k, SALES));
+        let based = (i.saturating_sub(5)..i).any(|k| req.is(k, BASED));
+        if sales || based {
+            let lead = (i.saturating_sub(5)..i).find(|&k| req.is(k, BASED)).unwrap_or(i);
+            let tail = (end..(end + 3).min(req.len())).rev().find(|&k| req.is(k, SALES)).map_or(end, |k| k + 1);
+            req.take(lead..tail);
+            return u32::try_from(secs / 86_400).ok().filter(|d| (1..=90).contains(d));
+        }
+    }
+    None
+}
+
+fn estimate(built: Built, lang: Lang, days: Option<u32>) -> Built {
     let commands = built
         .commands
         .into_iter()
         .map(|c| match c {
-            Command::Promo(promo) => Command::Estimate(subjects::params::EstimateParams { promo, days: 7 }),
+            Command::Promo(promo) => {
+                Command::Estimate(subjects::params::EstimateParams { promo, days: days.unwrap_or(7) })
+            }
             other => other,
         })
         .collect();
