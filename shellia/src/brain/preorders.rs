@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 
+use super::catalog::Kind;
 use super::clock::take_date;
 use subjects::params::PreorderParams;
 use subjects::Command;
@@ -95,6 +96,12 @@ fn take_deposit(req: &mut Request) -> Result<u8, Trouble> {
 /// The one product a preorder is about.
 fn product(req: &mut Request, ctx: &Ctx) -> Result<String, Trouble> {
     match super::items::take_items(req, ctx)?.as_slice() {
+        // A subscription plan is never preordered: the real products are asked for.
+        [(Kind::Plan, id)] => {
+            let catalog = &ctx.strategy.catalog;
+            let (plans, products) = (catalog.ids(Kind::Plan, ctx.target), catalog.ids(Kind::Product, ctx.target));
+            Err(super::items::unknown(Kind::Product, id, &plans, &products))
+        }
         [(_, id)] => Ok(id.clone()),
         [] => Err(Trouble::NoPreorderValue("product")),
         several => {
