@@ -49,7 +49,7 @@ pub(crate) enum GiveawaysOp {
 const DESTRUCTIVE: &[&str] = &[
     "supprime*", "efface*", "detrui*", "vide", "vider", "videz", "delete*", "remove*", "erase*", "wipe*", "destroy*",
     "drop*", "purge*", "truncate*", "rm", "sudo", "format", "formate*", "reset*", "reinitialis*", "desinstall*",
-    "uninstall*", "nuke*", "kill",
+    "uninstall*", "nuke*", "kill", "clear", "clears",
 ];
 #[rustfmt::skip]
 const UNSUPPORTED: &[&str] = &[
@@ -61,7 +61,8 @@ const UNSUPPORTED: &[&str] = &[
     "export", "exporte", "exporter", "emails", "email", "e-mails", "mails", "csv", "install", "installe",
     "installer", "plugin", "plugins", "deploy", "deploie", "deployer", "transfer", "transfers", "transferer",
     "transfere", "virement", "payout", "payouts", "withdraw", "withdrawal", "permission", "permissions", "perms",
-    "prompt",
+    "prompt", "signature", "signatures", "seed", "firewall", "pare-feu", "replay", "rejoue", "rejouer", "bypass",
+    "contourne", "contourner", "ignore", "ignorer", "adresses", "addresses",
 ];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
