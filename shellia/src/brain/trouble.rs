@@ -129,6 +129,9 @@ pub enum Trouble {
     /// "everything except the mug": a promotion cannot leave items out.
     #[error("cannot leave {0} out")]
     Except(String),
+    /// "restart everything except shop1": an order goes to one target, never to all but one.
+    #[error("cannot leave shop {0} out")]
+    ExceptTarget(String),
     /// A command the contract would refuse.
     #[error("invalid order: {0}")]
     Invalid(String),
@@ -199,6 +202,7 @@ impl Trouble {
             Self::Contradiction(a, b) => format!("« {a} » ou « {b} » ? Les deux se contredisent : lequel ?"),
             Self::NoWinners => "Combien de gagnants ? Au moins un.".into(),
             Self::UnknownAudience(who) => format!("Je ne sais pas viser « {who} ». Je peux annoncer à tout le monde, aux membres qui ont activé les pings promo, à un rôle (mentionne-le) ou aux membres inactifs depuis N jours : lequel ?"),
+            Self::ExceptTarget(what) => format!("Je ne sais pas exclure « {what} » : un ordre vise un shop, un groupe ou tous les shops. Lequel ?"),
             Self::Except(what) => format!("Je ne sais pas exclure « {what} » d'une promotion : nomme les plans ou les produits qu'elle concerne (« sur le pro et le premium »)."),
             Self::ChannelName(c) => format!("Quel salon est « {c} » ? Mentionne-le (tape # et choisis-le dans la liste) pour que j'aie son identifiant."),
             Self::RoleName(r) => format!("Quel rôle est « {r} » ? Mentionne-le (@{r} choisi dans la liste) pour que j'aie son identifiant."),
@@ -245,6 +249,7 @@ impl Trouble {
             Self::Contradiction(a, b) => format!("\"{a}\" or \"{b}\"? They contradict each other: which one?"),
             Self::NoWinners => "How many winners? At least one.".into(),
             Self::UnknownAudience(who) => format!("I cannot reach \"{who}\". I can announce to everyone, to members who opted in to promo pings, to a role (mention it) or to members inactive for N days: which one?"),
+            Self::ExceptTarget(what) => format!("I cannot leave \"{what}\" out: an order goes to one shop, one group or every shop. Which one?"),
             Self::Except(what) => format!("I cannot leave \"{what}\" out of a promotion: name the plans or products it is on (\"on pro and premium\")."),
             Self::ChannelName(c) => format!("Which channel is \"{c}\"? Mention it (type # and pick it) so I get its id."),
             Self::RoleName(r) => format!("Which role is \"{r}\"? Mention it (@{r} picked from the list) so I get its id."),

@@ -99,3 +99,17 @@ fn giveaways_take_their_entry_rules_and_settings_take_their_format() {
     assert_eq!(field("salon des giveaways : <#456456456456456456>", "value"), json!("456456456456456456"));
     assert_eq!(field("prix du pro : 12 euros", "value"), json!("12.00"));
 }
+
+#[test]
+fn shops_written_loosely_are_found_and_never_widened_to_every_shop() {
+    let target = |text: &str| match read(text) {
+        Understood::Plan(plan) => plan.target.as_str().to_owned(),
+        other => panic!("{text:?}: {other:?}"),
+    };
+    assert_eq!(target("redémarre le shop 3"), "shop3");
+    assert_eq!(target("close shop-2"), "shop2");
+    assert_eq!(target("ferme les boutiques européennes"), "eu");
+    assert_eq!(target("status of the american shop"), "us");
+    assert!(asks("restart everything except shop1"));
+    assert!(asks("20% off pro for the asian shops"));
+}
