@@ -70,6 +70,10 @@ const REGIONS: &[(&[&str], &str)] = &[
     (&["asia", "asian", "asie", "asiatique", "asiatiques"], "asia"),
     (&["uk", "british", "britannique", "britanniques", "england", "angleterre"], "uk"),
     (&["canada", "canadian", "canadien", "canadienne", "canadiens", "canadiennes"], "ca"),
+    (&["france", "french", "francais", "francaise", "francaises"], "fr"),
+    (&["germany", "german", "allemagne", "allemand", "allemande", "allemands", "allemandes"], "de"),
+    (&["spain", "spanish", "espagne", "espagnol", "espagnole", "espagnols", "espagnoles"], "es"),
+    (&["italy", "italian", "italie", "italien", "italienne", "italiens", "italiennes"], "it"),
 ];
 
 /// Targets written loosely: `shop 2`, `boutique 1`, `shop #3`, `shop-2` (a shop id with its number
@@ -110,6 +114,14 @@ fn take_loose(req: &mut Request, strategy: &Strategy) -> Result<Vec<(Target, Str
                 .ok_or_else(|| unknown(&format!("{word} {number}"), strategy))?;
             req.take(i..i + 2);
             found.push((Target::Named(name), format!("{word} {number}")));
+            continue;
+        }
+        // "the test shop", "our beta store": a name before a shop is that shop, known or asked.
+        let article = i > 0 && req.is(i - 1, &["the", "my", "our", "this", "that"]);
+        if article && req.is(i + 1, SINGULAR) && is_name_like(&word) && !is_known_word(&word) {
+            let name = known(&word).ok_or_else(|| unknown(req.raw(i), strategy))?;
+            req.take(i..i + 2);
+            found.push((Target::Named(name), word));
             continue;
         }
         if let Some((_, code)) = REGIONS.iter().find(|(words, _)| words.contains(&word.as_str())) {
