@@ -117,7 +117,8 @@ fn take_loose(req: &mut Request, strategy: &Strategy) -> Result<Vec<(Target, Str
             continue;
         }
         // "the test shop", "our beta store": a name before a shop is that shop, known or asked.
-        let article = i > 0 && req.is(i - 1, &["the", "my", "our", "this", "that"]);
+        let region = REGIONS.iter().any(|(words, _)| words.contains(&word.as_str()));
+        let article = i > 0 && req.is(i - 1, &["the", "my", "our", "this", "that"]) && !region;
         if article && req.is(i + 1, SINGULAR) && is_name_like(&word) && !is_known_word(&word) {
             let name = known(&word).ok_or_else(|| unknown(req.raw(i), strategy))?;
             req.take(i..i + 2);
