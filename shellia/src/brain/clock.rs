@@ -121,6 +121,11 @@ pub(crate) fn take_date(req: &mut Request, now: DateTime<Utc>, ahead: bool) -> O
 /// A time of day in one word: `18h`, `18h30`, `9pm`, `9am`, `21:00`, `9:30pm`; and whether it
 /// can only be a time (am/pm or a colon), not a number of hours.
 fn time_of_day(word: &str) -> Option<(NaiveTime, bool)> {
+    match word {
+        "midi" | "noon" => return Some((NaiveTime::from_hms_opt(12, 0, 0)?, true)),
+        "minuit" | "midnight" => return Some((NaiveTime::MIN, true)),
+        _ => {}
+    }
     let (body, meridiem) = match (word.strip_suffix("pm"), word.strip_suffix("am")) {
         (Some(b), _) => (b, Some(12)),
         (_, Some(b)) => (b, Some(0)),
@@ -187,6 +192,18 @@ fn day_before(req: &Request, end: usize, now: DateTime<Utc>) -> Option<(NaiveDat
     if let Some(day) = weekday(word) {
         return Some((today + Duration::days(days_until(now, day)), k));
     }
+    // "le 24 à 18h", "on the 24th at 6pm": that day of this month, or of the next one.
+    if let Some(d) = day_of(word).filter(|_| k > 0 && req.is(k - 1, &["le", "the", "on"])) {
+        let date = NaiveDate::from_ymd_opt(today.year(), today.month(), d)?;
+        let date = if date >= today {
+            date
+        } else if today.month() == 12 {
+            NaiveDate::from_ymd_opt(today.year() + 1, 1, d)?
+        } else {
+            NaiveDate::from_ymd_opt(today.year(), today.month() + 1, d)?
+        };
+        return Some((date, k - 1));
+    }
     let month_at = [k, k.saturating_sub(1), k.saturating_sub(2)].into_iter().find(|&m| month(req.norm(m)).is_some())?;
     let (date, first, last) = date_at(req, month_at, now, true)?;
     (last == k).then_some((date, first))
@@ -228,11 +245,62 @@ pub(crate) fn take_start_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
         take_lead(req, start);
         return Some(date.and_time(time).and_utc());
     }
+    if let Some(start) = take_relative_start(req, now) {
+        return Some(start);
+    }
     let i = (0..req.len()).find(|&i| date_at(req, i, now, true).is_some_and(|(_, first, _)| !is_end(req, first)))?;
     let (date, first, last) = date_at(req, i, now, true)?;
     req.take(first..last + 1);
     take_lead(req, first);
     Some(date.and_time(NaiveTime::MIN).and_utc())
+}
+
+/// `next week`, `la semaine prochaine` (next Monday), `next month`, `le mois prochain` (its 1st),
+/// `le 24`, `on the 24th` (that day of this month, or of the next one when it is past): midnight.
+fn take_relative_start(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let today = now.date_naive();
+    let at = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
+    let patterns: [(&str, fn(NaiveDate) -> Option<NaiveDate>); 2] = [
+        ("next|la|le week|semaine|~ prochaine|~", |d| {
+            Some(d + Duration::days(7 - i64::from(d.weekday().num_days_from_monday())))
+        }),
+        ("next|le month|mois|~ prochain|~", |d| {
+            if d.month() == 12 {
+                NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+            }
+        }),
+    ];
+    for (pattern, day) in patterns {
+        let Some(r) = req.find_pattern(pattern) else { continue };
+        let said = (r.start..r.end).any(|k| req.is(k, &["next", "prochaine", "prochain"]));
+        if said && r.end - r.start >= 2 && !is_end(req, r.start) {
+            req.take(r.clone());
+            take_lead(req, r.start);
+            return day(today).map(at);
+        }
+    }
+    let r = req.find_pattern("le|the|on ~ the|~")?;
+    let n = req.norm(r.end).to_owned();
+    let ordinal = ["st", "nd", "rd", "th", "er"].iter().any(|s| n.ends_with(s));
+    let plain = n.bytes().all(|b| b.is_ascii_digit()) && r.start < r.end && req.is(r.start, &["le"]);
+    let next = req.norm(r.end + 1);
+    let alone = r.end + 1 >= req.len()
+        || req.is(r.end + 1, &["a", "at", "pour", "pendant", "for", "et", "and"])
+        || clock_at(req, r.end + 1).is_some();
+    let d = day_of(&n).filter(|_| (ordinal || plain) && alone && month(next).is_none() && !is_end(req, r.start))?;
+    let mut date = NaiveDate::from_ymd_opt(today.year(), today.month(), d)?;
+    if date < today {
+        date = if today.month() == 12 {
+            NaiveDate::from_ymd_opt(today.year() + 1, 1, d)?
+        } else {
+            NaiveDate::from_ymd_opt(today.year(), today.month() + 1, d)?
+        };
+    }
+    let time = time_at(req, r.end + 1);
+    req.take(r.start..time.map_or(r.end + 1, |(_, e)| e));
+    Some(date.and_time(time.map_or(NaiveTime::MIN, |(t, _)| t)).and_utc())
 }
 
 /// Takes the words that lead to an instant starting at token `at` (`à partir du`, `dès`, `le`).
