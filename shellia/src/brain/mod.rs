@@ -246,6 +246,10 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
     }
     let target = target::take_target(req, strategy, plain)?;
     let ctx = Ctx { lang, target: &target, strategy, now };
+    // A giveaway's prize is free text: a time said for it is looked for before it is read.
+    if intent == Intent::Giveaway {
+        scheduled(req, now)?;
+    }
     // "estimate … based on the last 30 days": the days of sales an estimate reads, not its length.
     let sales_days = if intent == Intent::Promo && req.has(ESTIMATE) { take_sales_days(req) } else { None };
     let built = match intent {
@@ -261,6 +265,9 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         other => ops::build(other, req, &ctx)?,
     };
     let built = if intent == Intent::Promo && req.has(ESTIMATE) { estimate(built, lang, sales_days) } else { built };
+    if !matches!(intent, Intent::Promo | Intent::Preorders | Intent::Analytics | Intent::Report) {
+        scheduled(req, now)?;
+    }
     let changes_shops = matches!(intent, Intent::Start | Intent::Stop | Intent::Restart | Intent::Resync);
     let unread = if changes_shops { target::leftover(req, strategy) } else { None };
     if let Some(trouble) = unread.or_else(|| target::dangling(req, strategy)) {
@@ -274,6 +281,20 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
     let summary =
         lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
     Ok(Plan { lang, target, commands: built.commands, summary, done_text: built.done })
+}
+
+/// "close shop1 tomorrow", "annonce demain à 10h : …": a later time left in a request whose order
+/// runs when sent is refused, never dropped.
+fn scheduled(req: &text::Request, now: DateTime<Utc>) -> Result<(), Trouble> {
+    let mut probe = req.clone();
+    // "tirage dans 48h", "ending sunday", "jusqu'à demain": how long, read first, is no start.
+    while time::take_span(&mut probe, now, true).is_some() {}
+    while probe.take_pattern("until|till|jusqu|jusque a|~ demain|tomorrow").is_some() {}
+    let at = clock::take_start_instant(&mut probe, now).or_else(|| time::take_start(&mut probe, now));
+    match at.filter(|t| *t > now) {
+        Some(t) => Err(Trouble::NotSchedulable(t.format("%Y-%m-%d %H:%M UTC").to_string())),
+        None => Ok(()),
+    }
 }
 
 /// "20% off pro for 2 days, make it 3", "2 gagnants, non 3": a value corrected within the

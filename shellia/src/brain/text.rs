@@ -15,7 +15,7 @@ struct Token {
 }
 
 /// A request being read: its text, its tokens and which tokens a reader already claimed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Request {
     text: String,
     tokens: Vec<Token>,

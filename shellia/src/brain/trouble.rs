@@ -144,6 +144,10 @@ pub enum Trouble {
     /// A trial length: the plan's `trial_days`, set by a whole `catalog` upsert (not planned from a sentence).
     #[error("trial length of {0:?} cannot be set by an order")]
     TrialSetting(String),
+    /// "close shop1 tomorrow", "announce at 9am: …": an order that runs when it is sent, asked
+    /// for later; refused rather than run now.
+    #[error("cannot schedule {0}")]
+    NotSchedulable(String),
     /// A preorder without its product, release date or cap.
     #[error("the preorder's {0} is missing")]
     NoPreorderValue(&'static str),
@@ -166,6 +170,7 @@ impl Trouble {
                 | Self::UnknownSetting(_)
                 | Self::Invalid(_)
                 | Self::TrialSetting(_)
+                | Self::NotSchedulable(_)
         )
     }
 
@@ -209,6 +214,7 @@ impl Trouble {
             Self::Invalid(m) => format!("Je refuse : l'ordre serait invalide ({m})."),
             Self::NoMember => "Quel membre ? Mentionne-le (@pseudo choisi dans la liste) ou donne son identifiant Discord.".into(),
             Self::MemberName(m) => format!("Quel membre est « {m} » ? Mentionne-le (@{m} choisi dans la liste) pour que j'aie son identifiant."),
+            Self::NotSchedulable(when) => format!("Je ne peux pas programmer ça ({when}) : cet ordre s'exécute dès qu'il est envoyé (seules les promos et les précommandes se programment). Redemande-le à ce moment-là."),
             Self::TrialSetting(p) => format!("Je ne peux pas : la durée d'essai{} est le `trial_days` du plan : je ne le change pas depuis une phrase, car il faut la fiche complète du plan. Envoie un `catalog` upsert du plan avec `trial_days` (voir subjects/README.md), ou modifie le fichier catalogue de la boutique.", if p.is_empty() { String::new() } else { format!(" du plan {p}") }),
             Self::NoPreorderValue("product") => "Quel produit en précommande ? Par exemple « précommandes du mug ».".into(),
             Self::NoPreorderValue("release_at") => "Pour quelle date de sortie ? Par exemple « sortie le 15 janvier ».".into(),
@@ -256,6 +262,7 @@ impl Trouble {
             Self::Invalid(m) => format!("I won't: the order would be invalid ({m})."),
             Self::NoMember => "Which member? Mention them (@name picked from the list) or give their Discord id.".into(),
             Self::MemberName(m) => format!("Which member is \"{m}\"? Mention them (@{m} picked from the list) so I get their id."),
+            Self::NotSchedulable(when) => format!("I can't schedule that ({when}): this order runs as soon as it is sent (only promotions and preorders are scheduled). Ask again at that time."),
             Self::TrialSetting(p) => format!("I can't: the trial length{} is the plan's `trial_days`: I don't change it from a sentence, because it takes the plan's whole spec. Send a `catalog` upsert of the plan with `trial_days` (see subjects/README.md), or edit the shop's catalog file.", if p.is_empty() { String::new() } else { format!(" of plan {p}") }),
             Self::NoPreorderValue("product") => "Preorders of which product? For example \"preorders of the mug\".".into(),
             Self::NoPreorderValue("release_at") => "Released when? For example \"release on january 15\".".into(),

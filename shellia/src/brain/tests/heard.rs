@@ -113,3 +113,12 @@ fn shops_written_loosely_are_found_and_never_widened_to_every_shop() {
     assert!(asks("restart everything except shop1"));
     assert!(asks("20% off pro for the asian shops"));
 }
+
+#[test]
+fn a_later_time_for_an_order_that_runs_when_sent_is_refused_never_dropped() {
+    assert!(refuses("close shop1 tomorrow"));
+    assert!(refuses("annonce demain à 10h : soldes"));
+    assert!(refuses("giveaway Nitro starting friday, 2 winners"));
+    assert_eq!(field("annonce : Maintenance demain à 10h", "message"), json!("Maintenance demain à 10h"));
+    assert_eq!(field("giveaway Nitro qui finit dimanche", "prize"), json!("Nitro"));
+}
