@@ -70,13 +70,13 @@ const ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "announcements", "publie", "publier", "poste", "poster",
     "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
     "notify", "previens", "prevenir", "informe", "informer", "message", "messages", "remind", "rappelle", "rappel",
-    "publish", "publishes",
+    "publish", "publishes", "ann",
 ];
 /// Words that always mean an announcement (the others of [`ANNOUNCE`] need a message after them).
 #[rustfmt::skip]
 const STRONG_ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
-    "post", "broadcast", "publish",
+    "post", "broadcast", "publish", "ann",
 ];
 const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw", "prize"];
 #[rustfmt::skip]
@@ -139,6 +139,7 @@ const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "arti
 const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*", "preco", "precos", "precom*"];
 const STATUS: &[&str] = &[
     "etat",
+    "stat",
     "statut",
     "status",
     "sante",

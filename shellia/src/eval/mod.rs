@@ -206,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "the held-out corpora score 87.5% / 91.8% (heldout) and 93.3% / 92.1% (heldout2) exact plans / \
+    #[ignore = "the held-out corpora score 89.1% / 91.8% (heldout) and 93.3% / 92.1% (heldout2) exact plans / \
                 refusals and ask-backs (were 81.0% / 83.6% and 87.6% / 88.2%), below the target: run with --ignored \
                 to see the figures"]
     fn the_held_out_corpora_reach_95_percent_exact_plans_and_every_refusal_when_present() {
