@@ -194,15 +194,7 @@ fn day_before(req: &Request, end: usize, now: DateTime<Utc>) -> Option<(NaiveDat
     }
     // "le 24 à 18h", "on the 24th at 6pm": that day of this month, or of the next one.
     if let Some(d) = day_of(word).filter(|_| k > 0 && req.is(k - 1, &["le", "the", "on"])) {
-        let date = NaiveDate::from_ymd_opt(today.year(), today.month(), d)?;
-        let date = if date >= today {
-            date
-        } else if today.month() == 12 {
-            NaiveDate::from_ymd_opt(today.year() + 1, 1, d)?
-        } else {
-            NaiveDate::from_ymd_opt(today.year(), today.month() + 1, d)?
-        };
-        return Some((date, k - 1));
+        return Some((day_ahead(today, d)?, k - 1));
     }
     let month_at = [k, k.saturating_sub(1), k.saturating_sub(2)].into_iter().find(|&m| month(req.norm(m)).is_some())?;
     let (date, first, last) = date_at(req, month_at, now, true)?;
@@ -255,22 +247,38 @@ pub(crate) fn take_start_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
     Some(date.and_time(NaiveTime::MIN).and_utc())
 }
 
+/// The day a relative start falls on, from today.
+type NextDay = fn(NaiveDate) -> Option<NaiveDate>;
+
+/// Day `d` of this month, or of the next one when it is past.
+fn day_ahead(today: NaiveDate, d: u32) -> Option<NaiveDate> {
+    let date = NaiveDate::from_ymd_opt(today.year(), today.month(), d)?;
+    if date >= today {
+        return Some(date);
+    }
+    let next = next_month(today)?;
+    NaiveDate::from_ymd_opt(next.year(), next.month(), d)
+}
+
+/// The first day of the month after `d`'s.
+fn next_month(d: NaiveDate) -> Option<NaiveDate> {
+    if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+    }
+}
+
 /// `next week`, `la semaine prochaine` (next Monday), `next month`, `le mois prochain` (its 1st),
 /// `le 24`, `on the 24th` (that day of this month, or of the next one when it is past): midnight.
 fn take_relative_start(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let today = now.date_naive();
     let at = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
-    let patterns: [(&str, fn(NaiveDate) -> Option<NaiveDate>); 2] = [
+    let patterns: [(&str, NextDay); 2] = [
         ("next|la|le week|semaine|~ prochaine|~", |d| {
             Some(d + Duration::days(7 - i64::from(d.weekday().num_days_from_monday())))
         }),
-        ("next|le month|mois|~ prochain|~", |d| {
-            if d.month() == 12 {
-                NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
-            } else {
-                NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
-            }
-        }),
+        ("next|le month|mois|~ prochain|~", next_month),
     ];
     for (pattern, day) in patterns {
         let Some(r) = req.find_pattern(pattern) else { continue };
@@ -290,14 +298,7 @@ fn take_relative_start(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime
         || req.is(r.end + 1, &["a", "at", "pour", "pendant", "for", "et", "and"])
         || clock_at(req, r.end + 1).is_some();
     let d = day_of(&n).filter(|_| (ordinal || plain) && alone && month(next).is_none() && !is_end(req, r.start))?;
-    let mut date = NaiveDate::from_ymd_opt(today.year(), today.month(), d)?;
-    if date < today {
-        date = if today.month() == 12 {
-            NaiveDate::from_ymd_opt(today.year() + 1, 1, d)?
-        } else {
-            NaiveDate::from_ymd_opt(today.year(), today.month() + 1, d)?
-        };
-    }
+    let date = day_ahead(today, d)?;
     let time = time_at(req, r.end + 1);
     req.take(r.start..time.map_or(r.end + 1, |(_, e)| e));
     Some(date.and_time(time.map_or(NaiveTime::MIN, |(t, _)| t)).and_utc())
@@ -332,11 +333,7 @@ pub(crate) fn take_until_instant(req: &mut Request, now: DateTime<Utc>) -> Optio
         let lead = (r.start.saturating_sub(3)..r.start)
             .find(|&s| (s..r.start).all(|k| req.is(k, UNTIL) || req.is(k, &["a", "la", "the", "by"])));
         req.take(lead.unwrap_or(r.start)..r.end);
-        let next = if now.month() == 12 {
-            NaiveDate::from_ymd_opt(now.year() + 1, 1, 1)?
-        } else {
-            NaiveDate::from_ymd_opt(now.year(), now.month() + 1, 1)?
-        };
+        let next = next_month(now.date_naive())?;
         return Some(next.and_time(NaiveTime::MIN).and_utc() - Duration::minutes(1));
     }
     let r = req.find_pattern("until|till|til|jusqu|jusque a|~")?;
