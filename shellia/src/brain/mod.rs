@@ -13,6 +13,7 @@
 //! `time` read amounts and durations, and `promo`, `giveaway`, `config`, `figures` and `ops` build
 //! the command with what it will do (`summary`) and the reply once done (`done_text`).
 
+mod audience;
 pub mod catalog;
 mod clock;
 mod config;
@@ -20,6 +21,7 @@ mod entry;
 pub mod explicit;
 mod figures;
 mod giveaway;
+mod guard;
 mod items;
 mod lexicon;
 pub mod llm;
@@ -27,6 +29,7 @@ mod members;
 mod normalize;
 mod numbers;
 mod ops;
+mod phrases;
 mod preorders;
 mod promo;
 mod target;
@@ -72,9 +75,9 @@ use chrono::{DateTime, Utc};
 use subjects::params::Audience;
 use subjects::{Command, Name, Target};
 
+pub(crate) use audience::show_audience;
 pub use catalog::Catalog;
 use lexicon::Intent;
-pub(crate) use promo::show_audience;
 pub use trouble::Trouble;
 
 /// The admin's defaults: what a request leaves unsaid.

@@ -8,9 +8,9 @@ use subjects::params::{
 };
 use subjects::Command;
 
+use super::audience::{show_audience, take_audience};
 use super::lexicon::STOP_WORDS;
 use super::lexicon::{is_announce, is_giveaway, is_known_word, GiveawaysOp, Intent};
-use super::promo::{show_audience, take_audience};
 use super::target::show_target;
 use super::text::{channel_id, word_in, Request};
 use super::trouble::Trouble;
@@ -161,7 +161,7 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     if let Some(name) = req.channel_name() {
         return Err(Trouble::ChannelName(name));
     }
-    if let Some(name) = super::promo::role_named(req) {
+    if let Some(name) = super::audience::role_named(req) {
         return Err(Trouble::RoleName(name));
     }
     let channel =
@@ -172,7 +172,7 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_announce(req.norm(i))).unwrap_or(0);
     req.take(keyword..keyword + 1);
     let audience = take_audience(req, &super::Strategy::default());
-    if let Some(words) = audience.is_none().then(|| super::promo::unknown_audience(req)).flatten() {
+    if let Some(words) = audience.is_none().then(|| super::audience::unknown_audience(req)).flatten() {
         return Err(Trouble::UnknownAudience(words));
     }
     let audience = audience.unwrap_or(Audience::Everyone);
