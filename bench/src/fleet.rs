@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use broker::fleet::StreamSettings;
 use futures::StreamExt;
 use shellia::bus::Delivery;
 use subjects::{Command, Order, Target};
@@ -34,7 +35,9 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let rounds = if quick { 15 } else { 50 };
     let specs = specs(count);
     let refs: Vec<&str> = specs.iter().map(String::as_str).collect();
-    let fleet = TestFleet::start(&refs).await?;
+    // 1,000 intakes each reserve their events quota from the broker's store: a small one each.
+    let settings = StreamSettings { shop_events_max_bytes: 256 << 10, ..StreamSettings::default() };
+    let fleet = TestFleet::start_with(&refs, settings).await?;
     let ids: Vec<String> = (0..count).map(|i| format!("s{i:04}")).collect();
     let responders: Vec<_> = futures::stream::iter(ids.iter())
         .map(|id| raw::responder_with(&fleet, id, Answer::Contract))

@@ -60,6 +60,12 @@ impl ShopProcess {
     pub async fn start(mut env: BTreeMap<String, String>) -> anyhow::Result<Self> {
         let http = free_port()?;
         env.insert("MAXIS_HTTP__LISTEN".into(), http.to_string());
+        // A run may try the shop with another log filter or number of runtime threads.
+        for key in ["RUST_LOG", "TOKIO_WORKER_THREADS"] {
+            if let Ok(value) = std::env::var(key) {
+                env.insert(key.into(), value);
+            }
+        }
         let child = Command::new(std::env::current_exe()?)
             .arg(SHOP_ARG)
             .env_clear()

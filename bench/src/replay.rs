@@ -14,6 +14,7 @@
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer::pull::OrderedConfig, consumer::DeliverPolicy};
+use broker::fleet::StreamSettings;
 use futures::StreamExt;
 use serde_json::json;
 use shellia::bus::EventFilter;
@@ -69,14 +70,34 @@ async fn raw(fleet: &TestFleet, count: usize) -> anyhow::Result<f64> {
     Ok(count as f64 / started.elapsed().as_secs_f64())
 }
 
+/// Waits until `MAXIS_EVENTS` has sourced the `count` events from the shop's intake.
+async fn sourced(fleet: &TestFleet, count: usize) -> anyhow::Result<()> {
+    let js = jetstream::new(fleet.connect(&testkit::fleet::provisioner()).await?);
+    let mut stream = js.get_stream(EVENTS_STREAM).await?;
+    for _ in 0..600 {
+        if stream.info().await?.state.messages as usize >= count {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("MAXIS_EVENTS did not source the {count} events within a minute")
+}
+
 /// Replays `count` events both ways.
 pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let count = if quick { 100_000 } else { 1_000_000 };
-    let fleet = TestFleet::start(&["r1"]).await?;
+    // The one shop publishes every event of the run at once: its events quota takes them all.
+    let settings = StreamSettings {
+        shop_events_max_bytes: 512 << 20,
+        shop_events_max_msgs: 2_000_000,
+        ..StreamSettings::default()
+    };
+    let fleet = TestFleet::start_with(&["r1"], settings).await?;
     let since = chrono::Utc::now() - chrono::Duration::seconds(5);
     let t = Instant::now();
     fill(&fleet, count).await?;
     let fill_rate = count as f64 / t.elapsed().as_secs_f64();
+    sourced(&fleet, count).await?;
 
     let raw = raw(&fleet, count).await?;
     let shellia = shellia(&fleet).await?;

@@ -115,12 +115,14 @@ pub async fn record_rejection(
 /// Refuses (as `malformed`, before anything commits) an order whose reply or one of whose events
 /// the broker could not carry: nothing unpublishable enters the outbox from the order path.
 fn publishable(reply: &Reply, events: &[(String, Event)]) -> Result<(), ExecuteError> {
-    use subjects::limits::MAX_MESSAGE_BYTES;
-    let sizes = std::iter::once(("its reply", reply.to_json().len()))
-        .chain(events.iter().map(|(_, e)| ("an event", e.to_json().len())));
-    for (what, bytes) in sizes {
-        if bytes > MAX_MESSAGE_BYTES {
-            let message = format!("the order would produce {what} of {bytes} bytes, over the {MAX_MESSAGE_BYTES} a message may have; nothing was applied");
+    use subjects::limits::{MAX_EVENT_BYTES, MAX_MESSAGE_BYTES};
+    let sizes = std::iter::once(("its reply", reply.to_json().len(), MAX_MESSAGE_BYTES))
+        .chain(events.iter().map(|(_, e)| ("an event", e.to_json().len(), MAX_EVENT_BYTES)));
+    for (what, bytes, max) in sizes {
+        if bytes > max {
+            let message = format!(
+                "the order would produce {what} of {bytes} bytes, over the {max} it may have; nothing was applied"
+            );
             return Err(ExecuteError::Rejected(ErrorBody::new(ErrorCode::Malformed, message)));
         }
     }

@@ -38,6 +38,7 @@ pub struct Metrics {
     lag: Gauge,
     pending_acks: Gauge,
     outbox_dead: Counter,
+    events_throttled: Counter,
     foreign_events: Counter,
     orders_dead: Counter,
     interaction_answer: Histogram,
@@ -63,6 +64,7 @@ impl Default for Metrics {
             lag: Gauge::default(),
             pending_acks: Gauge::default(),
             outbox_dead: Counter::default(),
+            events_throttled: Counter::default(),
             foreign_events: Counter::default(),
             orders_dead: Counter::default(),
             // 1 ms … 16 s: Discord fails an interaction not answered within 3 s.
@@ -87,6 +89,11 @@ impl Default for Metrics {
             "outbox_dead",
             "Outbox events set aside because the broker can never accept them (outbox.dead)",
             this.outbox_dead.clone(),
+        );
+        registry.register(
+            "events_throttled",
+            "Times the shop's events intake refused events over its quota (retried shortly; many mean a burst or a leaked credential)",
+            this.events_throttled.clone(),
         );
         registry.register(
             "foreign_events",
@@ -167,6 +174,11 @@ impl Metrics {
     /// The counter of outbox events set aside, for the publisher.
     pub fn outbox_dead(&self) -> Counter {
         self.outbox_dead.clone()
+    }
+
+    /// The counter of refusals by the shop's events quota, for the publisher.
+    pub fn events_throttled(&self) -> Counter {
+        self.events_throttled.clone()
     }
 
     /// The counter of foreign messages on the shop's events subjects, for the misuse watch.

@@ -107,7 +107,9 @@ impl Application {
         let ctx = ShopContext { id, groups, uptime: Uptime::now() };
         let proof = discovery::Proof::sign(seed.expose_secret(), &ctx)?;
         let metrics = Arc::new(Metrics::default());
-        let publisher = Publisher::new(client.clone()).counting_dead(metrics.outbox_dead());
+        let publisher = Publisher::new(client.clone())
+            .counting_dead(metrics.outbox_dead())
+            .counting_throttled(metrics.events_throttled());
         let storage =
             Storage::new(store.clone(), ctx.clone(), publisher.clone(), members.clone(), metrics.storage_degraded());
         let handler = OrderHandler {

@@ -58,8 +58,24 @@ pub struct StreamSettings {
     /// Most bytes the events stream keeps (default 2 GiB); full, the oldest events go first.
     /// Both streams together stay under the server's `max_file_store` (4 GB).
     pub events_max_bytes: i64,
-    /// Most bytes of one stored event, headers included (default 1 MiB, the broker's payload limit).
+    /// Most bytes of one stored event, headers included (default 132 KiB: the contract's 128 KiB
+    /// event and room for headers). Larger messages are refused without being stored, so junk
+    /// sent with a leaked credential costs the store nothing.
     pub events_max_msg_size: i32,
+    /// Most bytes of events one shop may have stored within `shop_events_window_secs` (default
+    /// 8 MiB, about 6,000 events: a drop sale of 1,000 purchases fits): its intake stream
+    /// refuses more until the oldest are older than the window, so a leaked shop credential adds
+    /// at most this much junk per window to `MAXIS_EVENTS`. The server reserves it from
+    /// `max_file_store` for each shop: 128 shops fit beside the two streams' defaults; for a
+    /// larger fleet lower it or raise `max_file_store` (docs/deployment.md).
+    pub shop_events_max_bytes: i64,
+    /// Most events one shop may have stored within `shop_events_window_secs` (default 20,000):
+    /// a flood of tiny events is capped by count as well as by bytes.
+    pub shop_events_max_msgs: i64,
+    /// The window of a shop's events quota, in seconds (default 60). An event stays that long in
+    /// the shop's intake stream; `MAXIS_EVENTS` sources it within milliseconds, and the window
+    /// covers a leader election or a restart of the events stream's server.
+    pub shop_events_window_secs: u64,
     /// Replicas of each stream: 1 for one server, 3 for a cluster.
     pub replicas: usize,
     /// Deliveries of one order before the broker gives up on it.
@@ -79,7 +95,10 @@ impl Default for StreamSettings {
             control_max_bytes: 1 << 30,
             control_max_msg_size: 128 * 1024,
             events_max_bytes: 2 << 30,
-            events_max_msg_size: 1 << 20,
+            events_max_msg_size: (subjects::limits::MAX_EVENT_BYTES + subjects::limits::EVENT_HEADER_ROOM) as i32,
+            shop_events_max_bytes: 8 << 20,
+            shop_events_max_msgs: 20_000,
+            shop_events_window_secs: 60,
             replicas: 1,
             max_deliver: 8,
             backoff_secs: vec![30, 60, 300, 900, 1_800, 3_600, 7_200],

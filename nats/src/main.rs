@@ -170,12 +170,11 @@ async fn run() -> anyhow::Result<()> {
             let spec = ShopSpec::parse(&shop)?;
             let mut fleet = Fleet::load(&cli.dir)?;
             let url = url.unwrap_or_else(|| fleet.client_urls());
-            let step = broker::reload::add_shop(&mut fleet, spec.clone(), &url).await?;
-            println!(
-                "shop {} added: credentials {}, {step}",
-                spec.id,
-                fleet.key_path(&Identity::Shop(spec.clone())).display()
-            );
+            let steps = broker::reload::add_shop(&mut fleet, spec.clone(), &url).await?;
+            println!("shop {} added: credentials {}", spec.id, fleet.key_path(&Identity::Shop(spec.clone())).display());
+            for step in steps {
+                println!("{step}");
+            }
         }
         Command::Reload => {
             let fleet = Fleet::load(&cli.dir)?;

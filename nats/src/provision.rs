@@ -68,23 +68,66 @@ pub fn control_stream(settings: &StreamSettings) -> stream::Config {
     }
 }
 
-/// The events stream's configuration.
-pub fn events_stream(settings: &StreamSettings) -> stream::Config {
+/// The events stream's configuration: it takes no subject of its own but sources every shop's
+/// intake stream, so each shop's events arrive here only within that shop's quota.
+pub fn events_stream(settings: &StreamSettings, shops: &[ShopSpec]) -> stream::Config {
     stream::Config {
         name: EVENTS_STREAM.to_owned(),
         description: Some("Events of the Maxis shops".to_owned()),
-        subjects: vec![subject::events_all()],
+        subjects: vec![],
+        sources: Some(
+            shops
+                .iter()
+                .map(|shop| stream::Source { name: subject::events_intake(&shop.id), ..Default::default() })
+                .collect(),
+        ),
         storage: stream::StorageType::File,
         retention: stream::RetentionPolicy::Limits,
         max_age: Duration::from_secs(settings.events_max_age_secs),
+        // Sourced messages keep their `Nats-Msg-Id`: an event published again after the intake's
+        // short window is still stored once here.
         duplicate_window: Duration::from_secs(settings.events_dedupe_secs),
         num_replicas: settings.replicas,
         deny_delete: true,
         // Bounded below the server's store, so no identity filling it can starve the orders;
         // full, the oldest events go first and every shop's new events keep flowing.
         max_bytes: settings.events_max_bytes,
-        max_message_size: settings.events_max_msg_size,
+        // A sourced copy carries a `Nats-Stream-Source` header the intake's message did not: room
+        // for it, or an event the intake took could never be copied (and sourcing would stall).
+        max_message_size: settings.events_max_msg_size + SOURCE_HEADER_ROOM,
         discard: stream::DiscardPolicy::Old,
+        ..Default::default()
+    }
+}
+
+/// Room for the header a sourced copy gains (`Nats-Stream-Source: <stream> <seq> …`, about 150
+/// bytes with a long stream name).
+const SOURCE_HEADER_ROOM: i32 = 1024;
+
+/// The intake stream of one shop's events: the quota. It takes `maxis.<shop>.events.>`,
+/// acknowledges the shop's publications, and refuses new ones (never drops stored ones) once
+/// the shop has `shop_events_max_bytes` (or `shop_events_max_msgs`) of events younger than
+/// `shop_events_window_secs`: a
+/// refusal costs the server nothing, so a flood with a leaked shop credential is capped in rate
+/// and in bytes, and the other shops' events and orders keep flowing.
+pub fn intake_stream(settings: &StreamSettings, shop: &ShopSpec) -> stream::Config {
+    let window = Duration::from_secs(settings.shop_events_window_secs);
+    stream::Config {
+        name: subject::events_intake(&shop.id),
+        description: Some(format!("Events of shop {} (its quota; read MAXIS_EVENTS)", shop.id)),
+        subjects: vec![subject::events_of(&shop.id)],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        max_age: window,
+        duplicate_window: window.min(Duration::from_secs(settings.events_dedupe_secs)),
+        num_replicas: settings.replicas,
+        deny_delete: true,
+        max_bytes: settings.shop_events_max_bytes,
+        // Tiny events cost more in the sourced copy (its header) than in the intake: a count caps
+        // them too.
+        max_messages: settings.shop_events_max_msgs,
+        max_message_size: settings.events_max_msg_size,
+        discard: stream::DiscardPolicy::New,
         ..Default::default()
     }
 }
@@ -112,18 +155,33 @@ pub fn shop_consumer(settings: &StreamSettings, shop: &ShopSpec, key: &str) -> c
 /// Consumer metadata key holding the shop's public nkey.
 pub const SHOP_KEY_METADATA: &str = subjects::signature::DISCOVERY_KEY;
 
-/// Creates or updates both streams and every shop's consumer.
+/// Creates or updates both streams, every shop's events intake and every shop's consumer. The
+/// events stream comes before the intakes: a fleet provisioned before intakes existed has the
+/// shops' subjects on it, which it gives up before an intake can take them.
 pub async fn provision(js: &jetstream::Context, fleet: &Fleet) -> anyhow::Result<Vec<Step>> {
     let manifest = &fleet.manifest;
     let mut steps = vec![
         ensure_stream(js, control_stream(&manifest.streams)).await?,
-        ensure_stream(js, events_stream(&manifest.streams)).await?,
+        ensure_stream(js, events_stream(&manifest.streams, &manifest.shops)).await?,
     ];
     for shop in &manifest.shops {
+        steps.push(ensure_stream(js, intake_stream(&manifest.streams, shop)).await?);
         let key = fleet.public_key(&Identity::Shop(shop.clone()))?;
         steps.push(ensure_shop_consumer(js, &manifest.streams, shop, &key).await?);
     }
     Ok(steps)
+}
+
+/// What a shop joining a running fleet needs: the events stream sourcing its intake, the intake,
+/// and its consumer.
+pub async fn ensure_shop(js: &jetstream::Context, fleet: &Fleet, shop: &ShopSpec) -> anyhow::Result<Vec<Step>> {
+    let settings = &fleet.manifest.streams;
+    let key = fleet.public_key(&Identity::Shop(shop.clone()))?;
+    Ok(vec![
+        ensure_stream(js, events_stream(settings, &fleet.manifest.shops)).await?,
+        ensure_stream(js, intake_stream(settings, shop)).await?,
+        ensure_shop_consumer(js, settings, shop, &key).await?,
+    ])
 }
 
 async fn ensure_stream(js: &jetstream::Context, want: stream::Config) -> anyhow::Result<Step> {
@@ -140,7 +198,15 @@ async fn ensure_stream(js: &jetstream::Context, want: stream::Config) -> anyhow:
         }
         Err(e) if matches!(e.kind(), GetStreamErrorKind::JetStream(ref j) if j.error_code() == ErrorCode::STREAM_NOT_FOUND) =>
         {
-            js.create_stream(want).await.with_context(|| format!("Failed to create {what}"))?;
+            js.create_stream(want).await.map_err(|e| {
+                let hint = if e.to_string().contains("insufficient") {
+                    ": the streams' max_bytes (orders, events, and each shop's events quota) exceed the broker's \
+                     max_file_store; lower [streams] shop_events_max_bytes in fleet.toml or raise max_file_store"
+                } else {
+                    ""
+                };
+                anyhow::Error::new(e).context(format!("Failed to create {what}{hint}"))
+            })?;
             Change::Created
         }
         Err(e) => return Err(e).with_context(|| format!("Failed to look up {what}")),
@@ -157,8 +223,16 @@ fn stream_matches(have: &stream::Config, want: &stream::Config) -> bool {
         && have.deny_delete == want.deny_delete
         && have.description == want.description
         && have.max_bytes == want.max_bytes
+        && have.max_messages.max(0) == want.max_messages.max(0)
         && have.max_message_size == want.max_message_size
         && have.discard == want.discard
+        && sources(have) == sources(want)
+}
+
+fn sources(config: &stream::Config) -> Vec<&str> {
+    let mut names: Vec<&str> = config.sources.iter().flatten().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    names
 }
 
 /// Creates or updates one shop's durable consumer (used when a shop joins a running fleet).

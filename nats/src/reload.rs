@@ -60,8 +60,13 @@ pub async fn wait_until_accepted(
 
 /// Adds (or regroups) a shop in a running fleet: manifest, key and config, a config reload of
 /// the running broker (no restart, no dropped connection), a check that the broker accepts the
-/// new key, then the shop's consumer, created by the provisioning identity.
-pub async fn add_shop(fleet: &mut Fleet, spec: crate::ShopSpec, url: &str) -> anyhow::Result<crate::provision::Step> {
+/// new key, then the shop's events intake (sourced by the events stream) and its consumer,
+/// created by the provisioning identity.
+pub async fn add_shop(
+    fleet: &mut Fleet,
+    spec: crate::ShopSpec,
+    url: &str,
+) -> anyhow::Result<Vec<crate::provision::Step>> {
     fleet.upsert_shop(spec.clone());
     fleet.save()?;
     signal_all(fleet)?;
@@ -69,6 +74,5 @@ pub async fn add_shop(fleet: &mut Fleet, spec: crate::ShopSpec, url: &str) -> an
     wait_until_accepted(fleet, &identity, url, Duration::from_secs(10)).await?;
     let client = crate::connect::connect_identity(fleet, &Identity::Provisioner, url, "provisioner").await?;
     let js = async_nats::jetstream::new(client);
-    let key = fleet.public_key(&identity)?;
-    crate::provision::ensure_shop_consumer(&js, &fleet.manifest.streams, &spec, &key).await
+    crate::provision::ensure_shop(&js, fleet, &spec).await
 }

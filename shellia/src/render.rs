@@ -233,6 +233,24 @@ fn typed_summary(action: Action, result: &Value) -> Option<String> {
             let holds = if g.should_hold { "holds the role" } else { "no longer holds the role" };
             format!("{} role <@&{}>: {what}; <@{}> {holds}", g.product, g.role_id, g.member)
         }
+        Action::Subscription => {
+            let s: subjects::results::SubscriptionResult = serde_json::from_value(r).ok()?;
+            if s.direction == "stay" {
+                return Some(format!(
+                    "<@{}> stays on {}: the scheduled switch is dropped ({})",
+                    s.member, s.to, s.status
+                ));
+            }
+            let when = if s.takes_effect == "now" {
+                "at once, Stripe charging the prorated difference"
+            } else {
+                "at the end of the paid period"
+            };
+            format!(
+                "<@{}>: {} from {} to {} ({when}); {} (switch {}: `subscription.switched` follows)",
+                s.member, s.direction, s.from, s.to, s.status, s.switch_id
+            )
+        }
         Action::Estimate => estimate_line(&serde_json::from_value(r).ok()?),
         Action::Execute => {
             let e: ExecuteResult = serde_json::from_value(r).ok()?;

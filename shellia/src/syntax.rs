@@ -168,6 +168,20 @@ fn positional(action: &str, free: &[&String]) -> Result<Map<String, Value>, Comm
                 }
             }
         }
+        // `subscription @member pro`, `subscription @member switch pro`.
+        "subscription" => {
+            let words: Vec<&String> = free
+                .iter()
+                .copied()
+                .filter(|w| !matches!(w.as_str(), "switch" | "to" | "vers" | "au" | "plan"))
+                .collect();
+            if let Some(member) = words.first() {
+                out.insert("member".into(), json!(member));
+            }
+            if let Some(plan) = words.get(1) {
+                out.insert("switch_to".into(), json!(plan.to_ascii_lowercase()));
+            }
+        }
         "execute" if !free.is_empty() => {
             out.insert("command".into(), json!(rest(0)));
         }
@@ -252,5 +266,12 @@ mod tests {
         assert_eq!(read("grant", "<@123> VIP"), json!({"member": "<@123>", "product": "vip"}));
         assert_eq!(read("grant", "123 vip revoke"), json!({"member": "123", "product": "vip", "revoke": true}));
         assert!(Command::from_parts("why", read("why", "bob")).is_err(), "a member is an id or a mention");
+    }
+
+    #[test]
+    fn subscription_reads_a_member_and_the_plan_to_switch_to() {
+        assert_eq!(read("subscription", "<@123> Pro"), json!({"member": "<@123>", "switch_to": "pro"}));
+        assert_eq!(read("subscription", "123 switch to basic"), json!({"member": "123", "switch_to": "basic"}));
+        assert!(Command::from_parts("subscription", read("subscription", "<@123> pro")).is_ok());
     }
 }

@@ -67,6 +67,15 @@ impl EventKind {
     /// A gift stopped granting: its months ran out, or it was refunded or disputed (data:
     /// [`GiftEnded`]).
     pub const GIFT_ENDED: &'static str = "gift.ended";
+    /// A plan switch took effect: the roles swapped (data: [`SubscriptionSwitch`]).
+    pub const SUBSCRIPTION_SWITCHED: &'static str = "subscription.switched";
+    /// A downgrade was scheduled at Stripe for the period's end (data: [`SubscriptionSwitch`]).
+    pub const SUBSCRIPTION_SWITCH_SCHEDULED: &'static str = "subscription.switch_scheduled";
+    /// A scheduled downgrade was dropped: the member stays, or switched elsewhere (data:
+    /// [`SubscriptionSwitch`] of the dropped switch).
+    pub const SUBSCRIPTION_SWITCH_CANCELED: &'static str = "subscription.switch_canceled";
+    /// A plan switch could not be carried out (data: [`SubscriptionSwitch`], with `error`).
+    pub const SUBSCRIPTION_SWITCH_FAILED: &'static str = "subscription.switch_failed";
 
     /// Validates a kind.
     pub fn parse(input: impl Into<String>) -> Result<Self, EventKindError> {
@@ -258,6 +267,43 @@ pub struct GiftPaid {
     pub amount: i64,
     /// Currency (ISO 4217, lowercase).
     pub currency: String,
+}
+
+/// Data of `subscription.switched`, `subscription.switch_scheduled` and
+/// `subscription.switch_failed`: a member's move from one plan to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SubscriptionSwitch {
+    /// The switch: the order's id, `member:<member>:<id>` (asked with `/subscription switch`), or
+    /// `stripe:<subscription>:<time>` (changed at Stripe, e.g. in the Billing Portal).
+    pub switch_id: String,
+    /// The Stripe subscription.
+    pub subscription: String,
+    /// The member (Discord user id).
+    pub member: String,
+    /// The plan before (catalog id).
+    pub from: String,
+    /// The plan after (catalog id).
+    pub to: String,
+    /// `upgrade`, `downgrade`, `stay` (back to the current plan: a scheduled downgrade is
+    /// dropped), or `changed` (at Stripe).
+    pub direction: String,
+    /// `member`, `order` or `stripe`.
+    pub requested_by: String,
+    /// `applied`, `scheduled`, `canceled` or `failed`.
+    pub status: String,
+    /// When the roles swap(ped) (RFC 3339).
+    #[serde(default)]
+    pub effective_at: Option<DateTime<Utc>>,
+    /// An upgrade's proration invoice (`in_…`).
+    #[serde(default)]
+    pub invoice: Option<String>,
+    /// That invoice's total, minor units (the new plan's remaining time less the old plan's
+    /// unused time).
+    #[serde(default)]
+    pub prorated: Option<i64>,
+    /// Why it failed.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 /// Data of `gift.ended`: a gift stopped granting.

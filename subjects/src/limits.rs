@@ -2,16 +2,25 @@
 //! refused value an error message may repeat.
 //!
 //! The broker refuses any message over its `max_payload` (1 MiB, `nats/broker.conf`). A shop
-//! checks an order's reply and events against [`MAX_MESSAGE_BYTES`] before anything commits, so
+//! checks an order's reply against [`MAX_MESSAGE_BYTES`] and its events against [`MAX_EVENT_BYTES`]
+//! before anything commits, so
 //! nothing it stores can be unpublishable.
 
 /// Most bytes of an order payload. Shellia refuses to send a larger one; a shop refuses one as
 /// `malformed`.
 pub const MAX_ORDER_BYTES: usize = 64 * 1024;
 
-/// Most bytes of a reply or an event payload (the broker's 1 MiB `max_payload`, less room for
-/// headers).
+/// Most bytes of a reply payload (the broker's 1 MiB `max_payload`, less room for headers).
 pub const MAX_MESSAGE_BYTES: usize = 1_000_000;
+
+/// Most bytes of an event payload. Events are stored (the events stream refuses a larger message,
+/// so a leaked shop credential cannot fill the store with a few huge ones); a shop refuses, as
+/// `malformed` before anything commits, an order one of whose events would be larger.
+pub const MAX_EVENT_BYTES: usize = 128 * 1024;
+
+/// Room for an event's headers (`Nats-Msg-Id`, signature) on top of [`MAX_EVENT_BYTES`] in the
+/// events stream's `max_message_size`.
+pub const EVENT_HEADER_ROOM: usize = 4 * 1024;
 
 /// Most characters of `issued_by` and `confirmed_by`.
 pub const MAX_ISSUER_CHARS: usize = 256;

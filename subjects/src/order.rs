@@ -161,6 +161,7 @@ actions! {
     Estimate(EstimateParams) = "estimate",
     Why(WhyParams) = "why",
     Grant(GrantParams) = "grant",
+    Subscription(SubscriptionParams) = "subscription",
 }
 
 impl Action {

@@ -435,6 +435,26 @@ impl GrantParams {
     }
 }
 
+/// `subscription`: an admin moves a member's membership to another plan of the shop, as the
+/// member's own `/subscription switch` does: to a dearer plan at once (Stripe charges the
+/// prorated difference, the roles swap at once), to a cheaper one at the end of the paid period
+/// (the roles swap then).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionParams {
+    /// The member's Discord user id (or a `<@…>` mention).
+    pub member: String,
+    /// The plan to move to: its catalog id (or its name).
+    pub switch_to: String,
+}
+
+impl SubscriptionParams {
+    /// The member's id, digits only.
+    pub fn member_id(&self) -> &str {
+        member_id(&self.member)
+    }
+}
+
 fn member_id(member: &str) -> &str {
     member.trim().trim_start_matches("<@").trim_start_matches('!').trim_end_matches('>')
 }
@@ -483,6 +503,12 @@ fn positive(field: &str, value: u64) -> Result<(), String> {
 impl Validate for WhyParams {
     fn validate(&self) -> Result<(), String> {
         member_ok(&self.member)
+    }
+}
+impl Validate for SubscriptionParams {
+    fn validate(&self) -> Result<(), String> {
+        member_ok(&self.member)?;
+        text("switch_to", &self.switch_to, 64)
     }
 }
 impl Validate for GrantParams {

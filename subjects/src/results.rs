@@ -351,6 +351,33 @@ pub struct GrantResult {
     pub should_hold: bool,
 }
 
+/// Result of `subscription`: the switch the shop accepted and will carry out at Stripe. It
+/// checked the switch against what it knows (the member's live subscription, its plan, the
+/// target plan); Stripe's answer arrives as events: `subscription.switched` (an upgrade, roles
+/// swapped), `subscription.switch_scheduled` (a downgrade, with its date) or
+/// `subscription.switch_failed` (with the reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SubscriptionResult {
+    /// The switch's id (the order's), named by its events.
+    pub switch_id: String,
+    /// The member.
+    pub member: String,
+    /// The Stripe subscription (`sub_…`).
+    pub subscription: String,
+    /// The plan now (catalog id).
+    pub from: String,
+    /// The plan asked (catalog id).
+    pub to: String,
+    /// `upgrade` (at once, prorated), `downgrade` (at the end of the period) or `stay` (back to
+    /// the current plan while a downgrade is scheduled: the downgrade is dropped, at once).
+    pub direction: String,
+    /// `now` or `period_end`.
+    pub takes_effect: String,
+    /// `requested` (being carried out), or what an earlier identical order's switch became:
+    /// `applied`, `scheduled`, `failed`, `canceled`.
+    pub status: String,
+}
+
 /// Result of `why`: each managed role of a member, held or not, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct WhyResult {

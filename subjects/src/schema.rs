@@ -5,7 +5,7 @@ use schemars::{schema_for, Schema};
 
 use crate::event::{
     AnnouncementCreated, CredentialMisused, Event, GiftEnded, GiftPaid, OrderDead, OrderExecuted, OrderRejected,
-    OutboxDead, ShopDegraded, ShopLifecycle, ShopRecovered,
+    OutboxDead, ShopDegraded, ShopLifecycle, ShopRecovered, SubscriptionSwitch,
 };
 use crate::order::{Command, OrderWire};
 use crate::reply::{Reply, StatusReport};
@@ -35,6 +35,7 @@ pub fn all() -> Vec<(String, Schema)> {
         ("results/preorder.json".to_owned(), schema_for!(PreorderResult)),
         ("results/why.json".to_owned(), schema_for!(WhyResult)),
         ("results/grant.json".to_owned(), schema_for!(GrantResult)),
+        ("results/subscription.json".to_owned(), schema_for!(SubscriptionResult)),
         ("events/giveaway.ended.json".to_owned(), schema_for!(DrawProof)),
         ("events/order.executed.json".to_owned(), schema_for!(OrderExecuted)),
         ("events/order.rejected.json".to_owned(), schema_for!(OrderRejected)),
@@ -56,6 +57,10 @@ pub fn all() -> Vec<(String, Schema)> {
         ("events/shop.recovered.json".to_owned(), schema_for!(ShopRecovered)),
         ("events/gift.paid.json".to_owned(), schema_for!(GiftPaid)),
         ("events/gift.ended.json".to_owned(), schema_for!(GiftEnded)),
+        ("events/subscription.switched.json".to_owned(), schema_for!(SubscriptionSwitch)),
+        ("events/subscription.switch_scheduled.json".to_owned(), schema_for!(SubscriptionSwitch)),
+        ("events/subscription.switch_failed.json".to_owned(), schema_for!(SubscriptionSwitch)),
+        ("events/subscription.switch_canceled.json".to_owned(), schema_for!(SubscriptionSwitch)),
     ];
     out.extend(Command::params_schemas().into_iter().map(|(name, s)| (format!("params/{name}.json"), s)));
     out

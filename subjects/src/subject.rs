@@ -13,8 +13,11 @@ use crate::order::{Action, OrderId};
 pub const ROOT: &str = "maxis";
 /// Stream that stores orders (`maxis.*.control.>`).
 pub const CONTROL_STREAM: &str = "MAXIS_CONTROL";
-/// Stream that stores events (`maxis.*.events.>`).
+/// Stream that stores every shop's events, sourced from each shop's intake stream (readers read
+/// this one; it keeps each message's subject `maxis.<shop>.events.<kind>`).
 pub const EVENTS_STREAM: &str = "MAXIS_EVENTS";
+/// Prefix of each shop's events intake stream (`MAXIS_EVENTS_IN_<shop>`).
+pub const EVENTS_INTAKE_PREFIX: &str = "MAXIS_EVENTS_IN_";
 /// Name of the NATS service every Maxis registers for discovery (`$SRV.PING.maxis`).
 pub const SERVICE_NAME: &str = "maxis";
 /// Header carrying the order id (or event id) for JetStream de-duplication.
@@ -65,12 +68,18 @@ pub fn events_of(shop: &ShopId) -> String {
     format!("{ROOT}.{shop}.events.>")
 }
 
+/// `MAXIS_EVENTS_IN_<shop>`: the stream that takes a shop's events (`maxis.<shop>.events.>`)
+/// within the shop's quota and acknowledges them; `MAXIS_EVENTS` sources from it.
+pub fn events_intake(shop: &ShopId) -> String {
+    format!("{EVENTS_INTAKE_PREFIX}{shop}")
+}
+
 /// `maxis.*.events.<kind>`: one kind of event from every shop.
 pub fn events_of_kind(kind: &EventKind) -> String {
     format!("{ROOT}.*.events.{kind}")
 }
 
-/// `maxis.*.events.>`: every event (the events stream's subject).
+/// `maxis.*.events.>`: every event.
 pub fn events_all() -> String {
     format!("{ROOT}.*.events.>")
 }

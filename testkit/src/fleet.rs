@@ -1,6 +1,8 @@
 //! A whole fleet for a test: manifest and keys in a temp dir, a broker loading the generated
 //! config, streams and consumers provisioned by the provisioning identity.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use async_nats::Client;
 use broker::fleet::{Fleet, Identity, ShopSpec, StreamSettings};
@@ -36,6 +38,30 @@ impl TestFleet {
         let js = async_nats::jetstream::new(this.connect(&Identity::Provisioner).await?);
         broker::provision::provision(&js, &this.fleet).await?;
         Ok(this)
+    }
+
+    /// Waits (up to 2 s) until `MAXIS_EVENTS` has sourced every event the shops' intakes took:
+    /// an order's events are stored in its shop's intake before the reply, and in `MAXIS_EVENTS`
+    /// a few milliseconds later.
+    pub async fn events_sourced(&self) {
+        let Ok(client) = self.connect(&Identity::Provisioner).await else { return };
+        let js = async_nats::jetstream::new(client);
+        for _ in 0..200 {
+            let mut taken = 0;
+            for shop in &self.fleet.manifest.shops {
+                if let Ok(mut intake) = js.get_stream(subjects::subject::events_intake(&shop.id)).await {
+                    taken += intake.info().await.map(|i| i.state.last_sequence).unwrap_or(0);
+                }
+            }
+            let sourced = match js.get_stream(subjects::subject::EVENTS_STREAM).await {
+                Ok(mut events) => events.info().await.map(|i| i.state.last_sequence).unwrap_or(0),
+                Err(_) => 0,
+            };
+            if sourced >= taken {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// The broker URL.

@@ -163,8 +163,10 @@ pub async fn send(fleet: &TestFleet, shop: &str, order: &subjects::Order) -> Rep
     request(fleet, &subject, order.id.as_ref(), order.to_json(), shop, order.id.as_ref()).await
 }
 
-/// Every event stored in MAXIS_EVENTS so far, read as ops does.
+/// Every event stored in MAXIS_EVENTS so far, read as ops does (once it has sourced what the
+/// shops' intakes took).
 pub async fn events(fleet: &TestFleet) -> Vec<Event> {
+    fleet.events_sourced().await;
     let js = jetstream::new(fleet.connect(&fleet.ops()).await.unwrap());
     let mut stream = js.get_stream(EVENTS_STREAM).await.unwrap();
     let count = stream.info().await.unwrap().state.messages as usize;

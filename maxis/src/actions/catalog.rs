@@ -24,6 +24,9 @@ pub async fn apply(tx: &mut Tx, p: &CatalogParams) -> Result<Applied, ExecuteErr
                 catalog::upsert(tx, product).await?;
                 // A price given here is the admin's latest word: it replaces a `config price.<id>`.
                 settings::unset(tx, &catalog::price_key(&product.id)).await?;
+                if product.trial_days.is_some() || entry.get("trial_days").is_some() {
+                    settings::unset(tx, &catalog::trial_key(&product.id)).await?;
+                }
             }
             Some(product.id.clone())
         }

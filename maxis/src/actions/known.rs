@@ -60,6 +60,15 @@ pub async fn price_plan(tx: &mut Tx, id: &str) -> Result<(), ExecuteError> {
     Err(missing("plan or product", id, &products))
 }
 
+/// Refuses `trial.<id>` for anything but a plan the shop has.
+pub async fn trial_plan(tx: &mut Tx, id: &str) -> Result<(), ExecuteError> {
+    let products = catalog::all(tx).await?;
+    if products.iter().any(|p| p.id == id && p.kind == ProductKind::Plan) {
+        return Ok(());
+    }
+    Err(missing("plan", id, &products))
+}
+
 /// The plan a prize names (`Premium plan`, `1 month of the Gold plan`, `abonnement Pro`).
 fn prize_plan(prize: &str) -> Option<String> {
     let words: Vec<String> =

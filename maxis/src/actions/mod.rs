@@ -125,6 +125,7 @@ async fn apply_one(tx: &mut Tx, ctx: &ShopContext, id: &str, command: &Command) 
         }
         Command::Why(p) => Ok(Applied::new(crate::entitlements::why::explain(tx, p.member_id()).await?, vec![])),
         Command::Grant(p) => grant(tx, ctx, p).await,
+        Command::Subscription(p) => crate::memberships::orders::subscription(tx, id, p).await,
         Command::Execute(_) => Err(rejected(ErrorCode::NotAllowed, "`execute` cannot run `execute`")),
     }
 }

@@ -41,8 +41,10 @@ pub async fn status(tx: &mut Tx, ctx: &ShopContext) -> anyhow::Result<StatusRepo
 /// Reads a setting, or writes it when a value is given.
 pub async fn config(tx: &mut Tx, p: &ConfigParams) -> Result<Applied, ExecuteError> {
     let key = ConfigKey::parse(&p.key).map_err(|e| rejected(ErrorCode::NotFound, e.to_string()))?;
-    if let (ConfigKey::Price(plan), Some(_)) = (&key, &p.value) {
-        super::known::price_plan(tx, plan).await?;
+    match (&key, &p.value) {
+        (ConfigKey::Price(plan), Some(_)) => super::known::price_plan(tx, plan).await?,
+        (ConfigKey::Trial(plan), Some(_)) => super::known::trial_plan(tx, plan).await?,
+        _ => {}
     }
     let name = key.to_string();
     let stored = settings::get(tx, &name).await?;

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use async_nats::jetstream;
@@ -9,7 +10,7 @@ use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::HeaderMap;
 use prometheus_client::metrics::counter::Counter;
 use subjects::event::OutboxDead;
-use subjects::limits::{clip, MAX_ERROR_CHARS, MAX_MESSAGE_BYTES};
+use subjects::limits::{clip, MAX_ERROR_CHARS, MAX_EVENT_BYTES};
 use subjects::{subject, Event, EventKind, Reply};
 use tokio::sync::Mutex;
 
@@ -17,6 +18,14 @@ use crate::store::{orders, Store};
 
 /// Outbox events read, published and marked at a time.
 const OUTBOX_BATCH: i64 = 256;
+
+/// How long a flush keeps trying while the shop's events intake refuses events over its quota
+/// (room comes back as the oldest events age past the quota's window): past it the flush fails
+/// and the orders waiting on it are retried.
+const QUOTA_WAIT: Duration = Duration::from_secs(15);
+
+/// The pause between two tries while over quota.
+const QUOTA_PAUSE: Duration = Duration::from_millis(250);
 
 /// Publishes what the shop says.
 #[derive(Clone)]
@@ -39,6 +48,8 @@ pub struct Publisher {
     marked_through: Arc<AtomicI64>,
     /// Outbox events set aside because the broker can never accept them.
     dead: Counter,
+    /// Refusals by the shop's events quota.
+    throttled: Counter,
     /// Ids of the events this process published lately, so the misuse watch knows its own.
     pub(crate) sent: Arc<super::watch::Sent>,
 }
@@ -54,6 +65,7 @@ impl Publisher {
             stored_through: Arc::default(),
             marked_through: Arc::default(),
             dead: Counter::default(),
+            throttled: Counter::default(),
             sent: Arc::default(),
         }
     }
@@ -61,6 +73,12 @@ impl Publisher {
     /// Counts the outbox events set aside on `counter` (`maxis_outbox_dead_total`).
     pub fn counting_dead(mut self, counter: Counter) -> Self {
         self.dead = counter;
+        self
+    }
+
+    /// Counts the refusals by the events quota on `counter` (`maxis_events_throttled_total`).
+    pub fn counting_throttled(mut self, counter: Counter) -> Self {
+        self.throttled = counter;
         self
     }
 
@@ -105,6 +123,7 @@ impl Publisher {
     pub async fn publish_outbox(&self, store: &Store) -> anyhow::Result<usize> {
         let _one_at_a_time = self.flushing.lock().await;
         let mut published = 0;
+        let started = Instant::now();
         loop {
             let after = self.stored_through.load(Ordering::Acquire);
             let batch = orders::unpublished(&mut *store.pool().acquire().await?, after, OUTBOX_BATCH).await?;
@@ -114,8 +133,8 @@ impl Publisher {
             let mut acks = Vec::with_capacity(batch.len());
             let mut dead = Vec::new();
             for event in &batch {
-                if event.payload.len() > MAX_MESSAGE_BYTES {
-                    let reason = format!("{} bytes, over the contract's {MAX_MESSAGE_BYTES}", event.payload.len());
+                if event.payload.len() > MAX_EVENT_BYTES {
+                    let reason = format!("{} bytes, over the contract's {MAX_EVENT_BYTES}", event.payload.len());
                     dead.push((event, reason));
                     continue;
                 }
@@ -141,6 +160,14 @@ impl Publisher {
                 self.set_aside(store, &dead).await?;
             }
             if let Some(e) = failed {
+                if over_quota(&e) && started.elapsed() < QUOTA_WAIT {
+                    // The batch goes again: the intake drops the copies it already stored.
+                    if self.throttled.inc().is_multiple_of(20) {
+                        tracing::warn!("The shop's events intake is over its quota; trying again shortly");
+                    }
+                    tokio::time::sleep(QUOTA_PAUSE).await;
+                    continue;
+                }
                 return Err(e).context("The events stream did not store an event");
             }
             self.stored_through.store(through, Ordering::Release);
@@ -187,6 +214,14 @@ impl Publisher {
         self.marked_through.fetch_max(through, Ordering::AcqRel);
         Ok(())
     }
+}
+
+/// Whether the shop's events intake refused an event because the shop's quota for the window is
+/// used up (it takes events again as the oldest age out).
+fn over_quota(e: &PublishError) -> bool {
+    use std::error::Error as _;
+    let code = e.source().and_then(|s| s.downcast_ref::<jetstream::Error>()).map(jetstream::Error::error_code);
+    matches!(code, Some(jetstream::ErrorCode::STREAM_STORE_FAILED | jetstream::ErrorCode::INSUFFICIENT_RESOURCES))
 }
 
 /// Whether the stream refused an event for good (too large for it): publishing it again would

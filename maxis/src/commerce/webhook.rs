@@ -19,7 +19,7 @@ use crate::entitlements::ledger::{self, SourceKind, SourceSpec};
 use crate::execute;
 use crate::memberships::grace::Standing;
 use crate::payments::InvoicePayment;
-use crate::store::checkouts::{self, Checkout};
+use crate::store::checkouts::{self, Checkout, SoldLine};
 use crate::store::{catalog, payments as pay, sales, settings, Tx};
 
 /// Stripe's tolerance for the signature timestamp, in seconds.
@@ -151,7 +151,12 @@ impl Commerce {
                 tracing::warn!(error.message = %e, "Failed to tell the admins about a payment event");
             }
         }
-        self.flush().await;
+        // The events reach the stream now; marking them published is left to the next flush
+        // (the worker's, woken below): a restart before it publishes them again under the same
+        // ids, which the stream drops. One write fewer per webhook.
+        if let Err(e) = self.publisher.publish_outbox(&self.store).await {
+            tracing::warn!(error.message = %e, "Failed to publish events; they stay in the outbox");
+        }
         self.deliveries.notify_one();
         Ok(handled)
     }
@@ -179,24 +184,27 @@ impl Commerce {
         let pi = session.payment_intent.as_ref().map(|p| p.id().to_string());
         let sub = session.subscription.as_ref().map(|s| s.id().to_string());
         if let Some(customer) = &session.customer {
-            pay::set_customer(tx, &c.buyer, customer.id().as_str()).await?;
+            pay::link_customer(tx, &c.buyer, customer.id().as_str()).await?;
         }
-        checkouts::set_payment(tx, &c.id, pi.as_deref(), sub.as_deref()).await?;
-        if !paid {
-            checkouts::transition(tx, &c.id, &["creating", "open"], "processing").await?;
+        // `c` was read inside this write transaction: its status is current.
+        let payable = ["creating", "open", "processing", "expired", "failed"].contains(&c.status.as_str());
+        if !paid || !payable {
+            checkouts::set_payment(tx, &c.id, pi.as_deref(), sub.as_deref()).await?;
+            if !paid {
+                checkouts::transition(tx, &c.id, &["creating", "open"], "processing").await?;
+            }
             return Ok(Handled::Applied);
         }
         let was_released = !c.reserved;
-        if !checkouts::transition(tx, &c.id, &["creating", "open", "processing", "expired", "failed"], "paid").await? {
-            return Ok(Handled::Applied);
-        }
+        // Payment references, `paid`, and the reservation kept for good: one statement.
+        checkouts::paid(tx, &c.id, pi.as_deref(), sub.as_deref()).await?;
         self.metrics.checkout_paid(&c.buyer);
         if c.kind == "gift" {
-            checkouts::keep(tx, &c.id).await?;
             crate::gifts::lifecycle::paid(tx, &self.ctx, &c, pi.as_deref()).await?;
             return Ok(Handled::Applied);
         }
-        let lines = checkouts::lines(tx, &c.id).await?;
+        let sold = checkouts::sold_lines(tx, &c.id).await?;
+        let lines: Vec<&checkouts::CheckoutLine> = sold.iter().map(|s| &s.line).collect();
         if was_released {
             // Paid after the hold lapsed: take the stock again; if it is gone, an admin must act.
             for l in &lines {
@@ -206,7 +214,6 @@ impl Commerce {
                 }
             }
         }
-        checkouts::keep(tx, &c.id).await?;
         let trial = self.trial_started(tx, &c).await?;
         let reversal = match (&pi, &sub) {
             (Some(pi), _) => pay::reversal(tx, pi).await?,
@@ -219,7 +226,7 @@ impl Commerce {
         };
         let now = Utc::now();
         let mut receipt = Vec::new();
-        for l in &lines {
+        for SoldLine { line: l, name, role_id } in &sold {
             let sale_id = format!("{}:{}", c.id, l.product_id);
             let amount = l.unit_amount * l.quantity;
             let sale = sales::NewSale {
@@ -238,15 +245,14 @@ impl Commerce {
             if reversal.revokes() {
                 sales::refund(tx, &sale_id, now).await?;
             }
-            let product = catalog::get(tx, &l.product_id).await?;
-            let name = product.as_ref().map_or(l.product_id.clone(), |p| p.name.clone());
+            let name = name.as_deref().unwrap_or(&l.product_id);
             receipt.push(format!("{} × {} — {}", l.quantity, name, money(amount, &l.currency)));
-            if let Some(role) = product.and_then(|p| p.role_id).filter(|_| c.kind == "cart") {
+            if let Some(role) = role_id.as_ref().filter(|_| c.kind == "cart") {
                 let kind = if sub.is_some() { SourceKind::Subscription } else { SourceKind::Purchase };
                 let spec = SourceSpec {
                     kind,
                     member: &c.buyer,
-                    role_id: &role,
+                    role_id: role,
                     product_id: Some(&l.product_id),
                     checkout_id: Some(&c.id),
                     subscription_id: sub.as_deref(),
@@ -336,12 +342,16 @@ impl Commerce {
         self.subscription_status(tx, &sub, if trialing { "trialing" } else { "active" }, created).await?;
         // Renewals are sales too (the first invoice is the checkout's own sale).
         let renewal = invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_cycle");
+        // A proration charged at once (a plan switch) is a sale of the new plan too.
+        let renewal = renewal
+            || (invoice.amount_paid > 0
+                && invoice.billing_reason.as_ref().is_some_and(|r| r.as_str() == "subscription_update"));
         if let (true, Some(c)) = (renewal, checkouts::by_subscription(tx, &sub).await?.into_iter().next()) {
-            for l in checkouts::lines(tx, &c.id).await? {
+            if let Some(product) = crate::memberships::switch_store::current_plan(tx, &sub).await? {
                 let sale = sales::NewSale {
                     id: &invoice_id,
                     checkout_id: Some(&c.id),
-                    product_id: &l.product_id,
+                    product_id: &product,
                     buyer: &c.buyer,
                     amount: invoice.amount_paid,
                     currency: &c.currency,
@@ -361,6 +371,9 @@ impl Commerce {
         created: i64,
     ) -> anyhow::Result<Handled> {
         let status = if deleted { "canceled" } else { sub.status.as_str() };
+        if let (false, Some(item)) = (deleted, sub.items.data.first()) {
+            self.plan_seen(tx, sub.id.as_str(), item.price.id.as_str(), created).await?;
+        }
         if !deleted {
             let feedback = sub.cancellation_details.as_ref().and_then(|d| d.feedback.as_ref()).map(|f| f.as_str());
             self.cancellation_seen(tx, sub.id.as_str(), sub.cancel_at_period_end, feedback).await?;

@@ -30,7 +30,8 @@ pub(super) async fn handle(fw: poise::FrameworkContext<'_, Data, Error>, event: 
             }
         }
         FullEvent::GuildMemberUpdate { event, .. } if event.guild_id == data.config.guild && !event.user.bot => {
-            data.commerce.member_changed(&event.user.id.to_string()).await?;
+            let roles: Vec<String> = event.roles.iter().map(ToString::to_string).collect();
+            data.commerce.member_changed(&event.user.id.to_string(), &roles).await?;
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } if *guild_id == data.config.guild => {
             data.commerce.member_left(&user.id.to_string()).await?;

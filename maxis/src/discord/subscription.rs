@@ -1,5 +1,6 @@
 //! `/subscription`: a member's own membership, privately: status, cancel at the end of the period
-//! (with a reason), resume, and a Billing Portal link to manage their payment.
+//! (with a reason), resume, a Billing Portal link to manage their payment, and a switch to
+//! another plan.
 
 use poise::ChoiceParameter;
 
@@ -64,6 +65,9 @@ fn status_text(v: &MembershipView) -> String {
             grace.timestamp()
         ));
     }
+    if let Some((plan, at)) = &v.scheduled_switch {
+        lines.push(format!("Switches to **{plan}** on <t:{}:D> (you keep this plan until then).", at.timestamp()));
+    }
     if s.cancel_at_period_end {
         lines.push(format!("Ends on {when} (role kept until then). `/subscription resume` to keep it."));
     } else if !v.trial {
@@ -73,7 +77,12 @@ fn status_text(v: &MembershipView) -> String {
 }
 
 /// Your membership: status, cancel, resume, manage payment.
-#[poise::command(slash_command, guild_only, subcommands("status", "cancel", "resume", "manage"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("status", "cancel", "resume", "manage", "switch"),
+    subcommand_required
+)]
 pub async fn subscription(_: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -117,5 +126,35 @@ async fn manage(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let url = ctx.data().commerce.manage_payment(&member(&ctx)).await?;
     ctx.say(format!("🔒 Manage your payment and invoices here (this link is yours alone): {url}")).await?;
+    Ok(())
+}
+
+/// Move to another plan: an upgrade now (prorated), a downgrade at the end of the period.
+#[poise::command(slash_command, guild_only, ephemeral)]
+async fn switch(
+    ctx: Context<'_>,
+    #[description = "The plan to move to (its name or id, as /shop lists them)"] plan: String,
+) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
+    let commerce = &ctx.data().commerce;
+    let done = commerce.switch_plan(&member(&ctx), &plan).await?;
+    let names = commerce.plan_switch_names(&done).await?;
+    let text = match done.effective_at.filter(|_| done.status == "scheduled") {
+        Some(at) => format!(
+            "📅 You move from **{}** to **{}** on <t:{}:D>, at the end of the period you paid for; you keep {} and its role until then.",
+            names.0, names.1, at.timestamp(), names.0
+        ),
+        None if done.direction == "stay" => {
+            format!("✅ You stay on **{}**: the switch you had scheduled is canceled.", names.1)
+        }
+        None => {
+            let charged = match done.prorated.filter(|p| *p > 0) {
+                Some(p) => format!(" Stripe charged {} for the rest of this period (prorated).", money(p, &names.2)),
+                None => String::new(),
+            };
+            format!("✅ You are now on **{}** (was {}): your roles are being updated.{charged}", names.1, names.0)
+        }
+    };
+    ctx.say(text).await?;
     Ok(())
 }

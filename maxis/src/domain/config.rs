@@ -7,6 +7,9 @@ use std::fmt;
 pub enum ConfigKey {
     /// `price.<plan>`: the price of a plan, in the shop currency (`29.99`).
     Price(String),
+    /// `trial.<plan>`: free days before a plan's first payment, once per member (0 to 730; 0 for
+    /// none). Replaces the catalog's `trial_days` while set.
+    Trial(String),
     /// `shop.currency`: lowercase ISO 4217 code.
     Currency,
     /// `shop.name`: display name.
@@ -47,18 +50,22 @@ pub enum ConfigError {
 
 impl ConfigKey {
     /// The keys, for error messages.
-    pub const HELP: &'static str = "price.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, \
+    pub const HELP: &'static str = "price.<plan>, trial.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, \
                                     giveaway.channel, promo.max_discount, promo.default_hours, marketing.promo_ping_role, \
                                     shipping.countries";
 
-    /// Parses a key; `price_pro` (the seed's form) is read as `price.pro`.
+    /// Parses a key; `price_pro` (the seed's form) is read as `price.pro`, `trial_pro` as
+    /// `trial.pro`.
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         let key = raw.trim().to_ascii_lowercase();
-        let plan = key.strip_prefix("price.").or_else(|| key.strip_prefix("price_"));
-        if let Some(plan) = plan {
+        type Make = fn(String) -> ConfigKey;
+        let per_plan: [(&str, Make); 2] = [("price", Self::Price), ("trial", Self::Trial)];
+        for (prefix, make) in per_plan {
+            let Some(rest) = key.strip_prefix(prefix) else { continue };
+            let Some(plan) = rest.strip_prefix('.').or_else(|| rest.strip_prefix('_')) else { continue };
             let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
             if !plan.is_empty() && plan.len() <= 64 && plan.chars().all(ok) {
-                return Ok(Self::Price(plan.to_owned()));
+                return Ok(make(plan.to_owned()));
             }
             return Err(ConfigError::UnknownKey(raw.to_owned()));
         }
@@ -85,7 +92,9 @@ impl ConfigKey {
             Self::Name => Some("Maxis shop"),
             Self::ClosedMessage => Some("The shop is closed for now."),
             Self::ShippingCountries => Some(super::shipping::DEFAULT_COUNTRIES),
-            Self::Price(_) | Self::AnnounceChannel | Self::GiveawayChannel | Self::PromoPingRole => None,
+            Self::Price(_) | Self::Trial(_) | Self::AnnounceChannel | Self::GiveawayChannel | Self::PromoPingRole => {
+                None
+            }
         }
     }
 
@@ -95,6 +104,9 @@ impl ConfigKey {
         let bad = |expected| ConfigError::BadValue { key: self.to_string(), value: value.to_owned(), expected };
         match self {
             Self::Price(_) => parse_price(v).map(format_minor).ok_or_else(|| bad("a price like 29.99 (0 to 1000000)")),
+            Self::Trial(_) => {
+                parse_days(v).map(|d| d.to_string()).ok_or_else(|| bad("a number of days from 0 to 730 (0: no trial)"))
+            }
             Self::Currency => {
                 let c = v.to_ascii_lowercase();
                 (c.len() == 3 && c.bytes().all(|b| b.is_ascii_lowercase()))
@@ -124,10 +136,19 @@ impl ConfigKey {
     }
 }
 
+/// Days from `7`, `7d`, `7 days`, `7j` or `7 jours`: 0 to 730 (Stripe's longest trial).
+fn parse_days(v: &str) -> Option<u32> {
+    let digits = v.trim_end_matches(|c: char| c.is_alphabetic() || c.is_whitespace());
+    let unit = v[digits.len()..].trim().to_lowercase();
+    let days: u32 = digits.trim().parse().ok()?;
+    (["", "d", "day", "days", "j", "jour", "jours"].contains(&unit.as_str()) && days <= 730).then_some(days)
+}
+
 impl fmt::Display for ConfigKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Price(plan) => write!(f, "price.{plan}"),
+            Self::Trial(plan) => write!(f, "trial.{plan}"),
             Self::Currency => f.write_str("shop.currency"),
             Self::Name => f.write_str("shop.name"),
             Self::ClosedMessage => f.write_str("shop.closed_message"),
@@ -168,6 +189,14 @@ mod tests {
     #[test]
     fn the_seeds_price_pro_is_price_dot_pro() {
         assert_eq!(ConfigKey::parse("price_pro").unwrap(), ConfigKey::Price("pro".into()));
+        assert_eq!(ConfigKey::parse("trial_pro").unwrap(), ConfigKey::Trial("pro".into()));
+        assert_eq!(ConfigKey::parse("trial.pro").unwrap().to_string(), "trial.pro");
+        for (raw, days) in [("7", "7"), ("14d", "14"), ("3 days", "3"), ("7 jours", "7"), ("0", "0")] {
+            assert_eq!(ConfigKey::Trial("pro".into()).normalize(raw).unwrap(), days, "{raw}");
+        }
+        for bad in ["-1", "731", "7 weeks", "a week", ""] {
+            assert!(ConfigKey::Trial("pro".into()).normalize(bad).is_err(), "{bad}");
+        }
         assert_eq!(ConfigKey::Price("pro".into()).normalize("29.9").unwrap(), "29.90");
         assert_eq!(ConfigKey::Price("pro".into()).normalize("29,99").unwrap(), "29.99");
     }

@@ -103,6 +103,9 @@ pub struct Source {
 /// Writes a source's state (creating it if needed). An unchanged state writes nothing; a change
 /// is audited, queues the member for reconciliation and, when the source starts or stops
 /// granting, emits `entitlement.granted` or `entitlement.revoked`.
+///
+/// A new source (a sale's, usually) is written by its insert alone; an existing one is read,
+/// then updated when it changed.
 pub async fn set(
     tx: &mut Tx,
     ctx: &ShopContext,
@@ -113,20 +116,11 @@ pub async fn set(
 ) -> anyhow::Result<()> {
     let id = spec.id();
     let now = Utc::now();
-    let before = sqlx::query!(r#"SELECT active AS "active: bool", state FROM entitlement_sources WHERE id = ?"#, id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if before.as_ref().is_some_and(|b| b.active == active && b.state == state) {
-        return Ok(());
-    }
     let kind = spec.kind.as_str();
-    sqlx::query!(
+    let created = sqlx::query!(
         "INSERT INTO entitlement_sources (id, member, role_id, kind, product_id, checkout_id, subscription_id, amount,
                                           currency, active, state, note, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET active = excluded.active, state = excluded.state, note = excluded.note,
-           subscription_id = COALESCE(excluded.subscription_id, entitlement_sources.subscription_id),
-           updated_at = excluded.updated_at",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
         id,
         spec.member,
         spec.role_id,
@@ -143,12 +137,68 @@ pub async fn set(
         now
     )
     .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if created {
+        return written(tx, ctx, spec, &id, None, active, state, note, now).await;
+    }
+    let before = sqlx::query!(r#"SELECT active AS "active: bool", state FROM entitlement_sources WHERE id = ?"#, id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if before.active == active && before.state == state {
+        return Ok(());
+    }
+    update(tx, ctx, spec, &id, before.active, active, state, note).await
+}
+
+/// Changes an existing source that was `before_active` (read in this transaction) to a new state.
+#[allow(clippy::too_many_arguments)]
+async fn update(
+    tx: &mut Tx,
+    ctx: &ShopContext,
+    spec: &SourceSpec<'_>,
+    id: &str,
+    before_active: bool,
+    active: bool,
+    state: &str,
+    note: &str,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    sqlx::query!(
+        "UPDATE entitlement_sources SET active = ?, state = ?, note = ?,
+           subscription_id = COALESCE(?, subscription_id), updated_at = ? WHERE id = ?",
+        active,
+        state,
+        note,
+        spec.subscription_id,
+        now,
+        id
+    )
+    .execute(&mut **tx)
     .await?;
-    audit(tx, &id, spec.member, spec.role_id, active, state, note, now).await?;
-    if before.as_ref().map(|b| b.active) != Some(active) {
+    written(tx, ctx, spec, id, Some(before_active), active, state, note, now).await
+}
+
+/// After a source was written: its audit line, its event when it starts or stops granting, and
+/// its member queued for reconciliation.
+#[allow(clippy::too_many_arguments)]
+async fn written(
+    tx: &mut Tx,
+    ctx: &ShopContext,
+    spec: &SourceSpec<'_>,
+    id: &str,
+    before_active: Option<bool>,
+    active: bool,
+    state: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    audit(tx, id, spec.member, spec.role_id, active, state, note, now).await?;
+    if before_active != Some(active) {
         let kind_of_event = if active { "entitlement.granted" } else { "entitlement.revoked" };
         let data = json!({
-            "source": id, "kind": kind, "member": spec.member, "role_id": spec.role_id,
+            "source": id, "kind": spec.kind.as_str(), "member": spec.member, "role_id": spec.role_id,
             "product_id": spec.product_id, "checkout_id": spec.checkout_id, "state": state, "note": note,
         });
         execute::enqueue(tx, ctx, None, kind_of_event, data).await?;
@@ -169,7 +219,8 @@ pub async fn set_for_checkout(
     change_all(tx, ctx, sources, active, state, note).await
 }
 
-/// Sets the state of every source of a Stripe subscription (see [`set`]).
+/// Sets the state of every source of a Stripe subscription (see [`set`]) for the plan it is on:
+/// the source of a plan it was switched away from stays as the switch left it.
 pub async fn set_for_subscription(
     tx: &mut Tx,
     ctx: &ShopContext,
@@ -183,7 +234,9 @@ pub async fn set_for_subscription(
         r#"SELECT id, member, role_id, kind, product_id, checkout_id, subscription_id, amount, currency,
                   active AS "active: bool", state, note, created_at AS "created_at: DateTime<Utc>",
                   updated_at AS "updated_at: DateTime<Utc>"
-           FROM entitlement_sources WHERE subscription_id = ?"#,
+           FROM entitlement_sources s WHERE subscription_id = ?
+             AND NOT EXISTS (SELECT 1 FROM subscription_plans p
+                             WHERE p.subscription_id = s.subscription_id AND p.product_id IS NOT s.product_id)"#,
         subscription
     )
     .fetch_all(&mut **tx)
@@ -204,8 +257,9 @@ async fn change_all(
         if s.active == active && s.state == state {
             continue;
         }
+        // Read in this transaction: its state is current, no need to read it again.
         let spec = s.spec()?;
-        set(tx, ctx, &spec, active, state, note).await?;
+        update(tx, ctx, &spec, &s.id, s.active, active, state, note).await?;
         changed += 1;
     }
     Ok(changed)

@@ -18,6 +18,7 @@
 
 pub mod ledger;
 pub mod reconcile;
+mod triggers;
 pub mod why;
 
 pub use ledger::{SourceKind, SourceSpec};

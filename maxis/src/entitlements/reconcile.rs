@@ -10,10 +10,12 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::json;
 
-use super::ledger;
 use crate::commerce::Commerce;
 use crate::execute;
 use crate::members::MemberError;
+use crate::store::Tx;
+
+pub use super::triggers::queue_everyone;
 
 /// How the reconciler runs.
 #[derive(Debug, Clone, Copy)]
@@ -50,21 +52,55 @@ pub(crate) const DISCORD_CONCURRENCY: usize = 16;
 /// How long a claimed member is left alone by other passes.
 const LEASE_SECS: i64 = 60;
 
-impl ReconcilePass {
-    fn add(&mut self, other: ReconcilePass) {
-        self.checked += other.checked;
-        self.granted += other.granted;
-        self.revoked += other.revoked;
-        self.blocked += other.blocked;
-        self.retrying += other.retrying;
-    }
-}
-
 /// A member taken off the queue for one pass: until `lease`, other passes leave them alone.
 #[derive(Debug, Clone, Copy)]
 struct Claim {
     attempts: i64,
     lease: DateTime<Utc>,
+}
+
+/// A role the ledger says a member should hold (`wanted`) or not.
+struct Wanted {
+    role_id: String,
+    wanted: bool,
+}
+
+/// A role's refusal state before this pass.
+struct Blocked {
+    role_id: String,
+    blocked: Option<String>,
+    told_buyer: bool,
+}
+
+/// One claimed member, as Discord showed them, before anything is written.
+struct Observed {
+    member: String,
+    claim: Claim,
+    seen: Seen,
+}
+
+enum Seen {
+    /// No source: only released from the queue.
+    Nothing,
+    /// Not in the server.
+    Absent(Vec<Wanted>),
+    /// Their roles could not be read (tried again after a backoff).
+    Unreadable(Vec<Wanted>, String),
+    /// Compared: each role, whether they held it, and the change asked of Discord if any.
+    Compared { outcomes: Vec<(Wanted, bool, Option<Change>)>, before: Vec<Blocked> },
+}
+
+/// What Discord answered to a grant or revoke.
+type Change = Result<(), MemberError>;
+
+/// A role Discord refused for good, told once the pass committed.
+struct Blocking {
+    member: String,
+    role: String,
+    grant: bool,
+    reason: String,
+    tell_admins: bool,
+    tell_buyer: bool,
 }
 
 fn backoff(attempts: i64) -> chrono::Duration {
@@ -76,13 +112,16 @@ impl Commerce {
     ///
     /// The members due are claimed in one statement, then compared with Discord several at a
     /// time (a burst of sales waits on Discord's round trips side by side, not one after the
-    /// other); each member's outcome and its release from the queue commit in one transaction.
+    /// other); every member's outcome and release from the queue then commit in one transaction
+    /// (the order path never waits on Discord, and a burst costs one commit, not one per member).
     pub async fn reconcile_once(&self) -> anyhow::Result<ReconcilePass> {
         let now = Utc::now();
         let lease = now + chrono::Duration::seconds(LEASE_SECS);
+        // One statement (atomic on its own): no transaction around it, one round trip to the
+        // writer's thread instead of three.
         let claimed = {
-            let mut tx = self.store.begin().await?;
-            let rows = sqlx::query!(
+            let mut conn = self.store.writer().acquire().await?;
+            sqlx::query!(
                 r#"UPDATE reconcile_queue SET due_at = ?
                    WHERE member IN (SELECT member FROM reconcile_queue WHERE due_at <= ? ORDER BY due_at LIMIT ?)
                    RETURNING member AS "member!", attempts AS "attempts!: i64""#,
@@ -90,30 +129,47 @@ impl Commerce {
                 now,
                 BATCH
             )
-            .fetch_all(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            rows
+            .fetch_all(&mut *conn)
+            .await?
         };
-        let passes: Vec<anyhow::Result<ReconcilePass>> = futures::stream::iter(claimed)
-            .map(|row| async move {
-                let mut pass = ReconcilePass::default();
-                self.reconcile_member(&row.member, Claim { attempts: row.attempts, lease }, &mut pass).await?;
-                Ok(pass)
-            })
+        let mut pass = ReconcilePass::default();
+        if claimed.is_empty() {
+            return Ok(pass);
+        }
+        let observed: Vec<anyhow::Result<Observed>> = futures::stream::iter(claimed)
+            .map(|row| self.observe(row.member, Claim { attempts: row.attempts, lease }))
             .buffer_unordered(DISCORD_CONCURRENCY)
             .collect()
             .await;
-        let mut pass = ReconcilePass::default();
-        for one in passes {
-            pass.add(one?);
+        let mut notices = Vec::new();
+        let mut tx = self.store.begin().await?;
+        for one in observed {
+            self.record(&mut tx, one?, &mut pass, &mut notices).await?;
+        }
+        tx.commit().await?;
+        for n in notices {
+            if n.tell_admins {
+                self.tell_admins_blocked(&n.member, &n.role, n.grant, &n.reason).await;
+            }
+            if n.tell_buyer {
+                let text = format!(
+                    "Your payment went through, but I could not give you the role <@&{}> yet: a Discord \
+                     permission of the server is in the way. The shop's admins have been told, and you will get \
+                     the role automatically as soon as they fix it; nothing else to do on your side.",
+                    n.role
+                );
+                if let Err(e) = self.members.send_dm(&n.member, &text).await {
+                    tracing::info!(member = %n.member, error.message = %e, "Could not tell the member their role is delayed");
+                }
+            }
         }
         Ok(pass)
     }
 
-    /// Compares one member's roles with the ledger and applies the difference.
-    async fn reconcile_member(&self, member: &str, claim: Claim, pass: &mut ReconcilePass) -> anyhow::Result<()> {
-        let wanted = {
+    /// Compares one member's roles with the ledger and applies the difference in Discord; what
+    /// it saw and did is written by [`Self::record`].
+    async fn observe(&self, member: String, claim: Claim) -> anyhow::Result<Observed> {
+        let wanted: Vec<Wanted> = {
             let mut conn = self.store.pool().acquire().await?;
             sqlx::query!(
                 r#"SELECT role_id AS "role_id!", MAX(active) AS "wanted!: bool" FROM entitlement_sources WHERE member = ? GROUP BY role_id"#,
@@ -121,129 +177,138 @@ impl Commerce {
             )
             .fetch_all(&mut *conn)
             .await?
+            .into_iter()
+            .map(|w| Wanted { role_id: w.role_id, wanted: w.wanted })
+            .collect()
         };
-        if wanted.is_empty() {
-            let mut tx = self.store.begin().await?;
-            done_with(&mut tx, member, claim, false).await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-        pass.checked += 1;
-        let roles = match self.members.member_roles(member).await {
-            Ok(Some(roles)) => roles,
-            Ok(None) => {
-                // Not in the server: nothing to do until they join again.
-                let mut tx = self.store.begin().await?;
-                presence(&mut tx, member, false).await?;
-                for w in &wanted {
-                    seen(&mut tx, member, &w.role_id, None, Some("the member is not in the server")).await?;
-                }
-                done_with(&mut tx, member, claim, false).await?;
-                tx.commit().await?;
-                return Ok(());
-            }
-            Err(e) => {
-                let mut tx = self.store.begin().await?;
-                for w in &wanted {
-                    seen(&mut tx, member, &w.role_id, None, Some(&e.to_string())).await?;
-                }
-                done_with(&mut tx, member, claim, true).await?;
-                tx.commit().await?;
-                pass.retrying += 1;
-                return Ok(());
-            }
-        };
-        // Discord first, outside any transaction (the order path must never wait on Discord);
-        // then every outcome in one transaction.
-        let mut outcomes = Vec::new();
-        for w in &wanted {
-            let has = roles.contains(&w.role_id);
-            let outcome = if has == w.wanted {
-                None
-            } else if w.wanted {
-                Some(self.members.grant_role(member, &w.role_id).await)
-            } else {
-                Some(self.members.revoke_role(member, &w.role_id).await)
-            };
-            outcomes.push((w, has, outcome));
-        }
-        let blocked_before = outcomes.iter().any(|(_, _, o)| matches!(o, Some(Err(MemberError::Forbidden(_)))));
-        let before = if blocked_before {
-            let mut conn = self.store.pool().acquire().await?;
-            sqlx::query!(
-                r#"SELECT role_id, blocked, told_buyer AS "told_buyer: bool" FROM member_roles WHERE member = ?"#,
-                member
-            )
-            .fetch_all(&mut *conn)
-            .await?
+        let seen = if wanted.is_empty() {
+            Seen::Nothing
         } else {
-            Vec::new()
-        };
-        let mut retry = false;
-        let mut notices = Vec::new();
-        let mut tx = self.store.begin().await?;
-        presence(&mut tx, member, true).await?;
-        for (w, has, outcome) in outcomes {
-            let action = if w.wanted { "grant" } else { "revoke" };
-            match outcome {
-                None => seen(&mut tx, member, &w.role_id, Some(has), None).await?,
-                Some(Ok(())) => {
-                    attempted(&mut tx, member, &w.role_id, action, Some(w.wanted), None, None).await?;
-                    let kind = if w.wanted { "role.granted" } else { "role.revoked" };
-                    let data = json!({"member": member, "buyer": member, "role_id": w.role_id});
-                    execute::enqueue(&mut tx, &self.ctx, None, kind, data).await?;
-                    if w.wanted {
-                        self.metrics.role_granted(member);
-                        pass.granted += 1;
-                    } else {
-                        pass.revoked += 1;
+            match self.members.member_roles(&member).await {
+                Ok(Some(roles)) => {
+                    let mut outcomes = Vec::new();
+                    for w in wanted {
+                        let has = roles.contains(&w.role_id);
+                        let outcome = if has == w.wanted {
+                            None
+                        } else if w.wanted {
+                            Some(self.members.grant_role(&member, &w.role_id).await)
+                        } else {
+                            Some(self.members.revoke_role(&member, &w.role_id).await)
+                        };
+                        outcomes.push((w, has, outcome));
                     }
-                }
-                Some(Err(MemberError::Forbidden(reason))) => {
-                    pass.blocked += 1;
-                    let state = before.iter().find(|b| b.role_id == w.role_id);
-                    let newly_blocked = state.is_none_or(|s| s.blocked.is_none());
-                    let tell_buyer = w.wanted && !state.is_some_and(|s| s.told_buyer);
-                    attempted(&mut tx, member, &w.role_id, action, None, Some(&reason), Some(&reason)).await?;
-                    if newly_blocked {
-                        let data = json!({"member": member, "buyer": member, "role_id": w.role_id, "reason": reason, "action": action});
-                        execute::enqueue(&mut tx, &self.ctx, None, "delivery.blocked", data).await?;
-                    }
-                    if tell_buyer {
+                    let refused = outcomes.iter().any(|(_, _, o)| matches!(o, Some(Err(MemberError::Forbidden(_)))));
+                    let before = if refused {
+                        let mut conn = self.store.pool().acquire().await?;
                         sqlx::query!(
-                            "UPDATE member_roles SET told_buyer = 1 WHERE member = ? AND role_id = ?",
-                            member,
-                            w.role_id
+                            r#"SELECT role_id, blocked, told_buyer AS "told_buyer: bool" FROM member_roles WHERE member = ?"#,
+                            member
                         )
-                        .execute(&mut *tx)
-                        .await?;
+                        .fetch_all(&mut *conn)
+                        .await?
+                        .into_iter()
+                        .map(|b| Blocked { role_id: b.role_id, blocked: b.blocked, told_buyer: b.told_buyer })
+                        .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    Seen::Compared { outcomes, before }
+                }
+                // Not in the server: nothing to do until they join again.
+                Ok(None) => Seen::Absent(wanted),
+                Err(e) => Seen::Unreadable(wanted, e.to_string()),
+            }
+        };
+        Ok(Observed { member, claim, seen })
+    }
+
+    /// Writes what [`Self::observe`] saw and did for one member, and releases them from the queue
+    /// (or puts them back after a backoff).
+    async fn record(
+        &self,
+        tx: &mut Tx,
+        o: Observed,
+        pass: &mut ReconcilePass,
+        notices: &mut Vec<Blocking>,
+    ) -> anyhow::Result<()> {
+        let member = o.member.as_str();
+        let retry = match o.seen {
+            Seen::Nothing => false,
+            Seen::Absent(wanted) => {
+                pass.checked += 1;
+                presence(tx, member, false).await?;
+                for w in &wanted {
+                    seen(tx, member, &w.role_id, None, Some("the member is not in the server")).await?;
+                }
+                false
+            }
+            Seen::Unreadable(wanted, error) => {
+                pass.checked += 1;
+                for w in &wanted {
+                    seen(tx, member, &w.role_id, None, Some(&error)).await?;
+                }
+                true
+            }
+            Seen::Compared { outcomes, before } => {
+                pass.checked += 1;
+                presence(tx, member, true).await?;
+                let mut retry = false;
+                for (w, has, outcome) in outcomes {
+                    let action = if w.wanted { "grant" } else { "revoke" };
+                    match outcome {
+                        None => seen(tx, member, &w.role_id, Some(has), None).await?,
+                        Some(Ok(())) => {
+                            attempted(tx, member, &w.role_id, action, Some(w.wanted), None, None).await?;
+                            let kind = if w.wanted { "role.granted" } else { "role.revoked" };
+                            let data = json!({"member": member, "buyer": member, "role_id": w.role_id});
+                            execute::enqueue(tx, &self.ctx, None, kind, data).await?;
+                            if w.wanted {
+                                self.metrics.role_granted(member);
+                                pass.granted += 1;
+                            } else {
+                                pass.revoked += 1;
+                            }
+                        }
+                        Some(Err(MemberError::Forbidden(reason))) => {
+                            pass.blocked += 1;
+                            let state = before.iter().find(|b| b.role_id == w.role_id);
+                            let newly_blocked = state.is_none_or(|s| s.blocked.is_none());
+                            let tell_buyer = w.wanted && !state.is_some_and(|s| s.told_buyer);
+                            attempted(tx, member, &w.role_id, action, None, Some(&reason), Some(&reason)).await?;
+                            if newly_blocked {
+                                let data = json!({"member": member, "buyer": member, "role_id": w.role_id, "reason": reason, "action": action});
+                                execute::enqueue(tx, &self.ctx, None, "delivery.blocked", data).await?;
+                            }
+                            if tell_buyer {
+                                sqlx::query!(
+                                    "UPDATE member_roles SET told_buyer = 1 WHERE member = ? AND role_id = ?",
+                                    member,
+                                    w.role_id
+                                )
+                                .execute(&mut **tx)
+                                .await?;
+                            }
+                            notices.push(Blocking {
+                                member: member.to_owned(),
+                                role: w.role_id.clone(),
+                                grant: w.wanted,
+                                reason,
+                                tell_admins: newly_blocked,
+                                tell_buyer,
+                            });
+                        }
+                        Some(Err(MemberError::Unavailable(reason))) => {
+                            tracing::debug!(member, role = %w.role_id, %reason, "role change postponed");
+                            attempted(tx, member, &w.role_id, action, None, Some(&reason), None).await?;
+                            retry = true;
+                        }
                     }
-                    notices.push((w.role_id.clone(), w.wanted, reason, newly_blocked, tell_buyer));
                 }
-                Some(Err(MemberError::Unavailable(reason))) => {
-                    tracing::debug!(member, role = %w.role_id, %reason, "role change postponed");
-                    attempted(&mut tx, member, &w.role_id, action, None, Some(&reason), None).await?;
-                    retry = true;
-                }
+                retry
             }
-        }
-        done_with(&mut tx, member, claim, retry).await?;
-        tx.commit().await?;
-        for (role, grant, reason, tell_admins, tell_buyer) in notices {
-            if tell_admins {
-                self.tell_admins_blocked(member, &role, grant, &reason).await;
-            }
-            if tell_buyer {
-                let text = format!(
-                    "Your payment went through, but I could not give you the role <@&{role}> yet: a Discord \
-                     permission of the server is in the way. The shop's admins have been told, and you will get \
-                     the role automatically as soon as they fix it; nothing else to do on your side."
-                );
-                if let Err(e) = self.members.send_dm(member, &text).await {
-                    tracing::info!(member, error.message = %e, "Could not tell the member their role is delayed");
-                }
-            }
-        }
+        };
+        done_with(tx, member, o.claim, retry).await?;
         if retry {
             pass.retrying += 1;
         }
@@ -260,71 +325,6 @@ impl Commerce {
             tracing::warn!(error.message = %e, "Failed to tell the admins about a refused role");
         }
     }
-
-    /// Queues every member the ledger has a source for (who is not known to have left) for a
-    /// comparison with Discord: repairs roles changed by hand. Returns how many were queued.
-    pub async fn drift_check(&self) -> anyhow::Result<u64> {
-        let mut tx = self.store.begin().await?;
-        let n = queue_everyone(&mut tx, Utc::now(), "drift", false).await?;
-        tx.commit().await?;
-        self.deliveries.notify_one();
-        Ok(n)
-    }
-
-    /// A member joined (or rejoined) the server: their roles are reconciled at once.
-    pub async fn member_joined(&self, member: &str) -> anyhow::Result<()> {
-        self.member_seen(member, true, "joined").await
-    }
-
-    /// A member's roles changed in Discord (maybe by hand): compared with the ledger at once.
-    pub async fn member_changed(&self, member: &str) -> anyhow::Result<()> {
-        self.member_seen(member, true, "roles changed").await
-    }
-
-    /// A member left the server: nothing is tried for them until they come back.
-    pub async fn member_left(&self, member: &str) -> anyhow::Result<()> {
-        self.member_seen(member, false, "left").await
-    }
-
-    async fn member_seen(&self, member: &str, present: bool, reason: &str) -> anyhow::Result<()> {
-        let mut tx = self.store.begin().await?;
-        let known = sqlx::query_scalar!("SELECT COUNT(*) FROM entitlement_sources WHERE member = ?", member)
-            .fetch_one(&mut *tx)
-            .await?;
-        if known == 0 {
-            return Ok(());
-        }
-        presence(&mut tx, member, present).await?;
-        if present {
-            ledger::queue(&mut tx, member, Utc::now(), reason).await?;
-        }
-        tx.commit().await?;
-        if present {
-            self.deliveries.notify_one();
-        }
-        Ok(())
-    }
-}
-
-/// Queues every member with a source, also those who left when `all` (resync); returns how many.
-pub async fn queue_everyone(
-    conn: &mut sqlx::SqliteConnection,
-    due: DateTime<Utc>,
-    reason: &str,
-    all: bool,
-) -> anyhow::Result<u64> {
-    let done = sqlx::query!(
-        "INSERT INTO reconcile_queue (member, due_at, reason)
-         SELECT DISTINCT s.member, ?, ? FROM entitlement_sources s
-         WHERE ? OR NOT EXISTS (SELECT 1 FROM member_presence p WHERE p.member = s.member AND p.present = 0)
-         ON CONFLICT (member) DO UPDATE SET due_at = MIN(due_at, excluded.due_at), attempts = 0, reason = excluded.reason",
-        due,
-        reason,
-        all
-    )
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
 }
 
 /// Takes `member` off the queue, or puts them back after a backoff with `retry`. Either only
@@ -349,7 +349,7 @@ async fn done_with(conn: &mut sqlx::SqliteConnection, member: &str, claim: Claim
     Ok(())
 }
 
-async fn presence(conn: &mut sqlx::SqliteConnection, member: &str, present: bool) -> anyhow::Result<()> {
+pub(super) async fn presence(conn: &mut sqlx::SqliteConnection, member: &str, present: bool) -> anyhow::Result<()> {
     let now = Utc::now();
     sqlx::query!(
         "INSERT INTO member_presence (member, present, checked_at) VALUES (?, ?, ?)

@@ -30,14 +30,14 @@ pub struct DunningPass {
     pub sent: usize,
 }
 
-/// The paid checkout of a subscription, its plan's product id and name.
+/// The paid checkout of a subscription, its plan's product id and name (the plan it is on now).
 async fn plan_of(tx: &mut Tx, sub: &str) -> anyhow::Result<Option<(Checkout, String, String)>> {
     let Some(c) = checkouts::by_subscription(tx, sub).await?.into_iter().find(|c| c.status == "paid") else {
         return Ok(None);
     };
-    let Some(line) = checkouts::lines(tx, &c.id).await?.into_iter().next() else { return Ok(None) };
-    let name = catalog::get(tx, &line.product_id).await?.map_or_else(|| line.product_id.clone(), |p| p.name);
-    Ok(Some((c, line.product_id, name)))
+    let Some(product) = super::switch_store::current_plan(tx, sub).await? else { return Ok(None) };
+    let name = catalog::get(tx, &product).await?.map_or_else(|| product.clone(), |p| p.name);
+    Ok(Some((c, product, name)))
 }
 
 impl Commerce {

@@ -33,9 +33,12 @@ pub async fn figures(
             *mrr.entry(s.currency.clone()).or_default() += monthly;
         }
     }
+    // A subscription is new when its first source is: a plan switch adds a source, not a member.
     let new = sqlx::query_scalar!(
-        r#"SELECT COUNT(DISTINCT subscription_id) AS "n!: i64" FROM entitlement_sources
-           WHERE kind = 'subscription' AND subscription_id IS NOT NULL AND created_at >= ? AND created_at < ?"#,
+        r#"SELECT COUNT(*) AS "n!: i64" FROM
+             (SELECT MIN(created_at) AS first FROM entitlement_sources
+              WHERE kind = 'subscription' AND subscription_id IS NOT NULL GROUP BY subscription_id)
+           WHERE first >= ? AND first < ?"#,
         from,
         to
     )

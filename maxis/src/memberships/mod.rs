@@ -2,14 +2,22 @@
 //! folder holds what the shop does over a subscription's life beyond one payment: catching up
 //! with the Stripe events it missed while down ([`catch_up`]), and keeping a member's role
 //! through a failed renewal while they fix their card ([`dunning`], with its policy in
-//! [`grace`]), free trials of a plan ([`trials`]), and members' self-service ([`self_service`]). The policy knows nothing of Discord, NATS or SQL; [`store`] holds the queries.
+//! [`grace`]), free trials of a plan ([`trials`]), members' self-service ([`self_service`]), and
+//! plan switches ([`switching`], its policy in [`plan_switch`], its roles in [`switch_roles`]).
+//! The policies know nothing of Discord, NATS or SQL; [`store`] and [`switch_store`] hold the
+//! queries.
 
 pub mod catch_up;
 pub mod dunning;
 pub mod figures;
 pub mod grace;
+pub mod orders;
+pub mod plan_switch;
 pub mod self_service;
 pub mod store;
+pub mod switch_roles;
+pub mod switch_store;
+pub mod switching;
 pub mod trial_store;
 pub mod trials;
 

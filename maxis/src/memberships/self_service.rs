@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{store, trial_store};
+use super::plan_switch::SwitchRefusal;
+use super::{store, switch_store, switching, trial_store};
 use crate::commerce::Commerce;
 use crate::execute;
 use crate::payments::{CancelFeedback, PaymentError, SubscriptionInfo};
@@ -26,6 +27,9 @@ pub enum MembershipError {
     /// Not set to end.
     #[error("your membership is not set to end: nothing to resume")]
     NotCanceling,
+    /// A plan switch that cannot be done.
+    #[error(transparent)]
+    Switch(#[from] SwitchRefusal),
     /// Stripe refused or failed.
     #[error("Stripe could not do it right now ({0}); try again in a minute")]
     Provider(#[from] PaymentError),
@@ -45,27 +49,19 @@ pub struct MembershipView {
     pub grace_until: Option<DateTime<Utc>>,
     /// Whether it is a free trial that has not converted yet.
     pub trial: bool,
+    /// A switch to another plan scheduled at the period's end: the plan's name and when.
+    pub scheduled_switch: Option<(String, DateTime<Utc>)>,
 }
 
 impl Commerce {
-    /// The member's latest live subscription and its plan's name.
+    /// The member's latest live subscription and its plan's name (the plan it was switched to,
+    /// if it was).
     async fn live_subscription(&self, member: &str) -> Result<(String, String), MembershipError> {
         let mut conn = self.store.pool().acquire().await.map_err(anyhow::Error::from)?;
-        for c in checkouts::by_buyer(&mut conn, member, 50).await? {
-            let Some(sub) = c.subscription_id.clone().filter(|_| c.status == "paid") else { continue };
-            let status = pay::subscription(&mut conn, &sub).await?.unwrap_or_else(|| "active".to_owned());
-            if matches!(status.as_str(), "canceled" | "incomplete_expired") {
-                continue;
-            }
-            let line = checkouts::lines(&mut conn, &c.id).await?.into_iter().next();
-            let product = match &line {
-                Some(l) => catalog::get(&mut conn, &l.product_id).await?,
-                None => None,
-            };
-            let plan = product.map(|p| p.name).or(line.map(|l| l.product_id)).unwrap_or_default();
-            return Ok((sub, plan));
-        }
-        Err(MembershipError::NoSubscription)
+        let (sub, _) = switching::live_subscription(&mut conn, member).await?.ok_or(MembershipError::NoSubscription)?;
+        let plan = switch_store::current_plan(&mut conn, &sub).await?.unwrap_or_default();
+        let name = catalog::get(&mut conn, &plan).await?.map_or(plan, |p| p.name);
+        Ok((sub, name))
     }
 
     /// `/subscription status`.
@@ -78,7 +74,14 @@ impl Commerce {
             store::latest_dunning(&mut conn, &sub).await?.filter(|d| d.outcome.is_none()).map(|d| d.grace_until);
         let trial = trial_store::of_subscription(&mut conn, &sub).await?.is_some_and(|t| t.converted_at.is_none())
             && subscription.status == "trialing";
-        Ok(MembershipView { plan, subscription, grace_until, trial })
+        let scheduled_switch = match switch_store::scheduled(&mut conn, &sub).await? {
+            Some(s) => {
+                let name = catalog::get(&mut conn, &s.to_product).await?.map_or(s.to_product, |p| p.name);
+                Some((name, s.effective_at.unwrap_or_else(Utc::now)))
+            }
+            None => None,
+        };
+        Ok(MembershipView { plan, subscription, grace_until, trial, scheduled_switch })
     }
 
     /// `/subscription cancel`: ends the membership at the end of the period (the role stays until

@@ -65,26 +65,38 @@ pub async fn offer(
     Ok(())
 }
 
-/// Starts the trial offered by `checkout`, if any and not started; returns it.
+/// Starts the trial offered by `checkout`, if any and not started; returns it. A checkout that
+/// offered none costs one read.
 pub async fn start(conn: &mut SqliteConnection, checkout: &str, at: DateTime<Utc>) -> anyhow::Result<Option<TrialRow>> {
-    let days = sqlx::query_scalar!("SELECT days FROM trials WHERE checkout_id = ? AND started_at IS NULL", checkout)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(days) = days {
-        let ends = at + chrono::Duration::days(days);
-        sqlx::query!("UPDATE trials SET started_at = ?, ends_at = ? WHERE checkout_id = ?", at, ends, checkout)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(sqlx::query_as!(
-        TrialRow,
-        r#"SELECT checkout_id, member, product_id, days, ends_at AS "ends_at: DateTime<Utc>",
-                  warned_at AS "warned_at: DateTime<Utc>", converted_at AS "converted_at: DateTime<Utc>"
-           FROM trials WHERE checkout_id = ? AND started_at IS NOT NULL"#,
+    let Some(row) = sqlx::query!(
+        r#"SELECT checkout_id, member, product_id, days, started_at IS NOT NULL AS "started!: bool",
+                  ends_at AS "ends_at: DateTime<Utc>", warned_at AS "warned_at: DateTime<Utc>",
+                  converted_at AS "converted_at: DateTime<Utc>"
+           FROM trials WHERE checkout_id = ?"#,
         checkout
     )
-    .fetch_optional(conn)
-    .await?)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let mut trial = TrialRow {
+        checkout_id: row.checkout_id,
+        member: row.member,
+        product_id: row.product_id,
+        days: row.days,
+        ends_at: row.ends_at,
+        warned_at: row.warned_at,
+        converted_at: row.converted_at,
+    };
+    if !row.started {
+        let ends = at + chrono::Duration::days(trial.days);
+        sqlx::query!("UPDATE trials SET started_at = ?, ends_at = ? WHERE checkout_id = ?", at, ends, checkout)
+            .execute(conn)
+            .await?;
+        trial.ends_at = Some(ends);
+    }
+    Ok(Some(trial))
 }
 
 /// The started trial of subscription `sub`.

@@ -132,6 +132,76 @@ pub struct SubscriptionInfo {
     pub amount: i64,
     /// Lowercase ISO 4217 code.
     pub currency: String,
+    /// Its (first) item (`si_…`).
+    pub item: String,
+    /// That item's price (`price_…`).
+    pub price: String,
+    /// Start of the current period, Unix time.
+    pub current_period_start: i64,
+    /// The subscription schedule managing it, if any (`sub_sched_…`).
+    pub schedule: Option<String>,
+}
+
+/// A recurring Price to create for a plan (idempotent on `idempotency_key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceRequest {
+    /// Idempotency key: the same key never creates two prices.
+    pub idempotency_key: String,
+    /// The plan's name (its Stripe Product is created with the price).
+    pub name: String,
+    /// Per period, minor units.
+    pub unit_amount: i64,
+    /// Lowercase ISO 4217 code.
+    pub currency: String,
+    /// Billing period.
+    pub interval: Interval,
+}
+
+/// A subscription's item moved to another price now, its proration invoiced and charged at once
+/// (`proration_behavior=always_invoice`; refused, and nothing changed, when the charge fails).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceChange {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// The subscription (`sub_…`).
+    pub subscription: String,
+    /// Its item (`si_…`).
+    pub item: String,
+    /// The new price (`price_…`).
+    pub price: String,
+}
+
+/// What a price change did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceChanged {
+    /// The subscription after it.
+    pub subscription: SubscriptionInfo,
+    /// The proration invoice (`in_…`), if one was made.
+    pub invoice: Option<String>,
+    /// Its total: the remaining time on the new price less the unused time on the old, minor units.
+    pub prorated: i64,
+    /// What was charged for it.
+    pub amount_paid: i64,
+}
+
+/// A price change at the end of the current period: a subscription schedule whose current
+/// phase keeps `current_price` until `period_end`, then a phase of one period at `new_price`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledChange {
+    /// Idempotency key (two requests: `<key>:create` and `<key>:phases`).
+    pub idempotency_key: String,
+    /// The subscription.
+    pub subscription: String,
+    /// Its price now.
+    pub current_price: String,
+    /// Its price from `period_end`.
+    pub new_price: String,
+    /// The current period, Unix times.
+    pub period_start: i64,
+    /// The current period's end: when the new price starts.
+    pub period_end: i64,
+    /// Billing period.
+    pub interval: Interval,
 }
 
 /// Why a member cancels (Stripe's `cancellation_details[feedback]`).
@@ -265,4 +335,13 @@ pub trait Payments: Send + Sync {
     /// A Billing Portal session for a customer (`cus_…`): the link where they manage their
     /// payment method, invoices and subscription, coming back to `return_url`.
     fn portal_session(&self, customer: String, return_url: String) -> BoxFuture<'_, Result<String, PaymentError>>;
+    /// Creates a recurring price (`POST /v1/prices`); returns its id.
+    fn create_price(&self, request: PriceRequest) -> BoxFuture<'_, Result<String, PaymentError>>;
+    /// Moves a subscription to another price now, with its prorated invoice charged at once.
+    fn change_price_now(&self, change: PriceChange) -> BoxFuture<'_, Result<PriceChanged, PaymentError>>;
+    /// Schedules a price change at the end of the period; returns the schedule's id.
+    fn schedule_price_change(&self, change: ScheduledChange) -> BoxFuture<'_, Result<String, PaymentError>>;
+    /// Releases a subscription schedule (a scheduled change is dropped; the subscription goes on
+    /// as it is).
+    fn release_schedule(&self, schedule: String, idempotency_key: String) -> BoxFuture<'_, Result<(), PaymentError>>;
 }

@@ -29,11 +29,13 @@ use stripe_core::refund::{CreateRefund, CreateRefundReason};
 use stripe_types::{Currency, List};
 
 mod events;
+mod plans;
 mod subscriptions;
 
 use super::{
     BoxFuture, CancelFeedback, CustomerRequest, EventPage, Interval, InvoicePayment, Line, Mode, PaymentError,
-    Payments, RefundInfo, RefundRequest, Session, SessionRequest, SubscriptionInfo,
+    Payments, PriceChange, PriceChanged, PriceRequest, RefundInfo, RefundRequest, ScheduledChange, Session,
+    SessionRequest, SubscriptionInfo,
 };
 
 /// How long one HTTP attempt may take before it counts as [`PaymentError::Unavailable`].
@@ -225,6 +227,22 @@ impl Payments for StripePayments {
 
     fn portal_session(&self, customer: String, return_url: String) -> BoxFuture<'_, Result<String, PaymentError>> {
         Box::pin(self.create_portal_session(customer, return_url))
+    }
+
+    fn create_price(&self, request: PriceRequest) -> BoxFuture<'_, Result<String, PaymentError>> {
+        Box::pin(self.post_price(request))
+    }
+
+    fn change_price_now(&self, change: PriceChange) -> BoxFuture<'_, Result<PriceChanged, PaymentError>> {
+        Box::pin(self.post_price_change(change))
+    }
+
+    fn schedule_price_change(&self, change: ScheduledChange) -> BoxFuture<'_, Result<String, PaymentError>> {
+        Box::pin(self.post_schedule(change))
+    }
+
+    fn release_schedule(&self, schedule: String, idempotency_key: String) -> BoxFuture<'_, Result<(), PaymentError>> {
+        Box::pin(self.post_release(schedule, idempotency_key))
     }
 
     fn create_session(&self, request: SessionRequest) -> BoxFuture<'_, Result<Session, PaymentError>> {

@@ -36,7 +36,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Product> {
 }
 
 /// The products columns, with `price` the price in effect: the owner's `config price.<id>` when
-/// set, else the catalog's. `config` stores that setting in its canonical form, always two
+/// set, else the catalog's; and `trial_days` likewise from `config trial.<id>` (0: no trial). `config` stores that setting in its canonical form, always two
 /// decimals (`29.99`, `30.00`), so dropping the dot gives the minor units exactly.
 macro_rules! select {
     ($rest:literal) => {
@@ -44,7 +44,9 @@ macro_rules! select {
             "SELECT id, name, description, kind, ",
             "COALESCE((SELECT CAST(REPLACE(s.value, '.', '') AS INTEGER) FROM settings s ",
             "WHERE s.key = 'price.' || products.id), price) AS price, ",
-            "currency, role_id, stock, per_user_limit, interval, trial_days, visible ",
+            "currency, role_id, stock, per_user_limit, interval, ",
+            "NULLIF(COALESCE((SELECT CAST(s.value AS INTEGER) FROM settings s ",
+            "WHERE s.key = 'trial.' || products.id), trial_days), 0) AS trial_days, visible ",
             $rest
         )
     };
@@ -86,6 +88,11 @@ pub async fn upsert(conn: &mut SqliteConnection, p: &Product) -> anyhow::Result<
         crate::store::settings::set(&mut *conn, &key, &file).await?;
     }
     Ok(())
+}
+
+/// The settings key of a plan's trial days set by `config` (`trial.<id>`).
+pub fn trial_key(product: &str) -> String {
+    format!("trial.{product}")
 }
 
 /// The settings key of a product's price set by `config` (`price.<id>`).

@@ -219,6 +219,60 @@ pub async fn transition(conn: &mut SqliteConnection, id: &str, from: &[&str], to
     Ok(true)
 }
 
+/// A checkout paid: records Stripe's payment references, moves it to `paid` and keeps what it
+/// reserved, in one statement. The caller checked, inside its write transaction, that the
+/// checkout's status allows it.
+pub async fn paid(conn: &mut SqliteConnection, id: &str, pi: Option<&str>, sub: Option<&str>) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE checkouts SET payment_intent = COALESCE(?, payment_intent), subscription_id = COALESCE(?, subscription_id),
+           status = 'paid', reserved = 0 WHERE id = ?",
+        pi,
+        sub,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A line of a checkout with what the receipt and the ledger need of its product (`None` when
+/// the product is gone from the catalog).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoldLine {
+    /// The line.
+    pub line: CheckoutLine,
+    /// The product's name.
+    pub name: Option<String>,
+    /// The role it grants.
+    pub role_id: Option<String>,
+}
+
+/// The lines of a checkout with their product's name and role, in one read.
+pub async fn sold_lines(conn: &mut SqliteConnection, id: &str) -> anyhow::Result<Vec<SoldLine>> {
+    let rows = sqlx::query!(
+        r#"SELECT l.product_id, l.quantity, l.unit_amount, l.list_amount, l.currency,
+                  p.name AS "name?", p.role_id AS "role_id?"
+           FROM checkout_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.checkout_id = ?"#,
+        id
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SoldLine {
+            line: CheckoutLine {
+                product_id: r.product_id,
+                quantity: r.quantity,
+                unit_amount: r.unit_amount,
+                list_amount: r.list_amount,
+                currency: r.currency,
+            },
+            name: r.name,
+            role_id: r.role_id,
+        })
+        .collect())
+}
+
 /// Records the payment references Stripe gave.
 pub async fn set_payment(
     conn: &mut SqliteConnection,

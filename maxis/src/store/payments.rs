@@ -140,8 +140,8 @@ pub async fn customer_of(conn: &mut SqliteConnection, member: &str) -> anyhow::R
         .await?)
 }
 
-/// Remembers the member's Stripe customer (the first one recorded wins).
-pub async fn set_customer(conn: &mut SqliteConnection, member: &str, customer: &str) -> anyhow::Result<String> {
+/// Remembers the member's Stripe customer unless one is recorded already (the first wins).
+pub async fn link_customer(conn: &mut SqliteConnection, member: &str, customer: &str) -> anyhow::Result<()> {
     let now = Utc::now();
     sqlx::query!(
         "INSERT INTO stripe_customers (member, customer_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -149,8 +149,15 @@ pub async fn set_customer(conn: &mut SqliteConnection, member: &str, customer: &
         customer,
         now
     )
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Remembers the member's Stripe customer (the first one recorded wins); returns the one
+/// recorded.
+pub async fn set_customer(conn: &mut SqliteConnection, member: &str, customer: &str) -> anyhow::Result<String> {
+    link_customer(&mut *conn, member, customer).await?;
     Ok(customer_of(conn, member).await?.unwrap_or_else(|| customer.to_owned()))
 }
 

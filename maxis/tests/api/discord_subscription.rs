@@ -63,3 +63,57 @@ async fn a_member_reads_cancels_with_a_reason_resumes_manages_and_a_cancel_ends_
     }
     g.wait_without_role(g.buyer, g.pro_role).await;
 }
+
+#[tokio::test]
+async fn a_member_switches_pro_to_basic_at_the_period_end_and_back_to_pro_at_once_through_subscription_switch() {
+    use subjects::params::{CatalogParams, ProductSpec};
+    let g = Guild::start().await;
+    let basic_role = g.discord.add_role("Basic", 1);
+    let basic = ProductSpec {
+        id: "basic".into(),
+        name: "Basic".into(),
+        description: String::new(),
+        kind: "plan".into(),
+        price: "4.99".into(),
+        currency: None,
+        role: Some(basic_role.to_string()),
+        stock: None,
+        per_user_limit: None,
+        interval: Some("month".into()),
+        visible: None,
+        trial_days: None,
+    };
+    let order = subjects::Order::new(subjects::Command::Catalog(CatalogParams::Upsert { product: basic }), "t");
+    assert!(testkit::shop::send(&g.fleet, "shop1", &order).await.ok);
+    let session = g.subscribe_to_pro(g.buyer).await;
+    g.wait_for_role(g.buyer, g.pro_role).await;
+    let plan = |name: &str| json!([{"name": "plan", "type": 3, "value": name}]);
+
+    let same = g.subscription(g.buyer, "switch", plan("pro")).await;
+    assert!(same.content.contains("on Pro already"), "{}", same.content);
+    let seen = g.stripe.events().len();
+    let down = g.subscription(g.buyer, "switch", plan("Basic")).await;
+    assert!(down.content.contains("from **Pro** to **Basic** on <t:"), "{}", down.content);
+    for event in g.stripe.events().iter().skip(seen) {
+        g.webhook(event).await;
+    }
+    let status = g.subscription(g.buyer, "status", json!([])).await.content;
+    assert!(status.contains("Switches to **Basic**"), "{status}");
+    assert!(g.discord.member_roles(g.buyer).contains(&g.pro_role), "Pro until the period ends");
+
+    let start = g.stripe.clock(&session).unwrap();
+    for event in g.stripe.advance_clock(&session, start + 31 * 24 * 3600).unwrap() {
+        g.webhook(&event).await;
+    }
+    g.wait_for_role(g.buyer, basic_role).await;
+    g.wait_without_role(g.buyer, g.pro_role).await;
+
+    let up = g.subscription(g.buyer, "switch", plan("pro")).await;
+    assert!(
+        up.content.contains("You are now on **Pro** (was Basic)") && up.content.contains("prorated"),
+        "{}",
+        up.content
+    );
+    g.wait_for_role(g.buyer, g.pro_role).await;
+    g.wait_without_role(g.buyer, basic_role).await;
+}

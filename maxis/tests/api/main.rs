@@ -15,6 +15,7 @@ mod known;
 mod marketing;
 mod memberships;
 mod orders;
+mod plan_switches;
 mod quotas;
 mod reliability;
 mod security;

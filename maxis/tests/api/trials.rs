@@ -161,3 +161,30 @@ async fn a_catalog_upsert_refuses_trial_days_on_a_product_that_is_not_a_plan() {
     assert_eq!(error.code, ErrorCode::InvalidParams);
     assert!(error.message.contains("only plans have trial days"), "{}", error.message);
 }
+
+fn config(key: &str, value: &str) -> Order {
+    let params = subjects::params::ConfigParams { key: key.into(), value: Some(value.into()) };
+    Order::new(Command::Config(params), "admin")
+}
+
+#[tokio::test]
+async fn config_trial_pro_sets_the_plans_trial_days_for_the_next_checkout_and_zero_removes_it() {
+    let shop = Shop::start().await;
+    let set = send(&shop.fleet, "shop1", &config("trial_pro", "14 jours")).await;
+    shop.buy("12", "pro", None).await.unwrap();
+    let removed = send(&shop.fleet, "shop1", &config("trial.pro", "0")).await;
+    shop.buy("13", "pro", None).await.unwrap();
+    let not_a_plan = send(&shop.fleet, "shop1", &config("trial.vip", "7")).await;
+    let weeks = send(&shop.fleet, "shop1", &config("trial.pro", "2 weeks")).await;
+
+    assert_eq!(set.result.as_ref().unwrap()["value"], "14", "{set:?}");
+    assert!(removed.error.is_none(), "{removed:?}");
+    let forms: Vec<Value> =
+        shop.stripe.requests().into_iter().filter(|r| r.path == "/v1/checkout/sessions").map(|r| r.form).collect();
+    assert_eq!(forms[0]["subscription_data"]["trial_period_days"], "14", "{}", forms[0]);
+    assert!(forms[1]["subscription_data"]["trial_period_days"].is_null(), "0 removes the trial: {}", forms[1]);
+    let refused = not_a_plan.error.expect("vip is not a plan");
+    assert_eq!(refused.code, ErrorCode::NotFound);
+    assert!(refused.message.contains("no plan \"vip\"") && refused.message.contains("pro"), "{}", refused.message);
+    assert_eq!(weeks.error.expect("weeks are not days").code, ErrorCode::InvalidParams);
+}

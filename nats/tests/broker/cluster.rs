@@ -193,11 +193,20 @@ async fn a_shop_added_to_a_running_cluster_is_accepted_by_every_node_and_gets_a_
     let mut cluster = NatsCluster::start(&["shop1:eu"]).await.expect("the cluster starts");
     let urls = cluster.urls();
 
-    let step = broker::reload::add_shop(&mut cluster.fleet, broker::ShopSpec::parse("shop3:eu").unwrap(), &urls)
+    let steps = broker::reload::add_shop(&mut cluster.fleet, broker::ShopSpec::parse("shop3:eu").unwrap(), &urls)
         .await
         .expect("add-shop on a cluster");
 
-    assert_eq!(step.change, broker::provision::Change::Created);
+    let changes: Vec<_> = steps.iter().map(|s| (s.what.as_str(), s.change)).collect();
+    use broker::provision::Change::{Created, Updated};
+    assert_eq!(
+        changes,
+        [
+            ("stream MAXIS_EVENTS", Updated),
+            ("stream MAXIS_EVENTS_IN_shop3", Created),
+            ("consumer MAXIS_CONTROL/shop3", Created)
+        ]
+    );
     let shop3 = Identity::Shop(broker::ShopSpec::parse("shop3:eu").unwrap());
     for node in cluster.node_names() {
         let url = cluster.node_url(&node).unwrap();

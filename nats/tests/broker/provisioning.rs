@@ -3,7 +3,7 @@
 use async_nats::jetstream::{self, consumer::PullConsumer};
 use broker::provision::{self, Change};
 use broker::Identity;
-use subjects::subject::CONTROL_STREAM;
+use subjects::subject::{CONTROL_STREAM, EVENTS_STREAM};
 use testkit::TestFleet;
 
 #[tokio::test]
@@ -15,7 +15,7 @@ async fn provisioning_twice_changes_nothing() {
 
     let steps = provision::provision(&js, &fleet.fleet).await.unwrap();
 
-    assert_eq!(steps.len(), 4);
+    assert_eq!(steps.len(), 6, "two streams, then each shop's intake and consumer: {steps:?}");
     assert!(steps.iter().all(|s| s.change == Change::Unchanged), "{steps:?}");
     let mut after: PullConsumer = js.get_consumer_from_stream("shop1", CONTROL_STREAM).await.unwrap();
     assert_eq!(after.info().await.unwrap().created, created);
@@ -70,4 +70,96 @@ async fn init_keeps_existing_keys() {
         &std::fs::metadata(second.key_path(&Identity::Shop(shops[0].clone()))).unwrap().permissions(),
     );
     assert_eq!(mode & 0o777, 0o600, "seeds are readable by their owner only");
+}
+
+#[tokio::test]
+async fn a_fleet_provisioned_before_shop_quotas_keeps_its_events_and_takes_new_ones_through_the_intakes() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let js = jetstream::new(fleet.connect(&Identity::Provisioner).await.unwrap());
+    // The events stream as it was: the shops' subjects on it, no intake.
+    js.delete_stream(subjects::subject::events_intake(&"shop1".parse().unwrap())).await.unwrap();
+    js.delete_stream(EVENTS_STREAM).await.unwrap();
+    let mut old = provision::events_stream(&fleet.fleet.manifest.streams, &[]);
+    old.subjects = vec![subjects::subject::events_all()];
+    old.sources = None;
+    js.create_stream(old).await.unwrap();
+    let shop = jetstream::new(fleet.connect(&fleet.shop("shop1")).await.unwrap());
+    shop.publish("maxis.shop1.events.order.executed", "before".into()).await.unwrap().await.unwrap();
+
+    let steps = provision::provision(&js, &fleet.fleet).await.unwrap();
+    let after = shop.publish("maxis.shop1.events.order.executed", "after".into()).await.unwrap().await.unwrap();
+
+    let changes: Vec<_> = steps.iter().map(|s| (s.what.as_str(), s.change)).collect();
+    assert!(changes.contains(&("stream MAXIS_EVENTS", Change::Updated)), "{changes:?}");
+    assert!(changes.contains(&("stream MAXIS_EVENTS_IN_shop1", Change::Created)), "{changes:?}");
+    assert_eq!(after.stream, "MAXIS_EVENTS_IN_shop1", "the shop's events go through its quota");
+    let mut events = js.get_stream(EVENTS_STREAM).await.unwrap();
+    for _ in 0..100 {
+        if events.info().await.unwrap().state.messages == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let state = &events.info().await.unwrap().state;
+    assert_eq!(state.messages, 2, "the old event is kept and the new one sourced: {state:?}");
+    let last = events.get_last_raw_message_by_subject("maxis.shop1.events.order.executed").await.unwrap();
+    assert_eq!(&last.payload[..], b"after");
+}
+
+#[tokio::test]
+async fn a_shop_over_its_events_quota_is_refused_until_the_window_passes_and_the_others_are_not() {
+    let settings = broker::fleet::StreamSettings {
+        shop_events_max_bytes: 64 * 1024,
+        shop_events_window_secs: 2,
+        ..Default::default()
+    };
+    let fleet = TestFleet::start_with(&["shop1", "shop2"], settings).await.unwrap();
+    let shop1 = jetstream::new(fleet.connect(&fleet.shop("shop1")).await.unwrap());
+    let shop2 = jetstream::new(fleet.connect(&fleet.shop("shop2")).await.unwrap());
+    let junk = vec![b'j'; 16 * 1024];
+
+    let mut stored = 0;
+    let refusal = loop {
+        match shop1.publish("maxis.shop1.events.junk", junk.clone().into()).await.unwrap().await {
+            Ok(_) => stored += 1,
+            Err(e) => break e,
+        }
+        assert!(stored < 100, "the quota never refused");
+    };
+    let other = shop2.publish("maxis.shop2.events.order.executed", "ok".into()).await.unwrap().await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let later = shop1.publish("maxis.shop1.events.order.executed", "ok".into()).await.unwrap().await;
+
+    assert!(stored <= 4, "64 KiB take at most four 16 KiB events: {stored}");
+    assert!(refusal.to_string().contains("maximum bytes"), "{refusal}");
+    assert!(other.is_ok(), "shop2 is not affected: {other:?}");
+    assert!(later.is_ok(), "the window passed: {later:?}");
+}
+
+#[tokio::test]
+async fn an_event_of_the_largest_size_the_intake_takes_reaches_the_events_stream_and_the_next_ones_follow() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let shop = jetstream::new(fleet.connect(&fleet.shop("shop1")).await.unwrap());
+    let js = jetstream::new(fleet.connect(&Identity::Provisioner).await.unwrap());
+    let largest = fleet.fleet.manifest.streams.events_max_msg_size as usize;
+    // Subject and headers count towards the stream's limit: find the largest payload it takes.
+    let mut size = largest;
+    let ack = loop {
+        match shop.publish("maxis.shop1.events.big", vec![b'x'; size].into()).await.unwrap().await {
+            Ok(ack) => break ack,
+            Err(_) => size -= 16,
+        }
+    };
+    shop.publish("maxis.shop1.events.after", "after".into()).await.unwrap().await.unwrap();
+
+    assert!(size > largest - 512, "{size}");
+    assert_eq!(ack.stream, "MAXIS_EVENTS_IN_shop1");
+    let mut events = js.get_stream(EVENTS_STREAM).await.unwrap();
+    for _ in 0..100 {
+        if events.info().await.unwrap().state.messages == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(events.info().await.unwrap().state.messages, 2, "the large event and the next were copied");
 }

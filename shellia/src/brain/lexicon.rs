@@ -32,6 +32,7 @@ pub(crate) enum Intent {
     Hide,
     Why,
     Grant { revoke: bool },
+    Switch,
     Trial,
 }
 
@@ -421,6 +422,10 @@ fn unknown_setting(req: &Request) -> Option<Trouble> {
 fn member_intent(req: &Request) -> Result<Option<Intent>, Trouble> {
     let why = req.has(members::WHY);
     let (give, take) = (req.has(members::GIVE), req.has(members::TAKE));
+    // "passe <@123> au plan pro", "switch <@123> to basic": a member moved to another plan.
+    if req.has(members::SWITCH) && !(why || give || take) && members::member_id(req).is_some() {
+        return Ok(Some(Intent::Switch));
+    }
     if !(why || give || take) {
         return Ok(None);
     }

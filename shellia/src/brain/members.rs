@@ -1,8 +1,9 @@
 //! Members: why a member holds (or lost) a role (`why @bob`, `pourquoi <@123> a perdu le Pro ?`),
-//! a role given or taken back by hand (`give <@123> VIP`, `retire le vip à <@123>`), and plan
-//! trials, which are set by a whole `catalog` upsert with `trial_days`, not from a sentence.
+//! a role given or taken back by hand (`give <@123> VIP`, `retire le vip à <@123>`), a member
+//! moved to another plan (`passe <@123> au plan pro`), and plan trials, which are set by a whole
+//! `catalog` upsert with `trial_days`, not from a sentence.
 
-use subjects::params::{GrantParams, WhyParams};
+use subjects::params::{GrantParams, SubscriptionParams, WhyParams};
 use subjects::Command;
 
 use super::catalog::Kind;
@@ -36,6 +37,9 @@ pub(crate) const GIVE: &[&str] =
 /// Words that take a manual grant back.
 pub(crate) const TAKE: &[&str] =
     &["revoke", "retire", "retirer", "enleve", "enlever", "reprends", "take", "unassign", "remove", "removes"];
+/// Words that move a member to another plan.
+pub(crate) const SWITCH: &[&str] =
+    &["passe", "passer", "bascule", "basculer", "switch", "move", "upgrade", "downgrade", "migre", "migrer"];
 /// Words that speak of a free trial.
 pub(crate) const TRIAL: &[&str] = &["trial", "trials", "essai", "essais", "essayer"];
 
@@ -128,6 +132,33 @@ pub(crate) fn grant(req: &mut Request, ctx: &Ctx, revoke: bool) -> Result<Built,
         )
     };
     Ok(Built::one(Command::Grant(GrantParams { member, product, revoke }), summary, done))
+}
+
+/// `passe <@123> au plan pro`: the member's membership moves to that plan (at once when it costs
+/// more, at the end of the period otherwise: the shop decides and says which).
+pub(crate) fn switch(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
+    let member = member_id(req).ok_or(Trouble::NoMember)?;
+    claim(req, &member);
+    let items = super::items::take_items(req, ctx)?;
+    let plans: Vec<&String> = items.iter().filter(|(k, _)| *k == Kind::Plan).map(|(_, id)| id).collect();
+    let switch_to = match plans.as_slice() {
+        [plan] => (*plan).clone(),
+        [] => return Err(Trouble::UnknownPlan),
+        several => {
+            let ids: Vec<&str> = several.iter().map(|id| id.as_str()).collect();
+            return Err(Trouble::AmbiguousItem { name: ids.join(" / "), candidates: ids.join(", ") });
+        }
+    };
+    let lang = ctx.lang;
+    let summary = lang.pick(
+        format!("Passer l'abonnement du membre {member} au plan {switch_to} (tout de suite s'il coûte plus, sinon à la fin de la période)"),
+        format!("Move member {member}'s membership to the {switch_to} plan (at once if it costs more, else at the end of the period)"),
+    );
+    let done = lang.pick(
+        format!("🔁 Changement de plan de {member} vers {switch_to} demandé."),
+        format!("🔁 {member}'s switch to {switch_to} is on its way."),
+    );
+    Ok(Built::one(Command::Subscription(SubscriptionParams { member, switch_to }), summary, done))
 }
 
 /// "give Pro a 7-day trial": the plan is checked, then refused with where trials are set.

@@ -99,6 +99,7 @@ pub(crate) fn build(intent: Intent, req: &mut Request, ctx: &Ctx) -> Result<Buil
         | Intent::Report
         | Intent::Why
         | Intent::Grant { .. }
+        | Intent::Switch
         | Intent::Trial
         | Intent::Preorders => return Err(Trouble::Unknown),
     })

@@ -20,6 +20,8 @@ async fn replay_prints_every_event_of_the_period_in_order_and_tail_shows_new_one
     for _ in 0..3 {
         send(&shellia, "all", "status", &[], WAIT).await;
     }
+    // Stored in each shop's intake before the reply; in MAXIS_EVENTS milliseconds later.
+    fleet.events_sourced().await;
 
     let all = shellia.replay(since, &EventFilter::default(), |_, _| {}).await.unwrap();
     let shop1_orders =
@@ -47,6 +49,7 @@ async fn order_history_lines_say_who_asked_what_and_the_outcome() {
     let shellia = shellia(&fleet).await;
     send(&shellia, "shop1", "status", &[], WAIT).await;
     send(&shellia, "shop1", "config", &["key=nope"], WAIT).await;
+    fleet.events_sourced().await;
     let filter = EventFilter { shop: None, kind: Some(subjects::EventKind::parse("order").unwrap()) };
 
     let lines: Vec<String> = shellia
@@ -71,6 +74,7 @@ async fn shop_with_three_orders() -> (TestFleet, tempfile::TempDir, testkit::sho
     for _ in 0..3 {
         send(&shellia, "shop1", "status", &[], WAIT).await;
     }
+    fleet.events_sourced().await;
     (fleet, dir, shop, shellia)
 }
 

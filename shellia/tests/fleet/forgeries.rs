@@ -62,6 +62,7 @@ async fn an_event_stored_with_shop1s_credential_in_shop2s_name_is_shown_by_no_re
     let forged = Event::new(shop("shop2"), EventKind::known(EventKind::ORDER_EXECUTED), None, data);
     let on = subject::event(&shop("shop1"), &forged.kind);
     attacker.publish(on, forged.to_json().into()).await.unwrap().await.unwrap();
+    fleet.events_sourced().await;
 
     let shop2 = EventFilter { shop: Some(shop("shop2")), kind: None };
     let replayed = shellia.replay(since, &shop2, |_, _| {}).await.unwrap();
@@ -113,4 +114,26 @@ async fn a_discovery_answer_in_shop2s_name_from_shop1s_credential_does_not_show_
     assert_eq!(by_id["shop2"], None, "shop2 is offline");
     assert_eq!(by_id["shop1"].as_deref(), Some(maxis::VERSION), "shop1's own signed answer counts");
     assert_eq!(shellia.forgeries(), 2);
+}
+
+#[tokio::test]
+async fn tail_shows_an_event_published_again_once() {
+    let fleet = TestFleet::start(&["shop1"]).await.unwrap();
+    let shellia = shellia(&fleet).await;
+    let mut live = std::pin::pin!(shellia.tail(&EventFilter::default()).await.unwrap());
+    let shop1 = fleet.connect(&fleet.shop("shop1")).await.unwrap();
+    let data = serde_json::json!({"action": "status", "issued_by": "shellia:admin", "result": {}});
+    let event = Event::new(shop("shop1"), EventKind::known(EventKind::ORDER_EXECUTED), None, data);
+    let on = subject::event(&shop("shop1"), &event.kind);
+    // As a shop whose publication its quota refused tries again: every try reaches live readers.
+    for _ in 0..3 {
+        shop1.publish(on.clone(), event.to_json().into()).await.unwrap();
+    }
+    shop1.flush().await.unwrap();
+
+    let first = tokio::time::timeout(Duration::from_secs(5), live.next()).await.unwrap().unwrap();
+    let again = tokio::time::timeout(Duration::from_millis(500), live.next()).await;
+
+    assert_eq!(first.id, event.id);
+    assert!(again.is_err(), "shown once: {again:?}");
 }

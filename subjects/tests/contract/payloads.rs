@@ -65,6 +65,7 @@ fn every_command() -> Vec<Command> {
         }),
         Command::Why(WhyParams { member: "123456789012345678".into() }),
         Command::Grant(GrantParams { member: "<@123456789012345678>".into(), product: "vip".into(), revoke: false }),
+        Command::Subscription(SubscriptionParams { member: "<@123456789012345678>".into(), switch_to: "pro".into() }),
     ]
 }
 

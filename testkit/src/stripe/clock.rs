@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::answers::{error, invalid};
-use super::events::{period_start, subscription_object};
+use super::periods::{period_start, subscription_object};
 use super::{ApiError, Inner, Stored, StripeStandIn};
 
 /// Stripe sends `customer.subscription.trial_will_end` this long before the trial ends.
@@ -71,6 +71,7 @@ impl StripeStandIn {
                     if cancel {
                         events.push(self.subscription(session_id, "canceled", true)?);
                     } else {
+                        events.extend(self.phase_boundary(session_id, at)?);
                         events.push(self.invoice(session_id, !declined)?);
                         events.push(self.subscription(
                             session_id,
@@ -97,7 +98,7 @@ impl StripeStandIn {
 }
 
 fn next(stored: &Stored, to: i64) -> anyhow::Result<Next> {
-    let period = super::events::period(stored);
+    let period = super::periods::period(stored);
     let payment = stored.payment.as_ref().context("not completed")?;
     ensure!(payment.invoices >= 1, "the subscription's first invoice has not been issued yet");
     if matches!(payment.subscription_status.as_str(), "canceled" | "unpaid" | "incomplete_expired") {
@@ -117,12 +118,17 @@ fn next(stored: &Stored, to: i64) -> anyhow::Result<Next> {
 
 impl Inner {
     /// `POST /v1/subscriptions/{id}`: `cancel_at_period_end` true (cancel at the end of the
-    /// period) or false (resume); emits `customer.subscription.updated`.
+    /// period) or false (resume), or a price change (`items`, see [`Inner::change_price`]);
+    /// emits `customer.subscription.updated`.
     pub(super) fn update_subscription(&mut self, id: &str, form: &Value) -> Result<Value, ApiError> {
-        let Some(stored) = self.sessions.iter_mut().find(|s| s.session["subscription"] == id) else {
+        let Some(index) = self.sessions.iter().position(|s| s.session["subscription"] == id) else {
             let message = format!("No such subscription: '{id}'");
             return Err(error(StatusCode::NOT_FOUND, Some("resource_missing"), Some("id"), message));
         };
+        if !form["items"].is_null() {
+            return self.change_price(index, form);
+        }
+        let stored = &mut self.sessions[index];
         let cancel = match form["cancel_at_period_end"].as_str() {
             Some("true") => true,
             Some("false") => false,

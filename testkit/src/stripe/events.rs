@@ -5,7 +5,8 @@
 use anyhow::{ensure, Context};
 use serde_json::{json, Value};
 
-use super::objects::{self, ChargeShape, InvoiceShape, SubscriptionShape};
+use super::objects::{self, ChargeShape, InvoiceShape};
+use super::periods::{period, period_start, plan_amount, recurring_line, subscription_object, with_plan_line};
 use super::{int, now, random_id, InvoiceCharge, Payment, Stored, StripeStandIn, API_VERSION};
 
 /// A Stripe `Event` of type `kind` about `object`.
@@ -22,84 +23,12 @@ pub(super) fn event(kind: &str, object: Value, previous: Option<Value>) -> Value
 }
 
 /// `value` if it is an object (metadata sent with the request), else `{}`.
-fn metadata(value: &Value) -> Value {
+pub(super) fn metadata(value: &Value) -> Value {
     if value.is_object() {
         value.clone()
     } else {
         json!({})
     }
-}
-
-/// The first recurring line of the create request.
-fn recurring_line(stored: &Stored) -> &Value {
-    let lines = stored.form["line_items"].as_array().map(Vec::as_slice).unwrap_or_default();
-    lines.iter().find(|l| l["price_data"]["recurring"].is_object()).unwrap_or(&Value::Null)
-}
-
-/// The billing period in seconds (months count 30 days, years 365).
-pub(super) fn period(stored: &Stored) -> i64 {
-    let recurring = &recurring_line(stored)["price_data"]["recurring"];
-    let days = match recurring["interval"].as_str() {
-        Some("day") => 1,
-        Some("week") => 7,
-        Some("year") => 365,
-        _ => 30,
-    };
-    int(&recurring["interval_count"]).unwrap_or(1) * days * 24 * 3600
-}
-
-/// The start of the `n`th billing period (the first is 1): a trial is the first period, and the
-/// paid periods follow its end.
-pub(super) fn period_start(payment: &Payment, period: i64, n: u32) -> i64 {
-    match payment.trial_end {
-        _ if n <= 1 => payment.created,
-        Some(end) => end + period * i64::from(n - 2),
-        None => payment.created + period * i64::from(n - 1),
-    }
-}
-
-/// What the recurring lines cost each period (a renewal bills only them).
-pub(super) fn plan_amount_of(form: &Value) -> i64 {
-    let lines = form["line_items"].as_array().map(Vec::as_slice).unwrap_or_default();
-    lines
-        .iter()
-        .filter(|l| l["price_data"]["recurring"].is_object())
-        .map(|l| int(&l["price_data"]["unit_amount"]).unwrap_or(0) * int(&l["quantity"]).unwrap_or(1))
-        .sum()
-}
-
-/// The subscription object of a completed subscription session, in `status`, ended now if `ended`.
-pub(super) fn subscription_object(stored: &Stored, status: &str, ended: bool) -> anyhow::Result<Value> {
-    let period = period(stored);
-    let quantity = int(&recurring_line(stored)["quantity"]).unwrap_or(1);
-    let recurring = &recurring_line(stored)["price_data"];
-    let unit_amount = int(&recurring["unit_amount"]).unwrap_or(0);
-    let interval = recurring["recurring"]["interval"].as_str().unwrap_or("month");
-    let session = &stored.session;
-    let payment = stored.payment.as_ref().context("no payment")?;
-    let start = period_start(payment, period, payment.invoices.max(1));
-    let end = match payment.trial_end {
-        Some(trial_end) if payment.invoices <= 1 => trial_end,
-        _ => start + period,
-    };
-    Ok(objects::subscription(&SubscriptionShape {
-        id: &session["subscription"],
-        customer: &session["customer"],
-        currency: &session["currency"],
-        item: &payment.item,
-        quantity,
-        amount: unit_amount,
-        interval,
-        created: payment.created,
-        period: (start, end),
-        status,
-        ended: ended.then(now),
-        latest_invoice: &payment.invoice,
-        metadata: metadata(&stored.form["subscription_data"]["metadata"]),
-        trial: payment.trial_end.map(|end| (payment.created, end)),
-        cancel_at_period_end: payment.cancel_at_period_end,
-        feedback: payment.feedback.as_deref(),
-    }))
 }
 
 /// The session, its create request and its payment, if it has been paid.
@@ -172,6 +101,15 @@ impl StripeStandIn {
     /// Returns `checkout.session.completed`.
     pub fn complete(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
         self.with_event(session_id, |stored| {
+            // Checkout makes a Price (and its Product) of a line's `price_data`.
+            let data = &recurring_line(stored)["price_data"];
+            let price = objects::price(
+                &random_id("price_", 24),
+                &random_id("prod_", 14),
+                int(&data["unit_amount"]).unwrap_or(0),
+                &stored.session["currency"],
+                data["recurring"]["interval"].as_str(),
+            );
             let session = &mut stored.session;
             ensure!(session["status"] == "open", "session {session_id} is {}, not open", session["status"]);
             let subscription = session["mode"] == "subscription";
@@ -202,6 +140,10 @@ impl StripeStandIn {
                 declines: false,
                 cancel_at_period_end: false,
                 feedback: None,
+                price,
+                pending_lines: Vec::new(),
+                latest_invoice: None,
+                schedule: None,
             };
             session["status"] = "complete".into();
             // A trial is paid later: nothing is due at checkout.
@@ -337,6 +279,7 @@ impl StripeStandIn {
     pub fn invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
         self.with_event(session_id, |stored| {
             let period = period(stored);
+            let plan = plan_amount(stored);
             let session = &stored.session;
             ensure!(
                 session["subscription"].is_string(),
@@ -348,9 +291,11 @@ impl StripeStandIn {
             if !first {
                 payment.invoice = random_id("in_", 24);
             }
-            let amount =
-                if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan_amount_of(&stored.form) };
-            (payment.attempts, payment.latest_paid) = (1, paid);
+            // Prorations waiting for this invoice are billed with the period.
+            let pending = if first { Vec::new() } else { std::mem::take(&mut payment.pending_lines) };
+            let extra: i64 = pending.iter().filter_map(|l| l["amount"].as_i64()).sum();
+            let amount = if first { session["amount_total"].as_i64().unwrap_or(0) } else { plan + extra };
+            (payment.attempts, payment.latest_paid, payment.latest_invoice) = (1, paid, None);
             if paid && !first {
                 payment.renewals.push(InvoiceCharge {
                     invoice: payment.invoice.clone(),
@@ -374,10 +319,15 @@ impl StripeStandIn {
                 customer: &session["customer"],
                 amount,
                 paid,
-                first,
+                billing_reason: if first { "subscription_create" } else { "subscription_cycle" },
                 currency: &session["currency"],
                 period: (start, end),
                 attempts: payment.attempts,
+                lines: if pending.is_empty() {
+                    Vec::new()
+                } else {
+                    with_plan_line(payment, &session["subscription"], plan, (start, end), pending)
+                },
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })
@@ -389,7 +339,7 @@ impl StripeStandIn {
     pub fn retry_invoice(&self, session_id: &str, paid: bool) -> anyhow::Result<Value> {
         self.with_event(session_id, |stored| {
             let period = period(stored);
-            let amount = plan_amount_of(&stored.form);
+            let amount = plan_amount(stored);
             let session = &stored.session;
             let payment = stored.payment.as_mut().context("no payment")?;
             ensure!(
@@ -417,10 +367,11 @@ impl StripeStandIn {
                 customer: &session["customer"],
                 amount,
                 paid,
-                first: false,
+                billing_reason: "subscription_cycle",
                 currency: &session["currency"],
                 period: (start, start + period),
                 attempts: payment.attempts,
+                lines: Vec::new(),
             });
             Ok(event(if paid { "invoice.paid" } else { "invoice.payment_failed" }, invoice, None))
         })

@@ -27,6 +27,9 @@ mod event_log;
 mod events;
 mod form;
 mod objects;
+mod periods;
+mod prices;
+mod schedules;
 mod sessions;
 mod shipping;
 mod webhook;
@@ -122,6 +125,14 @@ struct Payment {
     cancel_at_period_end: bool,
     /// `cancellation_details[feedback]` of the cancellation.
     feedback: Option<String>,
+    /// The item's price now (a Price object; created from the session's `price_data`).
+    price: Value,
+    /// Proration lines waiting for the next invoice (`proration_behavior=create_prorations`).
+    pending_lines: Vec<Value>,
+    /// An invoice issued after the latest period's (a proration invoice), if any.
+    latest_invoice: Option<String>,
+    /// The subscription schedule attached to it (kept once released, for its id).
+    schedule: Option<schedules::Schedule>,
 }
 
 /// A paid renewal invoice and its charge.
@@ -140,6 +151,8 @@ struct Inner {
     api_key: String,
     /// Customers created through `POST /v1/customers`, by id.
     customers: HashMap<String, Value>,
+    /// Prices created through `POST /v1/prices`, by id.
+    prices: HashMap<String, Value>,
     base_url: String,
     sessions: Vec<Stored>,
     /// Every event emitted, oldest first (`GET /v1/events`).
@@ -169,6 +182,7 @@ impl StripeStandIn {
             sessions: Vec::new(),
             events: Vec::new(),
             customers: HashMap::new(),
+            prices: HashMap::new(),
             refund_events: HashMap::new(),
             replays: HashMap::new(),
             requests: Vec::new(),
@@ -290,6 +304,12 @@ async fn handle(
         (&Method::GET, ["v1", "subscriptions", id]) => inner.get_subscription(id),
         (&Method::POST, ["v1", "subscriptions", id]) => inner.update_subscription(id, &form),
         (&Method::POST, ["v1", "billing_portal", "sessions"]) => inner.portal_session(&form),
+        (&Method::POST, ["v1", "prices"]) => inner.create_price(&form),
+        (&Method::GET, ["v1", "prices", id]) => inner.price(id),
+        (&Method::POST, ["v1", "subscription_schedules"]) => inner.create_schedule(&form),
+        (&Method::GET, ["v1", "subscription_schedules", id]) => inner.get_schedule(id),
+        (&Method::POST, ["v1", "subscription_schedules", id]) => inner.update_schedule(id, &form),
+        (&Method::POST, ["v1", "subscription_schedules", id, "release"]) => inner.release_schedule(id),
         _ => Err(error(StatusCode::NOT_FOUND, None, None, format!("Unrecognized request URL ({method}: {path})."))),
     };
     if let (Some(key), Ok(response)) = (key, &result) {
@@ -407,6 +427,8 @@ fn random_id(prefix: &str, len: usize) -> String {
 mod clock_tests;
 #[cfg(test)]
 mod event_log_tests;
+#[cfg(test)]
+mod plans_tests;
 #[cfg(test)]
 mod shapes_tests;
 #[cfg(test)]

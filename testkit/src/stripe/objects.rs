@@ -62,38 +62,79 @@ pub(super) struct InvoiceShape<'a> {
     pub customer: &'a Value,
     pub amount: i64,
     pub paid: bool,
-    pub first: bool,
+    /// `subscription_create`, `subscription_cycle` or `subscription_update` (a proration invoice).
+    pub billing_reason: &'a str,
     pub currency: &'a Value,
     pub period: (i64, i64),
     /// Payment attempts so far (Stripe retries a failed renewal on the same invoice).
     pub attempts: u32,
+    /// Its lines; empty: one line of the plan for `amount`.
+    pub lines: Vec<Value>,
+}
+
+/// One invoice line of a subscription item.
+pub(super) struct LineShape<'a> {
+    pub invoice: &'a str,
+    pub amount: i64,
+    pub currency: &'a Value,
+    pub description: &'a str,
+    pub period: (i64, i64),
+    pub price: &'a Value,
+    pub item: &'a str,
+    pub subscription: &'a Value,
+    /// A proration (unused time credited, or remaining time charged, after a price change).
+    pub proration: bool,
+}
+
+/// An invoice line (API 2025+: the subscription item and `proration` under
+/// `parent.subscription_item_details`, the price under `pricing.price_details`).
+pub(super) fn line(l: &LineShape<'_>) -> Value {
+    let (start, end) = l.period;
+    json!({
+        "id": super::random_id("il_", 24), "object": "line_item", "amount": l.amount, "currency": l.currency,
+        "description": l.description, "discount_amounts": [], "discountable": !l.proration, "discounts": [],
+        "invoice": l.invoice, "livemode": false, "metadata": {},
+        "parent": {
+            "type": "subscription_item_details", "invoice_item_details": null,
+            "subscription_item_details": {
+                "invoice_item": if l.proration { Value::from(super::random_id("ii_", 24)) } else { Value::Null },
+                "proration": l.proration, "proration_details": {"credited_items": null},
+                "subscription": l.subscription, "subscription_item": l.item,
+            },
+        },
+        "period": {"end": end, "start": start}, "pretax_credit_amounts": [],
+        "pricing": {"type": "price_details", "price_details": {"price": l.price["id"], "product": l.price["product"]},
+            "unit_amount_decimal": l.price["unit_amount_decimal"]},
+        "quantity": 1, "subtotal": l.amount, "taxes": [],
+    })
 }
 
 /// The invoice object.
 pub(super) fn invoice(i: &InvoiceShape<'_>) -> Value {
     let (start, end) = i.period;
     let created = now();
-    let line = json!({
+    let plan_line = json!({
         "id": super::random_id("il_", 24), "object": "line_item", "amount": i.amount, "currency": i.currency,
         "description": "1 × plan", "discount_amounts": [], "discountable": true, "discounts": [],
         "invoice": i.id, "livemode": false, "metadata": {}, "parent": null,
         "period": {"end": end, "start": start}, "pretax_credit_amounts": [], "pricing": null, "quantity": 1,
         "subtotal": i.amount, "taxes": [],
     });
+    let lines = if i.lines.is_empty() { vec![plan_line] } else { i.lines.clone() };
     let mut invoice = json!({
         "id": i.id, "object": "invoice", "account_country": "FR", "account_name": "Test shop",
         "amount_due": i.amount, "amount_overpaid": 0, "amount_paid": if i.paid { i.amount } else { 0 },
         "amount_remaining": if i.paid { 0 } else { i.amount }, "amount_shipping": 0, "application": null,
         "attempt_count": i.attempts, "attempted": true, "auto_advance": false,
         "automatic_tax": {"disabled_reason": null, "enabled": false, "liability": null, "provider": null, "status": null},
-        "billing_reason": if i.first { "subscription_create" } else { "subscription_cycle" },
+        "billing_reason": i.billing_reason,
         "collection_method": "charge_automatically", "created": created, "currency": i.currency,
         "customer": i.customer, "customer_email": "buyer@example.com", "default_tax_rates": [], "description": null,
         "discounts": [],
     });
     let rest = json!({
         "hosted_invoice_url": format!("https://invoice.stripe.test/{}", i.id), "issuer": {"type": "self"},
-        "lines": {"object": "list", "data": [line], "has_more": false, "url": format!("/v1/invoices/{}/lines", i.id)},
+        "lines": {"object": "list", "data": lines, "has_more": false, "url": format!("/v1/invoices/{}/lines", i.id)},
         "livemode": false, "metadata": {},
         "next_payment_attempt": if i.paid { Value::Null } else { (created + 3 * 24 * 3600).into() },
         "parent": {
@@ -131,8 +172,8 @@ pub(super) struct SubscriptionShape<'a> {
     pub currency: &'a Value,
     pub item: &'a str,
     pub quantity: i64,
-    pub amount: i64,
-    pub interval: &'a str,
+    /// The item's price (see [`price`]).
+    pub price: &'a Value,
     pub created: i64,
     pub period: (i64, i64),
     pub status: &'a str,
@@ -144,30 +185,39 @@ pub(super) struct SubscriptionShape<'a> {
     pub cancel_at_period_end: bool,
     /// Why it was canceled (`cancellation_details[feedback]`), if it was.
     pub feedback: Option<&'a str>,
+    /// The subscription schedule managing it, if any.
+    pub schedule: Option<&'a str>,
+}
+
+/// A price: recurring when `interval` is given.
+pub(super) fn price(id: &str, product: &str, unit_amount: i64, currency: &Value, interval: Option<&str>) -> Value {
+    json!({
+        "id": id, "object": "price", "active": true, "billing_scheme": "per_unit", "created": now(),
+        "currency": currency, "custom_unit_amount": null, "livemode": false, "lookup_key": null, "metadata": {},
+        "nickname": null, "product": product,
+        "recurring": interval.map(|i| json!({"interval": i, "interval_count": 1, "meter": null, "trial_period_days": null, "usage_type": "licensed"})),
+        "tax_behavior": "unspecified", "tiers_mode": null, "transform_quantity": null,
+        "type": if interval.is_some() { "recurring" } else { "one_time" },
+        "unit_amount": unit_amount, "unit_amount_decimal": unit_amount.to_string(),
+    })
+}
+
+/// The legacy `plan` Stripe still shows next to an item's recurring `price`.
+pub(super) fn plan_of(price: &Value) -> Value {
+    json!({
+        "id": price["id"], "object": "plan", "active": true, "amount": price["unit_amount"],
+        "billing_scheme": "per_unit", "created": price["created"], "currency": price["currency"],
+        "interval": price["recurring"]["interval"], "interval_count": 1, "livemode": false,
+        "usage_type": "licensed", "product": price["product"],
+    })
 }
 
 /// The subscription object.
 pub(super) fn subscription(s: &SubscriptionShape<'_>) -> Value {
     let (start, end) = s.period;
-    let product = json!({
-        "id": "prod_standin", "object": "product", "active": true, "created": s.created, "images": [],
-        "livemode": false, "marketing_features": [], "metadata": {}, "name": "Plan", "type": "service",
-        "updated": s.created,
-    });
-    let plan = json!({
-        "id": "price_standin", "object": "plan", "active": true, "amount": s.amount, "billing_scheme": "per_unit",
-        "created": s.created, "currency": s.currency, "interval": s.interval, "interval_count": 1,
-        "livemode": false, "usage_type": "licensed", "product": "prod_standin",
-    });
-    let price = json!({
-        "id": "price_standin", "object": "price", "active": true, "billing_scheme": "per_unit",
-        "created": s.created, "currency": s.currency, "livemode": false, "metadata": {}, "product": product,
-        "recurring": {"interval": s.interval, "interval_count": 1, "meter": null, "usage_type": "licensed"},
-        "type": "recurring", "unit_amount": s.amount,
-    });
     let item = json!({
         "id": s.item, "object": "subscription_item", "created": s.created, "current_period_start": start,
-        "current_period_end": end, "discounts": [], "metadata": {}, "plan": plan, "price": price,
+        "current_period_end": end, "discounts": [], "metadata": {}, "plan": plan_of(s.price), "price": s.price,
         "quantity": s.quantity, "subscription": s.id,
     });
     let mut sub = json!({
@@ -188,7 +238,7 @@ pub(super) fn subscription(s: &SubscriptionShape<'_>) -> Value {
         "items": {"object": "list", "data": [item], "has_more": false,
             "url": format!("/v1/subscription_items?subscription={}", s.id.as_str().unwrap_or(""))},
         "latest_invoice": s.latest_invoice, "livemode": false, "metadata": s.metadata,
-        "start_date": s.created, "status": s.status,
+        "schedule": s.schedule, "start_date": s.created, "status": s.status,
         "trial_end": s.trial.map(|t| t.1), "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
         "trial_start": s.trial.map(|t| t.0),
     });

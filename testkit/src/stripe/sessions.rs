@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::answers::{error, int, invalid, missing};
-use super::{events, now, random_id, shipping, ApiError, Inner, Stored};
+use super::{now, random_id, shipping, ApiError, Inner, Stored};
 
 impl Inner {
     /// `POST /v1/checkout/sessions`, validated as Stripe would for what the shop sends.
@@ -105,7 +105,7 @@ impl Inner {
                     "The trial period must be between 1 and 730 days (`subscription_data[trial_period_days]`).";
                 return Err(invalid("subscription_data[trial_period_days]", message));
             }
-            total -= events::plan_amount_of(form);
+            total -= super::periods::plan_amount_of(form);
         }
         let metadata = form.get("metadata").cloned().unwrap_or_else(|| json!({}));
         for (key, value) in metadata.as_object().into_iter().flatten() {

@@ -31,7 +31,7 @@ struct PortalSession {
     url: String,
 }
 
-fn info(sub: stripe_shared::Subscription) -> SubscriptionInfo {
+pub(super) fn info(sub: stripe_shared::Subscription) -> SubscriptionInfo {
     let item = sub.items.data.first();
     let amount = item.map_or(0, |i| i.price.unit_amount.unwrap_or(0) * i.quantity.unwrap_or(1) as i64);
     SubscriptionInfo {
@@ -42,6 +42,10 @@ fn info(sub: stripe_shared::Subscription) -> SubscriptionInfo {
         trial_end: sub.trial_end,
         amount,
         currency: sub.currency.to_string(),
+        item: item.map(|i| i.id.to_string()).unwrap_or_default(),
+        price: item.map(|i| i.price.id.to_string()).unwrap_or_default(),
+        current_period_start: item.map_or(0, |i| i.current_period_start),
+        schedule: sub.schedule.as_ref().map(|s| s.id().to_string()),
     }
 }
 

@@ -121,3 +121,14 @@ fn shells_mass_messages_and_other_secrets_are_refused() {
         assert!(refused(text), "{text:?} must be refused");
     }
 }
+
+#[test]
+fn a_member_is_moved_to_another_plan_in_either_language() {
+    let switch =
+        |plan: &str| Command::Subscription(SubscriptionParams { member: ID.to_owned(), switch_to: plan.to_owned() });
+    assert_eq!(command(&format!("passe <@{ID}> au plan pro")), switch("pro"));
+    assert_eq!(command(&format!("switch <@{ID}> to the basic plan")), switch("basic"));
+    assert_eq!(command(&format!("upgrade {ID} to premium")), switch("premium"));
+    assert!(asked(&format!("passe <@{ID}> au plan")), "which plan?");
+    assert!(asked("passe @bob au plan pro"), "a name, not a mention");
+}
