@@ -125,6 +125,17 @@ impl Catalog {
     }
 
     /// Compares a word of the request with the ids of `kind` on `target`.
+    /// The lowest price of `id`, in minor units, among the addressed shops that sell it.
+    pub fn price_cents(&self, kind: Kind, id: &str, target: &Target) -> Option<u64> {
+        self.shops_of(target)
+            .filter_map(|s| match kind {
+                Kind::Plan => s.plans.iter().find(|i| i.id == id),
+                Kind::Product => s.products.iter().find(|i| i.id == id),
+            })
+            .filter_map(|i| super::numbers::digits(&i.price).and_then(|n| super::numbers::cents(&n)))
+            .min()
+    }
+
     pub fn resolve(&self, kind: Kind, word: &str, target: &Target) -> Resolved {
         let ids = self.ids(kind, target);
         resolve_in(&ids, word)

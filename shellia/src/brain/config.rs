@@ -54,12 +54,46 @@ const WEAK: &[(&str, &str)] = &[
     ("nom de|du|~ la|le|l|~ boutique|shop|magasin", "shop.name"),
     ("shop|store name", "shop.name"),
     ("renomme|renommer|rename", "shop.name"),
+    ("nom|name", "shop.name"),
 ];
+/// Chat words that may close a price (`le pro à 8,50 stp`).
+const STOP_WORDS_END: &[&str] = &["stp", "svp", "please", "merci", "thx", "desormais", "dorenavant"];
 const PRICE: &[&str] = &["prix", "price", "tarif"];
 const SETTING: &[&str] = &["config", "configure", "configuration", "reglage*", "setting*", "parametre*"];
 const WRITE: &[&str] = &[
-    "mets", "met", "mettre", "passe", "passer", "change", "changer", "modifie", "modifier", "regle", "regler", "fixe",
-    "fixer", "set", "update", "make", "put", "definis", "definir", "define", "renomme", "renommer", "rename",
+    "mets",
+    "met",
+    "mettre",
+    "passe",
+    "passer",
+    "change",
+    "changer",
+    "modifie",
+    "modifier",
+    "regle",
+    "regler",
+    "fixe",
+    "fixer",
+    "set",
+    "update",
+    "make",
+    "put",
+    "definis",
+    "definir",
+    "define",
+    "renomme",
+    "renommer",
+    "rename",
+    "double",
+    "triple",
+    "raise",
+    "increase",
+    "lower",
+    "decrease",
+    "augmente",
+    "augmenter",
+    "baisse",
+    "baisser",
 ];
 
 /// A token that reads as a setting key (`price_pro`, `price.pro`, `promo.max_discount`), as the
@@ -79,7 +113,7 @@ fn is_dotted(word: &str) -> bool {
     ok && word.contains('.') && word.split('.').all(|p| p.starts_with(|c: char| c.is_ascii_lowercase()))
 }
 
-fn allowed(key: &str) -> bool {
+pub(crate) fn allowed(key: &str) -> bool {
     FIXED.contains(&key) || key.strip_prefix("price.").is_some_and(|plan| is_name_like(plan) || plan.len() > 1)
 }
 
@@ -184,21 +218,52 @@ pub(crate) fn names_price_change(req: &Request) -> bool {
         "change",
         "update",
     ];
-    value_set_at(req).is_some() && req.has(&changes)
+    // "le pro à 8,50": a plan's name right before a price written in digits, and nothing after
+    // the price but where or how (never "limité à 100 utilisations", "restock the mug to 50 units").
+    let percent = (0..req.len()).any(|i| percent_at(req, i).is_some());
+    let bare_plan = value_set_at(req).is_some_and(|i| {
+        let end = money_at(req, i).map(|(_, e)| e).or_else(|| number_at(req, i).map(|(_, e)| e)).unwrap_or(i + 1);
+        let closing = ["sur", "on", "pour", "for", "dans", "in", "partout", "everywhere", "now", "maintenant"];
+        let ends = end >= req.len() || req.is_used(end) || req.is(end, &closing) || req.is(end, STOP_WORDS_END);
+        i >= 2
+            && !percent
+            && req.norm(i).starts_with(|c: char| c.is_ascii_digit())
+            && ends
+            && !req.is_used(i - 2)
+            && is_name_like(req.norm(i - 2))
+            && !is_known_word(req.norm(i - 2))
+    });
+    value_set_at(req).is_some() && (req.has(&changes) || bare_plan)
 }
 
 /// Whether the request moves announcements or giveaways to a channel (`<#1>`), with no message.
 pub(crate) fn names_channel_change(req: &Request) -> bool {
     let channel = (0..req.len()).any(|i| !req.is_used(i) && channel_id(req.norm(i)).is_some());
     let plural = ["annonces", "announcements", "giveaways", "concours"];
-    let moving = ["desormais", "dorenavant", "now", "maintenant", "go", "vont", "va", "partent", "in", "dans"];
+    let moving = [
+        "desormais",
+        "dorenavant",
+        "now",
+        "maintenant",
+        "go",
+        "vont",
+        "va",
+        "partent",
+        "in",
+        "dans",
+        "use",
+        "utilise",
+        "utiliser",
+        "for",
+        "pour",
+    ];
     channel && req.payload().is_none() && req.has(&plural) && req.has(&moving)
 }
 
 /// Reads the value for `key` from the request, from token `from` on when it follows a marker.
 fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String>, Trouble> {
     if let Some(payload) = req.payload() {
-        return Ok(Some(payload.to_owned()));
+        return payload_value(key, payload).map(Some);
     }
     let bad = |value: &str| Trouble::BadSettingValue { key: key.to_owned(), value: value.to_owned() };
     let free: Vec<usize> = (from..req.len()).chain(0..from).filter(|&i| !req.is_used(i)).collect();
@@ -248,13 +313,49 @@ fn take_value(req: &mut Request, key: &str, from: usize) -> Result<Option<String
                 .filter(|&e| e > start)
                 .or_else(|| req.match_at(start, "a|to|=|en|as|:|sur|par|est|is"))
                 .unwrap_or(start);
-            req.free_run(start, &[]).map(|(a, b)| req.span(a, b).to_owned())
+            // "… Maxis Deluxe now", "… stp": chat words that close a sentence are no part of it.
+            let tail =
+                ["now", "maintenant", "desormais", "dorenavant", "please", "stp", "svp", "merci", "thx", "thanks"];
+            let run = req.free_run(start, &[]).and_then(|(a, mut b)| {
+                while b > a && req.is(b, &tail) {
+                    b -= 1;
+                }
+                (!req.is(b, &tail)).then_some((a, b))
+            });
+            let text = run.map(|(a, b)| req.span(a, b).to_owned());
+            if let Some((a, b)) = run {
+                req.take(a..b + 1);
+            }
+            text
         }
     };
     Ok(value)
 }
 
 /// The plans every addressed shop has (empty when the catalog is unknown).
+/// A value written after a colon or between quotes, read in the key's format: a channel or role
+/// mention gives its id, a price loses its currency (`12 euros`, `€21.50`), and a sign is never
+/// dropped (`prix du basic : -3 €` is refused).
+fn payload_value(key: &str, payload: &str) -> Result<String, Trouble> {
+    let trimmed = payload.trim();
+    if let Some(id) = channel_id(trimmed).or_else(|| role_id(trimmed)) {
+        return Ok(id.to_owned());
+    }
+    if !key.starts_with("price.") {
+        return Ok(trimmed.to_owned());
+    }
+    let lower = trimmed.to_lowercase();
+    let mut bare = lower.trim_matches(|c: char| c.is_whitespace() || "€$£".contains(c));
+    for unit in ["euros", "euro", "eur", "dollars", "dollar", "usd", "bucks"] {
+        bare = bare.strip_suffix(unit).unwrap_or(bare).trim();
+    }
+    let bare = bare.trim_matches(|c: char| c.is_whitespace() || "€$£".contains(c));
+    if bare.starts_with('-') {
+        return Err(Trouble::Negative(trimmed.to_owned()));
+    }
+    Ok(bare.to_owned())
+}
+
 fn catalog_plans(ctx: &Ctx) -> Vec<String> {
     ctx.strategy.catalog.ids(Kind::Plan, ctx.target)
 }

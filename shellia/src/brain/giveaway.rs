@@ -2,7 +2,7 @@
 //! the winners (`2 gagnants`, `three winners`), how long (`24h`, `une semaine`), and what starts
 //! it (`à 100 membres`, `when we reach 100 members`: the seed's `100members`).
 
-use subjects::params::{GiveawayParams, GiveawayTrigger, Requirements};
+use subjects::params::{GiveawayParams, GiveawayTrigger};
 use subjects::Command;
 
 use super::catalog::Kind;
@@ -10,7 +10,7 @@ use super::items::{unknown, PLAN_WORDS};
 use super::lexicon::{is_giveaway, is_known_word, is_name_like};
 use super::numbers::{number_at, split_unit};
 use super::text::{channel_id, word_in, Request};
-use super::time::{show_secs, show_until, take_span, Span};
+use super::time::{duration_at, show_secs, show_until, take_span, Span};
 use super::trouble::Trouble;
 use super::{Built, Ctx};
 
@@ -74,7 +74,9 @@ const NOISE: &[&str] = &[
     "launch", "start", "cree", "creer", "create", "organise", "organiser", "organize", "fais", "faire", "make", "run",
     "nouveau", "nouvel", "new", "mets", "set", "up", "prix", "prize", "lot", "avec", "with", "we", "reach", "reaches",
     "hit", "get", "nous", "on", "atteint", "atteindra", "atteignons", "atteindrons", "serons", "sera", "arrive",
-    "arrivera", "is", "are", "there", "y", "gagne", "gagnez", "remporte", "remportez", "win", "wins",
+    "arrivera", "is", "are", "there", "y", "gagne", "gagnez", "remporte", "remportez", "win", "wins", "do", "host",
+    "hold", "throw", "can", "could", "you", "u", "please", "stp", "svp", "yo", "hey", "peux", "tu", "members",
+    "membres", "member", "membre", "people", "gens", "only", "seulement", "everyone", "everybody", "tout", "monde",
 ];
 
 /// Finds and claims the winners (`2 gagnants`).
@@ -86,7 +88,8 @@ fn take_winners(req: &mut Request) -> Option<u64> {
     let (i, (n, end)) =
         (0..req.len()).find_map(|i| number_at(req, i).filter(|(_, end)| req.is(*end, WINNERS)).map(|f| (i, f)))?;
     req.take(i..end + 1);
-    n.whole
+    // "1.5 winners": no whole count, asked back as none.
+    Some(n.whole.unwrap_or(0))
 }
 
 /// Finds and claims a member-count trigger (`à 100 membres`, `100members`).
@@ -125,11 +128,12 @@ fn take_prize(req: &mut Request, keyword: usize) -> Option<String> {
     let trimmed = |req: &Request, (a, b): (usize, usize)| {
         // "un mois de Premium": "un" counts there.
         let counted = |k: usize| req.is(k, &["un", "une", "one"]) && super::time::unit_secs(req.norm(k + 1)).is_some();
-        let a = (a..=b).find(|&k| !word_in(req.norm(k), NOISE) || counted(k))?;
+        let noise = |k: usize| word_in(req.norm(k), NOISE) || is_giveaway(req.norm(k));
+        let a = (a..=b).find(|&k| !noise(k) || counted(k))?;
         // "Premium 1 an": a unit after a number counts there.
         let unit =
             |k: usize| k > a && number_at(req, k - 1).is_some() && req.is(k, &["an", "ans", "mois", "year", "years"]);
-        let b = (a..=b).rev().find(|&k| !word_in(req.norm(k), NOISE) || unit(k))?;
+        let b = (a..=b).rev().find(|&k| !noise(k) || unit(k))?;
         Some((a, b))
     };
     let runs = |from: usize, to: usize| {
@@ -183,10 +187,34 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
             return Err(Trouble::Contradiction(a.to_string(), b.to_string()));
         }
     }
-    let winners = winners.unwrap_or(1);
     let members = take_trigger(req);
-    let span = take_span(req, ctx.now);
-    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, ctx.now)) {
+    // "giveaway nitro 2 24h": a bare count before a length, or last, is the winners.
+    let winners = winners.or_else(|| {
+        let i = (0..req.len()).find(|&i| {
+            let w = req.norm(i);
+            !req.is_used(i)
+                && !w.is_empty()
+                && w.bytes().all(|b| b.is_ascii_digit())
+                && (i + 1 >= req.len() || req.is_used(i + 1) || duration_at(req, i + 1).is_some())
+                && i > keyword
+        })?;
+        req.take(i..i + 1);
+        req.norm(i).parse().ok()
+    });
+    let winners = winners.unwrap_or(1);
+    // "at 100 members and at 200 members": two milestones for one giveaway.
+    if let (Some(a), Some(b)) = (members, take_trigger(req)) {
+        if a != b {
+            return Err(Trouble::Contradiction(a.to_string(), b.to_string()));
+        }
+    }
+    if let Some(name) = req.channel_name() {
+        return Err(Trouble::ChannelName(name));
+    }
+    let bonus = super::entry::take_bonus(req);
+    let requirements = super::entry::take_requirements(req);
+    let span = take_span(req, ctx.now, true);
+    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, ctx.now, true)) {
         if a != b {
             return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
         }
@@ -194,6 +222,12 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let span = span.unwrap_or(Span::For(ctx.strategy.giveaway_hours.saturating_mul(3600)));
     let prize = take_prize(req, keyword).ok_or(Trouble::NoPrize)?;
     prize_plan_exists(&prize, ctx)?;
+    // "for 10 years": no giveaway runs that long (a unit never dropped for the default).
+    if let Some(i) = (0..req.len()).find(|&i| {
+        number_at(req, i).is_some_and(|(_, end)| req.is(end, &["year", "years", "yr", "yrs", "ans", "annees"]))
+    }) {
+        return Err(Trouble::Absurd(req.span(i, i + 1).to_owned()));
+    }
     let winners = u32::try_from(winners).unwrap_or(u32::MAX);
     if winners == 0 {
         return Err(Trouble::NoWinners);
@@ -229,8 +263,8 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         duration_secs: span.secs(ctx.now),
         trigger: members.map_or(GiveawayTrigger::Now, GiveawayTrigger::Members),
         channel: channel.map(|(_, c)| c),
-        requirements: Requirements::default(),
-        bonus: Vec::new(),
+        requirements,
+        bonus,
     };
     Ok(Built::one(Command::Giveaway(params), summary, done))
 }
@@ -251,6 +285,38 @@ fn prize_plan_exists(prize: &str, ctx: &Ctx) -> Result<(), Trouble> {
             || is_known_word(w)
             || w.chars().all(|c| c.is_ascii_digit())
     };
+    // "2 months of Platinum", "un mois de Gold": months of a subscription the shops do not sell
+    // (other than the platforms' own: Nitro, Spotify…).
+    const PLATFORMS: &[&str] = &[
+        "nitro",
+        "discord",
+        "steam",
+        "spotify",
+        "netflix",
+        "xbox",
+        "gamepass",
+        "psn",
+        "playstation",
+        "youtube",
+        "twitch",
+    ];
+    for (i, w) in words.iter().enumerate() {
+        let months = ["month", "months", "mois", "year", "years", "an", "ans", "week", "weeks", "semaine", "semaines"];
+        if !word_in(w, &months) {
+            continue;
+        }
+        let mut j = i + 1;
+        while words
+            .get(j)
+            .is_some_and(|n| word_in(n, &["of", "de", "d", "du", "the", "le", "la", "l", "free", "gratuit"]))
+        {
+            j += 1;
+        }
+        let named = words.get(j).filter(|n| is_name_like(n) && !word_in(n, PLATFORMS) && !word_in(n, PLAN_WORDS));
+        if let Some(name) = named.filter(|n| !known(n) && j > i + 1) {
+            return Err(unknown(Kind::Plan, name, &plans, &products));
+        }
+    }
     for (i, w) in words.iter().enumerate() {
         if !word_in(w, PLAN_WORDS) {
             continue;

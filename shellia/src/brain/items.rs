@@ -43,6 +43,11 @@ fn plainly(ids: &[String], word: &str) -> Option<String> {
     if is_known_word(word) || word.chars().count() < 4 {
         return None;
     }
+    // "prem" for premium: a prefix of four letters or more that fits one id only.
+    let mut prefixed = ids.iter().filter(|id| id.len() > word.len() && id.starts_with(word));
+    if let (Some(one), None) = (prefixed.next(), prefixed.next()) {
+        return Some(one.clone());
+    }
     let mut near = ids.iter().filter(|id| id.chars().count() >= 4 && edit_distance(id, word) == 1);
     match (near.next(), near.next()) {
         (Some(one), None) => Some(one.clone()),
@@ -66,6 +71,12 @@ pub(crate) fn take_items(req: &mut Request, ctx: &Ctx) -> Result<Vec<(Kind, Stri
             .or_else(|| plainly(&products, &word).map(|id| (Kind::Product, id)));
         if let Some((kind, id)) = hit {
             req.take(i..i + 1);
+            // "le rôle VIP", "the vip role": a role product named with its kind.
+            for k in [i + 1, i.wrapping_sub(1)] {
+                if kind == Kind::Product && req.is(k, &["role", "roles"]) {
+                    req.take(k..k + 1);
+                }
+            }
             found.push((i, kind, id));
         }
     }
@@ -110,6 +121,14 @@ pub(crate) fn take_items(req: &mut Request, ctx: &Ctx) -> Result<Vec<(Kind, Stri
         let bare = req.find_pattern("sur|on|off|pour|for|to le|la|les|l|the|~").map(|r| r.end);
         if let Some(j) = bare.filter(|&j| !req.is_used(j) && is_name_like(req.norm(j)) && !is_known_word(req.norm(j))) {
             return Err(unknown(Kind::Plan, req.raw(j), &plans, &products));
+        }
+    }
+    // "20% off basic or pro": a choice left to make is asked, never both planned.
+    for pair in found.windows(2) {
+        let (a, b) = (pair[0].0.min(pair[1].0), pair[0].0.max(pair[1].0));
+        if (a + 1..b).any(|k| req.norm(k) == "ou" || req.norm(k) == "or") && b - a <= 4 {
+            let names = format!("{} / {}", pair[0].2, pair[1].2);
+            return Err(Trouble::AmbiguousItem { name: names, candidates: format!("{}, {}", pair[0].2, pair[1].2) });
         }
     }
     // "le pro et le gold": a name listed with a known one is one too, and must exist.

@@ -3,7 +3,7 @@
 
 use super::config;
 use super::members;
-use super::numbers::{money_at, percent_at, split_unit};
+use super::numbers::{money_at, number_at, percent_at, split_unit};
 use super::text::{word_in, Request};
 use super::time::is_unit;
 use super::trouble::Trouble;
@@ -46,36 +46,23 @@ pub(crate) enum GiveawaysOp {
     Verify,
 }
 
-#[rustfmt::skip]
-const DESTRUCTIVE: &[&str] = &[
-    "supprime*", "efface*", "detrui*", "vide", "vider", "videz", "delete*", "remove*", "erase*", "wipe*", "destroy*",
-    "drop*", "purge*", "truncate*", "rm", "sudo", "format", "formate*", "reset*", "reinitialis*", "desinstall*",
-    "uninstall*", "nuke*", "kill",
-];
-#[rustfmt::skip]
-const UNSUPPORTED: &[&str] = &[
-    "ban", "bannis", "bannir", "banni", "kick", "kicke", "expulse*", "rembourse", "rembourser", "remboursez", "refund",
-    "password*", "mdp", "token", "tokens", "nkey*", "credential*", "identifiants", "passwd", "printenv", "systemctl",
-    "chmod", "chown", "wget", "curl", "ssh", "shadow", "secret", "secrets", "apikey", "api-key", "mute", "unmute",
-    "muet", "muette", "timeout", "ownership", "dotenv", "env", "environment", "environnement", "massban", "massdm",
-    "spam", "spammer", "raid",
-];
 const EXECUTE: &[&str] = &["execute", "executer", "executez", "exec", "shell", "bash", "terminal"];
 #[rustfmt::skip]
 const ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "announcements", "publie", "publier", "poste", "poster",
     "post", "broadcast", "tell", "dis", "dites", "say", "send", "envoie", "envoyer", "envoyez", "dm", "dms", "mp",
     "notify", "previens", "prevenir", "informe", "informer", "message", "messages", "remind", "rappelle", "rappel",
+    "publish", "publishes", "ann",
 ];
 /// Words that always mean an announcement (the others of [`ANNOUNCE`] need a message after them).
 #[rustfmt::skip]
 const STRONG_ANNOUNCE: &[&str] = &[
     "annonce", "annoncer", "annoncez", "annonces", "announce", "announcement", "publie", "publier", "poste", "poster",
-    "post", "broadcast",
+    "post", "broadcast", "publish", "ann",
 ];
 const GIVEAWAY: &[&str] = &["giveaway*", "concours", "tirage", "raffle", "gw", "prize"];
 #[rustfmt::skip]
-const PROMO: &[&str] = &[
+pub(crate) const PROMO: &[&str] = &[
     "promo", "promos", "promotion", "promotions", "reduction", "reductions", "remise", "rabais", "discount",
     "discounts", "soldes", "sale", "coupon",
 ];
@@ -94,13 +81,15 @@ const ANALYTICS: &[&str] = &[
     "remboursements", "refunds", "commandes", "orders", "checkouts", "top", "mrr", "arr", "churn*", "resilie*",
     "resiliation*", "desabonne*", "unsubscribed", "cancellations", "converted", "convertis", "converti", "convertit",
     "recupere*", "recovered", "business", "abonnes", "subscribers", "memberships", "renewals", "renouvellements",
-    "retention", "signups", "inscriptions", "affaires", "business",
+    "retention", "signups", "inscriptions", "affaires", "business", "chiffres", "numbers", "figures", "kpi", "kpis",
 ];
-const RESTART: &[&str] = &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez", "bounce"];
+const RESTART: &[&str] =
+    &["redemarre*", "restart*", "reboot*", "relance", "relancer", "relancez", "bounce", "reload", "recharge"];
 #[rustfmt::skip]
 const STOP: &[&str] = &[
     "ferme", "fermer", "fermez", "close", "closed", "stop", "stoppe", "arrete", "arreter", "pause", "maintenance",
-    "shut", "desactive", "desactiver", "coupe", "couper", "eteins", "eteindre", "fermeture",
+    "shut", "desactive", "desactiver", "coupe", "couper", "eteins", "eteindre", "fermeture", "suspend", "suspends",
+    "suspendre", "suspendu", "disable", "deactivate", "halt",
 ];
 const START: &[&str] = &[
     "ouvre",
@@ -121,12 +110,18 @@ const START: &[&str] = &[
     "demarrer",
     "active",
     "activer",
+    "enable",
+    "reactivate",
+    "reactive",
+    "reactiver",
 ];
-const RESYNC: &[&str] = &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*"];
+const RESYNC: &[&str] =
+    &["resync*", "resynchronis*", "synchronis*", "sync", "resynchroniz*", "synchroniz*", "synchro", "resynchro"];
 const CATALOG: &[&str] = &["catalogue", "catalog", "produits", "products", "articles"];
 const PREORDERS: &[&str] = &["precommande*", "preorder*", "pre-order*", "pre-commande*", "preco", "precos", "precom*"];
 const STATUS: &[&str] = &[
     "etat",
+    "stat",
     "statut",
     "status",
     "sante",
@@ -169,6 +164,9 @@ const STATUS: &[&str] = &[
     "reachable",
     "joignable*",
     "dead",
+    "running",
+    "tournent",
+    "working",
     "mort",
     "morts",
     "vivant*",
@@ -206,6 +204,11 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "derniers", "dernieres", "dernier", "derniere", "prochain", "prochaine", "prochains", "bot", "bots", "yo", "hey",
     "re", "ll", "ve", "s", "t", "m", "users", "utilisateurs", "folks", "people", "buyers", "customers", "clients",
     "gens", "personnes", "desormais", "dorenavant", "maintenant", "back", "again", "stuck", "lagging",
+    // Chat politeness and slang: never a plan, a product or a shop.
+    "thx", "thanks", "thank", "ty", "tysm", "cheers", "lol", "mdr", "ptdr", "haha", "asap", "pls", "plz", "svp",
+    "bisous", "bro", "guys", "team", "xd", "rn", "btw", "merci", "beaucoup", "stp", "urgent", "vite", "only",
+    "seulement", "uniquement", "monde", "peut", "pouvez", "pourrait", "pourriez", "can", "exceptionnelle",
+    "exceptionnel", "exceptionnellement", "temporaire", "temporary", "many", "much", "combien",
 ];
 
 /// Whether a word can be a name (of a shop, a group, a plan or a product).
@@ -217,6 +220,7 @@ pub(crate) fn is_name_like(word: &str) -> bool {
         && split_unit(word).is_none()
         && !word_in(word, PROMO)
         && !word_in(word, GIVEAWAY)
+        && !word_in(word, ANNOUNCE)
 }
 
 #[rustfmt::skip]
@@ -273,47 +277,7 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if (0..req.len()).all(|i| req.is_used(i)) {
         return Err(Trouble::Empty);
     }
-    if let Some(i) = req.find(DESTRUCTIVE) {
-        return Err(Trouble::Destructive(req.raw(i).to_owned()));
-    }
-    let secret = [
-        "mot de passe",
-        "cle|cles|key|keys|secret|token api|stripe|discord|nats|bot|webhook",
-        "stripe|discord|nats|api|bot|webhook secret|private|privee|~ key|keys|cle|cles|url|uri|seed|dsn",
-        "database|db|base de|~ donnees|~ url|uri|dsn|credentials|password",
-        "env|dotenv file|fichier|variables|vars",
-        "fichier|file env|dotenv",
-    ];
-    let secret = || secret.iter().find_map(|p| req.find_pattern(p));
-    if let Some(i) = req.find(UNSUPPORTED).or_else(|| secret().map(|r| r.start)) {
-        return Err(Trouble::Unsupported(req.raw(i).to_owned()));
-    }
-    let admin = [
-        "droits|rights|permissions|perms|grade|role admin|administrateur|administrator|admins|moderateur|modo",
-        "admin|administrateur|administrator|mod|modo rights|droits|perms|permissions|permission|access|acces|role|roles",
-        "make|rends|promote|promeus|nomme @*|~ an|un|~ admin|administrateur|administrator|moderator|moderateur|modo",
-        "make|rends|rend|mets|passe|promote|promeus|rends-moi|mets-moi|passe-moi|fais-moi|nomme-moi me|moi|-moi|myself|~ a|an|un|le|the|~ server|serveur|guild|~ admin|administrateur|administrator|mod|modo|op|owner|owners|proprietaire|root|superuser|superadmin",
-        "donne-moi|donne|give|grant les|me|moi|~ droits|rights admin*",
-        "give|grant|donne|file|mets @*|~ le|the|~ role|grade|rang|~ admin|administrateur|administrator|mod|modo|moderator|moderateur",
-    ];
-    // "dm every member", "mass ban", "mp à tout le monde": one message or ban per member, never.
-    let mass = [
-        "mass|masse ban|bans|dm|dms|mp|mps|message|messages|kick|mention|ping",
-        "dm|dms|mp|mps|pm|ban|bannis|kick ~ a|au|aux|to|~ every|all|tous|toutes|chaque|everyone|everybody|tout",
-        "en masse|mass",
-    ];
-    if let Some(range) = mass.iter().find_map(|p| req.find_pattern(p)) {
-        return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
-    }
-    if let Some(range) = admin.iter().find_map(|p| req.find_pattern(p)) {
-        return Err(Trouble::Unsupported(req.span(range.start, range.end - 1).to_owned()));
-    }
-    // "give me a shell", "ouvre un terminal": no shell, ever (Maxis' own `!commands` are `execute`).
-    if let Some(i) = req.find(&["shell", "bash", "terminal", "console", "zsh", "powershell", "cmd"]) {
-        if req.find(&["!*"]).is_none() {
-            return Err(Trouble::NotAllowed(req.raw(i).to_owned()));
-        }
-    }
+    super::guard::refuse(req)?;
     if let Some(intent) = member_intent(req)? {
         return Ok(intent);
     }
@@ -354,6 +318,25 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
             (LIST, GiveawaysOp::List),
         ];
         let op = ops.iter().find(|(words, _)| req.has(words));
+        // "draw the winners of 0190ab…", "prove 0190ab… was fair": a giveaway's id makes the
+        // verbs of drawing, replacing and proving operations on it.
+        let id = (0..req.len()).any(|i| {
+            let w = req.norm(i);
+            !req.is_used(i)
+                && w.len() >= 8
+                && w.chars().filter(char::is_ascii_digit).count() >= 3
+                && w.chars().any(|c| c.is_ascii_alphabetic())
+                && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        let by_id: [(&[&str], GiveawaysOp); 3] = [
+            (&["replace", "remplace", "remplacer", "re-tirer", "retirer", "redraw"], GiveawaysOp::Reroll),
+            (&["prove", "proof", "fair", "equitable", "truque", "audit"], GiveawaysOp::Verify),
+            (&["close", "draw", "pick", "tire", "tirer", "cloture", "fin", "finish", "ends"], GiveawaysOp::End),
+        ];
+        let op = op.or_else(|| by_id.iter().find(|(words, _)| id && req.has(words)));
+        // "giveaways", "@eu giveaways": the plural alone lists them.
+        let alone = req.has(&["giveaways"]) && !(0..req.len()).any(|i| number_at(req, i).is_some());
+        let op = op.or(alone.then_some(&ops[4]));
         return Ok(op.map_or(Intent::Giveaway, |(_, op)| Intent::Giveaways(*op)));
     }
     if req.has(PREORDERS) && !promo {
@@ -364,6 +347,10 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     }
     if promo {
         return Ok(Intent::Promo);
+    }
+    // "mets le stock du mug à 25", "set mug stock to 0": a stock, never a price.
+    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) && !req.has(STOP) {
+        return Ok(Intent::Restock);
     }
     if config::names_setting(req) {
         return Ok(Intent::Config);
@@ -385,18 +372,25 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
     if req.has(&["reroll", "redraw"]) {
         return Ok(Intent::Giveaways(GiveawaysOp::Reroll));
     }
-    if req.has(&["restock*", "reassort*", "reapprovisionne*", "stock", "stocks"]) && !req.has(STOP) {
-        return Ok(Intent::Restock);
-    }
     if req.has(&["hide", "cache", "cacher", "masque", "masquer", "unlist", "delist"]) {
         return Ok(Intent::Hide);
+    }
+    // "close and open shop1": two opposite orders for one request.
+    let closing = ["ferme", "fermer", "fermez", "close", "stop", "stoppe", "shut", "arrete", "pause"];
+    let opening = ["ouvre", "ouvrir", "ouvrez", "open", "rouvre", "reopen", "start", "demarre", "unpause"];
+    if let (Some(a), Some(b)) = (req.find(&closing), req.find(&opening)) {
+        return Err(Trouble::Contradiction(req.raw(a).to_owned(), req.raw(b).to_owned()));
+    }
+    // "chart of sales", "courbe des ventes": figures drawn are the report's.
+    if req.has(&["graph*", "chart*", "courbe*", "graphique*", "diagramme*"]) && req.has(ANALYTICS) {
+        return Ok(Intent::Report);
     }
     let table: [(&[&str], Intent); 8] = [
         (REPORT, Intent::Report),
         (ANALYTICS, Intent::Analytics),
+        (RESYNC, Intent::Resync),
         (RESTART, Intent::Restart),
         (STOP, Intent::Stop),
-        (RESYNC, Intent::Resync),
         (PREORDERS, Intent::Preorders),
         (START, Intent::Start),
         (STATUS, Intent::Status),
@@ -406,8 +400,22 @@ pub(crate) fn intent(req: &Request) -> Result<Intent, Trouble> {
         Some((_, intent)) => Ok(*intent),
         None if req.has(CATALOG) => Ok(Intent::Catalog),
         None if first.is_some_and(|i| req.is(i, &["run", "lance", "launch"])) => Ok(Intent::Execute),
-        None => Err(Trouble::Unknown),
+        // "copie la base de données": the shops' data is never handed out.
+        None if req.find_pattern("database|db|bdd").or_else(|| req.find_pattern("base de donnees")).is_some() => {
+            Err(Trouble::Unsupported(req.text().to_owned()))
+        }
+        None => Err(unknown_setting(req).unwrap_or(Trouble::Unknown)),
     }
+}
+
+/// "set the theme to dark", "change la langue en anglais": a value set on something that is no
+/// setting of the shops, refused with the settings there are.
+fn unknown_setting(req: &Request) -> Option<Trouble> {
+    let r = req.find_pattern("set|change|changer|modifie|modifier|mets|met|configure the|le|la|l|my|our|~")?;
+    let name = r.end;
+    let to = (name + 1..(name + 4).min(req.len())).find(|&j| req.is(j, &["to", "en", "a", "=", "on", "sur"]))?;
+    let named = (name..to).all(|k| !req.is_used(k) && !word_in(req.norm(k), STOP_WORDS));
+    (named && to > name && to + 1 < req.len()).then(|| Trouble::UnknownSetting(req.span(name, to - 1).to_owned()))
 }
 
 /// `why <@123>`, `give <@123> vip`, `retire le vip à <@123>`: a member named with a role word.
@@ -441,8 +449,8 @@ fn member_intent(req: &Request) -> Result<Option<Intent>, Trouble> {
 /// Whether the lexicon knows a word (so it is not an unknown name).
 pub(crate) fn is_known_word(word: &str) -> bool {
     let lists: [&[&str]; 22] = [
-        DESTRUCTIVE,
-        UNSUPPORTED,
+        super::guard::DESTRUCTIVE,
+        super::guard::UNSUPPORTED,
         EXECUTE,
         ANNOUNCE,
         GIVEAWAY,

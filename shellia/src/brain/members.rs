@@ -12,12 +12,31 @@ use super::trouble::Trouble;
 use super::{Built, Ctx};
 
 /// Words that ask why a member has or lacks a role.
-pub(crate) const WHY: &[&str] =
-    &["why", "pourquoi", "explain", "explique", "explique-moi", "expliquer", "lost", "lose", "perdu", "whois", "roles"];
+pub(crate) const WHY: &[&str] = &[
+    "why",
+    "pourquoi",
+    "explain",
+    "explique",
+    "explique-moi",
+    "expliquer",
+    "lost",
+    "lose",
+    "perdu",
+    "whois",
+    "roles",
+    "check",
+    "inspect",
+    "regarde",
+    "verifie",
+    "have",
+    "has",
+];
 /// Words that give a role by hand.
-pub(crate) const GIVE: &[&str] = &["give", "grant", "donne", "donner", "file", "accorde", "attribue", "offre", "add"];
+pub(crate) const GIVE: &[&str] =
+    &["give", "grant", "donne", "donner", "file", "accorde", "attribue", "offre", "add", "hook"];
 /// Words that take a manual grant back.
-pub(crate) const TAKE: &[&str] = &["revoke", "retire", "retirer", "enleve", "enlever", "reprends", "take", "unassign"];
+pub(crate) const TAKE: &[&str] =
+    &["revoke", "retire", "retirer", "enleve", "enlever", "reprends", "take", "unassign", "remove", "removes"];
 /// Words that move a member to another plan.
 pub(crate) const SWITCH: &[&str] =
     &["passe", "passer", "bascule", "basculer", "switch", "move", "upgrade", "downgrade", "migre", "migrer"];

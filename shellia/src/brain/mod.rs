@@ -13,11 +13,15 @@
 //! `time` read amounts and durations, and `promo`, `giveaway`, `config`, `figures` and `ops` build
 //! the command with what it will do (`summary`) and the reply once done (`done_text`).
 
+mod audience;
 pub mod catalog;
+mod clock;
 mod config;
+mod entry;
 pub mod explicit;
 mod figures;
 mod giveaway;
+mod guard;
 mod items;
 mod lexicon;
 pub mod llm;
@@ -25,6 +29,7 @@ mod members;
 mod normalize;
 mod numbers;
 mod ops;
+mod phrases;
 mod preorders;
 mod promo;
 mod target;
@@ -70,9 +75,9 @@ use chrono::{DateTime, Utc};
 use subjects::params::Audience;
 use subjects::{Command, Name, Target};
 
+pub(crate) use audience::show_audience;
 pub use catalog::Catalog;
 use lexicon::Intent;
-pub(crate) use promo::show_audience;
 pub use trouble::Trouble;
 
 /// The admin's defaults: what a request leaves unsaid.
@@ -219,6 +224,9 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         }
         other => other?,
     };
+    if let Some(trouble) = corrected(req) {
+        return Err(trouble);
+    }
     let takes_payload = matches!(intent, Intent::Announce | Intent::Config | Intent::Stop | Intent::Execute)
         || (intent == Intent::Giveaway && req.payload_is_quoted());
     if !takes_payload {
@@ -234,8 +242,19 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
             | Intent::Analytics
             | Intent::Report
     );
+    // "combien d'abonnés sur le pro": the figures of every product; a product named is no shop.
+    if matches!(intent, Intent::Analytics | Intent::Report) && !strategy.catalog.is_empty() {
+        let everywhere = Ctx { lang, target: &Target::All, strategy, now };
+        let _ = items::take_items(req, &everywhere);
+    }
     let target = target::take_target(req, strategy, plain)?;
     let ctx = Ctx { lang, target: &target, strategy, now };
+    // A giveaway's prize is free text: a time said for it is looked for before it is read.
+    if intent == Intent::Giveaway {
+        scheduled(req, now)?;
+    }
+    // "estimate … based on the last 30 days": the days of sales an estimate reads, not its length.
+    let sales_days = if intent == Intent::Promo && req.has(ESTIMATE) { take_sales_days(req) } else { None };
     let built = match intent {
         Intent::Promo => promo::build(req, &ctx)?,
         Intent::Giveaway => giveaway::build(req, &ctx)?,
@@ -249,7 +268,10 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         Intent::Preorders => preorders::build(req, &ctx)?,
         other => ops::build(other, req, &ctx)?,
     };
-    let built = if intent == Intent::Promo && req.has(ESTIMATE) { estimate(built, lang) } else { built };
+    let built = if intent == Intent::Promo && req.has(ESTIMATE) { estimate(built, lang, sales_days) } else { built };
+    if !matches!(intent, Intent::Promo | Intent::Preorders | Intent::Analytics | Intent::Report) {
+        scheduled(req, now)?;
+    }
     let changes_shops = matches!(intent, Intent::Start | Intent::Stop | Intent::Restart | Intent::Resync);
     let unread = if changes_shops { target::leftover(req, strategy) } else { None };
     if let Some(trouble) = unread.or_else(|| target::dangling(req, strategy)) {
@@ -263,6 +285,31 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
     let summary =
         lang.pick(format!("{} — cible : {where_}.", built.summary), format!("{} — target: {where_}.", built.summary));
     Ok(Plan { lang, target, commands: built.commands, summary, done_text: built.done })
+}
+
+/// "close shop1 tomorrow", "annonce demain à 10h : …": a later time left in a request whose order
+/// runs when sent is refused, never dropped.
+fn scheduled(req: &text::Request, now: DateTime<Utc>) -> Result<(), Trouble> {
+    let mut probe = req.clone();
+    // "tirage dans 48h", "ending sunday", "jusqu'à demain": how long, read first, is no start.
+    while time::take_span(&mut probe, now, true).is_some() {}
+    while probe.take_pattern("until|till|jusqu|jusque a|~ demain|tomorrow").is_some() {}
+    let at = clock::take_start_instant(&mut probe, now).or_else(|| time::take_start(&mut probe, now));
+    match at.filter(|t| *t > now) {
+        Some(t) => Err(Trouble::NotSchedulable(t.format("%Y-%m-%d %H:%M UTC").to_string())),
+        None => Ok(()),
+    }
+}
+
+/// "20% off pro for 2 days, make it 3", "2 gagnants, non 3": a value corrected within the
+/// request is asked back, never guessed.
+fn corrected(req: &text::Request) -> Option<Trouble> {
+    const FIX: &[&str] =
+        &["actually", "make it", "no wait", "non", "en fait", "plutot", "i mean", "rather", "sorry", "pardon", "oops"];
+    let r = FIX.iter().find_map(|p| req.find_pattern(p))?;
+    let after = (r.end..req.len()).find(|&i| numbers::number_at(req, i).is_some())?;
+    let before = (0..r.start).rev().find(|&i| numbers::number_at(req, i).is_some())?;
+    Some(Trouble::Contradiction(req.raw(before).to_owned(), req.raw(after).to_owned()))
 }
 
 /// Words that ask what a promotion would do rather than to start it.
@@ -283,12 +330,33 @@ const ESTIMATE: &[&str] = &[
 ];
 
 /// The promotions of `built`, asked as read-only estimates (`estimate`) instead.
-fn estimate(built: Built, lang: Lang) -> Built {
+/// The days of past sales an estimate is asked to read (`based on the last 30 days`, `sur 14
+/// jours de ventes`), 1 to 90, claimed.
+fn take_sales_days(req: &mut text::Request) -> Option<u32> {
+    const SALES: &[&str] = &["ventes", "sales", "data", "donnees", "historique", "history", "chiffres"];
+    const BASED: &[&str] = &["based", "basee", "base", "using", "from", "selon", "d'apres", "apres"];
+    for i in 0..req.len() {
+        let Some((secs, end)) = time::duration_at(req, i) else { continue };
+        let sales = (end..(end + 3).min(req.len())).any(|k| req.is(k, SALES));
+        let based = (i.saturating_sub(5)..i).any(|k| req.is(k, BASED));
+        if sales || based {
+            let lead = (i.saturating_sub(5)..i).find(|&k| req.is(k, BASED)).unwrap_or(i);
+            let tail = (end..(end + 3).min(req.len())).rev().find(|&k| req.is(k, SALES)).map_or(end, |k| k + 1);
+            req.take(lead..tail);
+            return u32::try_from(secs / 86_400).ok().filter(|d| (1..=90).contains(d));
+        }
+    }
+    None
+}
+
+fn estimate(built: Built, lang: Lang, days: Option<u32>) -> Built {
     let commands = built
         .commands
         .into_iter()
         .map(|c| match c {
-            Command::Promo(promo) => Command::Estimate(subjects::params::EstimateParams { promo, days: 7 }),
+            Command::Promo(promo) => {
+                Command::Estimate(subjects::params::EstimateParams { promo, days: days.unwrap_or(7) })
+            }
             other => other,
         })
         .collect();

@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use super::catalog::edit_distance;
+use super::phrases::PHRASES;
 
 /// A request after normalization.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,166 +42,13 @@ regex!(THOUSANDS_SEP, r"(?i)\b(\d{1,3})[ ,.\u{202f}\u{a0}](\d{3})\b(\s*(?:member
 regex!(FRACTION, r"(?:^|[\s(])(\d{1,2})\s?/\s?(\d{1,2})(?:$|[\s,.!?)])");
 regex!(NEGATIVE, r"(?i)(^|[\s(:=à])-\s?(\d[\d.,]*)(\s?(?:%|€|\$|eur\b|euros?\b|dollars?\b|usd\b))?(\s+off\b)?");
 regex!(REVENUE, r"\bCA\b");
+regex!(
+    NUMERIC_DATE,
+    r"(?i)(\b(?:le|du|au|on|the|from|to|until|till|jusqu'au|starting|d[èe]s|before|avant|ends?|expires?|since|depuis)\s+)(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b"
+);
 regex!(EUROS_CENTS, r"(?i)\b(\d+)\s?(€|eur|euros?)\s?(\d{2})\b");
 regex!(HOURS_MINUTES, r"(?i)(^|\s)(\d{1,2})\s?h\s?([0-5]\d)(?:\s?min)?\b");
 regex!(DOLLAR_NEG, r"(?i)(?:^|\s)(?:\$-\s?\d|-\s?[$€£]\s?\d[\d.,]*\s+off\b)");
-
-/// Phrases spelled out, in order (patterns are case-insensitive, on whole words).
-const PHRASES: &[(&str, &str)] = &[
-    (r"\b(?:à\s+|a\s+)?moiti[ée]\s+prix\b", "50%"),
-    (r"\bhalf[\s-]+(?:off|price|priced)\b", "50% off"),
-    (r"\bla\s+moiti[ée]\b", "50%"),
-    (r"\bmoiti[ée]\b", "50%"),
-    (r"\b(?:a\s+|one\s+)?quarter[\s-]+off\b", "25% off"),
-    (r"\bthree[\s-]+quarters?[\s-]+off\b", "75% off"),
-    (r"\b(?:a|one)\s+(?:fifth|5th)[\s-]+off\b", "20% off"),
-    (r"\b(?:a|one)\s+tenth[\s-]+off\b", "10% off"),
-    (r"\b(?:a|one)\s+third[\s-]+off\b", "33.3% off"),
-    (r"\btrois\s+quarts\b", "75%"),
-    (r"\bun\s+quart\b", "25%"),
-    (r"\bun\s+cinqui[èe]me\b", "20%"),
-    (r"\bun\s+dixi[èe]me\b", "10%"),
-    (r"\bun\s+tiers\b", "33.3%"),
-    (r"\bpdt\b", "pendant"),
-    (r"\bw/", "with "),
-    (r"\bpls\b|\bplz\b|\bplease\b", "please"),
-    (r"\bgimme\b", "give me"),
-    (r"\br[ée]duc\b", "réduction"),
-    (r"\bbest[\s-]?sellers?\b", "top products"),
-    (r"\bmeilleures?\s+ventes\b", "top ventes"),
-    (r"\bles\s+plus\s+vendus\b", "top ventes"),
-    (
-        r"\bhow\s+much(?:\s+money|\s+revenue|\s+cash)?\s+(?:did\s+we|have\s+we|we)\s+(?:make|made|sell|sold|earn|earned)\b",
-        "sales",
-    ),
-    (r"\bthe\s+numbers\b", "the sales"),
-    (r"\bback\s+(?:up|online|open)\b", "open"),
-    (r"\bbring\s+(.+?)\s+open\b", "open $1"),
-    (r"\b(?:take|put)\s+(.+?)\s+offline\b", "close $1"),
-    (r"\bgo\s+offline\b", "close"),
-    (r"\bl'ensemble\s+des\b", "tous les"),
-    (
-        r"\bcombien\s+(?:on\s+a|avons-nous|a-t-on|j'ai|on\s+a\s+d[ée]j[àa])\s+(?:fait|gagn[ée]|vendu|encaiss[ée]|rapport[ée])\b",
-        "ventes",
-    ),
-    (r"\bhow\s+(?:did|are|were)\s+(?:we|sales)\s+(?:do|doing|going)\b", "sales"),
-    (
-        r"\bse\s+vendent\s+le\s+(?:mieux|plus)\b|\b(?:sell|sells|selling)\s+(?:the\s+)?best\b|\bbest[\s-]selling\b",
-        "top ventes",
-    ),
-    (
-        r"\b(?:kill|stop|shut\s+down)\s+(.+?)\s+and\s+(?:re)?start\s+(?:them|it)(?:\s+(?:again|back\s+up))?",
-        "restart $1",
-    ),
-    (r"\bturn\s+(.+?)\s+off\s+and\s+(?:back\s+)?on(?:\s+again)?\b", "restart $1"),
-    (r"\b(?:[ée]teins?\s+et\s+rallume|[ée]teindre\s+et\s+rallumer)\b", "redémarre"),
-    (
-        r"\b(?:on\s+(?:sera|seras|est)|nous\s+serons|we(?:'re|\s+are|'ll\s+be|\s+will\s+be))\s+(\d+)(?:\s+(?:sur\s+le\s+serveur|sur\s+discord|on\s+the\s+server|in\s+the\s+server|on\s+discord))?",
-        "on atteint $1 membres",
-    ),
-    (r"\b(\d+)\s+(?:membres?|members?)\s+(?:membres?|members?)\b", "$1 membres"),
-    (r"\bmake\s+(?:the\s+)?([a-z0-9_-]+)(?:\s+plan)?\s+(?:cost|be)\s+", "set $1 price to "),
-    (
-        r"\b(?:don't|do\s+not|never)\s+let\s+(?:the\s+)?(promos?|discounts?|promotions?)\s+(?:go\s+)?(?:above|over|beyond|past|exceed)\b",
-        "cap $1 at",
-    ),
-    (
-        r"\b(?:les\s+)?(promos?|r[ée]ductions?|remises?)\s+(?:ne\s+(?:doivent|peuvent)\s+pas\s+d[ée]passer|jamais\s+plus\s+de|pas\s+plus\s+de)\b",
-        "plafonne les $1 à",
-    ),
-    (
-        r"\b(?:drop|lower|cut|reduce|slash)\s+(?:the\s+)?(?:price\s+of\s+(?:the\s+)?)?([a-z0-9_-]+)(?:\s+plan)?(?:\s+price)?\s+by\s+(\d+\s?%)",
-        "$2 off $1",
-    ),
-    (
-        r"\bbaisse[rz]?\s+(?:le\s+)?prix\s+(?:du|de\s+la|de\s+l'|des)\s*(?:plan\s+)?([\w-]+)\s+de\s+(\d+\s?%)",
-        "promo $2 sur $1",
-    ),
-    (r"\bl'ensemble\s+du\b", "tout le"),
-    (r"\bl'ensemble\s+de\s+la\b", "toute la"),
-    (
-        r"\blet\s+(everyone|everybody|people|all\s+members|the\s+members|members)\s+know\s+(?:that\s+)?",
-        "announce to $1: ",
-    ),
-    (r"\bremets?\s+en\s+(?:ligne|route|marche)\b", "rouvre"),
-    (r"\bmets?\s+hors\s+ligne\b", "ferme"),
-    (r"\b(?:are\s+)?(?:u|you)\s+(?:there|alive|awake|up)\b", "status"),
-    (r"\b(?:t'es|tu\s+es|t\s+es)\s+(?:l[àa]|r[ée]veill[ée]e?|en\s+vie)\b", "statut"),
-    (r"\b(?:tout|[çc]a)\s+roule\b", "statut"),
-    (r"\b(?:everything|all|things)\s+(?:good|ok|okay|fine|alright)\b", "status"),
-    (r"\b(?:tout|[çc]a)\s+(?:va|est\s+ok|fonctionne|marche)\s+bien\b", "statut"),
-    (r"\brelance[rz]?\s+le\s+tirage\b|\bre-?tire[rz]?\s+au\s+sort\b|\bredraw\b|\bre-?roll\b", "reroll"),
-    (r"\b(?:on\s+fait|pour\s+faire)\s+l'inventaire\b", "pour inventaire"),
-    (r"\ble\s+temps\s+d(?:e\s+|')", "pour "),
-    (r"\b(is|est|costs?|co[uû]te)\s+(now|d[ée]sormais|maintenant)\s+(\d)", "$1 $2 at $3"),
-    (r"\bgiveaway\s+time\b", "giveaway"),
-    (r"\b(\d{1,2})\s+(.+?)\s+(?:à\s+gagner|to\s+win|up\s+for\s+grabs)\b", "giveaway $2 pour $1 gagnants"),
-    (
-        r"\bqui\s+(?:finit|se\s+termine|termine|s'arr[êe]te)\s+(demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)",
-        "jusqu'à $1",
-    ),
-    (
-        r"\b(?:ending|ends|finishing)\s+(tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
-        "until $1",
-    ),
-    (r"\b(?:saying|disant|qui\s+dit)\s+(?:that\s+|que\s+|qu')?", ": "),
-    (r"\b(?:running|lasting|qui\s+tourne)\s+(?:for\s+|pendant\s+)?(\d)", "for $1"),
-    (r"\brefresh\s+(?:the\s+|everyone's\s+|all\s+|all\s+the\s+|member\s+|members'\s+)*roles\b", "resync roles"),
-    (r"\bre-?check\s+(?:the\s+|everyone's\s+|all\s+)*roles\b", "resync roles"),
-    (r"\b(\d+)\s+(?:lucky|random|chanceux|chanceuses|heureux|heureuses)\s+(winners?|gagnants?|gagnantes?)\b", "$1 $2"),
-    (r"\bre-?sync(?:hroni[sz]e)?\b", "resync"),
-    (r"\bx\s?(\d+)\s+(winners?|gagnants?)\b", "$1 $2"),
-    (r"\b(\d+)\s?x\s+(winners?|gagnants?)\b", "$1 $2"),
-    (r"\b(?:ends?|ending|lasts?|lasting|runs?|running|closes?|closing)\s+(?:in|for|after)\b", "for"),
-    (r"\bqui\s+(?:dure|durera|se\s+termine\s+dans|finit\s+dans)\b", "pendant"),
-    (r"\b(?:se\s+termine|finit|termine)\s+dans\b", "pendant"),
-    (r"\b(?:should|will|must)\s+cost\b|\bcosts\b|\bco[uû]te(?:ra|nt)?\b", "price"),
-    (
-        r"\b(?:bump|raise|lower|increase|decrease|reprice)\s+(?:the\s+)?([a-z0-9_-]+)(?:\s+plan)?\s+(?:price\s+)?to\b",
-        "set $1 price to",
-    ),
-    (r"\bswitch\s+(?:the\s+)?(?:currency\s+)?to\s+(dollars?|euros?|usd|eur|gbp|pounds?)\b", "set currency to $1"),
-    (
-        r"\bpasse\s+(?:la\s+boutique\s+|le\s+shop\s+)?en\s+(dollars?|euros?|usd|eur|gbp|livres?)\b",
-        "passe la devise en $1",
-    ),
-    (r"\bpromos?\s+(?:should\s+|must\s+|will\s+)?last\s+(.+?)\s+by\s+default\b", "default promo duration $1"),
-    (r"\bby\s+default\s+promos?\s+(?:should\s+|must\s+|will\s+)?last\s+", "default promo duration "),
-    (r"\bles\s+promos?\s+(?:doivent\s+)?dur(?:ent|er)\s+(.+?)\s+par\s+d[ée]faut\b", "durée par défaut des promos $1"),
-    (
-        r"\b(?:who\s+|that\s+)?(?:haven't|have\s+not|hasn't|has\s+not|didn't|did\s+not|weren't)\s+(?:been\s+)?(?:active|around|seen|online|bought\s+anything|bought|purchased\s+anything|purchased|shown\s+up|logged\s+in|posted)\s+(?:in|for|since|during|over)\b",
-        "inactive for",
-    ),
-    (
-        r"\b(?:qui\s+)?(?:(?:ne\s+|n')?sont\s+pas\s+(?:actifs?|venus?|connectés?|passés?|revenus?)|(?:ne\s+|n')?(?:viennent|passent)\s+plus|n'ont\s+pas\s+été\s+actifs?|(?:n')?ont\s+rien\s+acheté|(?:n')?ont\s+pas\s+(?:acheté|commandé|été\s+actifs?)|ne\s+se\s+sont\s+pas\s+connectés|sont\s+inactifs)\s+depuis\b",
-        "inactifs depuis",
-    ),
-    (r"\((\d+)\s*\+?\s*(days?|jours?|d|j)\)", "for $1 $2"),
-    (r"\b(\d+)\s*\+\s*(days?|jours?)", "$1 $2"),
-    (
-        r"\b(?:(?:fais|fait|faire|faites|on\s+fait|on\s+va\s+faire)\s+gagner|give\s+away|giving\s+away|raffle\s+off|tirage\s+au\s+sort(?:\s+(?:de|d'|du))?)\b",
-        "giveaway",
-    ),
-    (r"\b(?:fais|faites)\s+giveaway\b", "giveaway"),
-    (r"\bmois-ci\b", "mois"),
-    (r"\bsemaine-ci\b", "semaine"),
-    (
-        r"\b(?:single|one)[\s-]+(?:use|time|shot)\b|\busage\s+unique\b|\butilisable\s+une\s+(?:seule\s+)?fois\b",
-        "limited to 1 uses",
-    ),
-    (
-        r"\b(announcements?|annonces?|promos?|promotions?)\s+(?:should|must|will|doivent|devront|vont)\s+(?:go|aller|être\s+postées|be\s+posted|partir)\s+(?:to|in|into|dans|sur|vers|en)\b",
-        "announce channel",
-    ),
-    (
-        r"\b(giveaways?|concours)\s+(?:should|must|will|doivent|devront|vont)\s+(?:go|aller|être\s+postés|be\s+posted|partir)\s+(?:to|in|into|dans|sur|vers|en)\b",
-        "giveaway channel",
-    ),
-    (r"\b(?:giveaway|concours)\s+channel\s+(?:is|est)\b", "giveaway channel"),
-    (r"\bà\s+nouvel\s+ordre\b", ""),
-    (r"\bjusqu'à\s+nouvel\s+ordre\b", ""),
-    (r"\buntil\s+further\s+notice\b", ""),
-];
 
 static PHRASE_RES: LazyLock<Vec<(Regex, &'static str)>> =
     LazyLock::new(|| PHRASES.iter().map(|(p, to)| (re(&format!("(?i){p}")), *to)).collect());
@@ -273,6 +121,8 @@ fn correct(word: &str) -> Option<&'static str> {
 
 /// Runs stage 1 on a request.
 pub(crate) fn normalize(text: &str) -> Normalized {
+    // "Premium – 3 gagnants – 72h": a dash between spaces separates, it is no minus sign.
+    let text = text.replace(" – ", ", ").replace(" — ", ", ");
     let mut t: String = text
         .chars()
         .map(|c| match c {
@@ -290,9 +140,12 @@ pub(crate) fn normalize(text: &str) -> Normalized {
     t = HOURS_MINUTES
         .replace_all(&t, |c: &Captures| {
             let before = t[..c.get(0).map_or(0, |m| m.start())].trim_end().to_lowercase();
-            let at = ["à", "a", "at", "vers", "around", "de", "from", "until", "jusqu'à"]
-                .iter()
-                .any(|w| before.ends_with(w));
+            let at = [
+                "à", "a", "at", "vers", "around", "de", "from", "until", "jusqu'à", "dès", "des", "demain", "tomorrow",
+                "soir", "tonight", "today", "hui",
+            ]
+            .iter()
+            .any(|w| before.ends_with(w));
             let (h, m): (u64, u64) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
             if at {
                 c[0].to_owned()
@@ -302,6 +155,38 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         })
         .into_owned();
     t = REVENUE.replace_all(&t, "chiffre d'affaires").into_owned();
+    // "le 20/12", "until 31/12/2026": a day and a month written in digits, after a word that
+    // leads to a date, become words (`20 décembre`), never a fraction.
+    t = NUMERIC_DATE
+        .replace_all(&t, |c: &Captures| {
+            let (d, m): (usize, usize) = (c[2].parse().unwrap_or(0), c[3].parse().unwrap_or(0));
+            const NAMES: [&str; 12] = [
+                "janvier",
+                "fevrier",
+                "mars",
+                "avril",
+                "mai",
+                "juin",
+                "juillet",
+                "aout",
+                "septembre",
+                "octobre",
+                "novembre",
+                "decembre",
+            ];
+            match (d, m) {
+                (1..=31, 1..=12) => {
+                    format!(
+                        "{}{d} {}{}",
+                        &c[1],
+                        NAMES[m - 1],
+                        c.get(4).map_or(String::new(), |y| format!(" {}", y.as_str()))
+                    )
+                }
+                _ => c[0].to_owned(),
+            }
+        })
+        .into_owned();
     // "once we're 1,500 members": the count is joined before any phrase reads its first digits.
     t = THOUSANDS_SEP.replace_all(&t, "$1$2$3").into_owned();
     for (pattern, to) in PHRASE_RES.iter() {

@@ -80,6 +80,13 @@ pub(crate) fn number_at(req: &Request, i: usize) -> Option<(Number, usize)> {
         return None;
     }
     if let Some(n) = digits(req.norm(i)) {
+        // "2 millions", "1.5 million": never two.
+        if req.is(i + 1, &["million", "millions", "billion", "billions", "milliard", "milliards"]) {
+            let scale = if req.is(i + 1, &["million", "millions"]) { 1e6 } else { 1e9 };
+            let value = n.text.parse::<f64>().ok()? * scale;
+            let whole = (value.fract() == 0.0 && value < 1e18).then_some(value as u64);
+            return Some((Number { text: format!("{value}"), whole }, i + 2));
+        }
         return Some((n, i + 1));
     }
     let value = |v: u64| Number { text: v.to_string(), whole: Some(v) };
@@ -140,9 +147,9 @@ pub(crate) fn percent_at(req: &Request, i: usize) -> Option<(Number, usize)> {
 
 /// The currency a word or sign names.
 fn currency(word: &str) -> Option<&'static str> {
-    if word_in(word, &["€", "eur", "euro", "euros"]) {
+    if word_in(word, &["€", "eur", "euro", "euros", "balles"]) {
         Some("eur")
-    } else if word_in(word, &["$", "usd", "dollar", "dollars"]) {
+    } else if word_in(word, &["$", "usd", "dollar", "dollars", "bucks"]) {
         Some("usd")
     } else if word_in(word, &["£", "gbp", "pound", "pounds"]) {
         Some("gbp")

@@ -8,9 +8,9 @@ use subjects::params::{
 };
 use subjects::Command;
 
+use super::audience::{show_audience, take_audience};
 use super::lexicon::STOP_WORDS;
 use super::lexicon::{is_announce, is_giveaway, is_known_word, GiveawaysOp, Intent};
-use super::promo::{show_audience, take_audience};
 use super::target::show_target;
 use super::text::{channel_id, word_in, Request};
 use super::trouble::Trouble;
@@ -146,6 +146,13 @@ fn execute(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     if !ALLOWED.contains(&first.as_str()) {
         return Err(Trouble::NotAllowed(line));
     }
+    // "!config stripe.secret_key": a command reads only the settings an order may read.
+    if first == "!config" {
+        let key = line.split_whitespace().nth(1).unwrap_or_default().to_lowercase();
+        if !key.is_empty() && !super::config::allowed(&key.replacen("price_", "price.", 1)) {
+            return Err(Trouble::UnknownSetting(key));
+        }
+    }
     let summary = lang.pick(format!("Exécuter la commande Maxis {line}"), format!("Run the Maxis command {line}"));
     let done = lang.pick(format!("✅ Commande {line} exécutée."), format!("✅ Ran {line}."));
     Ok(Built::one(Command::Execute(ExecuteParams { command: line }), summary, done))
@@ -155,7 +162,7 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     if let Some(name) = req.channel_name() {
         return Err(Trouble::ChannelName(name));
     }
-    if let Some(name) = super::promo::role_named(req) {
+    if let Some(name) = super::audience::role_named(req) {
         return Err(Trouble::RoleName(name));
     }
     let channel =
@@ -165,7 +172,11 @@ fn announce(req: &mut Request, lang: Lang) -> Result<Built, Trouble> {
     }
     let keyword = (0..req.len()).find(|&i| !req.is_used(i) && is_announce(req.norm(i))).unwrap_or(0);
     req.take(keyword..keyword + 1);
-    let audience = take_audience(req, &super::Strategy::default()).unwrap_or(Audience::Everyone);
+    let audience = take_audience(req, &super::Strategy::default());
+    if let Some(words) = audience.is_none().then(|| super::audience::unknown_audience(req)).flatten() {
+        return Err(Trouble::UnknownAudience(words));
+    }
+    let audience = audience.unwrap_or(Audience::Everyone);
     // "dis aux membres que …", "tell the members that …": every member, said in words.
     if req.payload().is_none() {
         let members = "a|aux|au|to|~ the|les|nos|our|all|tous|~ membres|members|gens|people|users|utilisateurs|clients|customers|folks";
@@ -225,7 +236,8 @@ fn giveaways(op: GiveawaysOp, req: &mut Request, lang: Lang) -> Result<Built, Tr
     let (params, fr, en) = match op {
         GiveawaysOp::End => (GiveawaysParams::End { id: id.clone() }, "Terminer le giveaway", "End giveaway"),
         GiveawaysOp::Reroll => (
-            GiveawaysParams::Reroll { id: id.clone(), replace: None },
+            // "reroll <@1> in giveaway …": that winner only.
+            GiveawaysParams::Reroll { id: id.clone(), replace: super::members::member_id(req) },
             "Retirer les gagnants du giveaway",
             "Reroll giveaway",
         ),

@@ -1,7 +1,10 @@
 //! Preorders: list them, open one (`open preorders for the mug on january 15, 200 max, 30%
 //! deposit`), close one, or release it now.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+
+use super::catalog::Kind;
+use super::clock::take_date;
 use subjects::params::PreorderParams;
 use subjects::Command;
 
@@ -13,8 +16,10 @@ use super::{Built, Ctx, Lang};
 
 const CLOSE: &[&str] =
     &["close", "ferme", "fermer", "stop", "stoppe", "arrete", "arreter", "termine", "end", "closing", "fermeture"];
-const RELEASE: &[&str] =
-    &["release", "releases", "sortie", "sors", "sortir", "livre", "livrer", "ship", "deliver", "publish", "drop"];
+const RELEASE: &[&str] = &[
+    "release", "releases", "sortie", "sors", "sortir", "livre", "livrer", "ship", "deliver", "publish", "drop",
+    "libere", "liberer", "liberez",
+];
 const OPEN: &[&str] = &[
     "open", "ouvre", "ouvrir", "ouvrez", "lance", "lancer", "launch", "start", "demarre", "take", "prends", "accepte",
     "active", "activer", "reopen", "rouvre", "set", "create", "cree", "mets",
@@ -41,61 +46,11 @@ const CAP: &[&str] = &[
     "premiers",
     "premieres",
 ];
-const MONTHS: &[(&[&str], u32)] = &[
-    (&["janvier", "january", "jan"], 1),
-    (&["fevrier", "february", "feb"], 2),
-    (&["mars", "march", "mar"], 3),
-    (&["avril", "april", "apr"], 4),
-    (&["mai", "may"], 5),
-    (&["juin", "june", "jun"], 6),
-    (&["juillet", "july", "jul"], 7),
-    (&["aout", "august", "aug"], 8),
-    (&["septembre", "september", "sept", "sep"], 9),
-    (&["octobre", "october", "oct"], 10),
-    (&["novembre", "november", "nov"], 11),
-    (&["decembre", "december", "dec"], 12),
-];
-
-fn month(word: &str) -> Option<u32> {
-    MONTHS.iter().find(|(words, _)| words.contains(&word)).map(|&(_, m)| m)
-}
-
-fn day_of(word: &str) -> Option<u32> {
-    let digits = word.trim_end_matches("st").trim_end_matches("nd").trim_end_matches("rd").trim_end_matches("th");
-    let digits = digits.trim_end_matches("er");
-    digits.parse().ok().filter(|d| (1..=31).contains(d))
-}
-
 /// The release date: `2027-01-15`, `15 janvier (2027)`, `january 15(th)`, `in 3 weeks`,
 /// `friday`, `tomorrow` — midnight UTC of that day; a date already past this year is next year's.
 fn take_release(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let at_midnight = |date: NaiveDate| date.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-    for i in 0..req.len() {
-        if req.is_used(i) {
-            continue;
-        }
-        if let Ok(date) = NaiveDate::parse_from_str(req.norm(i), "%Y-%m-%d") {
-            req.take(i..i + 1);
-            return at_midnight(date);
-        }
-        let Some(m) = month(req.norm(i)) else { continue };
-        let (day, first, last) = match (i.checked_sub(1).and_then(|p| day_of(req.norm(p))), day_of(req.norm(i + 1))) {
-            (Some(d), _) if !req.is_used(i - 1) => (d, i - 1, i),
-            (_, Some(d)) if !req.is_used(i + 1) => (d, i, i + 1),
-            _ => continue,
-        };
-        let year: Option<i32> = req.norm(last + 1).parse().ok().filter(|y| (2000..3000).contains(y));
-        let last = if year.is_some() { last + 1 } else { last };
-        let mut date = NaiveDate::from_ymd_opt(year.unwrap_or(now.year()), m, day)?;
-        if year.is_none() && date < now.date_naive() {
-            date = NaiveDate::from_ymd_opt(now.year() + 1, m, day)?;
-        }
-        req.take(first..last + 1);
-        let lead = first.checked_sub(1).filter(|&p| req.is(p, &["le", "on", "the", "for", "pour", "au", "du"]));
-        if let Some(p) = lead {
-            req.take(p..p + 1);
-        }
-        return at_midnight(date);
+    if let Some(date) = take_date(req, now, true) {
+        return Some(date.and_time(NaiveTime::MIN).and_utc());
     }
     if let Some(range) = req.find_pattern("in|dans|within") {
         if let Some((secs, end)) = duration_at(req, range.end) {
@@ -141,6 +96,12 @@ fn take_deposit(req: &mut Request) -> Result<u8, Trouble> {
 /// The one product a preorder is about.
 fn product(req: &mut Request, ctx: &Ctx) -> Result<String, Trouble> {
     match super::items::take_items(req, ctx)?.as_slice() {
+        // A subscription plan is never preordered: the real products are asked for.
+        [(Kind::Plan, id)] => {
+            let catalog = &ctx.strategy.catalog;
+            let (plans, products) = (catalog.ids(Kind::Plan, ctx.target), catalog.ids(Kind::Product, ctx.target));
+            Err(super::items::unknown(Kind::Product, id, &plans, &products))
+        }
         [(_, id)] => Ok(id.clone()),
         [] => Err(Trouble::NoPreorderValue("product")),
         several => {
@@ -183,8 +144,19 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     }
     let product = product(req, ctx)?;
     let release_at = take_release(req, ctx.now).ok_or(Trouble::NoPreorderValue("release_at"))?;
+    // A release already past ("on 2025-01-01") is no release date: asked again.
+    if release_at <= ctx.now {
+        return Err(Trouble::NoPreorderValue("release_at"));
+    }
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    if let Some(other) = take_date(req, ctx.now, true).filter(|d| *d != release_at.date_naive()) {
+        return Err(Trouble::Contradiction(day(release_at), other.to_string()));
+    }
     let deposit_percent = take_deposit(req)?;
     let cap = take_cap(req).ok_or(Trouble::NoPreorderValue("cap"))?;
+    if let Some(other) = take_cap(req).filter(|c| *c != cap) {
+        return Err(Trouble::Contradiction(cap.to_string(), other.to_string()));
+    }
     if cap == 0 {
         return Err(Trouble::Absurd("0".to_owned()));
     }

@@ -2,14 +2,16 @@
 //! product, everything), how long (`48h`, `deux jours`, `ce week-end`), to whom it is announced
 //! (`les membres inactifs`, `promo-ping`, a role), and an optional code, cap on uses and start.
 
-use subjects::params::{Audience, Discount, PromoParams, PromoTarget};
+use subjects::params::{Discount, PromoParams, PromoTarget};
 use subjects::Command;
 
+use super::audience::{role_for, role_named, show_audience, take_audience, unknown_audience};
 use super::catalog::Kind;
+use super::clock;
 use super::items;
 use super::lexicon::is_name_like;
 use super::numbers::{money_at, number_at, percent_at, show_money};
-use super::text::{role_id, Request};
+use super::text::Request;
 use super::time::{duration_at, show_secs, show_until, take_span, take_start, Span};
 use super::trouble::Trouble;
 use super::{Built, Ctx, Strategy};
@@ -25,131 +27,37 @@ const EVERYTHING: &[&str] = &[
     "all the|~ products|items|plans|catalog|catalogue|store|shop|site",
     "the|~ whole|entire catalog|catalogue|store|shop|site",
     "sitewide|storewide|site-wide|store-wide|everything|tout",
+    "every|each|chaque plan|product|item|produit|article|offre",
 ];
 
 /// A promotion longer than a year is refused as absurd.
 const MAX_PROMO_SECS: u64 = 365 * 86_400;
 
-/// Finds and claims who is reached: inactive members (for `N` days), the promotion pings,
-/// a role, or everyone.
-pub(crate) fn take_audience(req: &mut Request, strategy: &Strategy) -> Option<Audience> {
-    if let Some(i) = (0..req.len()).find(|&i| !req.is_used(i) && role_id(req.norm(i)).is_some()) {
-        // "pour le rôle <@&1>", "for the <@&1> role": the words around the mention go with it.
-        let before = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the role|roles").filter(|r| r.end == i);
-        // "for the boosters <@&1>": the role's name said before its mention.
-        let named =
-            |j: usize| !req.is_used(j) && is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j));
-        let before = before.or_else(|| {
-            let j = i.checked_sub(1).filter(|&j| named(j))?;
-            let lead = req.find_pattern("pour|for|to|au|aux|a ~|le|la|les|the").filter(|r| r.end == j);
-            Some(lead.map_or(j, |r| r.start)..i)
-        });
-        let after = usize::from(req.is(i + 1, &["role", "roles"]));
-        req.take(before.map_or(i, |r| r.start)..i + 1 + after);
-        return role_id(req.norm(i)).map(|id| Audience::Role(id.to_owned()));
-    }
-    let pings = [
-        "promo|promos|promotion folks|people|crowd|gang|subscribers|abonnes",
-        "abonnes|abonnees|subscribers promo|promos|promotions",
-    ];
-    if pings.iter().any(|p| req.take_pattern(p).is_some()) {
-        return Some(Audience::PromoPing);
-    }
-    let pings = "ceux|those|people|members|membres|aux|to|the|~ qui|who|with|~ ont|have|~ active|activated|enabled|opted|turned|~ in|on|~ les|the|their|~ promo|~ pings|ping|promo-ping|promo-pings|promoping";
-    if req.take_pattern(pings).is_some() {
-        return Some(Audience::PromoPing);
-    }
-    if let Some(i) = req.find(&["inacti*", "dormant*"]) {
-        let lead = (i.saturating_sub(3)..i).find(|&j| {
-            let lead =
-                ["aux", "a", "to", "les", "the", "membres", "members", "all", "users", "people", "folks", "ceux"];
-            (j..i).all(|k| req.is(k, &lead))
-        });
-        req.take(lead.unwrap_or(i)..i + 1);
-        let default = match strategy.promo_audience {
-            Audience::InactiveDays(days) => days,
-            _ => 30,
-        };
-        let mut k = i + 1;
-        while k < i + 4
-            && req.is(
-                k,
-                &[
-                    "users",
-                    "members",
-                    "membres",
-                    "people",
-                    "folks",
-                    "utilisateurs",
-                    "clients",
-                    "customers",
-                    "buyers",
-                    "acheteurs",
-                ],
-            )
-        {
-            k += 1;
-        }
-        let marked = req.match_at(k, "depuis|for|since|de|d|over|of|pendant|during|in|~ the|~ last|past|derniers|~");
-        let before =
-            (i.saturating_sub(3)..i).find_map(|j| duration_at(req, j).filter(|&(_, end)| end == i).map(|d| (j, d)));
-        let days = match (marked.and_then(|m| duration_at(req, m)), before) {
-            (Some((secs, end)), _) => {
-                req.take(i + 1..end);
-                req.take_pattern("derniers|dernieres|passes");
-                secs / 86_400
-            }
-            (None, Some((j, (secs, end)))) => {
-                req.take(j..end);
-                secs / 86_400
-            }
-            _ => u64::from(default),
-        };
-        return Some(Audience::InactiveDays(u32::try_from(days.max(1)).unwrap_or(u32::MAX)));
-    }
-    // "pour tous" at the end: every member (the shops and the catalog are read before).
-    if let Some(r) = req.find_pattern("pour|for|a tous|toutes|all").filter(|r| req.is_used(r.end)) {
-        req.take(r);
-        return Some(Audience::Everyone);
-    }
-    let everyone = ["tout le monde", "everyone|everybody|@everyone", "tous|all les|~ membres|members"];
-    everyone.iter().find_map(|p| req.take_pattern(p)).map(|_| Audience::Everyone)
-}
-
-/// A role named by its name (`for the Boosters role`, `pour le rôle VIP`) rather than mentioned:
-/// its id is unknown, so the request is asked back.
-pub(crate) fn role_named(req: &Request) -> Option<String> {
-    let role = ["role", "roles"];
-    (0..req.len()).find_map(|i| {
-        if !req.is(i, &role) {
-            return None;
-        }
-        let after = i + 1;
-        if !req.is_used(after) && is_name_like(req.norm(after)) && !req.is(after, &["des", "de", "du"]) {
-            return Some(req.raw(after).to_owned());
-        }
-        let before = i.checked_sub(1)?;
-        (!req.is_used(before) && is_name_like(req.norm(before)) && !super::lexicon::is_known_word(req.norm(before)))
-            .then(|| req.raw(before).to_owned())
-    })
-}
-
-/// The audience as said to the admin.
-pub(crate) fn show_audience(audience: &Audience, french: bool) -> String {
-    match (audience, french) {
-        (Audience::Everyone, true) => "à tous les membres".to_owned(),
-        (Audience::Everyone, false) => "every member".to_owned(),
-        (Audience::InactiveDays(d), true) => format!("aux membres inactifs depuis {d} jours"),
-        (Audience::InactiveDays(d), false) => format!("members inactive for {d} days"),
-        (Audience::Role(id), true) => format!("au rôle <@&{id}>"),
-        (Audience::Role(id), false) => format!("role <@&{id}>"),
-        (Audience::PromoPing, true) => "aux membres qui ont activé les pings promo".to_owned(),
-        (Audience::PromoPing, false) => "members who opted in to promo pings".to_owned(),
-    }
-}
+/// Words a bare number may count, which make it no percent.
+const COUNTED: &[&str] = &[
+    "uses",
+    "use",
+    "utilisations",
+    "fois",
+    "times",
+    "members",
+    "membres",
+    "winners",
+    "gagnants",
+    "people",
+    "personnes",
+    "redemptions",
+    "max",
+    "euros",
+    "euro",
+    "eur",
+    "dollars",
+    "usd",
+    "bucks",
+];
 
 /// Finds and claims the discount; refuses one above 100% or above the strategy's cap.
-fn take_discount(req: &mut Request, strategy: &Strategy) -> Result<Discount, Trouble> {
+fn take_discount(req: &mut Request, strategy: &Strategy, bare: bool) -> Result<Discount, Trouble> {
     for i in 0..req.len() {
         if let Some((n, end)) = percent_at(req, i) {
             req.take(i..end);
@@ -170,7 +78,25 @@ fn take_discount(req: &mut Request, strategy: &Strategy) -> Result<Discount, Tro
             return Ok(Discount::Fixed(money));
         }
     }
-    Err(Trouble::NoDiscount)
+    // "promo pro 20", "@eu promo 15 premium 1w": in a promotion, a bare number that counts nothing
+    // else is its percent.
+    let lone = (0..req.len()).find(|&i| {
+        let digits = !req.is_used(i) && !req.norm(i).is_empty() && req.norm(i).bytes().all(|b| b.is_ascii_digit());
+        digits && duration_at(req, i).is_none() && (i + 1 >= req.len() || req.is_used(i + 1) || !req.is(i + 1, COUNTED))
+    });
+    match lone.filter(|_| bare) {
+        Some(i) => {
+            let p: u64 = req.norm(i).parse().unwrap_or(0);
+            req.take(i..i + 1);
+            match u8::try_from(p) {
+                Ok(p) if (1..=strategy.max_discount).contains(&p) => Ok(Discount::Percent(p)),
+                Ok(0) => Err(Trouble::BadDiscount("0".to_owned())),
+                Ok(p) if p <= 100 => Err(Trouble::AboveCap { asked: p, cap: strategy.max_discount }),
+                _ => Err(Trouble::OverHundred(p)),
+            }
+        }
+        None => Err(Trouble::NoDiscount),
+    }
 }
 
 /// What a promotion applies to (one promotion each), with how to say it (French, English).
@@ -307,10 +233,27 @@ fn take_code(req: &mut Request) -> Option<String> {
     let raw = req.raw(j);
     let ok = !req.is_used(j) && !raw.is_empty() && raw.len() <= 32;
     let ok = ok && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    // "a code 15% off": the amount is no code.
+    let ok = ok && percent_at(req, j).is_none() && money_at(req, j).is_none();
     // A code is written as one: capitals or digits (`NOEL20`, `X`), not a plain word.
     let looks = raw.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         || (is_name_like(req.norm(j)) && !super::lexicon::is_known_word(req.norm(j)));
-    (ok && looks).then(|| raw.to_owned()).inspect(|_| req.take(start..j + 1))
+    if ok && looks {
+        let code = raw.to_owned();
+        req.take(start..j + 1);
+        return Some(code);
+    }
+    // "WINTER25 code for 25% off": the code written before the word, in capitals or with digits.
+    let before = start.checked_sub(1).filter(|&b| !req.is_used(b))?;
+    let raw = req.raw(before).to_owned();
+    let upper = raw.chars().any(|c| c.is_ascii_uppercase()) && !raw.chars().any(|c| c.is_lowercase());
+    let valid = (1..=32).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let code =
+        (upper && valid && percent_at(req, before).is_none() && !raw.eq_ignore_ascii_case("promo")).then_some(raw);
+    if code.is_some() {
+        req.take(before..start + 1);
+    }
+    code
 }
 
 /// Finds and claims the most redemptions (`100 utilisations`, `limited to 100`, `first 50`).
@@ -337,6 +280,14 @@ fn take_max_uses(req: &mut Request) -> Option<u32> {
 pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let (lang, strategy, now) = (ctx.lang, ctx.strategy, ctx.now);
     let audience = take_audience(req, strategy);
+    let said = audience.is_some();
+    // "for everyone and for inactive members": two audiences for one promotion.
+    if let (Some(a), Some(b)) = (&audience, take_audience(req, strategy)) {
+        if *a != b {
+            let french = ctx.lang.is_fr();
+            return Err(Trouble::Contradiction(show_audience(a, french), show_audience(&b, french)));
+        }
+    }
     // "pour les membres actifs", "for new members": an audience no shop can select is asked back,
     // never replaced by the default one.
     let unknown = "membres|members|users|people|gens|clients|customers actifs|active|actives|nouveaux|nouvelles|new|recents|recent";
@@ -347,8 +298,19 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     let audience = audience.unwrap_or_else(|| strategy.promo_audience.clone());
     let code = take_code(req);
     let max_redemptions = take_max_uses(req);
-    let discount = take_discount(req, strategy)?;
-    if let Ok(other) = take_discount(req, strategy) {
+    if let Some(words) = unknown_audience(req).filter(|_| audience == strategy.promo_audience && !said) {
+        return Err(Trouble::UnknownAudience(words));
+    }
+    // "20 ou 30%": two amounts for one promotion.
+    if let Some(r) = req.find_pattern("ou|or").filter(|r| r.start > 0) {
+        if let (Some((a, _)), Some((b, _))) = (number_at(req, r.start - 1), percent_at(req, r.end)) {
+            if a.whole != b.whole {
+                return Err(Trouble::Contradiction(format!("{}%", a.text), format!("{}%", b.text)));
+            }
+        }
+    }
+    let discount = take_discount(req, strategy, true)?;
+    if let Ok(other) = take_discount(req, strategy, false) {
         if other != discount {
             let show = |d: &Discount| match d {
                 Discount::Percent(p) => format!("{p}%"),
@@ -357,8 +319,13 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
             return Err(Trouble::Contradiction(show(&discount), show(&other)));
         }
     }
-    let span = take_span(req, now);
-    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now)) {
+    // "du 20 au 27 décembre": from the first day's midnight to the last one's last minute.
+    let range = clock::take_range(req, now, true);
+    // "demain 18h pendant 3h": the time of day is when it starts, never a second duration.
+    let at = range.map(|(from, _)| from).or_else(|| clock::take_start_instant(req, now));
+    let span =
+        range.map(|(_, to)| Span::Until(to - chrono::Duration::minutes(1))).or_else(|| take_span(req, now, false));
+    if let (Some(Span::For(a)), Some(Span::For(b))) = (span, take_span(req, now, false)) {
         if a != b {
             return Err(Trouble::Contradiction(show_secs(a, lang.is_fr()), show_secs(b, lang.is_fr())));
         }
@@ -375,7 +342,7 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         return Err(Trouble::Absurd(show_secs(secs, lang.is_fr())));
     }
     let span = span.unwrap_or(Span::For(strategy.promo_hours.saturating_mul(3600)));
-    let starts_at = take_start(req, now);
+    let starts_at = at.or_else(|| take_start(req, now));
     let replace = req
         .take_pattern("remplace*|replace*|ecrase*|override* celle|celles|the|~ en|~ cours|current|existing|~")
         .is_some();
@@ -390,7 +357,27 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         let what = req.span(r.end, (r.end + 2).min(req.len().saturating_sub(1)));
         return Err(Trouble::Except(if what.is_empty() { req.raw(r.start).to_owned() } else { what.to_owned() }));
     }
+    if let Some(name) = role_for(req) {
+        return Err(Trouble::RoleName(name));
+    }
     let applies = take_applies(req, ctx)?;
+    // "€20 off basic" (4.99): an amount off that is the whole price or more is no discount.
+    if let Discount::Fixed(money) = &discount {
+        for target in &applies.targets {
+            let (kind, id) = match target {
+                PromoTarget::Plan(id) => (Kind::Plan, id),
+                PromoTarget::Product(id) => (Kind::Product, id),
+                PromoTarget::All => continue,
+            };
+            if let Some(price) = strategy.catalog.price_cents(kind, id, ctx.target).filter(|p| money.amount >= *p) {
+                let cost = format!("{}.{:02}", price / 100, price % 100);
+                let off = show_money(money, lang.is_fr());
+                return Err(Trouble::Absurd(
+                    lang.pick(format!("{off} sur {id} à {cost}"), format!("{off} off {id} at {cost}")),
+                ));
+            }
+        }
+    }
     if let Some(name) = role_named(req) {
         return Err(Trouble::RoleName(name));
     }
@@ -406,7 +393,13 @@ pub(crate) fn build(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
         Span::Until(end) => show_until(end, ctx.now, lang.is_fr()),
     };
     let duration_secs = match (span, starts_at) {
-        (Span::Until(end), Some(start)) => u64::try_from((end - start).num_seconds()).unwrap_or(0),
+        // "from monday 9am to friday 6pm": the end is the first such day after the start.
+        (Span::Until(mut end), Some(start)) => {
+            while end <= start && end - now < chrono::Duration::days(14) {
+                end += chrono::Duration::days(7);
+            }
+            u64::try_from((end - start).num_seconds()).unwrap_or(0)
+        }
         _ => span.secs(now),
     };
     let mut extra = String::new();

@@ -50,8 +50,93 @@ fn names_itself(word: &str, strategy: &Strategy) -> bool {
 
 /// Finds and claims the target; the strategy's default when none is named. `loose` also reads
 /// a lone group code anywhere (`close eu`), for requests that carry no free text.
+/// Countries and regions said in words, and the group code they stand for.
+const REGIONS: &[(&[&str], &str)] = &[
+    (&["europe", "european", "europeen", "europeenne", "europeens", "europeennes", "euro"], "eu"),
+    (
+        &[
+            "america",
+            "american",
+            "americain",
+            "americaine",
+            "americains",
+            "americaines",
+            "usa",
+            "etats-unis",
+            "amerique",
+        ],
+        "us",
+    ),
+    (&["asia", "asian", "asie", "asiatique", "asiatiques"], "asia"),
+    (&["uk", "british", "britannique", "britanniques", "england", "angleterre"], "uk"),
+    (&["canada", "canadian", "canadien", "canadienne", "canadiens", "canadiennes"], "ca"),
+    (&["france", "french", "francais", "francaise", "francaises"], "fr"),
+    (&["germany", "german", "allemagne", "allemand", "allemande", "allemands", "allemandes"], "de"),
+    (&["spain", "spanish", "espagne", "espagnol", "espagnole", "espagnols", "espagnoles"], "es"),
+    (&["italy", "italian", "italie", "italien", "italienne", "italiens", "italiennes"], "it"),
+];
+
+/// Targets written loosely: `shop 2`, `boutique 1`, `shop #3`, `shop-2` (a shop id with its number
+/// apart), a region in words (`les boutiques européennes`, `the american shop`: its group, or an
+/// unknown target, never every shop), and a shop left out (`everything except shop1`: asked).
+fn take_loose(req: &mut Request, strategy: &Strategy) -> Result<Vec<(Target, String)>, Trouble> {
+    let known = |name: &str| strategy.known_targets.iter().find(|n| n.as_ref() == name).cloned();
+    let except = ["except", "sauf", "excepte", "hors", "excluding", "but"];
+    if let Some(i) = (0..req.len()).find(|&i| req.is(i, &except)) {
+        let rest = (i + 1..(i + 4).min(req.len())).find(|&k| known(req.norm(k)).is_some() || req.is(k, NOUNS));
+        if let Some(k) = rest {
+            return Err(Trouble::ExceptTarget(req.span(i + 1, k).to_owned()));
+        }
+    }
+    let mut found = Vec::new();
+    for i in 0..req.len() {
+        if req.is_used(i) {
+            continue;
+        }
+        let word = req.norm(i).to_owned();
+        let joined = word.replace(['-', '_'], "");
+        if joined != word && is_shop_id(&joined) {
+            let name = known(&joined).ok_or_else(|| unknown(req.raw(i), strategy))?;
+            req.take(i..i + 1);
+            found.push((Target::Named(name), word));
+            continue;
+        }
+        let number = req.norm(i + 1).to_owned();
+        if req.is(i, SINGULAR)
+            && !req.is_used(i + 1)
+            && !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit())
+        {
+            let candidates = [format!("{word}{number}"), format!("shop{number}")];
+            let name = candidates
+                .iter()
+                .find_map(|c| known(c))
+                .ok_or_else(|| unknown(&format!("{word} {number}"), strategy))?;
+            req.take(i..i + 2);
+            found.push((Target::Named(name), format!("{word} {number}")));
+            continue;
+        }
+        // "the test shop", "our beta store": a name before a shop is that shop, known or asked.
+        let region = REGIONS.iter().any(|(words, _)| words.contains(&word.as_str()));
+        let article = i > 0 && req.is(i - 1, &["the", "my", "our", "this", "that"]) && !region;
+        if article && req.is(i + 1, SINGULAR) && is_name_like(&word) && !is_known_word(&word) {
+            let name = known(&word).ok_or_else(|| unknown(req.raw(i), strategy))?;
+            req.take(i..i + 2);
+            found.push((Target::Named(name), word));
+            continue;
+        }
+        if let Some((_, code)) = REGIONS.iter().find(|(words, _)| words.contains(&word.as_str())) {
+            let name = known(code).ok_or_else(|| unknown(req.raw(i), strategy))?;
+            req.take(i..i + 1);
+            found.push((Target::Named(name), req.raw(i).to_owned()));
+        }
+    }
+    Ok(found)
+}
+
 pub(crate) fn take_target(req: &mut Request, strategy: &Strategy, loose: bool) -> Result<Target, Trouble> {
-    let mut found: Vec<(Target, String)> = Vec::new();
+    let mut found: Vec<(Target, String)> =
+        if strategy.known_targets.is_empty() { Vec::new() } else { take_loose(req, strategy)? };
     for i in 0..req.len() {
         let Some(name) = req.norm(i).strip_prefix('@').filter(|_| !req.is_used(i)) else { continue };
         if matches!(name, "everyone" | "here") {

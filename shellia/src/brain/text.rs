@@ -15,7 +15,7 @@ struct Token {
 }
 
 /// A request being read: its text, its tokens and which tokens a reader already claimed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Request {
     text: String,
     tokens: Vec<Token>,
@@ -235,6 +235,9 @@ fn payload_range(text: &str) -> Option<Range<usize>> {
             }
         }
     }
+    if let Some(range) = single_quoted(text) {
+        return Some(range);
+    }
     let bytes = text.as_bytes();
     let colon = text.char_indices().find(|&(i, c)| {
         let digit = |j: Option<&u8>| j.is_some_and(u8::is_ascii_digit);
@@ -244,6 +247,23 @@ fn payload_range(text: &str) -> Option<Range<usize>> {
 }
 
 /// A word folded: lowercase, without accents.
+/// Text between single quotes used as quotes (`publish 'Maintenance at 3am' on all shops`): an
+/// opening one after a space, a closing one before a space or the end, so that an apostrophe
+/// (`l'inventaire`, `it's`) never opens one.
+fn single_quoted(text: &str) -> Option<Range<usize>> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let open = chars.iter().enumerate().find_map(|(k, &(at, c))| {
+        let after_space = k == 0 || chars[k - 1].1.is_whitespace() || chars[k - 1].1 == ':';
+        (c == '\'' && after_space && chars.get(k + 1).is_some_and(|n| !n.1.is_whitespace())).then_some((k, at))
+    })?;
+    let close = chars[open.0 + 2..].iter().enumerate().find_map(|(d, &(at, c))| {
+        let k = open.0 + 2 + d;
+        let before_space = chars.get(k + 1).is_none_or(|n| n.1.is_whitespace() || ",.!?;:".contains(n.1));
+        (c == '\'' && before_space && !chars[k - 1].1.is_whitespace()).then_some(at)
+    })?;
+    Some(open.1 + 1..close)
+}
+
 pub(crate) fn fold(word: &str) -> String {
     let mut out = String::new();
     word.chars().for_each(|c| fold_into(&mut out, c));

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Datelike, Days, Duration, NaiveTime, Utc, Weekday};
 use subjects::params::Period;
 
+use super::clock::{days_until, weekday, weekday_words};
 use super::numbers::{number_at, split_unit};
 use super::text::{word_in, Request};
 
@@ -48,12 +49,20 @@ pub(crate) fn duration_at(req: &Request, i: usize) -> Option<(u64, usize)> {
     if req.is_used(i) {
         return None;
     }
+    // "1.5 days", "2,5h": a fraction of a unit counts when it makes whole seconds.
+    let times = |n: &super::numbers::Number, unit: u64| match n.whole {
+        Some(w) => w.checked_mul(unit),
+        None => {
+            let secs = n.text.parse::<f64>().ok()? * unit as f64;
+            (secs.fract() == 0.0 && secs > 0.0 && secs < 1e15).then_some(secs as u64)
+        }
+    };
     if let Some((n, unit)) = split_unit(req.norm(i)) {
-        return Some((n.whole?.checked_mul(unit_secs(unit)?)?, i + 1));
+        return Some((times(&n, unit_secs(unit)?)?, i + 1));
     }
     let (n, j) = number_at(req, i)?;
     let secs = unit_secs(req.norm(j)).filter(|_| !req.is_used(j))?;
-    Some((n.whole?.checked_mul(secs)?, j + 1))
+    Some((times(&n, secs)?, j + 1))
 }
 
 /// The end of this weekend: the coming Sunday at 23:59 UTC (today when it is Sunday before then).
@@ -77,7 +86,7 @@ pub(crate) fn midnight(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Finds and claims how long something runs: the weekend, or a duration.
-pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
+pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>, prizes: bool) -> Option<Span> {
     let weekend = [
         "tout|all le|the|~ week-end|weekend",
         "pour|for|over|pendant|durant|during|~ ce|cette|this|le|the|tout|~ whole|entire|~ week-end|weekend|week-ends",
@@ -85,8 +94,13 @@ pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
     if weekend.iter().any(|p| req.take_pattern(p).is_some()) {
         return Some(Span::Until(weekend_end(now)));
     }
-    if let Some(end) = take_until_day(req, now) {
+    if let Some(end) = super::clock::take_until_instant(req, now).or_else(|| take_until_day(req, now)) {
         return Some(Span::Until(end));
+    }
+    let month = "pour|for|pendant|during|~ tout|toute|all|the ~ le|la|the|~ whole|entire|~ mois|month";
+    if req.find_pattern(month).is_some_and(|r| r.end - r.start >= 3) {
+        req.take_pattern(month);
+        return Some(Span::For(30 * DAY));
     }
     if req.take_pattern("pour|for|pendant|during|~ cette|this|toute|all la|the|~ semaine|week").is_some() {
         return Some(Span::For(7 * DAY));
@@ -97,9 +111,15 @@ pub(crate) fn take_span(req: &mut Request, now: DateTime<Utc>) -> Option<Span> {
         return Some(Span::Until(midnight(now) + Duration::days(1) - Duration::minutes(1)));
     }
     // "un mois de Premium", "a month of Nitro": a prize, not a duration.
-    let prize = |end: usize| req.is(end, &["de", "d", "of"]) && !req.is(end + 1, &["plus", "more"]);
+    // "1 mois premium", "Premium (1 mois)": in a giveaway (`prizes`), months of a plan are a prize.
+    let name = |k: usize| super::lexicon::is_name_like(req.norm(k)) && !super::lexicon::is_known_word(req.norm(k));
+    let prize = |i: usize, end: usize| {
+        let long = end > 0 && req.is(end - 1, &["mois", "month", "months", "an", "ans", "year", "years"]);
+        let named = prizes && long && (name(end) || (i > 0 && !req.is_used(i - 1) && name(i - 1)));
+        (req.is(end, &["de", "d", "of"]) && !req.is(end + 1, &["plus", "more"])) || named
+    };
     let (i, (secs, end)) =
-        (0..req.len()).find_map(|i| duration_at(req, i).filter(|&(_, end)| !prize(end)).map(|d| (i, d)))?;
+        (0..req.len()).find_map(|i| duration_at(req, i).filter(|&(_, end)| !prize(i, end)).map(|d| (i, d)))?;
     let lead = i.checked_sub(1).filter(|&p| req.is(p, &["pendant", "durant", "for", "during", "sur", "over"]));
     req.take(lead.unwrap_or(i)..end);
     Some(Span::For(secs))
@@ -117,38 +137,20 @@ pub(crate) fn take_start(req: &mut Request, now: DateTime<Utc>) -> Option<DateTi
     Some(midnight(now) + Duration::days(1))
 }
 
-const WEEKDAYS: &[(&[&str], Weekday)] = &[
-    (&["lundi", "monday", "mon"], Weekday::Mon),
-    (&["mardi", "tuesday", "tue"], Weekday::Tue),
-    (&["mercredi", "wednesday", "wed"], Weekday::Wed),
-    (&["jeudi", "thursday", "thu"], Weekday::Thu),
-    (&["vendredi", "friday", "fri"], Weekday::Fri),
-    (&["samedi", "saturday", "sat"], Weekday::Sat),
-    (&["dimanche", "sunday", "sun"], Weekday::Sun),
-];
-
-/// Every word that names a day, as a pattern slot.
-fn weekday_words() -> String {
-    WEEKDAYS.iter().flat_map(|(words, _)| words.iter()).copied().collect::<Vec<_>>().join("|")
-}
-
-/// The day a word names.
-fn weekday(word: &str) -> Option<Weekday> {
-    WEEKDAYS.iter().find(|(words, _)| words.contains(&word)).map(|&(_, day)| day)
-}
-
-/// Days from today to the next `day` (0 when today is that day).
-fn days_until(now: DateTime<Utc>, day: Weekday) -> i64 {
-    i64::from((7 + day.num_days_from_monday() - now.weekday().num_days_from_monday()) % 7)
-}
-
-/// `until sunday`, `jusqu'à vendredi`: the end of that day, 23:59 UTC.
 fn take_until_day(req: &mut Request, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let until = format!("until|till|til|through|thru|jusqu|jusque|to|a a|au|~ ce|this|le|~ {}", weekday_words());
+    let until = format!(
+        "until|till|til|through|thru|jusqu|jusque|to|a|ends|expires|expire|finit|termine a|au|on|le|~ ce|this|le|~ {}",
+        weekday_words()
+    );
     let range = req.find_pattern(&until)?;
     let day = weekday(req.norm(range.end - 1))?;
-    req.take(range);
+    req.take(range.clone());
     let date = midnight(now) + Duration::days(days_until(now, day));
+    // "to friday 6pm": the day's hour when it is said, else its last minute.
+    if let Some((time, end)) = super::clock::time_at(req, range.end) {
+        req.take(range.end..end);
+        return Some(date.date_naive().and_time(time).and_utc());
+    }
     Some(date + Duration::days(1) - Duration::minutes(1))
 }
 
@@ -167,6 +169,12 @@ pub(crate) fn take_window(req: &mut Request, now: DateTime<Utc>, last_week_named
     let today = midnight(now);
     if req.take_pattern("hier|yesterday").is_some() {
         return Some(Window::Range(today - Duration::days(1), Some(today)));
+    }
+    if let Some((from, to)) = super::clock::take_range(req, now, false) {
+        return Some(Window::Range(from, Some(to)));
+    }
+    if let Some(from) = super::clock::take_since(req, now) {
+        return Some(Window::Range(from, None));
     }
     if !last_week_named && req.take_pattern("la|the|~ semaine|week derniere|passee|last").is_some() {
         return Some(Window::Range(now - Duration::days(14), Some(now - Duration::days(7))));

@@ -129,6 +129,9 @@ pub enum Trouble {
     /// "everything except the mug": a promotion cannot leave items out.
     #[error("cannot leave {0} out")]
     Except(String),
+    /// "restart everything except shop1": an order goes to one target, never to all but one.
+    #[error("cannot leave shop {0} out")]
+    ExceptTarget(String),
     /// A command the contract would refuse.
     #[error("invalid order: {0}")]
     Invalid(String),
@@ -141,6 +144,10 @@ pub enum Trouble {
     /// A trial length: the plan's `trial_days`, set by a whole `catalog` upsert (not planned from a sentence).
     #[error("trial length of {0:?} cannot be set by an order")]
     TrialSetting(String),
+    /// "close shop1 tomorrow", "announce at 9am: …": an order that runs when it is sent, asked
+    /// for later; refused rather than run now.
+    #[error("cannot schedule {0}")]
+    NotSchedulable(String),
     /// A preorder without its product, release date or cap.
     #[error("the preorder's {0} is missing")]
     NoPreorderValue(&'static str),
@@ -163,6 +170,7 @@ impl Trouble {
                 | Self::UnknownSetting(_)
                 | Self::Invalid(_)
                 | Self::TrialSetting(_)
+                | Self::NotSchedulable(_)
         )
     }
 
@@ -199,12 +207,14 @@ impl Trouble {
             Self::Contradiction(a, b) => format!("« {a} » ou « {b} » ? Les deux se contredisent : lequel ?"),
             Self::NoWinners => "Combien de gagnants ? Au moins un.".into(),
             Self::UnknownAudience(who) => format!("Je ne sais pas viser « {who} ». Je peux annoncer à tout le monde, aux membres qui ont activé les pings promo, à un rôle (mentionne-le) ou aux membres inactifs depuis N jours : lequel ?"),
+            Self::ExceptTarget(what) => format!("Je ne sais pas exclure « {what} » : un ordre vise un shop, un groupe ou tous les shops. Lequel ?"),
             Self::Except(what) => format!("Je ne sais pas exclure « {what} » d'une promotion : nomme les plans ou les produits qu'elle concerne (« sur le pro et le premium »)."),
             Self::ChannelName(c) => format!("Quel salon est « {c} » ? Mentionne-le (tape # et choisis-le dans la liste) pour que j'aie son identifiant."),
             Self::RoleName(r) => format!("Quel rôle est « {r} » ? Mentionne-le (@{r} choisi dans la liste) pour que j'aie son identifiant."),
             Self::Invalid(m) => format!("Je refuse : l'ordre serait invalide ({m})."),
             Self::NoMember => "Quel membre ? Mentionne-le (@pseudo choisi dans la liste) ou donne son identifiant Discord.".into(),
             Self::MemberName(m) => format!("Quel membre est « {m} » ? Mentionne-le (@{m} choisi dans la liste) pour que j'aie son identifiant."),
+            Self::NotSchedulable(when) => format!("Je ne peux pas programmer ça ({when}) : cet ordre s'exécute dès qu'il est envoyé (seules les promos et les précommandes se programment). Redemande-le à ce moment-là."),
             Self::TrialSetting(p) => format!("Je ne peux pas : la durée d'essai{} est le `trial_days` du plan : je ne le change pas depuis une phrase, car il faut la fiche complète du plan. Envoie un `catalog` upsert du plan avec `trial_days` (voir subjects/README.md), ou modifie le fichier catalogue de la boutique.", if p.is_empty() { String::new() } else { format!(" du plan {p}") }),
             Self::NoPreorderValue("product") => "Quel produit en précommande ? Par exemple « précommandes du mug ».".into(),
             Self::NoPreorderValue("release_at") => "Pour quelle date de sortie ? Par exemple « sortie le 15 janvier ».".into(),
@@ -245,12 +255,14 @@ impl Trouble {
             Self::Contradiction(a, b) => format!("\"{a}\" or \"{b}\"? They contradict each other: which one?"),
             Self::NoWinners => "How many winners? At least one.".into(),
             Self::UnknownAudience(who) => format!("I cannot reach \"{who}\". I can announce to everyone, to members who opted in to promo pings, to a role (mention it) or to members inactive for N days: which one?"),
+            Self::ExceptTarget(what) => format!("I cannot leave \"{what}\" out: an order goes to one shop, one group or every shop. Which one?"),
             Self::Except(what) => format!("I cannot leave \"{what}\" out of a promotion: name the plans or products it is on (\"on pro and premium\")."),
             Self::ChannelName(c) => format!("Which channel is \"{c}\"? Mention it (type # and pick it) so I get its id."),
             Self::RoleName(r) => format!("Which role is \"{r}\"? Mention it (@{r} picked from the list) so I get its id."),
             Self::Invalid(m) => format!("I won't: the order would be invalid ({m})."),
             Self::NoMember => "Which member? Mention them (@name picked from the list) or give their Discord id.".into(),
             Self::MemberName(m) => format!("Which member is \"{m}\"? Mention them (@{m} picked from the list) so I get their id."),
+            Self::NotSchedulable(when) => format!("I can't schedule that ({when}): this order runs as soon as it is sent (only promotions and preorders are scheduled). Ask again at that time."),
             Self::TrialSetting(p) => format!("I can't: the trial length{} is the plan's `trial_days`: I don't change it from a sentence, because it takes the plan's whole spec. Send a `catalog` upsert of the plan with `trial_days` (see subjects/README.md), or edit the shop's catalog file.", if p.is_empty() { String::new() } else { format!(" of plan {p}") }),
             Self::NoPreorderValue("product") => "Preorders of which product? For example \"preorders of the mug\".".into(),
             Self::NoPreorderValue("release_at") => "Released when? For example \"release on january 15\".".into(),

@@ -166,10 +166,14 @@ mod tests {
     }
 
     fn assert_thresholds(corpus: &str) {
+        assert_plans_at_least(corpus, 95.0);
+    }
+
+    fn assert_plans_at_least(corpus: &str, plans: f64) {
         let report = run(&eval_dir().join(corpus), &eval_dir().join("fleet.toml")).expect("the corpus reads");
-        // The held-out corpus' failures are never printed: nobody tunes on them.
-        let shown = report.render(corpus == "dev.jsonl");
-        assert!(report.total.plan_pct() >= 95.0, "{corpus}: exact plans below 95%\n{shown}");
+        // The held-out corpora's failures are never printed: nobody tunes on them.
+        let shown = report.render(corpus.starts_with("dev"));
+        assert!(report.total.plan_pct() >= plans, "{corpus}: exact plans below {plans}%\n{shown}");
         assert!(report.total.guarded_pct() >= 100.0, "{corpus}: a question or refusal missed\n{shown}");
     }
 
@@ -187,9 +191,24 @@ mod tests {
         assert_thresholds("dev.jsonl");
     }
 
+    /// `dev3.jsonl` was written from the contract alone (350 requests, half in each language)
+    /// before the brain was tuned on it. Its six plan trials (`7 jours d'essai sur le Pro`) expect a
+    /// `catalog` upsert with `trial_days`, which the brain refuses to build from a sentence: an
+    /// upsert replaces the whole product and the catalog it knows has no plan `interval` or `role`.
     #[test]
-    #[ignore = "the held-out corpora score 81.0% / 83.6% (heldout) and 87.6% / 88.2% (heldout2) exact plans / \
-                refusals and ask-backs, below the target: run with --ignored to see the figures"]
+    fn the_third_dev_corpus_reaches_97_percent_exact_plans_and_every_refusal() {
+        let cases = corpus::load(&eval_dir().join("dev3.jsonl")).expect("the corpus reads");
+        assert_eq!(cases.len(), 350);
+        for lang in ["fr", "en"] {
+            assert_eq!(cases.iter().filter(|c| c.lang == lang).count(), 175, "{lang} requests");
+        }
+        assert_plans_at_least("dev3.jsonl", 97.5);
+    }
+
+    #[test]
+    #[ignore = "the held-out corpora score 89.1% / 91.8% (heldout) and 93.3% / 92.1% (heldout2) exact plans / \
+                refusals and ask-backs (were 81.0% / 83.6% and 87.6% / 88.2%), below the target: run with --ignored \
+                to see the figures"]
     fn the_held_out_corpora_reach_95_percent_exact_plans_and_every_refusal_when_present() {
         for file in ["heldout.jsonl", "heldout2.jsonl"] {
             if eval_dir().join(file).exists() {

@@ -3,6 +3,7 @@
 
 mod en;
 mod fr;
+mod heard;
 mod members;
 mod refusals;
 
