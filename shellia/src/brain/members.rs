@@ -1,9 +1,9 @@
 //! Members: why a member holds (or lost) a role (`why @bob`, `pourquoi <@123> a perdu le Pro ?`),
 //! a role given or taken back by hand (`give <@123> VIP`, `retire le vip à <@123>`), a member
-//! moved to another plan (`passe <@123> au plan pro`), and plan trials, which are set by a whole
-//! `catalog` upsert with `trial_days`, not from a sentence.
+//! moved to another plan (`passe <@123> au plan pro`), and a plan's free trial
+//! (`offre 7 jours d'essai sur le plan Pro`: the setting `trial.<plan>`, 0 removes it).
 
-use subjects::params::{GrantParams, SubscriptionParams, WhyParams};
+use subjects::params::{ConfigParams, GrantParams, SubscriptionParams, WhyParams};
 use subjects::Command;
 
 use super::catalog::Kind;
@@ -161,13 +161,68 @@ pub(crate) fn switch(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
     Ok(Built::one(Command::Subscription(SubscriptionParams { member, switch_to }), summary, done))
 }
 
-/// "give Pro a 7-day trial": the plan is checked, then refused with where trials are set.
-pub(crate) fn trial(req: &mut Request, ctx: &Ctx) -> Trouble {
-    match super::items::take_items(req, ctx) {
-        Err(trouble) => trouble,
-        Ok(items) => {
-            let plan = items.iter().find(|(k, _)| *k == Kind::Plan).map(|(_, id)| id.clone());
-            Trouble::TrialSetting(plan.unwrap_or_default())
+/// Most days of a trial (Stripe's limit).
+const MAX_TRIAL_DAYS: u64 = 730;
+
+/// "give Pro a 7-day trial", "essai gratuit d'une semaine sur le premium", "remove the trial from
+/// pro": the plan's trial days, the setting `trial.<plan>` (0 removes the trial).
+pub(crate) fn trial(req: &mut Request, ctx: &Ctx) -> Result<Built, Trouble> {
+    let lang = ctx.lang;
+    let removes = req.has(TAKE) || req.has(&["sans", "without", "supprime", "supprimer", "annule", "cancel"]);
+    // "7 jours d'essai", "a 7-day trial", "d'une semaine": the first duration, wherever it is.
+    let hyphenated = |word: &str| {
+        let (n, unit) = word.split_once('-')?;
+        Some(n.parse::<u64>().ok()? * super::time::unit_secs(unit)?)
+    };
+    let span = (0..req.len()).filter(|&i| !req.is_used(i)).find_map(|i| {
+        if let Some(secs) = hyphenated(req.norm(i)) {
+            return Some((secs, i, i + 1));
         }
+        let (secs, end) = super::time::duration_at(req, i)?;
+        Some((secs, i, end))
+    });
+    if let Some((_, start, end)) = span {
+        req.take(start..end);
     }
+    let items = super::items::take_items(req, ctx)?;
+    let plan = match (items.iter().find(|(k, _)| *k == Kind::Plan), items.first()) {
+        (Some((_, plan)), _) => plan.clone(),
+        (None, Some((_, product))) => {
+            return Err(Trouble::Unsupported(lang.pick(
+                format!("un essai gratuit sur {product}, qui n'est pas un plan"),
+                format!("a free trial on {product}, which is not a plan"),
+            )))
+        }
+        (None, None) => return Err(Trouble::TrialSetting(String::new())),
+    };
+    let key = format!("trial.{plan}");
+    let days = match span {
+        _ if removes => 0,
+        None => return Err(Trouble::NoSettingValue(key)),
+        Some((secs, _, _)) => {
+            let days = secs.div_ceil(super::time::DAY);
+            if days > MAX_TRIAL_DAYS {
+                return Err(Trouble::Absurd(lang.pick(format!("{days} jours d'essai"), format!("a {days}-day trial"))));
+            }
+            days.max(1)
+        }
+    };
+    let (summary, done) = if days == 0 {
+        (
+            lang.pick(
+                format!("Retirer l'essai gratuit du plan {plan}"),
+                format!("Remove the free trial of plan {plan}"),
+            ),
+            lang.pick(format!("✅ Plus d'essai gratuit sur {plan}."), format!("✅ No more free trial on {plan}.")),
+        )
+    } else {
+        (
+            lang.pick(
+                format!("Offrir {days} jours d'essai gratuit sur le plan {plan} (une fois par membre, aux nouveaux abonnés)"),
+                format!("Offer a {days}-day free trial on plan {plan} (once per member, to new subscribers)"),
+            ),
+            lang.pick(format!("✅ Essai de {days} jours sur {plan}."), format!("✅ {days}-day trial on {plan}.")),
+        )
+    };
+    Ok(Built::one(Command::Config(ConfigParams { key, value: Some(days.to_string()) }), summary, done))
 }

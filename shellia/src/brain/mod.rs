@@ -264,7 +264,7 @@ fn plan(req: &mut text::Request, strategy: &Strategy, now: DateTime<Utc>, lang: 
         Intent::Why => members::why(req, &ctx)?,
         Intent::Grant { revoke } => members::grant(req, &ctx, revoke)?,
         Intent::Switch => members::switch(req, &ctx)?,
-        Intent::Trial => return Err(members::trial(req, &ctx)),
+        Intent::Trial => members::trial(req, &ctx)?,
         Intent::Preorders => preorders::build(req, &ctx)?,
         other => ops::build(other, req, &ctx)?,
     };

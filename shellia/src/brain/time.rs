@@ -10,7 +10,7 @@ use super::numbers::{number_at, split_unit};
 use super::text::{word_in, Request};
 
 const HOUR: u64 = 3600;
-const DAY: u64 = 24 * HOUR;
+pub(crate) const DAY: u64 = 24 * HOUR;
 
 /// How long something runs, as asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

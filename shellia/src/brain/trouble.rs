@@ -141,8 +141,8 @@ pub enum Trouble {
     /// A member named as `@name`, without the mention that carries the id.
     #[error("member {0} named without its id")]
     MemberName(String),
-    /// A trial length: the plan's `trial_days`, set by a whole `catalog` upsert (not planned from a sentence).
-    #[error("trial length of {0:?} cannot be set by an order")]
+    /// A free trial without the plan it is for.
+    #[error("the plan of the trial is not said")]
     TrialSetting(String),
     /// "close shop1 tomorrow", "announce at 9am: …": an order that runs when it is sent, asked
     /// for later; refused rather than run now.
@@ -169,7 +169,6 @@ impl Trouble {
                 | Self::NotAllowed(_)
                 | Self::UnknownSetting(_)
                 | Self::Invalid(_)
-                | Self::TrialSetting(_)
                 | Self::NotSchedulable(_)
         )
     }
@@ -196,7 +195,7 @@ impl Trouble {
             Self::Destructive(w) => format!("Je refuse : « {w} » est une action destructrice, que je ne fais jamais."),
             Self::Unsupported(w) => format!("Je refuse : je ne sais pas faire ça (« {w} »)."),
             Self::NotAllowed(c) => format!("Je refuse : « {c} » n'est pas une commande autorisée ({ALLOWED}), et je n'exécute jamais de shell."),
-            Self::UnknownSetting(k) => format!("Je refuse : « {k} » n'est pas un réglage modifiable (price.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, giveaway.channel, promo.max_discount, promo.default_hours, marketing.promo_ping_role)."),
+            Self::UnknownSetting(k) => format!("Je refuse : « {k} » n'est pas un réglage modifiable (price.<plan>, trial.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, giveaway.channel, promo.max_discount, promo.default_hours, marketing.promo_ping_role)."),
             Self::NoPlanForPrice => "Le prix de quel plan ? Par exemple « mets le prix du pro à 29.99 ».".into(),
             Self::NoSettingValue(k) => format!("Quelle valeur pour {k} ?"),
             Self::BadSettingValue { key, value } => format!("« {value} » n'est pas une valeur possible pour {key}."),
@@ -215,7 +214,7 @@ impl Trouble {
             Self::NoMember => "Quel membre ? Mentionne-le (@pseudo choisi dans la liste) ou donne son identifiant Discord.".into(),
             Self::MemberName(m) => format!("Quel membre est « {m} » ? Mentionne-le (@{m} choisi dans la liste) pour que j'aie son identifiant."),
             Self::NotSchedulable(when) => format!("Je ne peux pas programmer ça ({when}) : cet ordre s'exécute dès qu'il est envoyé (seules les promos et les précommandes se programment). Redemande-le à ce moment-là."),
-            Self::TrialSetting(p) => format!("Je ne peux pas : la durée d'essai{} est le `trial_days` du plan : je ne le change pas depuis une phrase, car il faut la fiche complète du plan. Envoie un `catalog` upsert du plan avec `trial_days` (voir subjects/README.md), ou modifie le fichier catalogue de la boutique.", if p.is_empty() { String::new() } else { format!(" du plan {p}") }),
+            Self::TrialSetting(_) => "L'essai gratuit de quel plan ? Par exemple « offre 7 jours d'essai sur le plan Pro ».".into(),
             Self::NoPreorderValue("product") => "Quel produit en précommande ? Par exemple « précommandes du mug ».".into(),
             Self::NoPreorderValue("release_at") => "Pour quelle date de sortie ? Par exemple « sortie le 15 janvier ».".into(),
             Self::NoPreorderValue(_) => "Combien de précommandes au plus ? Par exemple « 200 places ».".into(),
@@ -244,7 +243,7 @@ impl Trouble {
             Self::Destructive(w) => format!("I won't: \"{w}\" is destructive, and I never do that."),
             Self::Unsupported(w) => format!("I won't: that is not something I can do (\"{w}\")."),
             Self::NotAllowed(c) => format!("I won't: \"{c}\" is not an allowed command ({ALLOWED}), and I never run a shell."),
-            Self::UnknownSetting(k) => format!("I won't: \"{k}\" is not a setting that can be changed (price.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, giveaway.channel, promo.max_discount, promo.default_hours, marketing.promo_ping_role)."),
+            Self::UnknownSetting(k) => format!("I won't: \"{k}\" is not a setting that can be changed (price.<plan>, trial.<plan>, shop.currency, shop.name, shop.closed_message, announce.channel, giveaway.channel, promo.max_discount, promo.default_hours, marketing.promo_ping_role)."),
             Self::NoPlanForPrice => "The price of which plan? For example \"set price_pro to 29.99\".".into(),
             Self::NoSettingValue(k) => format!("Which value for {k}?"),
             Self::BadSettingValue { key, value } => format!("\"{value}\" is not a possible value for {key}."),
@@ -263,7 +262,7 @@ impl Trouble {
             Self::NoMember => "Which member? Mention them (@name picked from the list) or give their Discord id.".into(),
             Self::MemberName(m) => format!("Which member is \"{m}\"? Mention them (@{m} picked from the list) so I get their id."),
             Self::NotSchedulable(when) => format!("I can't schedule that ({when}): this order runs as soon as it is sent (only promotions and preorders are scheduled). Ask again at that time."),
-            Self::TrialSetting(p) => format!("I can't: the trial length{} is the plan's `trial_days`: I don't change it from a sentence, because it takes the plan's whole spec. Send a `catalog` upsert of the plan with `trial_days` (see subjects/README.md), or edit the shop's catalog file.", if p.is_empty() { String::new() } else { format!(" of plan {p}") }),
+            Self::TrialSetting(_) => "A free trial on which plan? For example \"give Pro a 7-day trial\".".into(),
             Self::NoPreorderValue("product") => "Preorders of which product? For example \"preorders of the mug\".".into(),
             Self::NoPreorderValue("release_at") => "Released when? For example \"release on january 15\".".into(),
             Self::NoPreorderValue(_) => "How many preorders at most? For example \"200 max\".".into(),

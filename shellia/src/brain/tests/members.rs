@@ -99,13 +99,19 @@ fn membership_figures_are_analytics_of_the_period_asked() {
 }
 
 #[test]
-fn a_trial_length_is_refused_with_where_it_is_set() {
-    for text in ["offre 7 jours d'essai sur le plan Pro", "give Pro a 7-day trial"] {
-        match understand(text, &strategy(), now()) {
-            Understood::Refuse { reason, .. } => assert!(reason.contains("trial_days"), "{reason}"),
-            other => panic!("{text:?} gave {other:?}"),
-        }
+fn a_trial_length_is_the_plans_trial_setting_and_a_product_or_a_thousand_days_are_refused() {
+    let trial = |text: &str| match command(text) {
+        Command::Config(c) => (c.key, c.value.unwrap_or_default()),
+        other => panic!("{text:?} gave {other:?}"),
+    };
+    assert_eq!(trial("offre 7 jours d'essai sur le plan Pro"), ("trial.pro".into(), "7".into()));
+    assert_eq!(trial("give Pro a 7-day trial"), ("trial.pro".into(), "7".into()));
+    assert_eq!(trial("essai gratuit d'une semaine sur le premium"), ("trial.premium".into(), "7".into()));
+    assert_eq!(trial("remove the trial from pro"), ("trial.pro".into(), "0".into()));
+    for refused in ["essai de 30 jours sur le mug", "trial of 1000 days on basic"] {
+        assert!(matches!(understand(refused, &strategy(), now()), Understood::Refuse { .. }), "{refused}");
     }
+    assert!(asked("offre un essai gratuit"));
 }
 
 #[test]
