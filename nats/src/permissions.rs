@@ -57,8 +57,9 @@ pub fn of(identity: &Identity) -> Permissions {
         }
         Identity::Shop(shop) => {
             let consumer = subject::shop_consumer(&shop.id);
-            // Its own events too: one it did not send means its credential is used elsewhere.
-            let mut subscribe = vec![inbox, subject::events_of(&shop.id)];
+            // Not its own events: a leaked key could then see the shop's publications and
+            // answer their acknowledgements in the stream's place (`allow_responses`).
+            let mut subscribe = vec![inbox];
             subscribe.extend(api::service_discovery_listen());
             Permissions {
                 publish: vec![
@@ -69,6 +70,9 @@ pub fn of(identity: &Identity) -> Permissions {
                     api::consumer_info(CONTROL_STREAM, &consumer),
                     api::consumer_next(CONTROL_STREAM, &consumer),
                     api::acks(CONTROL_STREAM, &consumer),
+                    // Its events intake's last sequence: one it was not given means its
+                    // credential is used elsewhere (the misuse watch).
+                    api::stream_info(&subject::events_intake(&shop.id)),
                 ],
                 subscribe,
                 // Service discovery answers go to the asker's inbox.

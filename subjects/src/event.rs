@@ -329,7 +329,7 @@ pub struct CredentialMisused {
     pub identity: String,
     /// Foreign messages seen since the shop started.
     pub foreign_messages: u64,
-    /// Their bytes.
+    /// Their bytes, estimated from the intake's average message size.
     pub foreign_bytes: u64,
     /// When the first one was seen.
     pub since: DateTime<Utc>,

@@ -50,8 +50,9 @@ pub struct Publisher {
     dead: Counter,
     /// Refusals by the shop's events quota.
     throttled: Counter,
-    /// Ids of the events this process published lately, so the misuse watch knows its own.
-    pub(crate) sent: Arc<super::watch::Sent>,
+    /// The intake sequences of the events this process published, so the misuse watch knows
+    /// its own.
+    pub(crate) stored: Arc<super::watch::Stored>,
 }
 
 impl Publisher {
@@ -66,7 +67,7 @@ impl Publisher {
             marked_through: Arc::default(),
             dead: Counter::default(),
             throttled: Counter::default(),
-            sent: Arc::default(),
+            stored: Arc::default(),
         }
     }
 
@@ -93,13 +94,14 @@ impl Publisher {
     pub async fn event(&self, event: &Event) -> anyhow::Result<()> {
         let mut headers = HeaderMap::new();
         headers.insert(subject::MSG_ID_HEADER, event.id.as_str());
-        self.sent.remember(&event.id);
-        self.js
+        let ack = self
+            .js
             .publish_with_headers(subject::event(&event.instance, &event.kind), headers, event.to_json().into())
             .await
             .context("Failed to publish an event")?
             .await
             .context("The events stream did not store an event")?;
+        self.stored.record(ack.sequence);
         Ok(())
     }
 
@@ -140,7 +142,6 @@ impl Publisher {
                 }
                 let mut headers = HeaderMap::new();
                 headers.insert(subject::MSG_ID_HEADER, event.event_id.as_str());
-                self.sent.remember(&event.event_id);
                 match self.js.publish_with_headers(event.subject.clone(), headers, event.payload.clone().into()).await {
                     Ok(ack) => acks.push((event, std::future::IntoFuture::into_future(ack))),
                     Err(e) if e.kind() == PublishErrorKind::MaxPayloadExceeded => dead.push((event, e.to_string())),
@@ -151,7 +152,7 @@ impl Publisher {
             let mut failed = None;
             for (event, stored) in events.into_iter().zip(futures::future::join_all(futures).await) {
                 match stored {
-                    Ok(_) => {}
+                    Ok(ack) => self.stored.record(ack.sequence),
                     Err(e) if never_stored(&e) => dead.push((event, e.to_string())),
                     Err(e) => failed = Some(e),
                 }

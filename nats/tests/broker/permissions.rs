@@ -76,7 +76,7 @@ async fn a_shop_pulls_and_acks_its_own_consumer() {
 }
 
 #[tokio::test]
-async fn a_shop_cannot_subscribe_to_the_shared_inbox_or_another_shop() {
+async fn a_shop_cannot_subscribe_to_the_shared_inbox_another_shop_or_its_own_events() {
     let fleet = fleet().await;
     let (client, mut errors) = fleet.connect_watching(&fleet.shop("shop1")).await.unwrap();
     for subject in [
@@ -85,6 +85,9 @@ async fn a_shop_cannot_subscribe_to_the_shared_inbox_or_another_shop() {
         "maxis.*.reply.>",
         "_INBOX_maxis_shop2.>",
         "$JS.EVENT.ADVISORY.CONSUMER.CREATED.MAXIS_EVENTS.*",
+        // Its own events: a leaked key would see the shop's publications and could answer
+        // their acknowledgements in the stream's place.
+        "maxis.shop1.events.>",
     ] {
         let _sub = client.subscribe(subject).await.unwrap();
         client.flush().await.unwrap();
