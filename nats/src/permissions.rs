@@ -38,6 +38,8 @@ pub fn of(identity: &Identity) -> Permissions {
                 api::stream_info(CONTROL_STREAM),
             ];
             publish.extend(event_reader());
+            // Its readers' consumers, and any the guard removes.
+            publish.push(api::consumer_delete_any(EVENTS_STREAM));
             publish.extend(api::service_discovery_ask());
             Permissions {
                 publish,
@@ -86,6 +88,9 @@ pub fn of(identity: &Identity) -> Permissions {
             let mut publish = event_reader();
             publish.extend(api::durable_create(EVENTS_STREAM, &durable));
             publish.push(api::acks(EVENTS_STREAM, &durable));
+            // Only its own durable: not another reader's consumer (ordered consumers go away
+            // by themselves once idle).
+            publish.push(api::consumer_delete(EVENTS_STREAM, &durable));
             publish.push(api::flow_control(EVENTS_STREAM));
             publish.push(api::stream_names());
             Permissions { publish, subscribe: vec![subject::events_all(), inbox], allow_responses: false }
@@ -101,7 +106,6 @@ fn event_reader() -> Vec<String> {
         api::ephemeral_create(EVENTS_STREAM),
         api::consumer_next_any(EVENTS_STREAM),
         api::consumer_info(EVENTS_STREAM, "*"),
-        api::consumer_delete_any(EVENTS_STREAM),
     ]
 }
 

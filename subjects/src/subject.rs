@@ -248,6 +248,10 @@ pub mod api {
     pub fn ephemeral_create(stream: &str) -> String {
         format!("$JS.API.CONSUMER.CREATE.{stream}")
     }
+    /// `$JS.API.CONSUMER.DELETE.<stream>.<consumer>`: deletes one consumer of `stream`.
+    pub fn consumer_delete(stream: &str, consumer: &str) -> String {
+        format!("$JS.API.CONSUMER.DELETE.{stream}.{consumer}")
+    }
     /// `$JS.API.CONSUMER.DELETE.<stream>.*`: deletes a consumer of `stream`.
     pub fn consumer_delete_any(stream: &str) -> String {
         format!("$JS.API.CONSUMER.DELETE.{stream}.*")

@@ -161,6 +161,13 @@ async fn ops_creates_only_its_own_durable_consumer_on_the_events_stream() {
     let own = jetstream::consumer::pull::Config { durable_name: Some("ops_ops".into()), ..Default::default() };
     stream.create_consumer(own).await.expect("its own `ops_<name>` durable");
     expect_no_error(&mut errors).await;
+    // Another reader's consumer (Shellia's, another operator's) is not its to delete; its own is.
+    let provisioner = jetstream::new(fleet.connect(&testkit::fleet::provisioner()).await.unwrap());
+    let theirs = jetstream::consumer::pull::Config { durable_name: Some("ops_other".into()), ..Default::default() };
+    provisioner.get_stream(EVENTS_STREAM).await.unwrap().create_consumer(theirs).await.unwrap();
+    assert!(stream.delete_consumer("ops_other").await.is_err(), "ops deleted another reader's consumer");
+    expect_violation(&mut errors, "Publish", &format!("$JS.API.CONSUMER.DELETE.{EVENTS_STREAM}.ops_other")).await;
+    stream.delete_consumer("ops_ops").await.expect("its own durable");
 }
 
 #[tokio::test]
