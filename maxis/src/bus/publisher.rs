@@ -217,21 +217,26 @@ impl Publisher {
     }
 }
 
+/// The JetStream error code a stream answered a publication with, if it answered one.
+fn stream_error(e: &PublishError) -> Option<jetstream::ErrorCode> {
+    use std::error::Error as _;
+    e.source().and_then(|s| s.downcast_ref::<jetstream::Error>()).map(jetstream::Error::error_code)
+}
+
 /// Whether the shop's events intake refused an event because the shop's quota for the window is
 /// used up (it takes events again as the oldest age out).
 fn over_quota(e: &PublishError) -> bool {
-    use std::error::Error as _;
-    let code = e.source().and_then(|s| s.downcast_ref::<jetstream::Error>()).map(jetstream::Error::error_code);
-    matches!(code, Some(jetstream::ErrorCode::STREAM_STORE_FAILED | jetstream::ErrorCode::INSUFFICIENT_RESOURCES))
+    matches!(
+        stream_error(e),
+        Some(jetstream::ErrorCode::STREAM_STORE_FAILED | jetstream::ErrorCode::INSUFFICIENT_RESOURCES)
+    )
 }
 
 /// Whether the stream refused an event for good (too large for it): publishing it again would
 /// fail again. Full storage and timeouts are not: they pass.
 fn never_stored(e: &PublishError) -> bool {
-    use std::error::Error as _;
-    let code = e.source().and_then(|s| s.downcast_ref::<jetstream::Error>()).map(jetstream::Error::error_code);
     matches!(
-        code,
+        stream_error(e),
         Some(
             jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM | jetstream::ErrorCode::STREAM_HEADER_EXCEEDS_MAXIMUM
         )
