@@ -3,7 +3,9 @@
 //! reply subject, acked) on the real control stream, each with its own connection, nkey, durable
 //! consumer and the generated permissions; the first 10 are in group `ten`, the first 100 in
 //! `hundred`. Measured per size: the raw requester (publish, count replies) and ours (Shellia's
-//! `FleetClient::send`: who is addressed, signed publish, one reply per shop collected).
+//! `FleetClient::send`: who is addressed, signed publish, one reply per shop collected). For
+//! `all`, where the raw path takes its time: the CPU the broker and the responders spend per
+//! order, and the latency that CPU alone allows on this machine's cores.
 
 use std::time::Duration;
 
@@ -14,9 +16,52 @@ use subjects::{Command, Order, Target};
 use testkit::TestFleet;
 
 use crate::control::shellia;
+use crate::process;
 use crate::raw::{self, Answer};
 use crate::stats::{self, Latency};
 use crate::Figure;
+
+/// CPU seconds spent so far by the broker and by this process (the responders and requester).
+struct Cpu {
+    broker: f64,
+    harness: f64,
+}
+
+impl Cpu {
+    fn read(fleet: &TestFleet) -> anyhow::Result<Self> {
+        let broker = process::cpu_seconds(fleet.server.pid())?;
+        Ok(Self { broker, harness: process::cpu_seconds(std::process::id())? })
+    }
+
+    /// CPU per order since `self`, over `orders` orders.
+    fn since(&self, fleet: &TestFleet, orders: usize) -> anyhow::Result<Self> {
+        let now = Self::read(fleet)?;
+        let per = |a: f64, b: f64| (a - b) / orders as f64;
+        Ok(Self { broker: per(now.broker, self.broker), harness: per(now.harness, self.harness) })
+    }
+
+    /// Where the raw path's time goes: the CPU one broadcast costs, and the latency that CPU alone
+    /// allows on this machine's cores (every shop's delivery, reply and ack are work somebody does).
+    fn figures(&self, target: &str, shops: usize) -> Vec<Figure> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let ms = |s: f64| s * 1000.0;
+        vec![
+            Figure::new("fleet", format!("raw `{target}`: nats-server CPU per order"), ms(self.broker), "ms"),
+            Figure::new(
+                "fleet",
+                format!("raw `{target}`: {shops} responders + requester CPU per order"),
+                ms(self.harness),
+                "ms",
+            ),
+            Figure::new(
+                "fleet",
+                format!("raw `{target}`: CPU-bound floor on {cores} cores"),
+                ms((self.broker + self.harness) / cores),
+                "ms",
+            ),
+        ]
+    }
+}
 
 /// The shop specs: `s0000:ten,hundred` … `s0099:hundred` … `s0999`.
 fn specs(count: usize) -> Vec<String> {
@@ -48,7 +93,12 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
     let requester = raw::Requester::start(&fleet).await?;
     let shellia = shellia(&fleet).await?;
 
-    let mut figures = Vec::new();
+    // What the broker spends with nobody ordering anything (heartbeats, sourcing, expiries).
+    let idle_from = process::cpu_seconds(fleet.server.pid())?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let idle = (process::cpu_seconds(fleet.server.pid())? - idle_from) / 3.0;
+    let mut figures =
+        vec![Figure::new("fleet", format!("idle: nats-server CPU per second with {count} shops"), idle * 1000.0, "ms")];
     for (target, shops) in [("ten", 10), ("hundred", 100), ("all", count)] {
         let status =
             || Order::new(Command::from_parts("status", serde_json::json!({})).expect("status"), "shellia:admin");
@@ -57,7 +107,9 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
             async move { requester.order_json(target, &status(), shops).await }
         };
         stats::sequential(0..3, &raw_one).await?;
+        let cpu = Cpu::read(&fleet)?;
         let raw = stats::sequential(0..rounds, &raw_one).await?;
+        let cpu = cpu.since(&fleet, rounds)?;
         let target_name: Target = target.parse()?;
         let ours_one = |_: usize| {
             let (shellia, target_name) = (shellia.clone(), target_name.clone());
@@ -81,6 +133,9 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<Figure>> {
         let p99_figure =
             Figure::new("fleet", format!("ours: `{target}` p99"), p99, "ms").ratio(ours.p99_us / raw.p99_us);
         figures.push(if shops == count { p99_figure.target("< 50 ms", p99 < 50.0) } else { p99_figure });
+        if shops == count {
+            figures.extend(cpu.figures(target, shops));
+        }
     }
     requester.stop();
     responders.iter().for_each(|r| r.abort());
